@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh machine with Python 3.11, make and git:
+#   make demo   - create .venv, install, run the bundled integration
+#   make test   - create .venv, install with dev dependencies, run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m demo
+
+test: $(STAMP)
+	$(BIN)/ruff check engine connectors tests demo
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+schema: $(STAMP)
+	$(BIN)/tillsync schema
+
+clean:
+	rm -rf $(VENV) .tillsync .pytest_cache .mypy_cache

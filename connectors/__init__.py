@@ -1,0 +1,10 @@
+"""The connector registry: a plain dict from the name a spec uses to the connector value."""
+
+from __future__ import annotations
+
+from connectors import files
+from connectors.base import Connector
+
+CONNECTORS: dict[str, Connector] = {
+    files.CONNECTOR.name: files.CONNECTOR,
+}

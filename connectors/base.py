@@ -1,0 +1,66 @@
+"""What every connector is: a value, not a class tree.
+
+A connector is a settings model, the credentials it needs, per entity what it can read and write
+with that entity's field catalogue and status list, and a function that opens a client. The
+registry in `connectors/__init__.py` is a plain dict of these values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from engine.catalogue import Catalogue
+from engine.records import Entity, Record
+
+
+@dataclass(frozen=True)
+class EntitySupport:
+    """What a connector can do with one entity."""
+
+    read: bool
+    write: bool
+    catalogue: Catalogue
+    statuses: tuple[str, ...] = ()  # values a flow's `status:` filter may name
+    status_field: str | None = None  # the record field those statuses are read from
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What the target said about one written record: its id there, or why it refused it."""
+
+    key: tuple[str, ...]
+    target_id: str | None = None
+    error: str | None = None
+    response: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Client(Protocol):
+    """An open connection to one system."""
+
+    def read(self, entity: Entity, keys: Sequence[tuple[str, ...]] | None = None) -> Iterable[Record]:
+        """Records of `entity`; only those with the given match keys when `keys` is set."""
+        ...
+
+    def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
+        """Create or update these records (one batch); one outcome per record, in order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Connector:
+    name: str
+    description: str
+    settings: type[BaseModel]
+    entities: Mapping[Entity, EntitySupport]
+    open: Callable[[BaseModel, Mapping[str, str]], Client]
+    credentials: tuple[str, ...] = ()  # names of the credentials it needs
+
+    def supports(self, entity: Entity, *, read: bool = False, write: bool = False) -> bool:
+        support = self.entities.get(entity)
+        return support is not None and (support.read or not read) and (support.write or not write)

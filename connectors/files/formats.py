@@ -1,0 +1,233 @@
+"""Canonical records to and from CSV rows and JSON documents.
+
+CSV is flat, records are not, so a row spells nested fields as dotted columns
+(`billing_address.street`, `features.country_of_origin`), joins lists of text with `|`
+(`tags: sale|summer`) and writes money as `19.99 EUR`. A record with a list of items (a product's
+variants, an order's lines) takes one row per item: the item's columns are prefixed
+(`variants.sku`), and rows with the same key belong to one record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.catalogue import Catalogue, FieldInfo, entity_catalogue
+from engine.errors import FatalConnectorError
+from engine.records import KEYS, MODELS, Entity, Record
+
+LIST_SEPARATOR = "|"
+
+
+def record_key(entity: Entity, record: Record | Mapping[str, Any]) -> tuple[str, ...]:
+    get = record.get if isinstance(record, Mapping) else lambda name: getattr(record, name, None)
+    return tuple("" if get(name) is None else str(get(name)) for name in KEYS[entity])
+
+
+def to_document(record: Record) -> dict[str, Any]:
+    """A record as JSON data: decimals as strings, empty fields left out."""
+    document: dict[str, Any] = _pruned(record.model_dump(mode="json", exclude_none=True))
+    return document
+
+
+def _pruned(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _pruned(v) for k, v in value.items() if v not in ({}, [], None)}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
+def from_document(entity: Entity, data: Any, where: str) -> Record:
+    """Build a record from JSON data; a bad one is an error naming `where` and the field."""
+    if not isinstance(data, dict):
+        raise FatalConnectorError(f"{where}: expected an object, got {type(data).__name__}")
+    try:
+        return MODELS[entity].model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(part) for part in first["loc"]) or "record"
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise FatalConnectorError(f"{where}: {path}: {first['msg']}{more}") from None
+
+
+@dataclass(frozen=True)
+class CsvLayout:
+    """How one entity's records lie in CSV rows."""
+
+    entity: Entity
+    catalogue: Catalogue
+    items: str | None  # the list-of-objects field spread over rows, if any
+    order: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, entity: Entity) -> CsvLayout:
+        catalogue = entity_catalogue(entity)
+        items = [name for name, info in catalogue.items() if _is_item_list(info)]
+        if len(items) > 1:
+            raise ValueError(f"{entity.value} has more than one item list: {items}")
+        return cls(entity, catalogue, items[0] if items else None,
+                   {name: i for i, name in enumerate(catalogue)})  # fmt: skip
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def rows(self, record: Record) -> list[dict[str, str]]:
+        document = record.model_dump(mode="json", exclude_none=True)
+        items = document.pop(self.items, []) if self.items else []
+        parent = _flatten(document, self.catalogue, "")
+        if not items:
+            return [parent]
+        assert self.items is not None
+        item_fields = self.catalogue[self.items].fields or {}
+        keys = {name: parent[name] for name in KEYS[self.entity] if name in parent}
+        return [
+            {**(parent if i == 0 else keys), **_flatten(item, item_fields, f"{self.items}.")}
+            for i, item in enumerate(items)
+        ]
+
+    def header(self, rows: Iterable[Mapping[str, str]]) -> list[str]:
+        columns = dict.fromkeys(column for row in rows for column in row)
+        return sorted(columns, key=self._column_rank)
+
+    def _column_rank(self, column: str) -> tuple[Any, ...]:
+        rank: list[Any] = []
+        fields: Catalogue | None = self.catalogue
+        for part in column.split("."):
+            names = list(fields or {})
+            rank.append((names.index(part), "") if part in names else (len(names), part))
+            info = (fields or {}).get(part)
+            fields = info.fields if info is not None else None
+        return tuple(rank)
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def check_header(self, header: Iterable[str], where: str) -> None:
+        for column in header:
+            problem = self._column_problem(column)
+            if problem:
+                raise FatalConnectorError(f"{where}: column '{column}': {problem}")
+
+    def _column_problem(self, column: str) -> str | None:
+        fields: Catalogue | None = self.catalogue
+        parts = column.split(".")
+        for depth, part in enumerate(parts):
+            if fields is None:
+                return f"'{parts[depth - 1]}' has no fields"
+            info = fields.get(part)
+            if info is None:
+                return f"unknown field '{part}'; known: {', '.join(fields)}"
+            if info.free_keys:
+                return None if depth == len(parts) - 2 else f"'{part}' needs one key: {part}.NAME"
+            if info.type == "money" or not info.fields:
+                return None if depth == len(parts) - 1 else f"'{part}' has no fields"
+            if depth == len(parts) - 1:
+                return f"'{part}' is an object; name its fields, e.g. {part}.{next(iter(info.fields))}"
+            fields = info.fields
+        return None
+
+    def records(self, rows: Iterable[tuple[int, Mapping[str, str]]], where: str) -> Iterator[Record]:
+        """Records from (line number, row) pairs; rows sharing a key with an item list merge."""
+        groups: dict[tuple[str, ...], _Group] = {}
+        for line, row in rows:
+            cells = {column: value for column, value in row.items() if value not in ("", None)}
+            parent = {c: v for c, v in cells.items() if not self._is_item_column(c)}
+            item = {c.partition(".")[2]: v for c, v in cells.items() if self._is_item_column(c)}
+            data = _unflatten(parent, self.catalogue, f"{where}:{line}")
+            key = record_key(self.entity, data)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = _Group(line, data, [])
+            elif not self.items:
+                raise FatalConnectorError(
+                    f"{where}:{line}: duplicate {self.entity.value} {_show(key)} (first on line {group.line})"
+                )
+            else:
+                group.merge(data, f"{where}:{line}")
+            if item:
+                assert self.items is not None
+                item_fields = self.catalogue[self.items].fields or {}
+                groups[key].items.append(_unflatten(item, item_fields, f"{where}:{line}"))
+        for group in groups.values():
+            data = {**group.data, self.items: group.items} if self.items else group.data
+            yield from_document(self.entity, data, f"{where}:{group.line}")
+
+    def _is_item_column(self, column: str) -> bool:
+        return self.items is not None and column.startswith(f"{self.items}.")
+
+
+@dataclass
+class _Group:
+    line: int
+    data: dict[str, Any]
+    items: list[dict[str, Any]]
+
+    def merge(self, data: Mapping[str, Any], where: str) -> None:
+        for name, value in data.items():
+            if name not in self.data:
+                self.data[name] = value
+            elif self.data[name] != value:
+                raise FatalConnectorError(
+                    f"{where}: {name} is {value!r} here but {self.data[name]!r} on line {self.line}"
+                )
+
+
+def _show(key: tuple[str, ...]) -> str:
+    return "/".join(key)
+
+
+def _is_item_list(info: FieldInfo) -> bool:
+    return info.type.startswith("list of") and info.fields is not None and "money" not in info.type
+
+
+def _flatten(data: Mapping[str, Any], catalogue: Catalogue, prefix: str) -> dict[str, str]:
+    row: dict[str, str] = {}
+    for name, value in data.items():
+        info, column = catalogue[name], f"{prefix}{name}"
+        if info.type == "money":
+            row[column] = f"{value['amount']} {value['currency']}"
+        elif info.free_keys:
+            row.update({f"{column}.{key}": _cell(item) for key, item in value.items()})
+        elif info.fields is not None and isinstance(value, dict):
+            row.update(_flatten(value, info.fields, f"{column}."))
+        elif isinstance(value, list):
+            if any(LIST_SEPARATOR in str(item) for item in value):
+                raise FatalConnectorError(
+                    f"{column}: a value contains '{LIST_SEPARATOR}', which CSV lists use"
+                )
+            if value:
+                row[column] = LIST_SEPARATOR.join(_cell(item) for item in value)
+        else:
+            row[column] = _cell(value)
+    return row
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if not isinstance(value, Decimal) else format(value, "f")
+
+
+def _unflatten(cells: Mapping[str, str], catalogue: Catalogue, where: str) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for column, value in cells.items():
+        fields: Catalogue = catalogue
+        target = data
+        parts = column.split(".")
+        for depth, part in enumerate(parts):
+            info = fields[part]
+            last = depth == len(parts) - 1
+            if info.free_keys and not last:
+                target.setdefault(part, {})[parts[depth + 1]] = value
+                break
+            if last:
+                target[part] = value.split(LIST_SEPARATOR) if info.type.startswith("list of") else value
+                break
+            if info.fields is None:
+                raise FatalConnectorError(f"{where}: column '{column}': '{part}' has no fields")
+            target = target.setdefault(part, {})
+            fields = info.fields
+    return data

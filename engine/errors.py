@@ -1,0 +1,62 @@
+"""Errors, grouped by what the caller should do about them.
+
+- `SpecError`: fix the YAML. Raised before any I/O, carrying every `Diagnostic` at once.
+- `RetriableConnectorError`: 429, 5xx, timeouts. Retried in one place by the connector's HTTP layer.
+- `FatalConnectorError`: 401/403 and other 4xx. Stops the run; retrying cannot help.
+- `RecordError`: one record cannot be synced. It goes to dead letters and the run goes on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Diagnostic:
+    """One problem in a file, located to the line and column (both 1-based)."""
+
+    file: str
+    line: int
+    column: int
+    message: str
+    path: str = ""  # dotted location in the document, e.g. flows.products.mapping.title
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class TillsyncError(Exception):
+    """Base of every error Tillsync raises on purpose."""
+
+
+class SpecError(TillsyncError):
+    """A spec or environment file is invalid; `diagnostics` holds every problem found."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class ConnectorError(TillsyncError):
+    """A call to an external system failed."""
+
+
+class RetriableConnectorError(ConnectorError):
+    """A temporary failure (rate limit, server error, timeout): trying again later may succeed."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalConnectorError(ConnectorError):
+    """A failure retrying cannot fix: bad credentials, a missing access scope, a rejected request."""
+
+
+class RecordError(TillsyncError):
+    """One record cannot be synced; it goes to dead letters with this reason and the run goes on."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
