@@ -39,7 +39,9 @@ class WriteOutcome:
 
 
 class Client(Protocol):
-    """An open connection to one system."""
+    """An open connection to one system. `calls` counts the requests it has made."""
+
+    calls: int
 
     def read(self, entity: Entity, keys: Sequence[tuple[str, ...]] | None = None) -> Iterable[Record]:
         """Records of `entity`; only those with the given match keys when `keys` is set."""
@@ -47,6 +49,10 @@ class Client(Protocol):
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
         """Create or update these records (one batch); one outcome per record, in order."""
+        ...
+
+    def delete(self, entity: Entity, keys: Sequence[tuple[str, ...]]) -> list[WriteOutcome]:
+        """Delete the records with these match keys; one outcome per key, in order."""
         ...
 
     def close(self) -> None: ...

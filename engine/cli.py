@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine.errors import Diagnostic
+from engine import cli_sync
+from engine.errors import Diagnostic, SpecError, TillsyncError
 from engine.validate import Report, validate_files
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
@@ -29,6 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except UsageError as exc:
         parser.exit(EXIT_USAGE, f"tillsync: error: {exc}\n")
+    except SpecError as exc:
+        sys.stderr.write("".join(f"{d}\n" for d in exc.diagnostics))
+        sys.stderr.write("tillsync: the specs are invalid; run tillsync validate\n")
+        return EXIT_FINDING
+    except TillsyncError as exc:
+        sys.stderr.write(f"tillsync: {exc}\n")
+        return EXIT_FINDING
     return code
 
 
@@ -63,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     schema.add_argument("--check", action="store_true", help="exit 1 when schemas/ is out of date")
     schema.set_defaults(run=_schema)
+    cli_sync.register(commands)
     return parser
 
 

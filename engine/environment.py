@@ -60,6 +60,11 @@ class Environment(Model):
         default=None,
         description="state store database URL by reference; a SQLite file under .tillsync/ if unset",
     )
+    activity_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="days the activity log keeps entries; `tillsync logs purge` removes older",
+    )
     integrations: dict[Name, EnvironmentIntegration] = Field(default_factory=dict)
 
 

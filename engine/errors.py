@@ -60,3 +60,11 @@ class RecordError(TillsyncError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class StateError(TillsyncError):
+    """The state store cannot be used: unreachable, or at a schema this version does not know."""
+
+
+class FlowLockedError(StateError):
+    """Another process is applying this flow; two applies never write at once."""

@@ -220,6 +220,16 @@ class Shipment(Record):
     lines: tuple[ShipmentLine, ...] = ()
 
 
+def compact(value: Any) -> Any:
+    """JSON data without empty values (None, {}, []) at any depth: what a record really says."""
+    if isinstance(value, dict):
+        items = ((k, compact(v)) for k, v in value.items())
+        return {k: v for k, v in items if v not in (None, {}, [])}
+    if isinstance(value, list):
+        return [compact(v) for v in value]
+    return value
+
+
 MODELS: dict[Entity, type[Record]] = {
     Entity.product: Product,
     Entity.stock: StockLevel,

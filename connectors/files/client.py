@@ -66,7 +66,11 @@ class FilesClient:
 
     def _load(self, entity: Entity) -> dict[Key, Record]:
         if not self.folder.is_dir():
-            raise FatalConnectorError(f"folder '{self.folder}' does not exist")
+            if not self.settings.create_folder:
+                raise FatalConnectorError(
+                    f"folder '{self.folder}' does not exist (set create_folder: true to create it)"
+                )
+            self.folder.mkdir(parents=True)
         path = self.path(entity)
         self.calls += 1
         if not path.exists():

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from engine.catalogue import Catalogue, FieldInfo, entity_catalogue
 from engine.errors import FatalConnectorError
-from engine.records import KEYS, MODELS, Entity, Record
+from engine.records import KEYS, MODELS, Entity, Record, compact
 
 LIST_SEPARATOR = "|"
 
@@ -30,16 +30,8 @@ def record_key(entity: Entity, record: Record | Mapping[str, Any]) -> tuple[str,
 
 def to_document(record: Record) -> dict[str, Any]:
     """A record as JSON data: decimals as strings, empty fields left out."""
-    document: dict[str, Any] = _pruned(record.model_dump(mode="json", exclude_none=True))
+    document: dict[str, Any] = compact(record.model_dump(mode="json", exclude_none=True))
     return document
-
-
-def _pruned(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _pruned(v) for k, v in value.items() if v not in ({}, [], None)}
-    if isinstance(value, list):
-        return [_pruned(v) for v in value]
-    return value
 
 
 def from_document(entity: Entity, data: Any, where: str) -> Record:
@@ -49,10 +41,8 @@ def from_document(entity: Entity, data: Any, where: str) -> Record:
     try:
         return MODELS[entity].model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(part) for part in first["loc"]) or "record"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise FatalConnectorError(f"{where}: {path}: {first['msg']}{more}") from None
+        problems = [f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
+        raise FatalConnectorError(f"{where}: {'; '.join(problems)}") from None
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,9 @@ class FilesSettings(BaseModel):
         default_factory=dict,
         description="file name per entity, overriding the default (products.csv, stock.csv, …)",
     )
+    create_folder: bool = Field(
+        default=False, description="create the folder when it is missing instead of reporting it"
+    )
     delimiter: str = Field(default=",", min_length=1, max_length=1, description="CSV delimiter")
 
     def file_name(self, entity: Entity) -> str:

@@ -1,0 +1,214 @@
+"""One flow, from its systems to a plan: read, filter, map, read the target, diff against state.
+
+Reads only; nothing here writes to a system or to the state store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from connectors.base import Client
+from engine.errors import RecordError
+from engine.mapping import Mapper
+from engine.plan import Desired, FlowPlan, Rules, diff, project
+from engine.records import KEYS, Record
+from engine.rules import Skip
+from engine.state import StateStore, encode_key, fingerprint
+from engine.workspace import Deployment, Workspace
+
+Key = tuple[str, ...]
+
+
+@dataclass
+class Systems:
+    """The clients of one run, opened on first use and closed together."""
+
+    workspace: Workspace
+    deployment: Deployment
+    clients: dict[str, Client] = field(default_factory=dict)
+
+    def client(self, name: str) -> Client:
+        if name not in self.clients:
+            self.clients[name] = self.deployment.systems[name].open(self.workspace.environ)
+        return self.clients[name]
+
+    def calls(self) -> int:
+        return sum(int(getattr(client, "calls", 0)) for client in self.clients.values())
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+        self.clients.clear()
+
+
+@contextmanager
+def open_systems(workspace: Workspace, deployment: Deployment) -> Iterator[Systems]:
+    systems = Systems(workspace, deployment)
+    try:
+        yield systems
+    finally:
+        systems.close()
+
+
+@dataclass(frozen=True)
+class FlowSetup:
+    """A flow's mapper and diff rules, built once per run."""
+
+    deployment: Deployment
+    name: str
+    mapper: Mapper
+    rules: Rules
+    status_field: str | None
+
+    @classmethod
+    def of(cls, deployment: Deployment, name: str) -> FlowSetup:
+        flow = deployment.flow(name)
+        source = deployment.systems[flow.source].connector.entities[flow.entity]
+        target = deployment.systems[flow.target].connector.entities[flow.entity]
+        mapper = Mapper(flow, deployment.integration.value_maps, source.catalogue, target.catalogue)
+        match = tuple(flow.match or KEYS[flow.entity])
+        rules = Rules(
+            entity=flow.entity,
+            source=flow.source,
+            target=flow.target,
+            fields=tuple(mapper.fields()),
+            match=match,
+            create_only=frozenset(flow.create_only),
+            delete=flow.delete,
+            direction=flow.direction,
+            master=flow.master,
+        )
+        return cls(deployment, name, mapper, rules, source.status_field)
+
+    def key_of(self, record: Record) -> Key:
+        return tuple(
+            "" if getattr(record, f, None) is None else str(getattr(record, f)) for f in self.rules.match
+        )
+
+    def spec_fingerprint(self) -> str:
+        flow = self.deployment.flow(self.name)
+        systems = {name: dict(self.deployment.systems[name].settings) for name in (flow.source, flow.target)}
+        return fingerprint([self.deployment.digest, flow.model_dump(mode="json"), systems])
+
+    def target_fingerprint(self, actual: Mapping[Key, Record], keys: Iterable[Key]) -> str:
+        return fingerprint(
+            {
+                encode_key(key): project(actual[key], self.rules.fields) if key in actual else None
+                for key in keys
+            }
+        )
+
+
+def record_document(record: Record) -> dict[str, Any]:
+    """A record as JMESPath sees it: lists for tuples, decimals kept as numbers."""
+    return _listed(record.model_dump())  # type: ignore[no-any-return]
+
+
+def _listed(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _listed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_listed(v) for v in value]
+    return value
+
+
+def desired_records(setup: FlowSetup, records: Iterable[Record]) -> tuple[list[Desired], set[Key], int]:
+    """Filter and map source records; returns (desired, keys of filtered-out records, count read)."""
+    desired: dict[Key, Desired] = {}
+    filtered: set[Key] = set()
+    count = 0
+    for record in records:
+        count += 1
+        document = record_document(record)
+        shown = record.model_dump(mode="json", exclude_none=True)
+        if not setup.mapper.passes(document, setup.status_field):
+            key = _key_or_none(setup, document)
+            if key is not None:
+                filtered.add(key)
+            continue
+        item = _desired(setup, document, shown)
+        if item.key in desired:
+            item = Desired(item.key, shown, error=f"another source record also maps to {'/'.join(item.key)}")
+            desired[(*item.key, f"#{count}")] = item
+            continue
+        desired[item.key] = item
+    return list(desired.values()), filtered, count
+
+
+def _desired(setup: FlowSetup, document: Mapping[str, Any], shown: dict[str, Any]) -> Desired:
+    try:
+        record = setup.mapper.map(document)
+    except RecordError as exc:
+        return Desired(_fallback_key(setup, document), shown, error=str(exc))
+    except Skip as exc:
+        return Desired(_fallback_key(setup, document), shown, skip=str(exc))
+    return Desired(setup.key_of(record), shown, record=record)
+
+
+def _key_or_none(setup: FlowSetup, document: Mapping[str, Any]) -> Key | None:
+    try:
+        values = setup.mapper.key(document, setup.rules.match)
+    except (RecordError, Skip):
+        return None
+    return None if values is None else tuple(_text(v) for v in values)
+
+
+def _fallback_key(setup: FlowSetup, document: Mapping[str, Any]) -> Key:
+    key = _key_or_none(setup, document)
+    if key is not None:
+        return key
+    return tuple(_text(document.get(name)) for name in KEYS[setup.rules.entity])
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def read_actual(setup: FlowSetup, target: Client, keys: Iterable[Key]) -> dict[Key, Record]:
+    """The target's records for these keys, indexed by the flow's match key."""
+    wanted = list(dict.fromkeys(keys))
+    by_entity_key = setup.rules.match == KEYS[setup.rules.entity]
+    records = target.read(setup.rules.entity, wanted if by_entity_key else None)
+    wanted_set = set(wanted)
+    return {key: record for record in records if (key := setup.key_of(record)) in wanted_set}
+
+
+def plan_flow(
+    workspace: Workspace,
+    setup: FlowSetup,
+    systems: Systems,
+    store: StateStore,
+    only: set[Key] | None = None,
+) -> FlowPlan:
+    """The plan of one flow; `only` narrows it to some keys (a retry of dead letters)."""
+    rules = setup.rules
+    source_records = systems.client(rules.source).read(rules.entity)
+    desired, filtered, count = desired_records(setup, source_records)
+    applied = store.applied(setup.deployment.name, setup.name)
+    if only is not None:
+        desired = [item for item in desired if item.key in only]
+        applied = {key: doc for key, doc in applied.items() if key in only}
+    keys = [item.key for item in desired if item.record is not None] + list(applied)
+    actual = read_actual(setup, systems.client(rules.target), keys)
+    changes = diff(rules, desired, filtered, actual, applied)
+    written_keys = [change.key for change in changes if change.writes]
+    return FlowPlan(
+        environment=workspace.environment.name,
+        integration=setup.deployment.name,
+        flow=setup.name,
+        entity=rules.entity,
+        source=rules.source,
+        target=rules.target,
+        match=rules.match,
+        changes=tuple(changes),
+        spec_fingerprint=setup.spec_fingerprint(),
+        target_fingerprint=setup.target_fingerprint(actual, written_keys),
+        source_count=count,
+        filtered_count=count - len(desired) if only is None else 0,
+    )

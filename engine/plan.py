@@ -1,0 +1,272 @@
+"""The plan: a three-way diff of desired (mapped source), actual (target) and last applied (state).
+
+Per match key, one `Change`: create, update with only the changed fields, skip, archive or
+delete where the delete policy allows, conflict where both sides changed a field since the last
+apply in a two-way flow, or error where the source record cannot be mapped. Each change carries
+before → after per field and the rule that produced it. A plan is a value: frozen, sorted, and
+saved as JSON so `apply --plan` does exactly what was reviewed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from engine.records import Entity, Record, compact
+from engine.spec import DeletePolicy, Direction
+
+Key = tuple[str, ...]
+Document = dict[str, Any]
+
+
+class Action(StrEnum):
+    create = "create"
+    update = "update"
+    conflict = "conflict"
+    archive = "archive"
+    delete = "delete"
+    error = "error"
+    skip = "skip"
+
+
+WRITES = (Action.create, Action.update, Action.conflict, Action.archive, Action.delete)
+ORDER = {action: index for index, action in enumerate(Action)}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    before: Any
+    after: Any
+    rule: str = ""
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    key: Key
+    rule: str
+    fields: tuple[FieldChange, ...] = ()
+    record: Document | None = None  # what is written (create/update/conflict/archive), whole
+    applied: Document | None = None  # what the target then holds for the flow's fields
+    source: Document | None = None  # the source record it came from
+
+    @property
+    def writes(self) -> bool:
+        return self.action in WRITES and (self.record is not None or self.action is Action.delete)
+
+
+@dataclass(frozen=True)
+class FlowPlan:
+    environment: str
+    integration: str
+    flow: str
+    entity: Entity
+    source: str
+    target: str
+    match: tuple[str, ...]
+    changes: tuple[Change, ...]
+    spec_fingerprint: str
+    target_fingerprint: str
+    source_count: int = 0
+    filtered_count: int = 0  # source records the status filter or `when` left out
+
+    def count(self, action: Action) -> int:
+        return sum(1 for change in self.changes if change.action is action)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(change.action is not Action.skip for change in self.changes)
+
+    def to_json(self) -> Document:
+        data = asdict(self)
+        data["changes"] = [_change_json(change) for change in self.changes]
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FlowPlan:
+        changes = tuple(
+            Change(
+                action=Action(c["action"]),
+                key=tuple(c["key"]),
+                rule=c["rule"],
+                fields=tuple(FieldChange(**f) for f in c.get("fields", ())),
+                record=c.get("record"),
+                applied=c.get("applied"),
+                source=c.get("source"),
+            )
+            for c in data["changes"]
+        )
+        values = {**data, "entity": Entity(data["entity"]), "match": tuple(data["match"]), "changes": changes}
+        return cls(**values)
+
+
+def _change_json(change: Change) -> Document:
+    data = asdict(change)
+    data["key"] = list(change.key)
+    return {name: value for name, value in data.items() if value not in (None, [], ())}
+
+
+@dataclass(frozen=True)
+class Desired:
+    """One source record's outcome after filtering and mapping."""
+
+    key: Key
+    source: Document
+    record: Record | None = None
+    error: str | None = None
+    skip: str | None = None
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the diff needs to know of a flow."""
+
+    entity: Entity
+    source: str
+    target: str
+    fields: tuple[str, ...]  # top-level fields the flow writes and compares
+    match: tuple[str, ...]
+    create_only: frozenset[str] = frozenset()
+    delete: DeletePolicy = DeletePolicy.never
+    direction: Direction = Direction.one_way
+    master: str | None = None
+
+
+@dataclass
+class _Diff:
+    rules: Rules
+    changes: list[Change] = field(default_factory=list)
+
+
+def project(record: Record, fields: Sequence[str]) -> Document:
+    """A record's values for `fields`, as JSON data (decimals as text, so equal means equal)."""
+    dumped = record.model_dump(mode="json")
+    return {name: compact(dumped.get(name)) for name in fields}
+
+
+def diff(
+    rules: Rules,
+    desired: Sequence[Desired],
+    present_in_source: set[Key],
+    actual: Mapping[Key, Record],
+    applied: Mapping[Key, Document],
+) -> list[Change]:
+    """The changes that bring the target to the desired state, sorted by action then key."""
+    changes: list[Change] = []
+    wanted: set[Key] = set()
+    for item in desired:
+        wanted.add(item.key)
+        if item.error is not None:
+            changes.append(Change(Action.error, item.key, item.error, source=item.source))
+        elif item.skip is not None:
+            changes.append(Change(Action.skip, item.key, item.skip, source=item.source))
+        elif item.record is not None:
+            current = actual.get(item.key)
+            changes.append(
+                _create(rules, item)
+                if current is None
+                else _update(rules, item, current, applied.get(item.key))
+            )
+    for key in sorted(set(applied) - wanted - present_in_source):
+        removal = _removal(rules, key, actual.get(key))
+        if removal is not None:
+            changes.append(removal)
+    return sorted(changes, key=lambda change: (ORDER[change.action], change.key))
+
+
+def _create(rules: Rules, item: Desired) -> Change:
+    assert item.record is not None
+    after = project(item.record, rules.fields)
+    fields = tuple(
+        FieldChange(name, None, value) for name, value in after.items() if value not in (None, [], {})
+    )
+    return Change(
+        Action.create,
+        item.key,
+        f"new in {rules.source}",
+        fields,
+        record=item.record.model_dump(mode="json", exclude_none=True),
+        applied=after,
+        source=item.source,
+    )
+
+
+def _update(rules: Rules, item: Desired, current: Record, base: Document | None) -> Change:
+    assert item.record is not None
+    want, have = project(item.record, rules.fields), project(current, rules.fields)
+    source_wins = rules.direction is Direction.one_way or rules.master == rules.source
+    updates: list[FieldChange] = []
+    conflicts: list[FieldChange] = []
+    for name in rules.fields:
+        if name in rules.match or want[name] == have[name]:
+            continue
+        if name in rules.create_only:
+            continue
+        before_target = base.get(name) if base is not None else None
+        if rules.direction is Direction.two_way and base is not None and name in base:
+            source_changed, target_changed = want[name] != base[name], have[name] != base[name]
+            if source_changed and target_changed:
+                winner = rules.source if source_wins else rules.target
+                after = want[name] if source_wins else have[name]
+                conflicts.append(FieldChange(name, have[name], after, f"both changed; master {winner} wins"))
+                continue
+            if target_changed:
+                continue  # changed in the target only: a two-way flow keeps it
+        elif rules.direction is Direction.two_way and not source_wins:
+            continue  # never applied before and the target is master: keep the target's value
+        rule = (
+            f"overwrites a change made in {rules.target}"
+            if base is not None and name in base and before_target != have[name] and want[name] == base[name]
+            else f"{rules.source} has a different {name}"
+        )
+        updates.append(FieldChange(name, have[name], want[name], rule))
+    written = [change for change in (*conflicts, *updates) if change.before != change.after]
+    if not conflicts and not updates:
+        state_current = base is not None and all(base.get(n) == have[n] for n in rules.fields)
+        return Change(
+            Action.skip,
+            item.key,
+            "unchanged",
+            applied=None if state_current else have,
+            source=item.source,
+        )
+    merged = current.model_dump(mode="json", exclude_none=True) | {c.field: c.after for c in written}
+    merged = {name: value for name, value in merged.items() if value is not None}
+    action = Action.conflict if conflicts else Action.update
+    summary = (
+        f"conflict on {', '.join(c.field for c in conflicts)}: master "
+        f"{rules.source if source_wins else rules.target} wins"
+        if conflicts
+        else f"{rules.source} changed {', '.join(c.field for c in updates)}"
+    )
+    return Change(
+        action,
+        item.key,
+        summary,
+        tuple(conflicts + updates),
+        record=merged if written else None,
+        applied=have | {c.field: c.after for c in written},
+        source=item.source,
+    )
+
+
+def _removal(rules: Rules, key: Key, current: Record | None) -> Change | None:
+    """A record Tillsync wrote before that is gone from the source."""
+    if current is None or rules.delete is DeletePolicy.never:
+        return None
+    if rules.delete is DeletePolicy.archive and "status" in type(current).model_fields:
+        if getattr(current, "status", None) == "archived":
+            return None
+        record = current.model_dump(mode="json", exclude_none=True) | {"status": "archived"}
+        return Change(
+            Action.archive,
+            key,
+            f"gone from {rules.source}; delete policy archives",
+            (FieldChange("status", getattr(current, "status", None), "archived"),),
+            record=record,
+            applied=project(type(current).model_validate(record), rules.fields),
+        )
+    return Change(Action.delete, key, f"gone from {rules.source}; delete policy deletes")

@@ -1,0 +1,29 @@
+"""What Tillsync remembers between runs. See `engine.state.store`."""
+
+from engine.state.store import (
+    Activity,
+    DeadLetter,
+    Failed,
+    JournalEntry,
+    Key,
+    StateStore,
+    Written,
+    decode_key,
+    default_url,
+    encode_key,
+    fingerprint,
+)
+
+__all__ = [
+    "Activity",
+    "DeadLetter",
+    "Failed",
+    "JournalEntry",
+    "Key",
+    "StateStore",
+    "Written",
+    "decode_key",
+    "default_url",
+    "encode_key",
+    "fingerprint",
+]

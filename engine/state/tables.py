@@ -1,0 +1,151 @@
+"""The state store's tables and their migrations.
+
+Each migration is a step from one schema version to the next; `migrate` applies the pending ones
+in order, inside one transaction, and records the version reached. Never edit a released step:
+add the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from engine.errors import StateError
+
+metadata = sa.MetaData()
+
+
+def _when(name: str) -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
+
+
+schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("integration", sa.String(100), nullable=False),
+    sa.Column("flow", sa.String(100), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),  # apply | retry
+    sa.Column("status", sa.String(20), nullable=False),  # running | succeeded | failed
+    _when("started_at"),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("summary", sa.JSON, nullable=False, default=dict),
+    sa.Column("spec_digest", sa.String(80)),
+)
+
+applied = sa.Table(  # the third side of the diff: what Tillsync last wrote, per record
+    "applied",
+    metadata,
+    sa.Column("integration", sa.String(100), primary_key=True),
+    sa.Column("flow", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(500), primary_key=True),
+    sa.Column("document", sa.JSON, nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    _when("applied_at"),
+)
+
+id_map = sa.Table(
+    "id_map",
+    metadata,
+    sa.Column("integration", sa.String(100), primary_key=True),
+    sa.Column("flow", sa.String(100), primary_key=True),
+    sa.Column("key", sa.String(500), primary_key=True),
+    sa.Column("target_id", sa.String(200), nullable=False),
+    _when("updated_at"),
+)
+
+cursors = sa.Table(
+    "cursors",
+    metadata,
+    sa.Column("integration", sa.String(100), primary_key=True),
+    sa.Column("flow", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+    _when("updated_at"),
+)
+
+journal = sa.Table(
+    "journal",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    sa.Column("integration", sa.String(100), nullable=False),
+    sa.Column("flow", sa.String(100), nullable=False),
+    sa.Column("key", sa.String(500), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("document", sa.JSON),
+    sa.Column("status", sa.String(20), nullable=False),  # intent | done | failed | abandoned
+    _when("created_at"),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Index("journal_open", "integration", "flow", "status"),
+)
+
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration", sa.String(100), nullable=False),
+    sa.Column("flow", sa.String(100), nullable=False),
+    sa.Column("key", sa.String(500), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("document", sa.JSON),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False, default=1),
+    _when("created_at"),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Index("dead_letters_open", "integration", "flow", "resolved_at"),
+)
+
+activity = sa.Table(
+    "activity",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    sa.Column("integration", sa.String(100), nullable=False),
+    sa.Column("flow", sa.String(100), nullable=False),
+    sa.Column("key", sa.String(500), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("outcome", sa.String(20), nullable=False),  # done | failed | skipped
+    sa.Column("source", sa.JSON),  # what came from the source
+    sa.Column("sent", sa.JSON),  # what was sent to the target
+    sa.Column("response", sa.JSON),  # what came back
+    _when("at"),
+    sa.Index("activity_lookup", "integration", "flow", "key"),
+    sa.Index("activity_at", "at"),
+)
+
+locks = sa.Table(  # flow locks where the database has no advisory locks (SQLite)
+    "locks",
+    metadata,
+    sa.Column("name", sa.String(300), primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    _when("acquired_at"),
+)
+
+VERSION_1 = (runs, applied, id_map, cursors, journal, dead_letters, activity, locks)
+
+
+def _version_1(connection: sa.Connection) -> None:
+    metadata.create_all(connection, tables=list(VERSION_1))
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1]
+LATEST = len(MIGRATIONS)
+
+
+def migrate(connection: sa.Connection) -> int:
+    """Bring the schema to the latest version; returns the version it was at before."""
+    metadata.create_all(connection, tables=[schema_version])
+    current = connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+    if current > LATEST:
+        raise StateError(
+            f"the state store is at schema version {current}, newer than this Tillsync ({LATEST}); upgrade"
+        )
+    for version in range(current + 1, LATEST + 1):
+        MIGRATIONS[version - 1](connection)
+        connection.execute(sa.insert(schema_version).values(version=version))
+    return current
