@@ -72,12 +72,10 @@ def apply_flow(
         run_id = store.start_run(name, flow, kind, setup.deployment.digest)
         try:
             recovered = _recover(setup, systems, store, run_id)
-            plan = (
-                _checked(saved, setup, systems)
-                if saved
-                else plan_flow(workspace, setup, systems, store, only)
-            )
+            plan = _checked(saved, setup, systems) if saved else plan_flow(workspace, setup, systems, store, only)
             failures = _execute(plan, setup, systems, store, run_id)
+            if only is not None:  # dead letters of records no longer in the source have nothing to retry
+                store.resolve_dead_letters(name, flow, list(only - {change.key for change in plan.changes}))
         except BaseException as exc:
             store.finish_run(run_id, "failed", {"error": str(exc)})
             raise
@@ -94,8 +92,7 @@ def apply_flow(
 def _checked(saved: FlowPlan, setup: FlowSetup, systems: Systems) -> FlowPlan:
     if saved.spec_fingerprint != setup.spec_fingerprint():
         raise StalePlanError(
-            f"{saved.integration}/{saved.flow}: the spec or its environment changed since the plan was made; "
-            "plan again"
+            f"{saved.integration}/{saved.flow}: the spec or its environment changed since the plan was made; plan again"
         )
     keys = [change.key for change in saved.changes if change.writes]
     actual = read_actual(setup, systems.client(setup.rules.target), keys)
@@ -137,15 +134,9 @@ def _applied_document(setup: FlowSetup, document: object) -> dict[str, object] |
     return project(MODELS[setup.rules.entity].model_validate(document), setup.rules.fields)
 
 
-def _execute(
-    plan: FlowPlan, setup: FlowSetup, systems: Systems, store: StateStore, run_id: str
-) -> list[Failed]:
+def _execute(plan: FlowPlan, setup: FlowSetup, systems: Systems, store: StateStore, run_id: str) -> list[Failed]:
     name, flow = setup.deployment.name, setup.name
-    errors = [
-        Failed(c.key, c.action.value, c.rule, source=c.source)
-        for c in plan.changes
-        if c.action is Action.error
-    ]
+    errors = [Failed(c.key, c.action.value, c.rule, source=c.source) for c in plan.changes if c.action is Action.error]
     adopted = [
         Written(c.key, "adopt", c.applied, None, source=c.source)
         for c in plan.changes

@@ -57,9 +57,7 @@ def _parser() -> argparse.ArgumentParser:
         "paths", nargs="*", type=Path, metavar="PATH",
         help="spec or environment files or folders (default: specs/, environments/)",
     )  # fmt: skip
-    validate.add_argument(
-        "--env", metavar="ENV", help="also check environments/ENV.yaml with its overlays applied"
-    )
+    validate.add_argument("--env", metavar="ENV", help="also check environments/ENV.yaml with its overlays applied")
     validate.add_argument("--format", choices=("text", "json", "github"), default="text",
                           help="text for people, json for tools, github for annotations")  # fmt: skip
     validate.set_defaults(run=_validate)

@@ -28,9 +28,7 @@ def register(commands: Any) -> None:
     )
     _env_and_flow(plan)
     plan.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    plan.add_argument(
-        "--out", type=Path, metavar="FILE", help="write the plan to FILE (JSON saves it for apply)"
-    )
+    plan.add_argument("--out", type=Path, metavar="FILE", help="write the plan to FILE (JSON saves it for apply)")
     plan.set_defaults(run=_plan)
 
     apply = commands.add_parser(
@@ -144,9 +142,7 @@ def _load_plan(path: Path, workspace: Workspace) -> dict[str, FlowPlan]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise TillsyncError(
-            f"{path}: not a saved plan ({exc}); save one with plan --format json --out FILE"
-        ) from None
+        raise TillsyncError(f"{path}: not a saved plan ({exc}); save one with plan --format json --out FILE") from None
     if not isinstance(data, dict) or data.get("format") != "tillsync-plan/1":
         raise TillsyncError(f"{path}: not a saved plan; save one with plan --format json --out FILE")
     if data.get("environment") != workspace.environment.name:
@@ -194,9 +190,7 @@ def _since(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise TillsyncError(
-            f"--since {text!r}: give an ISO date or time, or a duration such as 2h or 7d"
-        ) from None
+        raise TillsyncError(f"--since {text!r}: give an ISO date or time, or a duration such as 2h or 7d") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -101,9 +101,7 @@ def _merge(lower: Mapping[str, Any], upper: Mapping[str, Any]) -> dict[str, Any]
     out = dict(lower)
     for key, value in upper.items():
         below = out.get(key)
-        out[key] = (
-            _merge(below, value) if isinstance(below, Mapping) and isinstance(value, Mapping) else value
-        )
+        out[key] = _merge(below, value) if isinstance(below, Mapping) and isinstance(value, Mapping) else value
     return out
 
 

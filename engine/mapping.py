@@ -19,9 +19,7 @@ from engine.rules import rules_for
 from engine.spec import Flow
 
 
-def effective_mapping(
-    overrides: Mapping[str, str | None], source: Catalogue, target: Catalogue
-) -> dict[str, str]:
+def effective_mapping(overrides: Mapping[str, str | None], source: Catalogue, target: Catalogue) -> dict[str, str]:
     """The mapping a flow runs with: defaults for shared fields, then the spec's own entries."""
     mapping = {name: _quoted(name) for name in target if name in source}
     for name, expression in overrides.items():
@@ -52,9 +50,9 @@ class Mapper:
 
     def passes(self, document: Mapping[str, Any], status_field: str | None) -> bool:
         """Whether a source record passes the flow's status filter and `when` expression."""
-        if self.flow.status is not None and status_field is not None:
-            if document.get(status_field) not in self.flow.status:
-                return False
+        statuses = self.flow.status
+        if statuses is not None and status_field is not None and document.get(status_field) not in statuses:
+            return False
         return self.when is None or bool(self.when.search(document))
 
     def fields(self) -> list[str]:

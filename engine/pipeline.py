@@ -85,9 +85,7 @@ class FlowSetup:
         return cls(deployment, name, mapper, rules, source.status_field)
 
     def key_of(self, record: Record) -> Key:
-        return tuple(
-            "" if getattr(record, f, None) is None else str(getattr(record, f)) for f in self.rules.match
-        )
+        return tuple("" if getattr(record, f, None) is None else str(getattr(record, f)) for f in self.rules.match)
 
     def spec_fingerprint(self) -> str:
         flow = self.deployment.flow(self.name)
@@ -96,10 +94,7 @@ class FlowSetup:
 
     def target_fingerprint(self, actual: Mapping[Key, Record], keys: Iterable[Key]) -> str:
         return fingerprint(
-            {
-                encode_key(key): project(actual[key], self.rules.fields) if key in actual else None
-                for key in keys
-            }
+            {encode_key(key): project(actual[key], self.rules.fields) if key in actual else None for key in keys}
         )
 
 

@@ -166,9 +166,7 @@ def diff(
         elif item.record is not None:
             current = actual.get(item.key)
             changes.append(
-                _create(rules, item)
-                if current is None
-                else _update(rules, item, current, applied.get(item.key))
+                _create(rules, item) if current is None else _update(rules, item, current, applied.get(item.key))
             )
     for key in sorted(set(applied) - wanted - present_in_source):
         removal = _removal(rules, key, actual.get(key))
@@ -180,9 +178,7 @@ def diff(
 def _create(rules: Rules, item: Desired) -> Change:
     assert item.record is not None
     after = project(item.record, rules.fields)
-    fields = tuple(
-        FieldChange(name, None, value) for name, value in after.items() if value not in (None, [], {})
-    )
+    fields = tuple(FieldChange(name, None, value) for name, value in after.items() if value not in (None, [], {}))
     return Change(
         Action.create,
         item.key,

@@ -74,9 +74,7 @@ def _change_lines(change: Change, indent: str) -> list[str]:
             lines.append(f"{indent}    {item.field}: {value_text(item.after)}")
         else:
             note = f"  ({item.rule})" if item.rule and change.action is Action.conflict else ""
-            lines.append(
-                f"{indent}    {item.field}: {value_text(item.before)} → {value_text(item.after)}{note}"
-            )
+            lines.append(f"{indent}    {item.field}: {value_text(item.before)} → {value_text(item.after)}{note}")
     return lines
 
 
@@ -122,9 +120,7 @@ def markdown(plans: Sequence[FlowPlan]) -> str:
     lines.append("|---" * (len(COLUMNS) + 2) + "|")
     for plan in plans:
         cells = [str(plan.count(action)) for action in COLUMNS]
-        lines.append(
-            f"| `{plan.integration}/{plan.flow}` | " + " | ".join(cells) + f" | {plan.count(Action.skip)} |"
-        )
+        lines.append(f"| `{plan.integration}/{plan.flow}` | " + " | ".join(cells) + f" | {plan.count(Action.skip)} |")
     lines.append("")
     for plan in plans:
         shown = [change for change in plan.changes if change.action is not Action.skip]

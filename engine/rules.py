@@ -19,7 +19,7 @@ STOCK_FIELDS = ("available", "on_hand", "reserved")
 Rule = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-class Skip(Exception):  # noqa: N818 - a decision, not an error
+class Skip(Exception):  # a decision, not an error
     """The record is deliberately left out of this target; `str()` says why."""
 
 

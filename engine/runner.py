@@ -36,9 +36,7 @@ def select(workspace: Workspace, flow: str | None = None) -> list[Selected]:
     chosen = [s for s in every if flow in (s.flow, s.label)]
     if not chosen:
         known = ", ".join(s.label for s in every) or "none"
-        raise TillsyncError(
-            f"no enabled flow '{flow}' in environment {workspace.environment.name}; known: {known}"
-        )
+        raise TillsyncError(f"no enabled flow '{flow}' in environment {workspace.environment.name}; known: {known}")
     return chosen
 
 

@@ -34,9 +34,7 @@ _SETTINGS_FOR = {
 class Checker:
     """Collects the diagnostics of one integration."""
 
-    def __init__(
-        self, integration: Integration, source: SourceMap, connectors: Mapping[str, Connector]
-    ) -> None:
+    def __init__(self, integration: Integration, source: SourceMap, connectors: Mapping[str, Connector]) -> None:
         self.integration = integration
         self.source = source
         self.connectors = connectors
@@ -83,9 +81,7 @@ def _check_system(
         known = ", ".join(sorted(checker.connectors))
         near = suggest(connector_name, checker.connectors)
         hint = f"did you mean '{near}'? " if near else ""
-        checker.error(
-            (*path, "connector"), f"unknown connector '{connector_name}'; {hint}known: {known}", False
-        )
+        checker.error((*path, "connector"), f"unknown connector '{connector_name}'; {hint}known: {known}", False)
         return
     for key in spec_settings:
         if any(word in key.lower() for word in _SECRET_WORDS):
@@ -99,9 +95,7 @@ def _check_system(
     for key in credentials:
         if key not in connector.credentials:
             known = ", ".join(connector.credentials) or "none"
-            checker.error(
-                (*path, "credentials", key), f"{connector.name} takes no credential '{key}'; known: {known}"
-            )
+            checker.error((*path, "credentials", key), f"{connector.name} takes no credential '{key}'; known: {known}")
 
 
 def settings_problems(
@@ -141,9 +135,7 @@ def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
         if system not in systems:
             near = suggest(system, systems)
             hint = f"did you mean '{near}'? " if near else ""
-            checker.error(
-                (*path, role), f"unknown system '{system}'; {hint}defined: {', '.join(systems)}", False
-            )
+            checker.error((*path, role), f"unknown system '{system}'; {hint}defined: {', '.join(systems)}", False)
     if flow.source == flow.target:
         checker.error((*path, "to"), "a flow cannot copy a system onto itself", False)
     _check_master(checker, path, flow)
@@ -168,9 +160,7 @@ def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
 def _check_master(checker: Checker, path: tuple[str | int, ...], flow: Flow) -> None:
     if flow.direction is Direction.two_way:
         if flow.master is None:
-            checker.error(
-                (*path, "direction"), "a two-way flow needs a master: the system that wins a conflict", False
-            )
+            checker.error((*path, "direction"), "a two-way flow needs a master: the system that wins a conflict", False)
         elif flow.master not in (flow.source, flow.target):
             checker.error(
                 (*path, "master"),
@@ -219,9 +209,7 @@ def _check_match(
 ) -> None:
     for index, field_name in enumerate(flow.match or KEYS[flow.entity]):
         if flow.match is not None:
-            _check_field(
-                checker, (*path, "match", index), field_name, target, f"{target_name} {flow.entity.value}"
-            )
+            _check_field(checker, (*path, "match", index), field_name, target, f"{target_name} {flow.entity.value}")
 
 
 def _check_filters(
@@ -243,8 +231,7 @@ def _check_filters(
                 hint = f"did you mean '{near}'? " if near else ""
                 checker.error(
                     (*path, "status", index),
-                    f"unknown {source.name} {flow.entity.value} status '{status}'; "
-                    f"{hint}known: {', '.join(known)}",
+                    f"unknown {source.name} {flow.entity.value} status '{status}'; {hint}known: {', '.join(known)}",
                     False,
                 )
 
@@ -271,9 +258,7 @@ def _check_mapping(
         where = (*path, "create_only", index)
         if _check_field(checker, where, field_name, target_fields, target_label):
             if field_name.split(".")[0] not in mapped:
-                checker.error(
-                    where, f"'{field_name}' is not mapped, so create_only has nothing to hold back", False
-                )
+                checker.error(where, f"'{field_name}' is not mapped, so create_only has nothing to hold back", False)
             elif field_name in keys:
                 checker.error(where, f"'{field_name}' is the match key; it cannot be create-only", False)
 

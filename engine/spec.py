@@ -100,12 +100,8 @@ class FlowSettings(Model):
         default=None,
         description="quantity sent, from on_hand, reserved and available: e.g. available - reserved",
     )
-    location_map: dict[str, str] = Field(
-        default_factory=dict, description="source location → target location"
-    )
-    price_group_map: dict[str, str] = Field(
-        default_factory=dict, description="source price group → target price list"
-    )
+    location_map: dict[str, str] = Field(default_factory=dict, description="source location → target location")
+    price_group_map: dict[str, str] = Field(default_factory=dict, description="source price group → target price list")
     tracked: bool | None = Field(default=None, description="stock managed (true) or not (false)")
     prices_include_tax: bool | None = Field(default=None, description="target prices include tax")
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
@@ -125,9 +121,7 @@ class Flow(Model):
     description: str | None = None
     enabled: bool = True
     direction: Direction = Direction.one_way
-    master: Name | None = Field(
-        default=None, description="system that wins a conflict; required for two-way flows"
-    )
+    master: Name | None = Field(default=None, description="system that wins a conflict; required for two-way flows")
     match: list[str] | None = Field(
         default=None,
         min_length=1,

@@ -86,9 +86,7 @@ def _schema_messages(error: SchemaError) -> list[tuple[tuple[str | int, ...], st
         key = str(error.message).split("'")[1]
         return [((*path, key), missing_key(key), True)]
     if kind == "type":
-        expected = (
-            error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
-        )
+        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
         return [(path, wrong_type(expected, instance), False)]
     if kind in ("anyOf", "oneOf"):
         return _any_of_messages(error, path)
@@ -107,9 +105,7 @@ def _schema_messages(error: SchemaError) -> list[tuple[tuple[str | int, ...], st
     return [(path, str(error.message), False)]
 
 
-def _any_of_messages(
-    error: SchemaError, path: tuple[str | int, ...]
-) -> list[tuple[tuple[str | int, ...], str, bool]]:
+def _any_of_messages(error: SchemaError, path: tuple[str | int, ...]) -> list[tuple[tuple[str | int, ...], str, bool]]:
     context = error.context or []
     types_wanted = [c.validator_value for c in context if c.validator == "type"]
     if len(types_wanted) == len(context) and context:

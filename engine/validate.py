@@ -69,9 +69,7 @@ def _load_model(path: Path, model: type[M]) -> tuple[Document, M]:
     source = document.source
     if not isinstance(document.data, dict):
         what = "empty" if document.data is None else "not a map of keys"
-        raise SpecError(
-            [Diagnostic(source.file, 1, 1, f"the file is {what}; expected a {model.__name__.lower()}")]
-        )
+        raise SpecError([Diagnostic(source.file, 1, 1, f"the file is {what}; expected a {model.__name__.lower()}")])
     problems = schema_diagnostics(document.data, model, source)
     try:
         value = model.model_validate(document.data)
@@ -120,9 +118,7 @@ def check_environment(
             continue
         if spec.integration.name != name:
             problems.append(
-                source.diagnostic(
-                    where, f"'{entry.spec}' holds integration '{spec.integration.name}', not '{name}'"
-                )
+                source.diagnostic(where, f"'{entry.spec}' holds integration '{spec.integration.name}', not '{name}'")
             )
             continue
         specs[name] = spec

@@ -35,8 +35,7 @@ class ResolvedSystem:
             variable = reference.removeprefix("env:")
             if not environ.get(variable):
                 raise ConnectorError(
-                    f"system '{self.name}' needs credential '{credential}': "
-                    f"environment variable {variable} is not set"
+                    f"system '{self.name}' needs credential '{credential}': environment variable {variable} is not set"
                 )
             values[credential] = environ[variable]
         return self.connector.open(self.connector.settings.model_validate(self.settings), values)
@@ -113,9 +112,7 @@ def load_workspace(
                 ("systems", system_name, "settings"),
             )
             credentials = {**system.credentials, **(overlay.credentials if overlay else {})}
-            systems[system_name] = ResolvedSystem(
-                system_name, connectors[system.connector], settings, credentials
-            )
+            systems[system_name] = ResolvedSystem(system_name, connectors[system.connector], settings, credentials)
         data = spec.model_dump(by_alias=True, exclude_unset=True)
         for flow_name, flow_overlay in entry.flows.items():
             flow_data = data["flows"][flow_name]

@@ -151,13 +151,7 @@ def _is_quoted(value: Any) -> bool:
 
 def _key_text(key: Any) -> str:
     # Branch numbers and the like are natural map keys (`1: gid://…`); specs compare keys as text.
-    return (
-        key
-        if isinstance(key, str)
-        else str(_scalar(key)).lower()
-        if isinstance(key, bool)
-        else str(_scalar(key))
-    )
+    return key if isinstance(key, str) else str(_scalar(key)).lower() if isinstance(key, bool) else str(_scalar(key))
 
 
 def _scalar(value: Any) -> Any:

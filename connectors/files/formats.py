@@ -185,9 +185,7 @@ def _flatten(data: Mapping[str, Any], catalogue: Catalogue, prefix: str) -> dict
             row.update(_flatten(value, info.fields, f"{column}."))
         elif isinstance(value, list):
             if any(LIST_SEPARATOR in str(item) for item in value):
-                raise FatalConnectorError(
-                    f"{column}: a value contains '{LIST_SEPARATOR}', which CSV lists use"
-                )
+                raise FatalConnectorError(f"{column}: a value contains '{LIST_SEPARATOR}', which CSV lists use")
             if value:
                 row[column] = LIST_SEPARATOR.join(_cell(item) for item in value)
         else:

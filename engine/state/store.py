@@ -135,6 +135,12 @@ class StateStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # ---- locks -----------------------------------------------------------------------------
 
     @contextmanager
@@ -223,9 +229,7 @@ class StateStore:
             return {decode_key(row.key): row.target_id for row in connection.execute(query)}
 
     def cursor(self, integration: str, flow: str) -> str | None:
-        query = sa.select(t.cursors.c.value).where(
-            t.cursors.c.integration == integration, t.cursors.c.flow == flow
-        )
+        query = sa.select(t.cursors.c.value).where(t.cursors.c.integration == integration, t.cursors.c.flow == flow)
         with self.engine.connect() as connection:
             value: str | None = connection.execute(query).scalar()
             return value
@@ -240,9 +244,7 @@ class StateStore:
 
     # ---- journal ---------------------------------------------------------------------------
 
-    def intend(
-        self, run_id: str, integration: str, flow: str, writes: Sequence[tuple[Key, str, Any]]
-    ) -> list[int]:
+    def intend(self, run_id: str, integration: str, flow: str, writes: Sequence[tuple[Key, str, Any]]) -> list[int]:
         """Journal the intent to write (key, action, document) before the write; returns entry ids."""
         stamp = now()
         rows = [
@@ -287,9 +289,7 @@ class StateStore:
         with self.engine.begin() as connection:
             if journal_ids:
                 connection.execute(
-                    sa.update(t.journal)
-                    .where(t.journal.c.id.in_(journal_ids))
-                    .values(status="done", finished_at=stamp)
+                    sa.update(t.journal).where(t.journal.c.id.in_(journal_ids)).values(status="done", finished_at=stamp)
                 )
             if abandoned:
                 connection.execute(
@@ -318,9 +318,7 @@ class StateStore:
         id_where = (t.id_map.c.integration == scope["integration"], t.id_map.c.flow == scope["flow"])
         connection.execute(sa.delete(t.id_map).where(*id_where, t.id_map.c.key == key))
         if item.target_id is not None and item.document is not None:
-            connection.execute(
-                sa.insert(t.id_map).values(**scope, key=key, target_id=item.target_id, updated_at=stamp)
-            )
+            connection.execute(sa.insert(t.id_map).values(**scope, key=key, target_id=item.target_id, updated_at=stamp))
         dl = t.dead_letters.c
         connection.execute(
             sa.update(t.dead_letters)
@@ -397,7 +395,7 @@ class StateStore:
                     row.reason,
                     row.attempts,
                     row.created_at,
-                )  # fmt: skip
+                )
                 for row in connection.execute(query)
             ]
 
@@ -451,7 +449,7 @@ class StateStore:
                     row.sent,
                     row.response,
                     _aware(row.at),
-                )  # fmt: skip
+                )
                 for row in connection.execute(query)
             ]
         return sorted(rows, key=lambda entry: entry.id)

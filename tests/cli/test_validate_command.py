@@ -39,15 +39,12 @@ def test_an_invalid_spec_exits_1_with_located_text(in_repo: Path, capsys: pytest
     assert out.endswith("1 problem in 1 of 1 files\n")
 
 
-def test_github_format_prints_one_annotation_per_problem(
-    in_repo: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_github_format_prints_one_annotation_per_problem(in_repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--format", "github", str(BROKEN)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) >= 25 and all(line.startswith("::error file=tests/specs/broken/") for line in lines)
-    assert (
-        "::error file=tests/specs/broken/unknown_status.yaml,line=11,col=14::flows.orders.status[0]"
-        in lines[[i for i, line in enumerate(lines) if "unknown_status" in line][0]]
+    assert "::error file=tests/specs/broken/unknown_status.yaml,line=11,col=14::flows.orders.status[0]" in next(
+        line for line in lines if "unknown_status" in line
     )
 
 
@@ -73,9 +70,7 @@ def test_json_format_is_machine_readable(in_repo: Path, capsys: pytest.CaptureFi
         (["frobnicate"], "invalid choice: 'frobnicate'"),
     ],
 )
-def test_usage_errors_exit_2(
-    in_repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
-) -> None:
+def test_usage_errors_exit_2(in_repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str) -> None:
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code == 2
@@ -100,13 +95,9 @@ def test_schema_check_fails_when_a_schema_is_stale(
 
 def test_bundled_files_point_editors_at_the_schemas() -> None:
     for spec in (REPO / "specs").glob("*.yaml"):
-        assert spec.read_text().startswith(
-            "# yaml-language-server: $schema=../schemas/integration.schema.json"
-        )
+        assert spec.read_text().startswith("# yaml-language-server: $schema=../schemas/integration.schema.json")
     for env in (REPO / "environments").glob("*.yaml"):
-        assert env.read_text().startswith(
-            "# yaml-language-server: $schema=../schemas/environment.schema.json"
-        )
+        assert env.read_text().startswith("# yaml-language-server: $schema=../schemas/environment.schema.json")
 
 
 def test_the_console_script_answers_help() -> None:

@@ -31,9 +31,7 @@ SHIRT = Product(
     options=("size",),
     features={"country_of_origin": "PT"},
     variants=(
-        Variant(
-            sku="101", options={"size": "M"}, price=Money.model_validate("19.99 EUR"), barcode="8712345678906"
-        ),
+        Variant(sku="101", options={"size": "M"}, price=Money.model_validate("19.99 EUR"), barcode="8712345678906"),
         Variant(sku="102", options={"size": "L"}, price=Money.model_validate("21.50 EUR")),
     ),
 )
@@ -72,9 +70,7 @@ def client(folder: Path, fmt: str = "csv") -> FilesClient:
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
 @pytest.mark.parametrize(("entity", "records"), RECORDS, ids=[e.value for e, _ in RECORDS])
-def test_records_survive_a_round_trip(
-    tmp_path: Path, fmt: str, entity: Entity, records: list[Record]
-) -> None:
+def test_records_survive_a_round_trip(tmp_path: Path, fmt: str, entity: Entity, records: list[Record]) -> None:
     files = client(tmp_path, fmt)
     outcomes = files.write(entity, records)
     assert [o.error for o in outcomes] == [None] * len(records)

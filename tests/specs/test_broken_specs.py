@@ -83,9 +83,7 @@ CASES = [
     Case("bad_cron.yaml", 12, "out of range 0-23", "semantic"),
     Case("bad_stock_formula.yaml", 12, "unknown field 'reservd'", "semantic"),
     Case("setting_on_wrong_entity.yaml", 12, "employee_number applies to order flows only", "semantic"),
-    Case(
-        "unknown_connector_setting.yaml", 8, "unknown setting for files; did you mean 'format'?", "semantic"
-    ),
+    Case("unknown_connector_setting.yaml", 8, "unknown setting for files; did you mean 'format'?", "semantic"),
     Case("secret_in_settings.yaml", 8, "'api_key' looks like a secret; put it under credentials", "semantic"),
     Case("create_only_unknown.yaml", 11, "unknown field 'long_description' on files product", "semantic"),
     Case("create_only_match_key.yaml", 11, "'sku' is the match key; it cannot be create-only", "semantic"),

@@ -14,9 +14,7 @@ from engine.validate import validate_files
 
 SPEC = Path(__file__).parents[2] / "specs" / "erp-webshop.yaml"
 TEXT = SPEC.read_text(encoding="utf-8")
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 NOISE = [":", "{", "}", "[", "]", "-", "\t", '"', "'", "#", "&a", "*a", "!", "|", ">", "%", "@", "`"]
 yaml_noise = st.sampled_from([*NOISE, "\n", " ", "  ", "?", ",", "x", "0", "~", "null", "\\"])

@@ -1,0 +1,116 @@
+"""A throwaway repository with one integration between two `files` folders, for engine tests."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+import sqlalchemy as sa
+
+from connectors.files import FilesClient, FilesSettings
+from engine.records import Entity, Record
+from engine.runner import Selected, select
+from engine.state import StateStore, default_url
+from engine.workspace import Workspace, load_workspace
+
+SPEC = """\
+version: 1
+name: shop-sync
+systems:
+  erp: {connector: files, settings: {path: erp, format: csv}}
+  shop: {connector: files, settings: {path: shop, format: jsonl}}
+flows:
+  products:
+    entity: product
+    from: erp
+    to: shop
+    mapping:
+      title: trim(title)
+    create_only: [description]
+    delete: archive
+    settings: {batch_size: 2}
+"""
+
+ENVIRONMENT = """\
+name: test
+integrations:
+  shop-sync:
+    spec: specs/shop-sync.yaml
+"""
+
+
+@dataclass
+class Repo:
+    root: Path
+
+    def write_spec(self, text: str) -> None:
+        (self.root / "specs" / "shop-sync.yaml").write_text(dedent(text))
+
+    def erp(self) -> FilesClient:
+        return FilesClient(FilesSettings(path=str(self.root / "erp"), format="csv"))
+
+    def shop(self) -> FilesClient:
+        return FilesClient(FilesSettings(path=str(self.root / "shop"), format="jsonl"))
+
+    def seed(self, entity: Entity, records: list[Record], system: str = "erp") -> None:
+        client = self.erp() if system == "erp" else self.shop()
+        path = client.path(entity)
+        path.unlink(missing_ok=True)
+        client.write(entity, records)
+
+    def workspace(self) -> Workspace:
+        return load_workspace(self.root, "test", environ=dict(os.environ))
+
+    def flows(self, name: str | None = None) -> list[Selected]:
+        return select(self.workspace(), name)
+
+    def store(self) -> StateStore:
+        return StateStore(default_url(self.root, "test"))
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
+    for folder in ("specs", "environments", "erp", "shop"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "specs" / "shop-sync.yaml").write_text(SPEC)
+    (tmp_path / "environments" / "test.yaml").write_text(ENVIRONMENT)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TILLSYNC_STATE_URL", raising=False)
+    return Repo(tmp_path)
+
+
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = sa.create_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL with a fresh schema of its own; skipped without PostgreSQL, unless CI requires it."""
+    problem = _postgres_reachable()
+    if problem is not None:
+        if os.environ.get("TILLSYNC_REQUIRE_SERVICES"):
+            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required here but unreachable: {problem}")
+        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {problem}")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(POSTGRES_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
