@@ -13,14 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine import cli_sync
-from engine.errors import Diagnostic, SpecError, TillsyncError
+from engine.errors import Diagnostic, SpecError, TillsyncError, UsageError
 from engine.validate import Report, validate_files
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """The command line asks for something that cannot be done as asked."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

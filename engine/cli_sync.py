@@ -11,7 +11,7 @@ from typing import Any
 
 from engine import render, runner
 from engine.apply import ApplyResult
-from engine.errors import TillsyncError
+from engine.errors import TillsyncError, UsageError
 from engine.plan import FlowPlan
 from engine.workspace import Workspace, load_workspace
 
@@ -54,7 +54,7 @@ def register(commands: Any) -> None:
         help="show the activity log, or purge it",
         description="Per record: what came from the source, what was sent and what came back.",
     )
-    logs.add_argument("--env", required=True, metavar="ENV")
+    logs.add_argument("--env", metavar="ENV", help="environment (required)")
     logs.add_argument("--flow", metavar="NAME", help="only this flow (NAME or INTEGRATION/NAME)")
     logs.add_argument("--key", metavar="KEY", help="only this record: its match key, parts joined by /")
     logs.add_argument("--since", metavar="WHEN", help="ISO date or time, or a duration such as 2h or 7d")
@@ -64,6 +64,7 @@ def register(commands: Any) -> None:
     purge = logs.add_subparsers(title="actions", metavar="ACTION").add_parser(
         "purge", help="delete activity older than the retention period"
     )
+    purge.add_argument("--env", required=True, metavar="ENV")
     purge.add_argument("--older-than", metavar="DAYS", type=int, help="default: the environment's retention")
     purge.set_defaults(run=_purge)
 
@@ -154,6 +155,8 @@ def _load_plan(path: Path, workspace: Workspace) -> dict[str, FlowPlan]:
 
 
 def _logs(args: argparse.Namespace) -> int:
+    if not args.env:
+        raise UsageError("logs needs --env ENV")
     workspace = _workspace(args)
     scopes: list[tuple[str | None, str | None]] = [(None, None)]
     if args.flow:

@@ -30,6 +30,10 @@ class TillsyncError(Exception):
     """Base of every error Tillsync raises on purpose."""
 
 
+class UsageError(TillsyncError):
+    """The command line asks for something that cannot be done as asked (exit 2)."""
+
+
 class SpecError(TillsyncError):
     """A spec or environment file is invalid; `diagnostics` holds every problem found."""
 

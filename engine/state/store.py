@@ -130,7 +130,11 @@ class StateStore:
                     connection.execute(sa.text("SELECT pg_advisory_xact_lock(7446215)"))
                 t.migrate(connection)
         except sa.exc.OperationalError as exc:
+            self.engine.dispose()
             raise StateError(f"cannot open the state store: {_safe(exc)}") from None
+        except BaseException:
+            self.engine.dispose()
+            raise
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,130 @@
+"""The state store, the same suite on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from engine.errors import FlowLockedError, StateError
+from engine.records import Entity
+from engine.state import Failed, StateStore, Written
+from engine.state import tables as t
+from tests.engine.conftest import Repo
+from tests.engine.test_apply import CATALOGUE
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'state.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[StateStore]:
+    with StateStore(url) as opened:
+        yield opened
+
+
+def test_migrations_run_once_and_are_recorded(url: str) -> None:
+    StateStore(url).close()
+    with StateStore(url) as store, store.engine.connect() as connection:
+        versions = connection.execute(sa.select(t.schema_version.c.version)).scalars().all()
+    assert versions == list(range(1, t.LATEST + 1))
+
+
+def test_a_newer_schema_is_refused(url: str) -> None:
+    with StateStore(url) as store, store.engine.begin() as connection:
+        connection.execute(sa.insert(t.schema_version).values(version=t.LATEST + 1))
+    with pytest.raises(StateError, match="newer than this Tillsync"):
+        StateStore(url)
+
+
+def test_settle_records_applied_id_map_activity_and_dead_letters_together(store: StateStore) -> None:
+    run = store.start_run("shop", "products", "apply")
+    ids = store.intend(run, "shop", "products", [(("1",), "create", {"sku": "1"}), (("2/a",), "create", None)])
+    assert [e.key for e in store.open_intents("shop", "products")] == [("1",), ("2/a",)]
+    store.settle(
+        run, "shop", "products", ids,
+        [Written(("1",), "create", {"title": "Shirt"}, "gid://shopify/Product/1", {"in": 1}, {"out": 1}, {"id": 1})],
+        [Failed(("2/a",), "create", "SKU '2/a' is not numeric", {"sku": "2/a"})],
+    )  # fmt: skip
+    assert store.open_intents("shop", "products") == []
+    assert store.applied("shop", "products") == {("1",): {"title": "Shirt"}}
+    assert store.target_ids("shop", "products") == {("1",): "gid://shopify/Product/1"}
+    [letter] = store.dead_letters("shop")
+    assert (letter.key, letter.reason, letter.attempts) == (("2/a",), "SKU '2/a' is not numeric", 1)
+    logged = store.activity(integration="shop")
+    assert [(a.key, a.outcome, a.sent) for a in logged] == [(("1",), "done", {"out": 1}), (("2/a",), "failed", None)]
+
+    store.settle(run, "shop", "products", [], [], [Failed(("2/a",), "create", "still not numeric")])
+    assert store.dead_letters()[0].attempts == 2 and len(store.dead_letters()) == 1
+    store.settle(run, "shop", "products", [], [Written(("2/a",), "create", {"t": 1}, "9")], [])
+    assert store.dead_letters() == []
+    store.finish_run(run, "succeeded", {"create": 2})
+    assert store.runs("shop")[0]["summary"] == {"create": 2}
+
+
+def test_activity_is_filtered_and_purged_by_age(store: StateStore) -> None:
+    run = store.start_run("shop", "orders", "apply")
+    store.settle(
+        run, "shop", "orders", [], [Written(("W1",), "create", {}, "1"), Written(("W2",), "create", {}, "2")], []
+    )
+    assert [a.key for a in store.activity(flow="orders", key=("W2",))] == [("W2",)]
+    assert store.activity(since=datetime.now(UTC) + timedelta(minutes=1)) == []
+    assert store.purge_activity(datetime.now(UTC) - timedelta(days=1)) == 0
+    assert store.purge_activity(datetime.now(UTC) + timedelta(seconds=1)) == 2
+    assert store.activity() == []
+
+
+def test_cursors_are_kept_per_flow(store: StateStore) -> None:
+    assert store.cursor("shop", "orders") is None
+    store.set_cursor("shop", "orders", "2026-11-20T10:00:00Z")
+    store.set_cursor("shop", "orders", "2026-11-21T10:00:00Z")
+    assert store.cursor("shop", "orders") == "2026-11-21T10:00:00Z" and store.cursor("shop", "stock") is None
+
+
+def test_one_lock_per_flow(store: StateStore, url: str) -> None:
+    other = StateStore(url)
+    try:
+        with store.lock("shop", "stock"):
+            with pytest.raises(FlowLockedError), other.lock("shop", "stock"):
+                pass
+            with other.lock("shop", "orders"):
+                pass  # another flow is free
+        with other.lock("shop", "stock"):
+            pass  # released
+    finally:
+        other.close()
+
+
+@pytest.mark.postgres
+def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_url: str) -> None:
+    """Two processes apply the same flow at once: exactly one writes, the other is refused."""
+    repo.seed(Entity.product, CATALOGUE)
+    code = (
+        "import sys, time, engine.apply\n"
+        "from engine.cli import main\n"
+        "engine.apply.checkpoint = lambda step: time.sleep(1.5) if step == 'intent' else None\n"
+        "sys.exit(main(['apply', '--env', 'test']))\n"
+    )
+    env = {"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin", "TILLSYNC_STATE_URL": postgres_url}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], cwd=repo.root, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]  # fmt: skip
+    outcomes = [(*proc.communicate(timeout=120), proc.returncode) for proc in procs]
+    codes = sorted(code for _, _, code in outcomes)
+    assert codes == [0, 1], outcomes
+    refused = next(err for _, err, code in outcomes if code == 1)
+    assert "being applied by another process" in refused
+    with StateStore(postgres_url) as store:
+        assert [r["status"] for r in store.runs()] == ["succeeded"]
+        assert len(store.activity()) == 5
