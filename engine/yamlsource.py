@@ -9,7 +9,7 @@ never a traceback.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from engine.errors import Diagnostic
@@ -96,10 +97,31 @@ def parse_yaml(text: str, name: str, path: Path | None = None) -> Document:
         raise YamlLoadError(_yaml_diagnostic(name, exc)) from None
     except YAMLError as exc:
         raise YamlLoadError(Diagnostic(name, 1, 1, f"invalid YAML: {exc}")) from None
+    except TypeError:  # a list or map used as a key (`? [a, b]`): valid YAML, never a valid spec
+        line, column = _complex_key(text)
+        raise YamlLoadError(Diagnostic(name, line, column, COMPLEX_KEY)) from None
     source = SourceMap(name)
     source.values[()] = (1, 1)
     data = _plain(raw, (), source)
     return Document(path or Path(name), data, source, text)
+
+
+COMPLEX_KEY = "a key must be a plain value, not a list or map"
+
+
+def _complex_key(text: str) -> tuple[int, int]:
+    """Where the first key that is a list or a map stands."""
+    pending = [YAML(typ="rt").compose(text)]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, ScalarNode):
+                    return key.start_mark.line + 1, key.start_mark.column + 1
+                pending.append(value)
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+    return 1, 1
 
 
 def _yaml_diagnostic(name: str, exc: MarkedYAMLError) -> Diagnostic:
@@ -123,9 +145,12 @@ def _plain(node: Any, path: DocPath, source: SourceMap) -> Any:
     if isinstance(node, CommentedMap):
         out: dict[str, Any] = {}
         for key, value in node.items():
+            key_line, key_col = node.lc.key(key)
+            if isinstance(key, tuple | Mapping):  # `? [a, b]` or `? {a: b}`: YAML allows it, a spec never
+                diagnostic = Diagnostic(source.file, key_line + 1, key_col + 1, COMPLEX_KEY)
+                raise YamlLoadError(diagnostic)
             name = _key_text(key)
             child = (*path, name)
-            key_line, key_col = node.lc.key(key)
             value_line, value_col = node.lc.value(key)
             source.keys[child] = (key_line + 1, key_col + 1)
             source.values[child] = (value_line + 1, value_col + 1)

@@ -9,6 +9,16 @@ def load(text: str):  # type: ignore[no-untyped-def]
     return parse_yaml(text, "spec.yaml")
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("a: 1\n? d: 2\n", "2:3"), ("a: 1\n? [x, y]\n: 2\n", "2:3"), ("a:\n  b: 1\n? match: [email]\n", "3:3")],
+)
+def test_a_list_or_map_as_a_key_is_a_located_error(text: str, where: str) -> None:
+    with pytest.raises(YamlLoadError) as caught:
+        load(text)
+    assert str(caught.value.diagnostic) == f"spec.yaml:{where}: a key must be a plain value, not a list or map"
+
+
 def test_values_are_plain_python_with_positions() -> None:
     doc = load("a: 1\nb:\n  c: [x, 'y']\n  1: branch\n")
     assert doc.data == {"a": 1, "b": {"c": ["x", "y"], "1": "branch"}}
