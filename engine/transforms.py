@@ -17,9 +17,10 @@ from engine.records import Money
 
 CENT = Decimal("0.01")
 
-# "Keizersgracht 123-A", "Hoofdstraat 5 bis", "Laan van Meerdervoort 12a", "Rue 7 II"
+# "Keizersgracht 123-A", "Hoofdstraat 5 bis", "Laan van Meerdervoort 12a", "Kerkstraat 12-2", "Plein 1944 3"
 _STREET_LINE = re.compile(
-    r"^(?P<street>.*?[^\d\s].*?)[\s,]+(?P<number>\d+)\s*[-/]?\s*(?P<suffix>[A-Za-z0-9]{1,6})?\s*$"
+    r"^(?P<street>.*?[^\d\s].*?)[\s,]+(?P<number>\d+)"
+    r"(?:\s*[-/]\s*(?P<joined>[A-Za-z0-9]{1,6})|\s*(?P<letters>[A-Za-z]{1,4}\d?))?\s*$"
 )
 
 
@@ -36,7 +37,7 @@ def split_street(line: str) -> dict[str, str | None]:
     return {
         "street": match.group("street").rstrip(","),
         "house_number": match.group("number"),
-        "house_number_suffix": match.group("suffix"),
+        "house_number_suffix": match.group("joined") or match.group("letters"),
     }
 
 
