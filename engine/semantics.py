@@ -18,7 +18,7 @@ from engine.errors import Diagnostic
 from engine.formula import FormulaError, parse_formula
 from engine.mapping import effective_mapping
 from engine.records import KEYS
-from engine.spec import Direction, Flow, Integration
+from engine.spec import DeletePolicy, Direction, Flow, Integration
 from engine.yamlsource import SourceMap, dotted
 
 STOCK_FIELDS = ("available", "on_hand", "reserved")
@@ -152,6 +152,11 @@ def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
     _check_match(checker, path, flow, source_fields, target_fields, target.name)
     _check_filters(checker, path, flow, source, source_fields)
     _check_mapping(checker, path, flow, source, target, source_fields, target_fields)
+    if flow.delete is DeletePolicy.archive and "status" not in target_fields:
+        checker.error(
+            (*path, "delete"),
+            f"{target.name} {flow.entity.value} records have no status to archive; use delete: delete or never",
+        )
     if flow.trigger and flow.trigger.schedule and (problem := cron.cron_problem(flow.trigger.schedule)):
         checker.error_in_value((*path, "trigger", "schedule"), problem[0], problem[1])
     _check_settings(checker, path, flow)
