@@ -26,6 +26,7 @@ class EntitySupport:
     catalogue: Catalogue
     statuses: tuple[str, ...] = ()  # values a flow's `status:` filter may name
     status_field: str | None = None  # the record field those statuses are read from
+    defaults: Mapping[str, str] = field(default_factory=dict)  # target field → JMESPath when written here
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,16 @@ from engine.rules import rules_for
 from engine.spec import Flow
 
 
-def effective_mapping(overrides: Mapping[str, str | None], source: Catalogue, target: Catalogue) -> dict[str, str]:
-    """The mapping a flow runs with: defaults for shared fields, then the spec's own entries."""
+def effective_mapping(
+    overrides: Mapping[str, str | None],
+    source: Catalogue,
+    target: Catalogue,
+    defaults: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """The mapping a flow runs with: each shared field copied, then the target connector's defaults
+    for the entity (numeric SKUs for a till, say), then the spec's own entries."""
     mapping = {name: _quoted(name) for name in target if name in source}
+    mapping.update(defaults or {})
     for name, expression in overrides.items():
         if expression is None:
             mapping.pop(name, None)
@@ -38,13 +45,19 @@ def _quoted(name: str) -> str:
 class Mapper:
     """Turns source records into the target records a flow wants, one record at a time."""
 
-    def __init__(self, flow: Flow, value_maps: Mapping[str, Mapping[str, str | int]],
-                 source: Catalogue, target: Catalogue) -> None:  # fmt: skip
+    def __init__(
+        self,
+        flow: Flow,
+        value_maps: Mapping[str, Mapping[str, str | int]],
+        source: Catalogue,
+        target: Catalogue,
+        defaults: Mapping[str, str] | None = None,
+    ) -> None:
         compile_expression = jmes.compiler(value_maps)
         self.flow = flow
         self.model = MODELS[flow.entity]
-        self.mapping = {name: compile_expression(text) for name, text in effective_mapping(
-            flow.mapping, source, target).items()}  # fmt: skip
+        mapping = effective_mapping(flow.mapping, source, target, defaults)
+        self.mapping = {name: compile_expression(text) for name, text in mapping.items()}
         self.when = compile_expression(flow.when) if flow.when else None
         self.rules = rules_for(flow)
 

@@ -69,7 +69,7 @@ class FlowSetup:
         flow = deployment.flow(name)
         source = deployment.systems[flow.source].connector.entities[flow.entity]
         target = deployment.systems[flow.target].connector.entities[flow.entity]
-        mapper = Mapper(flow, deployment.integration.value_maps, source.catalogue, target.catalogue)
+        mapper = Mapper(flow, deployment.integration.value_maps, source.catalogue, target.catalogue, target.defaults)
         match = tuple(flow.match or KEYS[flow.entity])
         rules = Rules(
             entity=flow.entity,

@@ -257,7 +257,7 @@ def _check_mapping(
         _check_field(checker, field_path, field_name, target_fields, target_label)
         if expression is not None:
             _check_expression(checker, field_path, expression, source_fields, source_label)
-    mapped = effective_mapping(flow.mapping, source_fields, target_fields)
+    mapped = effective_mapping(flow.mapping, source_fields, target_fields, target.entities[flow.entity].defaults)
     keys = set(flow.match or KEYS[flow.entity])
     for index, field_name in enumerate(flow.create_only):
         where = (*path, "create_only", index)

@@ -258,3 +258,23 @@ def test_stock_is_sent_as_the_formula_per_mapped_location(repo: Repo) -> None:
     assert [c.rule for c in flow.changes if c.action is Action.skip] == ["location 9 is not in the flow's location_map"]
     creates = [c.record for c in flow.changes if c.action is Action.create]
     assert [(r or {}).get("available") for r in creates] == ["0", "3"]
+
+
+def test_a_target_connectors_default_mapping_applies_unless_the_spec_overrides_it(repo: Repo) -> None:
+    from dataclasses import replace
+
+    from engine.mapping import effective_mapping
+
+    support = FILES.entities[Entity.product]
+    defaults = {"title": "upper(title)", "vendor": "'Tillwear'"}
+    mapping = effective_mapping({"vendor": "vendor"}, support.catalogue, support.catalogue, defaults)
+    assert (mapping["title"], mapping["vendor"], mapping["sku"]) == ("upper(title)", "vendor", "sku")
+
+    shouting = replace(FILES, entities={**FILES.entities, Entity.product: replace(support, defaults=defaults)})
+    repo.seed(Entity.product, CATALOGUE[:1])
+    workspace = load_workspace(repo.root, "test", environ={}, connectors={"files": shouting})
+    with runner.state_store(workspace) as store:
+        [flow] = runner.plan(workspace, store, runner.select(workspace))
+    [create] = flow.changes
+    assert create.record is not None and create.record["title"] == "Shirt", "the spec's trim(title) wins"
+    assert create.record["vendor"] == "Tillwear", "the connector's default fills what the spec leaves"
