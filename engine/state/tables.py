@@ -20,6 +20,15 @@ def _when(name: str) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
 
 
+def _record(*, primary: bool) -> list[sa.Column[object]]:
+    """The columns that address one record: its integration, flow and match key (JSON)."""
+    return [
+        sa.Column("integration", sa.String(100), primary_key=primary, nullable=False),
+        sa.Column("flow", sa.String(100), primary_key=primary, nullable=False),
+        sa.Column("key", sa.String(500), primary_key=primary, nullable=False),
+    ]
+
+
 schema_version = sa.Table("schema_version", metadata, sa.Column("version", sa.Integer, nullable=False))
 
 runs = sa.Table(
@@ -39,9 +48,7 @@ runs = sa.Table(
 applied = sa.Table(  # the third side of the diff: what Tillsync last wrote, per record
     "applied",
     metadata,
-    sa.Column("integration", sa.String(100), primary_key=True),
-    sa.Column("flow", sa.String(100), primary_key=True),
-    sa.Column("key", sa.String(500), primary_key=True),
+    *_record(primary=True),
     sa.Column("document", sa.JSON, nullable=False),
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("run_id", sa.String(36), nullable=False),
@@ -51,9 +58,7 @@ applied = sa.Table(  # the third side of the diff: what Tillsync last wrote, per
 id_map = sa.Table(
     "id_map",
     metadata,
-    sa.Column("integration", sa.String(100), primary_key=True),
-    sa.Column("flow", sa.String(100), primary_key=True),
-    sa.Column("key", sa.String(500), primary_key=True),
+    *_record(primary=True),
     sa.Column("target_id", sa.String(200), nullable=False),
     _when("updated_at"),
 )
@@ -72,9 +77,7 @@ journal = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.String(36), nullable=False),
-    sa.Column("integration", sa.String(100), nullable=False),
-    sa.Column("flow", sa.String(100), nullable=False),
-    sa.Column("key", sa.String(500), nullable=False),
+    *_record(primary=False),
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("document", sa.JSON),
     sa.Column("status", sa.String(20), nullable=False),  # intent | done | failed | abandoned
@@ -87,9 +90,7 @@ dead_letters = sa.Table(
     "dead_letters",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("integration", sa.String(100), nullable=False),
-    sa.Column("flow", sa.String(100), nullable=False),
-    sa.Column("key", sa.String(500), nullable=False),
+    *_record(primary=False),
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("document", sa.JSON),
     sa.Column("reason", sa.Text, nullable=False),
@@ -105,9 +106,7 @@ activity = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("run_id", sa.String(36), nullable=False),
-    sa.Column("integration", sa.String(100), nullable=False),
-    sa.Column("flow", sa.String(100), nullable=False),
-    sa.Column("key", sa.String(500), nullable=False),
+    *_record(primary=False),
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("outcome", sa.String(20), nullable=False),  # done | failed | skipped
     sa.Column("source", sa.JSON),  # what came from the source

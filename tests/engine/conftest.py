@@ -18,13 +18,18 @@ from engine.runner import Selected, select
 from engine.state import StateStore, default_url
 from engine.workspace import Workspace, load_workspace
 
-SPEC = """\
+SYSTEMS = """\
 version: 1
 name: shop-sync
 systems:
   erp: {connector: files, settings: {path: erp, format: csv}}
   shop: {connector: files, settings: {path: shop, format: jsonl}}
 flows:
+"""
+
+SPEC = (
+    SYSTEMS
+    + """\
   products:
     entity: product
     from: erp
@@ -35,6 +40,7 @@ flows:
     delete: archive
     settings: {batch_size: 2}
 """
+)
 
 ENVIRONMENT = """\
 name: test

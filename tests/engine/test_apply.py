@@ -16,7 +16,7 @@ from engine.errors import FlowLockedError
 from engine.plan import Action, FlowPlan
 from engine.records import Entity, Money, Product, Record, Variant
 from engine.workspace import load_workspace
-from tests.engine.conftest import SPEC, Repo
+from tests.engine.conftest import SPEC, SYSTEMS, Repo
 
 
 def product(sku: str, title: str, price: str = "10.00", **extra: object) -> Product:
@@ -117,13 +117,9 @@ def test_a_record_that_cannot_be_mapped_goes_to_dead_letters_and_retry_replays_o
         assert again.failures and store.dead_letters()[0].attempts == 2
 
 
-SPEC_WITH_NUMERIC_TITLE_CHECK = """\
-version: 1
-name: shop-sync
-systems:
-  erp: {connector: files, settings: {path: erp, format: csv}}
-  shop: {connector: files, settings: {path: shop, format: jsonl}}
-flows:
+SPEC_WITH_NUMERIC_TITLE_CHECK = (
+    SYSTEMS
+    + """\
   products:
     entity: product
     from: erp
@@ -131,6 +127,7 @@ flows:
     mapping:
       sku: numeric_sku(sku)
 """
+)
 
 
 class RefusingClient(FilesClient):
@@ -188,13 +185,9 @@ def test_a_saved_plan_is_applied_exactly_or_refused_when_stale(repo: Repo) -> No
         apply(repo, {"shop-sync/products": stale})
 
 
-TWO_WAY = """\
-version: 1
-name: shop-sync
-systems:
-  erp: {connector: files, settings: {path: erp, format: csv}}
-  shop: {connector: files, settings: {path: shop, format: jsonl}}
-flows:
+TWO_WAY = (
+    SYSTEMS
+    + """\
   products:
     entity: product
     from: erp
@@ -202,6 +195,7 @@ flows:
     direction: two-way
     master: MASTER
 """
+)
 
 
 @pytest.mark.parametrize(("master", "winner"), [("erp", "Shirt from ERP"), ("shop", "Shirt from shop")])
