@@ -1,0 +1,6 @@
+"""A sandbox of Shopify's Admin GraphQL API. See `app` for what it does."""
+
+from connectors.shopify.sandbox.app import Faults, ShopifySandbox
+from connectors.shopify.sandbox.shop import Shop
+
+__all__ = ["Faults", "Shop", "ShopifySandbox"]

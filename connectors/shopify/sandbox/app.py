@@ -1,0 +1,190 @@
+"""The Shopify sandbox: an Admin GraphQL API server with Shopify's validation, costs and errors.
+
+Each request is authenticated (`X-Shopify-Access-Token`), validated against Shopify's published
+schema (HTTP 200 with an `errors` array when invalid, as Shopify answers), priced, drawn from the
+plan's leaky bucket (THROTTLED when it is short), executed against the sandbox store, and answered
+with `extensions.cost`. Faults can be injected at a rate: 429 with Retry-After, 5xx, slow answers
+past a client's timeout, and connections dropped mid-answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLError,
+    OperationDefinitionNode,
+    graphql_sync,
+    parse,
+    validate,
+)
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from connectors.shopify.sandbox.cost import MAX_QUERY_COST, PLANS, Bucket, query_cost
+from connectors.shopify.sandbox.resolvers import root
+from connectors.shopify.sandbox.shop import Shop
+from connectors.shopify.schema import API_VERSION, admin_schema, root_field_scopes
+
+GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
+FAULTS = ("429", "500", "timeout", "drop")
+
+
+@dataclass
+class Faults:
+    """Rates (0..1) at which requests misbehave; seeded, so a test sees the same sequence each run."""
+
+    rates: dict[str, float] = field(default_factory=dict)
+    slow_seconds: float = 3.0
+    seed: int = 0
+    random: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        self.random.seed(self.seed)
+
+    def pick(self) -> str | None:
+        for kind in FAULTS:
+            rate = self.rates.get(kind, 0.0)
+            if rate and self.random.random() < rate:
+                return kind
+        return None
+
+
+@dataclass
+class ShopifySandbox:
+    shop: Shop = field(default_factory=Shop)
+    token: str = "shpat_sandbox_token"
+    plan: str = "standard"
+    scopes: frozenset[str] | None = None  # None: every scope granted
+    faults: Faults = field(default_factory=Faults)
+    clock: Callable[[], float] = time.monotonic
+    requests: int = 0
+
+    def __post_init__(self) -> None:
+        self.bucket = Bucket(PLANS[self.plan], self.clock)
+        self.app = Starlette(
+            routes=[
+                Route(GRAPHQL_PATH, self._graphql, methods=["POST"]),
+                Route("/_sandbox/faults", self._set_faults, methods=["POST"]),
+            ]
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+
+    async def _set_faults(self, request: Request) -> Response:
+        body = await request.json()
+        self.faults = Faults(
+            rates=body.get("rates", {}), slow_seconds=body.get("slow_seconds", 3.0), seed=body.get("seed", 0)
+        )
+        return JSONResponse({"rates": self.faults.rates})
+
+    async def _graphql(self, request: Request) -> Response:
+        self.requests += 1
+        if request.headers.get("x-shopify-access-token") != self.token:
+            return JSONResponse(
+                {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401
+            )
+        fault = self.faults.pick()
+        if fault == "429":
+            return JSONResponse(
+                {"errors": "Too many requests. Reduce request rates to resume uninterrupted service."},
+                429,
+                headers={"Retry-After": "1.0"},
+            )
+        if fault == "500":
+            return JSONResponse({"errors": "Internal Server Error"}, 503 if self.faults.random.random() < 0.5 else 500)
+        if fault == "timeout":
+            await asyncio.sleep(self.faults.slow_seconds)
+        if fault == "drop":
+            return _Dropped()
+        try:
+            body = json.loads(await request.body())
+            query, variables, operation_name = body["query"], body.get("variables") or {}, body.get("operationName")
+        except (ValueError, KeyError, TypeError):
+            return JSONResponse({"errors": "Bad Request: the body must be JSON with a query"}, 400)
+        return JSONResponse(await run_in_threadpool(self.execute, query, variables, operation_name))
+
+    def execute(self, query: str, variables: dict[str, Any], operation_name: str | None) -> dict[str, Any]:
+        schema = admin_schema()
+        try:
+            document = parse(query)
+        except GraphQLError as error:
+            return {"errors": [error.formatted]}
+        problems = validate(schema, document)
+        if problems:
+            return {"errors": [problem.formatted for problem in problems]}
+        operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+        operation = next(
+            (o for o in operations if operation_name is None or (o.name and o.name.value == operation_name)), None
+        )
+        if operation is None:
+            return {"errors": [{"message": f"No operation named {operation_name!r}"}]}
+        fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+        denied = self._denied(operation)
+        if denied:
+            return {"errors": denied}
+        requested = query_cost(schema, operation, fragments, variables)
+        if requested > MAX_QUERY_COST:
+            return {
+                "errors": [{
+                    "message": f"Query cost is {requested}, which exceeds the single query max cost limit "
+                    f"({MAX_QUERY_COST}).",
+                    "extensions": {"code": "MAX_COST_EXCEEDED", "cost": requested, "maxCost": MAX_QUERY_COST},
+                }],
+                "extensions": {"cost": self._cost(requested, None)},
+            }  # fmt: skip
+        if not self.bucket.take(requested):
+            return {
+                "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                "extensions": {"cost": self._cost(requested, None)},
+            }  # fmt: skip
+        result = graphql_sync(
+            schema, query, root_value=root(self.shop), variable_values=variables, operation_name=operation_name
+        )
+        data = result.data or {}
+        actual = query_cost(schema, operation, fragments, variables, data)
+        self.bucket.refund(requested - actual)
+        response: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            response["errors"] = [error.formatted for error in result.errors]
+        response["extensions"] = {"cost": self._cost(requested, actual)}
+        return response
+
+    def _denied(self, operation: OperationDefinitionNode) -> list[dict[str, Any]]:
+        if self.scopes is None:
+            return []
+        kind = operation.operation.value
+        errors = []
+        for node in operation.selection_set.selections:
+            name = getattr(getattr(node, "name", None), "value", "")
+            missing = [s for s in root_field_scopes().get((kind, name), ()) if s not in self.scopes]
+            if missing:
+                errors.append({
+                    "message": f"Access denied for {name} field. Required access: `{missing[0]}` access scope.",
+                    "extensions": {"code": "ACCESS_DENIED", "requiredAccess": f"`{missing[0]}` access scope."},
+                })  # fmt: skip
+        return errors
+
+    def _cost(self, requested: int, actual: int | None) -> dict[str, Any]:
+        return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}
+
+
+class _Dropped(Response):
+    """Announce a body, send half of it, and end: the client sees the connection die mid-answer."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": b'{"data": {', "more_body": False})

@@ -1,0 +1,233 @@
+"""The GraphQL face of the sandbox store: Shopify's types as dicts, fields with arguments as functions.
+
+graphql-core's default resolver reads a dict key per field and calls it when it is a function, so
+each view below is a dict shaped like the Shopify type it stands for.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from graphql import GraphQLError
+
+from connectors.shopify.sandbox import search
+from connectors.shopify.sandbox.shop import Shop
+
+MAX_PAGE = 250
+
+
+def connection(
+    items: Sequence[Any],
+    view: Callable[[Any], dict[str, Any]],
+    first: int | None = None,
+    last: int | None = None,
+    after: str | None = None,
+    **_: Any,
+) -> dict[str, Any]:
+    """A Shopify connection over `items`: nodes, edges with cursors, pageInfo."""
+    if first is None and last is None:
+        raise GraphQLError("you must provide one of first or last")
+    size = first if first is not None else last
+    assert size is not None
+    if size > MAX_PAGE or size < 0:
+        raise GraphQLError(f"The value of first or last must be between 0 and {MAX_PAGE}")
+    start = _decode(after) + 1 if after else 0
+    page = list(items[start : start + size]) if first is not None else list(items[max(len(items) - size, 0) :])
+    first_index = start if first is not None else max(len(items) - size, 0)
+    nodes = [view(item) for item in page]
+    edges = [{"node": node, "cursor": _encode(first_index + i)} for i, node in enumerate(nodes)]
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "pageInfo": {
+            "hasNextPage": first_index + len(page) < len(items),
+            "hasPreviousPage": first_index > 0,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+def _encode(index: int) -> str:
+    return base64.b64encode(f"cursor:{index}".encode()).decode()
+
+
+def _decode(cursor: str) -> int:
+    try:
+        return int(base64.b64decode(cursor).decode().split(":")[1])
+    except (ValueError, IndexError):
+        raise GraphQLError(f"Invalid cursor: {cursor}") from None
+
+
+class Views:
+    def __init__(self, shop: Shop) -> None:
+        self.shop = shop
+
+    def product(self, product_id: str) -> dict[str, Any]:
+        p = self.shop.products[product_id]
+        metafields = [{"namespace": ns, "key": key, "value": value, "type": "single_line_text_field"}
+                      for (ns, key), value in p["metafields"].items()]  # fmt: skip
+
+        def metafield(info: Any, key: str, namespace: str | None = None) -> dict[str, Any] | None:
+            return next((m for m in metafields if m["key"] == key and m["namespace"] == (namespace or "custom")), None)
+
+        def metafields_of(
+            info: Any, namespace: str | None = None, keys: list[str] | None = None, **page: Any
+        ) -> dict[str, Any]:
+            chosen = [m for m in metafields if (namespace is None or m["namespace"] == namespace)
+                      and (keys is None or f"{m['namespace']}.{m['key']}" in keys)]  # fmt: skip
+            return connection(chosen, lambda m: m, **page)
+
+        return {
+            **{
+                k: p[k]
+                for k in (
+                    "id",
+                    "handle",
+                    "title",
+                    "descriptionHtml",
+                    "vendor",
+                    "productType",
+                    "status",
+                    "tags",
+                    "createdAt",
+                    "updatedAt",
+                )
+            },
+            "metafield": metafield,
+            "metafields": metafields_of,
+            "options": lambda info, first=None: [
+                {
+                    "id": f"{product_id}/option/{o['position']}",
+                    "name": o["name"],
+                    "position": o["position"],
+                    "values": o["values"],
+                    "optionValues": [{"name": v, "hasVariants": True} for v in o["values"]],
+                }
+                for o in p["options"][: first or None]
+            ],
+            "collections": lambda info, **page: connection(
+                p["collections"], lambda c: {"id": c, "handle": c.rsplit("/", 1)[-1]}, **page
+            ),
+            "variants": lambda info, **page: connection(p["variants"], self.variant, **page),
+        }
+
+    def variant(self, variant_id: str) -> dict[str, Any]:
+        v = self.shop.variants[variant_id]
+        return {
+            **{k: v.get(k) for k in ("id", "sku", "barcode", "title", "price", "compareAtPrice", "position")},
+            "selectedOptions": v["selectedOptions"],
+            "product": lambda info: self.product(v["productId"]),
+            "inventoryItem": lambda info: self.item(v["inventoryItemId"]),
+        }
+
+    def item(self, item_id: str) -> dict[str, Any]:
+        item = self.shop.items[item_id]
+        levels = [key for key in self.shop.levels if key[0] == item_id]
+        return {
+            "id": item_id,
+            "sku": item["sku"],
+            "tracked": item["tracked"],
+            "variant": lambda info: self.variant(item["variantId"]),
+            "inventoryLevels": lambda info, **page: connection(levels, self.level, **page),
+        }
+
+    def level(self, key: tuple[str, str]) -> dict[str, Any]:
+        quantities = self.shop.levels[key]
+        return {
+            "id": f"gid://shopify/InventoryLevel/{_number(key[1])}?inventory_item_id={_number(key[0])}",
+            "location": lambda info: self.location(key[1]),
+            "item": lambda info: self.item(key[0]),
+            "quantities": lambda info, names: [
+                {"id": f"{key[0]}/{name}", "name": name, "quantity": quantities.get(name, 0)} for name in names
+            ],
+        }
+
+    def location(self, location_id: str) -> dict[str, Any]:
+        return dict(self.shop.locations[location_id])
+
+
+def root(shop: Shop) -> dict[str, Any]:
+    """The query and mutation root fields the connector uses."""
+    views = Views(shop)
+
+    def product_by_identifier(info: Any, identifier: dict[str, Any]) -> dict[str, Any] | None:
+        found = shop.find_product(identifier)
+        return views.product(found) if found else None
+
+    def products(info: Any, query: str | None = None, **page: Any) -> dict[str, Any]:
+        chosen = [pid for pid, p in shop.products.items() if search.matches(query, _product_fields(shop, p))]
+        return connection(chosen, views.product, **_paging(page))
+
+    def product_variants(info: Any, query: str | None = None, **page: Any) -> dict[str, Any]:
+        chosen = [
+            vid
+            for vid, v in shop.variants.items()
+            if search.matches(query, {"sku": v.get("sku"), "product_id": v["productId"].rsplit("/", 1)[-1]})
+        ]
+        return connection(chosen, views.variant, **_paging(page))
+
+    def locations(info: Any, includeInactive: bool = False, **page: Any) -> dict[str, Any]:
+        chosen = [lid for lid, loc in shop.locations.items() if loc["isActive"] or includeInactive]
+        return connection(chosen, views.location, **_paging(page))
+
+    def product_set(
+        info: Any, input: dict[str, Any], identifier: dict[str, Any] | None = None, synchronous: bool = True
+    ) -> dict[str, Any]:
+        product_id, errors = shop.product_set(identifier, input)
+        return {
+            "product": views.product(product_id) if product_id else None,
+            "productSetOperation": None,
+            "userErrors": errors,
+        }
+
+    def inventory_set_quantities(info: Any, input: dict[str, Any]) -> dict[str, Any]:
+        changes, errors = shop.set_quantities(input)
+        group = None
+        if not errors:
+            group = {
+                "id": shop.new_id("InventoryAdjustmentGroup"),
+                "reason": input["reason"],
+                "referenceDocumentUri": input.get("referenceDocumentUri"),
+                "changes": [
+                    {**c, "item": views.item(c["item"]), "location": views.location(c["location"])} for c in changes
+                ],
+            }
+        return {"inventoryAdjustmentGroup": group, "userErrors": errors}
+
+    def inventory_item_update(info: Any, id: str, input: dict[str, Any]) -> dict[str, Any]:
+        item, errors = shop.update_item(id, input)
+        return {"inventoryItem": views.item(id) if item else None, "userErrors": errors}
+
+    return {
+        "shop": {"name": shop.name, "myshopifyDomain": f"{shop.name}.myshopify.com", "id": "gid://shopify/Shop/1"},
+        "productByIdentifier": product_by_identifier,
+        "products": products,
+        "productVariants": product_variants,
+        "locations": locations,
+        "productSet": product_set,
+        "inventorySetQuantities": inventory_set_quantities,
+        "inventoryItemUpdate": inventory_item_update,
+    }
+
+
+def _number(global_id: str) -> str:
+    return global_id.rsplit("/", 1)[-1]
+
+
+def _paging(page: dict[str, Any]) -> dict[str, Any]:
+    return {k: page.get(k) for k in ("first", "last", "after")}
+
+
+def _product_fields(shop: Shop, product: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "title": product["title"],
+        "status": product["status"],
+        "vendor": product["vendor"],
+        "product_type": product["productType"],
+        "tag": product["tags"],
+        "sku": [shop.variants[v].get("sku") for v in product["variants"]],
+        "updated_at": product["updatedAt"],
+    }

@@ -1,0 +1,351 @@
+"""The sandbox store's data and the rules Shopify applies when it changes.
+
+Plain Python data with Shopify's ids (`gid://shopify/Product/1`), guarded by one lock: the
+GraphQL layer (`resolvers`) reads and changes it only through the methods here, which return
+`userErrors` the way Shopify does instead of raising.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+Event = tuple[str, dict[str, Any]]  # (webhook topic such as "products/update", payload)
+QUANTITY_NAMES = ("available", "on_hand", "reserved")
+
+
+def gid(kind: str, number: int) -> str:
+    return f"gid://shopify/{kind}/{number}"
+
+
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def user_error(path: list[str | int], message: str, code: str | None = None) -> dict[str, Any]:
+    return {"field": [str(part) for part in path], "message": message, "code": code}
+
+
+@dataclass
+class Shop:
+    name: str = "tillsync-sandbox"
+    products: dict[str, dict[str, Any]] = field(default_factory=dict)
+    variants: dict[str, dict[str, Any]] = field(default_factory=dict)
+    items: dict[str, dict[str, Any]] = field(default_factory=dict)  # inventory items
+    levels: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (item, location)
+    locations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _ids: dict[str, int] = field(default_factory=dict, repr=False)
+    on_event: Callable[[str, dict[str, Any]], None] | None = field(default=None, repr=False)
+
+    def new_id(self, kind: str) -> str:
+        self._ids[kind] = self._ids.get(kind, 1000) + 1
+        return gid(kind, self._ids[kind])
+
+    @contextmanager
+    def changing(self) -> Iterator[list[Event]]:
+        """Hold the lock for a change; the events it collects are emitted once it succeeded."""
+        events: list[Event] = []
+        with self.lock:
+            yield events
+        for topic, payload in events:
+            self.events.append((topic, payload))
+            if self.on_event is not None:
+                self.on_event(topic, payload)
+
+    # ---- seeding ---------------------------------------------------------------------------
+
+    def add_location(self, name: str) -> str:
+        with self.lock:
+            location = self.new_id("Location")
+            self.locations[location] = {"id": location, "name": name, "isActive": True}
+            return location
+
+    def location_named(self, name: str) -> str | None:
+        return next((lid for lid, loc in self.locations.items() if loc["name"] == name), None)
+
+    # ---- products --------------------------------------------------------------------------
+
+    def find_product(self, identifier: Mapping[str, Any]) -> str | None:
+        if identifier.get("id"):
+            return identifier["id"] if identifier["id"] in self.products else None
+        if identifier.get("handle"):
+            return next((p for p, v in self.products.items() if v["handle"] == identifier["handle"]), None)
+        custom = identifier.get("customId")
+        if custom:
+            key = _custom(custom)
+            return next((p for p, v in self.products.items() if v["metafields"].get(key) == custom["value"]), None)
+        return None
+
+    def product_set(
+        self, identifier: Mapping[str, Any] | None, data: Mapping[str, Any]
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        """productSet: create or replace a product with its options and variants."""
+        with self.changing() as events:
+            product_id = self.find_product(identifier) if identifier else None
+            if identifier and identifier.get("id") and product_id is None:
+                return None, [user_error(["identifier", "id"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]
+            errors = _check_product_input(data, creating=product_id is None)
+            if errors:
+                return None, errors
+            creating = product_id is None
+            product = self.products.get(product_id or "") or self._new_product(data)
+            for key, name in (("title", "title"), ("descriptionHtml", "descriptionHtml"), ("vendor", "vendor"),
+                              ("productType", "productType"), ("status", "status"), ("tags", "tags")):  # fmt: skip
+                if key in data and data[key] is not None:
+                    product[name] = list(data[key]) if key == "tags" else data[key]
+            for metafield in data.get("metafields") or []:
+                product["metafields"][(metafield["namespace"], metafield["key"])] = metafield["value"]
+            if identifier and identifier.get("customId"):
+                custom = identifier["customId"]
+                product["metafields"][_custom(custom)] = custom["value"]
+            if "productOptions" in data and data["productOptions"] is not None:
+                product["options"] = [
+                    {
+                        "name": option["name"],
+                        "position": index + 1,
+                        "values": [v["name"] for v in option.get("values") or []],
+                    }
+                    for index, option in enumerate(data["productOptions"])
+                ]
+            if "collections" in data and data["collections"] is not None:
+                product["collections"] = list(data["collections"])
+            if data.get("variants") is not None:
+                self._set_variants(product, data["variants"])
+            product["updatedAt"] = now()
+            self.products[product["id"]] = product
+            events.append(("products/create" if creating else "products/update", self.product_payload(product["id"])))
+            return product["id"], []
+
+    def _new_product(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        product_id = self.new_id("Product")
+        handle = _handle(str(data.get("title") or product_id))
+        taken = {p["handle"] for p in self.products.values()}
+        while handle in taken:
+            handle += "-1"
+        return {"id": product_id, "handle": handle, "title": "", "descriptionHtml": "", "vendor": "",
+                "productType": "", "status": "ACTIVE", "tags": [], "metafields": {}, "options": [],
+                "collections": [], "variants": [], "createdAt": now(), "updatedAt": now()}  # fmt: skip
+
+    def _set_variants(self, product: dict[str, Any], inputs: list[Mapping[str, Any]]) -> None:
+        """Replace the product's variants: matched by id, else by option values; the rest removed."""
+        existing = {vid: self.variants[vid] for vid in product["variants"]}
+        by_options = {_option_key(v["selectedOptions"]): vid for vid, v in existing.items()}
+        kept: list[str] = []
+        for position, data in enumerate(inputs, start=1):
+            options = [{"name": o.get("optionName") or "Title", "value": o.get("name") or "Default Title"}
+                       for o in data.get("optionValues") or []]  # fmt: skip
+            variant_id = data.get("id") or by_options.get(_option_key(options))
+            variant = existing.get(variant_id or "") or self._new_variant(product["id"])
+            variant.update({
+                "sku": data.get("sku", variant.get("sku")),
+                "barcode": data.get("barcode", variant.get("barcode")),
+                "price": str(data["price"]) if data.get("price") is not None else variant.get("price", "0.00"),
+                "compareAtPrice": str(data["compareAtPrice"]) if data.get("compareAtPrice") is not None else None,
+                "selectedOptions": options or [{"name": "Title", "value": "Default Title"}],
+                "position": position,
+            })  # fmt: skip
+            variant["title"] = " / ".join(o["value"] for o in variant["selectedOptions"])
+            item = self.items[variant["inventoryItemId"]]
+            item["sku"] = variant["sku"]
+            tracked = (data.get("inventoryItem") or {}).get("tracked")
+            if tracked is not None:
+                item["tracked"] = tracked
+            for quantity in data.get("inventoryQuantities") or []:
+                level = self.levels.setdefault((item["id"], quantity["locationId"]), dict.fromkeys(QUANTITY_NAMES, 0))
+                level[quantity["name"]] = quantity["quantity"]
+                if quantity["name"] == "available":
+                    level["on_hand"] = quantity["quantity"] + level["reserved"]
+                else:
+                    level["available"] = quantity["quantity"] - level["reserved"]
+            self.variants[variant["id"]] = variant
+            kept.append(variant["id"])
+        for gone in set(existing) - set(kept):
+            item_id = self.variants.pop(gone)["inventoryItemId"]
+            self.items.pop(item_id, None)
+            for key in [k for k in self.levels if k[0] == item_id]:
+                del self.levels[key]
+        product["variants"] = kept
+
+    def _new_variant(self, product_id: str) -> dict[str, Any]:
+        variant_id, item_id = self.new_id("ProductVariant"), self.new_id("InventoryItem")
+        self.items[item_id] = {"id": item_id, "sku": None, "tracked": True, "variantId": variant_id}
+        for location in self.locations:  # Shopify stocks a new variant at every active location
+            self.levels[(item_id, location)] = dict.fromkeys(QUANTITY_NAMES, 0)
+        return {"id": variant_id, "productId": product_id, "inventoryItemId": item_id}
+
+    def product_payload(self, product_id: str) -> dict[str, Any]:
+        product = self.products[product_id]
+        return {
+            "admin_graphql_api_id": product_id,
+            "title": product["title"],
+            "status": product["status"].lower(),
+            "variants": [{"admin_graphql_api_id": v, "sku": self.variants[v]["sku"]} for v in product["variants"]],
+            "updated_at": product["updatedAt"],
+        }
+
+    # ---- inventory -------------------------------------------------------------------------
+
+    def set_quantities(self, data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """inventorySetQuantities: all of the quantities or none of them."""
+        name = str(data.get("name"))
+        errors: list[dict[str, Any]] = []
+        if name not in ("available", "on_hand"):
+            errors.append(
+                user_error(["input", "name"], "The quantity name must be 'available' or 'on_hand'.", "INVALID_NAME")
+            )
+        if not data.get("reason"):
+            errors.append(user_error(["input", "reason"], "The reason is invalid.", "INVALID_REASON"))
+        seen: set[tuple[str, str]] = set()
+        for index, quantity in enumerate(data.get("quantities") or []):
+            path: list[str | int] = ["input", "quantities", index]
+            item = self.items.get(quantity["inventoryItemId"])
+            pair = (quantity["inventoryItemId"], quantity["locationId"])
+            if item is None:
+                errors.append(
+                    user_error(
+                        [*path, "inventoryItemId"],
+                        "The specified inventory item could not be found.",
+                        "INVALID_INVENTORY_ITEM",
+                    )
+                )
+            elif not item["tracked"]:
+                errors.append(
+                    user_error(
+                        [*path, "inventoryItemId"], "The inventory item is not tracked.", "NON_MUTABLE_INVENTORY_ITEM"
+                    )
+                )
+            if quantity["locationId"] not in self.locations:
+                errors.append(
+                    user_error([*path, "locationId"], "The specified location could not be found.", "INVALID_LOCATION")
+                )
+            if pair in seen:
+                errors.append(
+                    user_error(
+                        path,
+                        "The combination of inventoryItemId and locationId must be unique.",
+                        "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+                    )
+                )
+            seen.add(pair)
+            if abs(quantity["quantity"]) > 1_000_000_000:
+                errors.append(
+                    user_error(
+                        [*path, "quantity"],
+                        "The quantity can't be higher than 1,000,000,000.",
+                        "INVALID_QUANTITY_TOO_HIGH",
+                    )
+                )
+            if "changeFromQuantity" not in quantity:
+                errors.append(
+                    user_error(
+                        [*path, "changeFromQuantity"],
+                        "changeFromQuantity is required; pass null to skip the check.",
+                        "COMPARE_QUANTITY_REQUIRED",
+                    )
+                )
+            elif quantity["changeFromQuantity"] is not None and item is not None:
+                current = self.levels.get(pair, dict.fromkeys(QUANTITY_NAMES, 0)).get(name, 0)
+                if current != quantity["changeFromQuantity"]:
+                    errors.append(
+                        user_error(
+                            [*path, "changeFromQuantity"],
+                            f"The quantity changed to {current} since it was read.",
+                            "CHANGE_FROM_QUANTITY_STALE",
+                        )
+                    )
+        if errors:
+            return [], errors
+        changes = []
+        with self.changing() as events:
+            for quantity in data["quantities"]:
+                pair = (quantity["inventoryItemId"], quantity["locationId"])
+                level = self.levels.setdefault(pair, dict.fromkeys(QUANTITY_NAMES, 0))
+                delta = quantity["quantity"] - level[name]
+                level[name] = quantity["quantity"]
+                other = "on_hand" if name == "available" else "available"
+                level[other] += delta
+                changes.append({"name": name, "delta": delta, "item": pair[0], "location": pair[1],
+                                "quantityAfterChange": level[name]})  # fmt: skip
+                if delta:
+                    events.append(("inventory_levels/update", {
+                        "inventory_item_id": pair[0], "location_id": pair[1], "available": level["available"],
+                        "updated_at": now(),
+                    }))  # fmt: skip
+        return changes, []
+
+    def update_item(self, item_id: str, data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        with self.changing():
+            item = self.items.get(item_id)
+            if item is None:
+                return None, [user_error(["id"], "Inventory item does not exist")]
+            if data.get("tracked") is not None:
+                item["tracked"] = bool(data["tracked"])
+            if data.get("sku") is not None:
+                item["sku"] = data["sku"]
+            return item, []
+
+
+def _custom(custom: Mapping[str, Any]) -> tuple[str, str]:
+    return (custom["namespace"], custom["key"])
+
+
+def _option_key(options: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((o["name"], o["value"]) for o in options))
+
+
+def _handle(title: str) -> str:
+    text = "".join(c.lower() if c.isalnum() else "-" for c in title)
+    return "-".join(part for part in text.split("-") if part) or "product"
+
+
+def _check_product_input(data: Mapping[str, Any], creating: bool) -> list[dict[str, Any]]:
+    errors = []
+    if creating and not (data.get("title") or "").strip():
+        errors.append(user_error(["input", "title"], "Title can't be blank", "INVALID_INPUT"))
+    options = {o["name"]: {v["name"] for v in o.get("values") or []} for o in data.get("productOptions") or []}
+    if len(options) > 3:
+        errors.append(
+            user_error(["input", "productOptions"], "Can only specify a maximum of 3 options", "OPTIONS_OVER_LIMIT")
+        )
+    seen_combinations: set[tuple[tuple[str, str], ...]] = set()
+    for index, variant in enumerate(data.get("variants") or []):
+        path: list[str | int] = ["input", "variants", index]
+        for value in variant.get("optionValues") or []:
+            if options and value.get("optionName") not in options:
+                errors.append(
+                    user_error(
+                        [*path, "optionValues"],
+                        f"Option '{value.get('optionName')}' does not exist",
+                        "OPTION_DOES_NOT_EXIST",
+                    )
+                )
+            elif options and value.get("name") not in options[value.get("optionName")]:
+                errors.append(
+                    user_error(
+                        [*path, "optionValues"],
+                        f"Option value '{value.get('name')}' does not exist",
+                        "OPTION_VALUE_DOES_NOT_EXIST",
+                    )
+                )
+        combination = _option_key(
+            [{"name": o.get("optionName"), "value": o.get("name")} for o in variant.get("optionValues") or []]
+        )
+        if combination in seen_combinations:
+            errors.append(
+                user_error(path, "The variant's option values duplicate another variant's", "DUPLICATED_OPTION_VALUE")
+            )
+        seen_combinations.add(combination)
+        for money in ("price", "compareAtPrice"):
+            if variant.get(money) is not None:
+                try:
+                    Decimal(str(variant[money]))
+                except InvalidOperation:
+                    errors.append(user_error([*path, money], f"{money} is not a valid amount", "INVALID_VARIANT"))
+    return errors
