@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from connectors import files
+from connectors import files, shopify
 from connectors.base import Connector
 
 CONNECTORS: dict[str, Connector] = {
     files.CONNECTOR.name: files.CONNECTOR,
+    shopify.CONNECTOR.name: shopify.CONNECTOR,
 }

@@ -40,9 +40,12 @@ class WriteOutcome:
 
 
 class Client(Protocol):
-    """An open connection to one system. `calls` counts the requests it has made."""
+    """An open connection to one system."""
 
-    calls: int
+    @property
+    def calls(self) -> int:
+        """Requests made so far: API calls, or file reads and writes."""
+        ...
 
     def read(self, entity: Entity, keys: Sequence[tuple[str, ...]] | None = None) -> Iterable[Record]:
         """Records of `entity`; only those with the given match keys when `keys` is set."""

@@ -196,6 +196,7 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
     source_wins = rules.direction is Direction.one_way or rules.master == rules.source
     updates: list[FieldChange] = []
     conflicts: list[FieldChange] = []
+    have = {name: _restrict_items(have[name], want[name]) for name in rules.fields}
     for name in rules.fields:
         if name in rules.match or want[name] == have[name]:
             continue
@@ -247,6 +248,23 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
         applied=have | {c.field: c.after for c in written},
         source=item.source,
     )
+
+
+def _restrict_items(have: Any, want: Any) -> Any:
+    """For a list of objects (variants, order lines): each item without the fields the source does
+    not give, so a field only the target has (a variant title Shopify computes) is no difference.
+    A map at the top (features) is compared whole: a feature gone from the source is removed."""
+    if isinstance(have, list) and isinstance(want, list) and len(have) == len(want):
+        return [_restrict(h, w) for h, w in zip(have, want, strict=True)]
+    return have
+
+
+def _restrict(have: Any, want: Any) -> Any:
+    if isinstance(have, dict) and isinstance(want, dict):
+        return {key: _restrict(value, want[key]) for key, value in have.items() if key in want}
+    if isinstance(have, list) and isinstance(want, list) and len(have) == len(want):
+        return [_restrict(h, w) for h, w in zip(have, want, strict=True)]
+    return have
 
 
 def _removal(rules: Rules, key: Key, current: Record | None) -> Change | None:

@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from connectors.shopify.sandbox.cost import MAX_QUERY_COST, PLANS, Bucket, query_cost
+from connectors.shopify.cost import MAX_QUERY_COST, PLANS, Bucket, Plan, query_cost
 from connectors.shopify.sandbox.resolvers import root
 from connectors.shopify.sandbox.shop import Shop
 from connectors.shopify.schema import API_VERSION, admin_schema, root_field_scopes
@@ -65,14 +65,14 @@ class Faults:
 class ShopifySandbox:
     shop: Shop = field(default_factory=Shop)
     token: str = "shpat_sandbox_token"
-    plan: str = "standard"
+    plan: Plan = PLANS["standard"]
     scopes: frozenset[str] | None = None  # None: every scope granted
     faults: Faults = field(default_factory=Faults)
     clock: Callable[[], float] = time.monotonic
     requests: int = 0
 
     def __post_init__(self) -> None:
-        self.bucket = Bucket(PLANS[self.plan], self.clock)
+        self.bucket = Bucket(self.plan, self.clock)
         self.app = Starlette(
             routes=[
                 Route(GRAPHQL_PATH, self._graphql, methods=["POST"]),

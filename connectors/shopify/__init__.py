@@ -1,0 +1,50 @@
+"""The `shopify` connector: Shopify's Admin GraphQL API, version 2026-10.
+
+Products (with variants, options and features) created or updated by product number with
+`productSet`, stock per location with `inventorySetQuantities`, paced inside the shop's rate budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from connectors.base import Connector, EntitySupport
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.settings import ShopifySettings
+from engine.catalogue import entity_catalogue
+from engine.records import Entity
+
+PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "options", "features",
+                  "variants")  # fmt: skip
+STOCK_FIELDS = ("sku", "location", "on_hand", "reserved", "available", "tracked")
+
+PRODUCT_DEFAULTS = {
+    "tags": "sort(tags)",  # Shopify keeps tags in alphabetical order
+    # what Shopify stores of a variant; its title is made from the option values
+    "variants": "variants[*].{sku: sku, barcode: barcode, options: options, price: price, "
+    "compare_at_price: compare_at_price, tracked: tracked}",
+}
+
+
+def _open(settings: BaseModel, credentials: Mapping[str, str]) -> ShopifyClient:
+    assert isinstance(settings, ShopifySettings)
+    return ShopifyClient(settings, credentials["access_token"])
+
+
+CONNECTOR = Connector(
+    name="shopify",
+    description="Shopify and Shopify POS through the Admin GraphQL API 2026-10",
+    settings=ShopifySettings,
+    entities={
+        Entity.product: EntitySupport(
+            True, True, entity_catalogue(Entity.product, PRODUCT_FIELDS), defaults=PRODUCT_DEFAULTS
+        ),
+        Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS)),
+    },
+    open=_open,
+    credentials=("access_token",),
+)
+
+__all__ = ["CONNECTOR", "ShopifyClient", "ShopifySettings"]

@@ -1,0 +1,245 @@
+"""The Shopify client: canonical records read from and written to one shop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from connectors.base import WriteOutcome
+from connectors.shopify import products, stock
+from connectors.shopify.documents import batched, document
+from connectors.shopify.settings import ShopifySettings
+from connectors.shopify.transport import Transport
+from engine.errors import ConnectorError, FatalConnectorError, RecordError
+from engine.records import Entity, Product, Record, StockLevel
+
+Key = tuple[str, ...]
+PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
+PRODUCTS_PER_WRITE = 10
+SKUS_PER_READ = 25
+PAGE = 5
+
+
+class ShopifyClient:
+    def __init__(self, settings: ShopifySettings, token: str, transport: Transport | None = None) -> None:
+        self.settings = settings
+        self.transport = transport or Transport(settings.url, token, timeout=settings.timeout)
+        self._locations: dict[str, str] | None = None
+        self._inventory: dict[Key, tuple[str, str, int | None, bool | None]] = {}  # (sku, location) → ids, qty
+
+    @property
+    def calls(self) -> int:
+        return self.transport.usage.calls
+
+    def close(self) -> None:
+        self.transport.close()
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def read(self, entity: Entity, keys: Sequence[Key] | None = None) -> list[Record]:
+        if entity is Entity.product:
+            return list(self._read_products(keys))
+        if entity is Entity.stock:
+            return self._read_stock(keys)
+        raise FatalConnectorError(f"the shopify connector cannot read {entity.value} records yet")
+
+    def _product_variables(self) -> dict[str, Any]:
+        s = self.settings
+        return {"keyNamespace": s.key_namespace, "keyName": s.key_name, "featureNamespace": s.feature_namespace}
+
+    def _read_products(self, keys: Sequence[Key] | None) -> Iterable[Product]:
+        if keys is None:
+            yield from self._all_products()
+            return
+        wanted = [key[0] for key in keys]
+        for start in range(0, len(wanted), PRODUCTS_PER_READ):
+            chunk = wanted[start : start + PRODUCTS_PER_READ]
+            query = batched("ProductByKey", len(chunk), ("value",))
+            variables = self._product_variables() | {f"value{i}": value for i, value in enumerate(chunk)}
+            data = self.transport.request(query, variables)
+            for index in range(len(chunk)):
+                node = data.get(f"p{index}")
+                product = products.from_node(self.settings, node) if node else None
+                if product is not None:
+                    yield product
+
+    def _all_products(self) -> Iterable[Product]:
+        after = None
+        while True:
+            variables = self._product_variables() | {"first": PAGE, "after": after}
+            page = self.transport.request(document("ProductsPage"), variables)["products"]
+            for node in page["nodes"]:
+                product = products.from_node(self.settings, node)
+                if product is not None:
+                    yield product
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
+
+    def _read_stock(self, keys: Sequence[Key] | None) -> list[Record]:
+        skus = list(dict.fromkeys(key[0] for key in keys)) if keys is not None else None
+        wanted = set(keys) if keys is not None else None
+        found: list[Record] = []
+        for chunk in _chunks(skus, SKUS_PER_READ) if skus is not None else [None]:
+            after = None
+            while True:
+                variables = {"query": stock.sku_query(chunk) if chunk else "", "first": SKUS_PER_READ, "after": after}
+                page = self.transport.request(document("StockBySku"), variables)["productVariants"]
+                for node in page["nodes"]:
+                    for record, item_id, location_id in stock.levels_from_variant(node):
+                        key = (record.sku, record.location)
+                        available = int(record.available) if record.available is not None else None
+                        self._inventory[key] = (item_id, location_id, available, record.tracked)
+                        if wanted is None or key in wanted:
+                            found.append(record)
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+        return found
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
+        if entity is Entity.product:
+            return self._write_products([r for r in records if isinstance(r, Product)])
+        if entity is Entity.stock:
+            return self._write_stock([r for r in records if isinstance(r, StockLevel)])
+        raise FatalConnectorError(f"the shopify connector cannot write {entity.value} records yet")
+
+    def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:
+        raise FatalConnectorError(f"the shopify connector does not delete {entity.value} records; archive them")
+
+    def _write_products(self, records: list[Product]) -> list[WriteOutcome]:
+        outcomes: dict[str, WriteOutcome] = {}
+        ready: list[tuple[Product, dict[str, Any]]] = []
+        for product in records:
+            try:
+                ready.append((product, products.product_set_input(self.settings, product)))
+            except RecordError as exc:
+                outcomes[product.sku] = WriteOutcome((product.sku,), error=str(exc))
+        for chunk in _chunks(ready, PRODUCTS_PER_WRITE):
+            mutation = batched("ProductSet", len(chunk), ("identifier", "input"))
+            variables = self._product_variables()
+            for index, (product, data) in enumerate(chunk):
+                variables[f"identifier{index}"] = products.identifier(self.settings, product)
+                variables[f"input{index}"] = data
+            result = self.transport.request(mutation, variables)
+            for index, (product, _) in enumerate(chunk):
+                payload = result.get(f"p{index}") or {}
+                errors = payload.get("userErrors") or []
+                if errors:
+                    outcomes[product.sku] = WriteOutcome((product.sku,), error=_user_errors(errors), response=payload)
+                else:
+                    node = payload.get("product") or {}
+                    outcomes[product.sku] = WriteOutcome(
+                        (product.sku,), target_id=node.get("id"), response={"id": node.get("id")}
+                    )
+        return [outcomes[p.sku] for p in records]
+
+    def _write_stock(self, records: list[StockLevel]) -> list[WriteOutcome]:
+        missing = [(r.sku, r.location) for r in records if (r.sku, r.location) not in self._inventory]
+        if missing:
+            self._read_stock(missing)
+        locations = self._location_ids()
+        outcomes: dict[Key, WriteOutcome] = {}
+        quantities: list[tuple[StockLevel, dict[str, Any]]] = []
+        for record in records:
+            key = (record.sku, record.location)
+            try:
+                quantities.extend(self._quantity(record, locations))
+            except RecordError as exc:
+                outcomes[key] = WriteOutcome(key, error=str(exc))
+        for chunk in _chunks(quantities, stock.MAX_QUANTITIES):
+            outcomes.update(self._set_quantities(chunk))
+        for record in records:
+            outcomes.setdefault((record.sku, record.location), WriteOutcome((record.sku, record.location),
+                                target_id=self._inventory.get((record.sku, record.location), ("",))[0]))  # fmt: skip
+        return [outcomes[(r.sku, r.location)] for r in records]
+
+    def _quantity(self, record: StockLevel, locations: dict[str, str]) -> list[tuple[StockLevel, dict[str, Any]]]:
+        if record.location not in locations:
+            known = ", ".join(sorted(locations)) or "none"
+            raise RecordError(f"Shopify has no active location named '{record.location}'; known: {known}", "location")
+        inventory = self._inventory.get((record.sku, record.location))
+        if inventory is None:
+            raise RecordError(f"Shopify has no variant with SKU {record.sku} stocked at {record.location}", "sku")
+        item_id, location_id, last_read, tracked = inventory
+        if record.tracked is not None and record.tracked != tracked:
+            self._set_tracked(item_id, record.tracked)
+        if record.tracked is False:
+            return []
+        quantity = {
+            "inventoryItemId": item_id,
+            "locationId": location_id,
+            "quantity": stock.whole_units(record),
+            "changeFromQuantity": last_read if self.settings.compare_quantities else None,
+        }
+        return [(record, quantity)]
+
+    def _set_quantities(self, chunk: list[tuple[StockLevel, dict[str, Any]]]) -> dict[Key, WriteOutcome]:
+        """One inventorySetQuantities; Shopify applies all or none, so refused ones are dropped and
+        the rest sent again."""
+        outcomes: dict[Key, WriteOutcome] = {}
+        pending = list(chunk)
+        while pending:
+            variables = {"input": {"name": "available", "reason": "correction",
+                                   "referenceDocumentUri": "gid://tillsync/StockSync/apply",
+                                   "quantities": [q for _, q in pending]}}  # fmt: skip
+            payload = self.transport.request(document("InventorySetQuantities"), variables)["inventorySetQuantities"]
+            errors = payload.get("userErrors") or []
+            if not errors:
+                for record, q in pending:
+                    key = (record.sku, record.location)
+                    self._inventory[key] = (q["inventoryItemId"], q["locationId"], q["quantity"], True)
+                    outcomes[key] = WriteOutcome(
+                        key, target_id=q["inventoryItemId"], response={"quantity": q["quantity"]}
+                    )
+                return outcomes
+            refused: dict[int, list[dict[str, Any]]] = {}
+            for error in errors:
+                field = error.get("field") or []
+                if len(field) >= 3 and field[1] == "quantities" and str(field[2]).isdigit():
+                    refused.setdefault(int(field[2]), []).append(error)
+            if not refused:
+                raise ConnectorError(f"Shopify refused the stock update: {_user_errors(errors)}")
+            for index, problems in refused.items():
+                record = pending[index][0]
+                key = (record.sku, record.location)
+                outcomes[key] = WriteOutcome(key, error=_user_errors(problems), response={"userErrors": problems})
+            pending = [item for index, item in enumerate(pending) if index not in refused]
+        return outcomes
+
+    def _set_tracked(self, item_id: str, tracked: bool) -> None:
+        payload = self.transport.request(
+            document("InventoryItemUpdate"), {"id": item_id, "input": {"tracked": tracked}}
+        )
+        errors = payload["inventoryItemUpdate"]["userErrors"]
+        if errors:
+            raise RecordError(f"Shopify did not change stock tracking: {_user_errors(errors)}", "tracked")
+        for key, (item, location, quantity, _) in list(self._inventory.items()):
+            if item == item_id:
+                self._inventory[key] = (item, location, quantity, tracked)
+
+    def _location_ids(self) -> dict[str, str]:
+        if self._locations is None:
+            self._locations = {}
+            after = None
+            while True:
+                page = self.transport.request(document("Locations"), {"first": 50, "after": after})["locations"]
+                self._locations.update({node["name"]: node["id"] for node in page["nodes"] if node["isActive"]})
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+        return self._locations
+
+
+def _user_errors(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{'.'.join(map(str, e.get('field') or [])) or 'input'}: {e.get('message')}"
+        + (f" ({e['code']})" if e.get("code") else "")
+        for e in errors
+    )
+
+
+def _chunks(items: Any, size: int) -> list[Any]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

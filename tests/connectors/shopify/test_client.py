@@ -1,0 +1,195 @@
+"""The Shopify connector against the sandbox over loopback HTTP."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+import pytest
+
+from connectors.shopify.cost import Plan
+from connectors.shopify.sandbox import Faults, ShopifySandbox
+from engine.errors import FatalConnectorError
+from engine.records import Entity, Money, Product, StockLevel, Variant
+from tests.connectors.shopify.conftest import LOCATIONS, Running
+
+EUR = "EUR"
+
+
+def shirt(title: str = "Organic shirt", price: str = "29.95") -> Product:
+    return Product(
+        sku="1000",
+        title=title,
+        description="Soft cotton",
+        vendor="Tillwear",
+        tags=("organic", "summer"),
+        options=("size", "colour"),
+        features={"country_of_origin": "PT"},
+        variants=(
+            Variant(sku="1001", barcode="8712345000011", options={"size": "S", "colour": "white"},
+                    price=Money(amount=Decimal(price), currency=EUR)),
+            Variant(sku="1002", options={"size": "M", "colour": "white"},
+                    price=Money(amount=Decimal(price), currency=EUR),
+                    compare_at_price=Money(amount=Decimal("39.95"), currency=EUR)),
+        ),
+    )  # fmt: skip
+
+
+MUG = Product(sku="2000", title="Mug", variants=(Variant(sku="2000", price=Money.model_validate("12.50 EUR")),))
+
+
+def test_products_are_created_then_updated_by_product_number(shopify: Running) -> None:
+    client = shopify.client()
+    outcomes = client.write(Entity.product, [shirt(), MUG])
+    assert [o.error for o in outcomes] == [None, None]
+    assert all(o.target_id and o.target_id.startswith("gid://shopify/Product/") for o in outcomes)
+    [read_shirt, read_mug] = client.read(Entity.product, [("1000",), ("2000",), ("404",)])
+    assert read_shirt.model_copy(update={"variants": ()}) == shirt().model_copy(update={"variants": ()})
+    assert [(v.sku, v.options, v.price, v.tracked) for v in read_shirt.variants] == [
+        ("1001", {"size": "S", "colour": "white"}, Money.model_validate("29.95 EUR"), True),
+        ("1002", {"size": "M", "colour": "white"}, Money.model_validate("29.95 EUR"), True),
+    ]
+    assert read_mug.options == () and read_mug.variants[0].options == {}
+
+    client.write(Entity.product, [shirt("Organic shirt II", "31.00")])
+    assert len(shopify.sandbox.shop.products) == 2, "updated in place, not duplicated"
+    [again] = client.read(Entity.product, [("1000",)])
+    assert again.title == "Organic shirt II" and again.variants[0].price == Money.model_validate("31.00 EUR")
+    assert sorted(p.sku for p in client.read(Entity.product)) == ["1000", "2000"]
+
+
+def test_a_product_shopify_refuses_is_a_record_error_and_the_batch_goes_on(shopify: Running) -> None:
+    client = shopify.client()
+    four_options = MUG.model_copy(update={"sku": "3000", "options": ("a", "b", "c", "d")})
+    duplicate = Product(sku="4000", title="Twins", options=("size",), variants=(
+        Variant(sku="4001", options={"size": "S"}), Variant(sku="4002", options={"size": "S"})))  # fmt: skip
+    outcomes = client.write(Entity.product, [four_options, MUG, duplicate])
+    assert outcomes[0].error == "Shopify allows 3 options per product, 3000 has 4"
+    assert outcomes[1].error is None
+    assert outcomes[2].error is not None and "DUPLICATED_OPTION_VALUE" in outcomes[2].error
+    assert outcomes[2].error.startswith("input.variants.1")
+
+
+def test_stock_is_set_per_location_in_one_call(shopify: Running) -> None:
+    client = shopify.client()
+    client.write(Entity.product, [shirt(), MUG])
+    calls = client.calls
+    pairs = [(sku, location) for sku in ("1001", "1002", "2000") for location in LOCATIONS]
+    levels = [StockLevel(sku=sku, location=location, available=Decimal(n)) for n, (sku, location) in enumerate(pairs)]
+    outcomes = client.write(Entity.stock, levels)
+    assert [o.error for o in outcomes] == [None] * 6
+    assert client.calls - calls == 3, "one read of the inventory, one of the locations, one write"
+    read = {(r.sku, r.location): r.available for r in client.read(Entity.stock) if isinstance(r, StockLevel)}
+    assert read == {(lvl.sku, lvl.location): lvl.available for lvl in levels}
+
+
+def test_stock_errors_name_the_record_and_the_rest_is_written(shopify: Running) -> None:
+    client = shopify.client()
+    client.write(Entity.product, [MUG])
+    outcomes = client.write(Entity.stock, [
+        StockLevel(sku="2000", location="warehouse", available=Decimal(4)),
+        StockLevel(sku="2000", location="moon-base", available=Decimal(1)),
+        StockLevel(sku="9999", location="warehouse", available=Decimal(1)),
+        StockLevel(sku="2000", location="store-amsterdam", available=Decimal("1.5")),
+    ])  # fmt: skip
+    assert outcomes[0].error is None
+    assert outcomes[1].error == "Shopify has no active location named 'moon-base'; known: store-amsterdam, warehouse"
+    assert outcomes[2].error == "Shopify has no variant with SKU 9999 stocked at warehouse"
+    assert outcomes[3].error == "Shopify keeps whole units; 2000 at store-amsterdam has 1.5"
+    assert client.read(Entity.stock, [("2000", "warehouse")])[0].available == 4
+
+
+def test_compare_quantities_refuses_to_overwrite_a_sale_made_since_the_read(shopify: Running) -> None:
+    client = shopify.client(compare_quantities=True)
+    client.write(Entity.product, [MUG])
+    client.write(Entity.stock, [StockLevel(sku="2000", location="warehouse", available=Decimal(10))])
+    [level] = client.read(Entity.stock, [("2000", "warehouse")])
+    other = shopify.client()  # a sale in the shop lowers stock to 9 meanwhile
+    other.write(Entity.stock, [StockLevel(sku="2000", location="warehouse", available=Decimal(9))])
+    [outcome] = client.write(Entity.stock, [level.model_copy(update={"available": Decimal(12)})])
+    assert outcome.error is not None and "CHANGE_FROM_QUANTITY_STALE" in outcome.error
+    assert other.read(Entity.stock, [("2000", "warehouse")])[0].available == 9
+
+
+def test_untracked_stock_is_switched_off_not_counted(shopify: Running) -> None:
+    client = shopify.client()
+    client.write(Entity.product, [MUG])
+    [outcome] = client.write(
+        Entity.stock, [StockLevel(sku="2000", location="warehouse", available=Decimal(3), tracked=False)]
+    )
+    assert outcome.error is None
+    assert all(r.tracked is False for r in client.read(Entity.stock, [("2000", "warehouse")]))
+
+
+def test_a_wrong_token_is_fatal(shopify: Running) -> None:
+    client = shopify.client()
+    client.transport.http.headers["X-Shopify-Access-Token"] = "shpat_revoked"
+    with pytest.raises(FatalConnectorError, match="refused the access token"):
+        client.read(Entity.product, [("1",)])
+
+
+def test_a_missing_scope_is_fatal_and_named(shopify: Running) -> None:
+    shopify.sandbox.scopes = frozenset({"read_products"})
+    with pytest.raises(FatalConnectorError, match="Required access: `write_products` access scope"):
+        shopify.client().write(Entity.product, [MUG])
+
+
+def test_faults_are_retried_until_the_request_goes_through(shopify: Running) -> None:
+    shopify.sandbox.faults = Faults(rates={"429": 0.1, "500": 0.1, "drop": 0.1}, seed=7)
+    client = shopify.client()
+    client.transport.sleep = lambda seconds: None
+    for _ in range(5):
+        assert [o.error for o in client.write(Entity.product, [MUG])] == [None]
+    assert client.transport.usage.retries > 0
+    assert len(shopify.sandbox.shop.products) == 1
+
+
+def test_a_slow_answer_is_a_timeout_then_retried(shopify: Running) -> None:
+    shopify.sandbox.faults = Faults(rates={"timeout": 1.0}, slow_seconds=0.5)
+    client = shopify.client(timeout=0.2)
+    client.transport.sleep = lambda seconds: None
+    client.transport.max_attempts = 2
+    with pytest.raises(Exception, match=r"gave up after 2 attempts \(no answer within 0.2 s\)"):
+        client.read(Entity.product, [("1",)])
+
+
+def test_pacing_never_overdraws_a_small_bucket_and_waits_no_longer_than_needed() -> None:
+    from connectors.sandbox_server import serving
+
+    clock = FakeClock()
+    sandbox = ShopifySandbox(plan=Plan("small", 1000, 50), clock=clock.now)
+    sandbox.shop.add_location("warehouse")
+    arrivals: list[tuple[float, float, float]] = []  # (time, points in the bucket, cost) per request
+    take = sandbox.bucket.take
+
+    def recording_take(cost: float) -> bool:
+        arrivals.append((clock.t, sandbox.bucket.available(), cost))
+        return take(cost)
+
+    sandbox.bucket.take = recording_take  # type: ignore[method-assign]
+    with serving(sandbox) as url:
+        running = Running(sandbox, url)
+        client = running.client()
+        client.transport.clock, client.transport.sleep = clock.now, clock.sleep
+        products = [MUG.model_copy(update={"sku": str(n), "variants": (Variant(sku=str(n)),)}) for n in range(100, 160)]
+        assert all(o.error is None for o in client.write(Entity.product, products))
+        assert len(client.read(Entity.product, [(p.sku,) for p in products])) == 60
+        running.close()
+    usage = client.transport.usage
+    assert usage.throttled == 0 and all(level >= cost for _, level, cost in arrivals), "never overdrawn"
+    after_a_wait = [level - cost for (t0, _, _), (t, level, cost) in itertools.pairwise(arrivals) if t > t0]
+    assert after_a_wait and max(after_a_wait) < 2.01, "after a wait, a request found just what it needed"
+    assert usage.waited_s > 0
+
+
+class FakeClock:
+    """A clock shared by client and sandbox that moves only when the client waits."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.t += seconds
