@@ -26,7 +26,8 @@ class EntitySupport:
     catalogue: Catalogue
     statuses: tuple[str, ...] = ()  # values a flow's `status:` filter may name
     status_field: str | None = None  # the record field those statuses are read from
-    defaults: Mapping[str, str] = field(default_factory=dict)  # target field → JMESPath when written here
+    # target field → JMESPath when written here; None leaves a field the target cannot take unmapped
+    defaults: Mapping[str, str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -23,13 +23,12 @@ def effective_mapping(
     overrides: Mapping[str, str | None],
     source: Catalogue,
     target: Catalogue,
-    defaults: Mapping[str, str] | None = None,
+    defaults: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
     """The mapping a flow runs with: each shared field copied, then the target connector's defaults
     for the entity (numeric SKUs for a till, say), then the spec's own entries."""
     mapping = {name: _quoted(name) for name in target if name in source}
-    mapping.update(defaults or {})
-    for name, expression in overrides.items():
+    for name, expression in [*(defaults or {}).items(), *overrides.items()]:
         if expression is None:
             mapping.pop(name, None)
         else:
@@ -51,7 +50,7 @@ class Mapper:
         value_maps: Mapping[str, Mapping[str, str | int]],
         source: Catalogue,
         target: Catalogue,
-        defaults: Mapping[str, str] | None = None,
+        defaults: Mapping[str, str | None] | None = None,
     ) -> None:
         compile_expression = jmes.compiler(value_maps)
         self.flow = flow
@@ -94,7 +93,7 @@ class Mapper:
             if value is not None:
                 _put(out, name.split("."), value)
         for rule in self.rules:
-            out = rule(out)
+            out = rule(out, document)
         try:
             return self.model.model_validate(out)
         except ValidationError as exc:

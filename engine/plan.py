@@ -198,8 +198,8 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
     conflicts: list[FieldChange] = []
     have = {name: _restrict_items(have[name], want[name]) for name in rules.fields}
     for name in rules.fields:
-        if name in rules.match or want[name] == have[name]:
-            continue
+        if name in rules.match or want[name] is None or want[name] == have[name]:
+            continue  # a field the source leaves empty is left alone in the target
         if name in rules.create_only:
             continue
         before_target = base.get(name) if base is not None else None

@@ -7,7 +7,7 @@ a record is not for this target raises `Skip` with the reason, which the plan sh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +16,8 @@ from engine.records import Entity
 from engine.spec import Flow
 
 STOCK_FIELDS = ("available", "on_hand", "reserved")
-Rule = Callable[[dict[str, Any]], dict[str, Any]]
+# (mapped record, source record) → mapped record
+Rule = Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]]
 
 
 class Skip(Exception):  # a decision, not an error
@@ -32,19 +33,20 @@ def rules_for(flow: Flow) -> list[Rule]:
         if settings.stock_formula:
             formula = parse_formula(settings.stock_formula, STOCK_FIELDS)
 
-            def available(record: dict[str, Any]) -> dict[str, Any]:
-                values = {name: _decimal(record.get(name)) for name in STOCK_FIELDS}
+            def available(record: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+                # over the source's quantities: the target may take only `available`
+                values = {name: _decimal(source.get(name)) for name in STOCK_FIELDS}
                 return {**record, "available": formula.evaluate(values)}
 
             rules.append(available)
         if settings.tracked is not None:
-            rules.append(lambda record: {**record, "tracked": settings.tracked})
+            rules.append(lambda record, source: {**record, "tracked": settings.tracked})
     if flow.entity is Entity.price and settings.price_group_map:
         rules.append(_translate("price_group", settings.price_group_map, "price group"))
     if flow.entity is Entity.order:
         rules.extend(_order_rules(flow))
     if settings.prices_include_tax is not None and flow.entity in (Entity.product, Entity.order):
-        rules.append(lambda record: {**record, "prices_include_tax": settings.prices_include_tax})
+        rules.append(lambda record, source: {**record, "prices_include_tax": settings.prices_include_tax})
     return rules
 
 
@@ -57,14 +59,14 @@ def _order_rules(flow: Flow) -> list[Rule]:
         missing["employee"] = str(settings.employee_number)
     rules: list[Rule] = []
     if missing:
-        rules.append(lambda record: {**missing, **{k: v for k, v in record.items() if v is not None}})
+        rules.append(lambda record, source: {**missing, **{k: v for k, v in record.items() if v is not None}})
     if settings.order_type:
-        rules.append(lambda record: {**record, "type": settings.order_type})
+        rules.append(lambda record, source: {**record, "type": settings.order_type})
     return rules
 
 
 def _translate(field: str, table: dict[str, str], label: str) -> Rule:
-    def translate(record: dict[str, Any]) -> dict[str, Any]:
+    def translate(record: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
         value = record.get(field)
         if str(value) not in table:
             raise Skip(f"{label} {value} is not in the flow's {field}_map")

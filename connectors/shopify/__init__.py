@@ -19,8 +19,9 @@ from engine.records import Entity
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "options", "features",
                   "variants")  # fmt: skip
 STOCK_FIELDS = ("sku", "location", "on_hand", "reserved", "available", "tracked")
+STOCK_DEFAULTS: dict[str, str | None] = {"on_hand": None, "reserved": None}  # Shopify is sent what is available
 
-PRODUCT_DEFAULTS = {
+PRODUCT_DEFAULTS: dict[str, str | None] = {
     "tags": "sort(tags)",  # Shopify keeps tags in alphabetical order
     # what Shopify stores of a variant; its title is made from the option values
     "variants": "variants[*].{sku: sku, barcode: barcode, options: options, price: price, "
@@ -41,7 +42,7 @@ CONNECTOR = Connector(
         Entity.product: EntitySupport(
             True, True, entity_catalogue(Entity.product, PRODUCT_FIELDS), defaults=PRODUCT_DEFAULTS
         ),
-        Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS)),
+        Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
     },
     open=_open,
     credentials=("access_token",),

@@ -1,0 +1,104 @@
+"""End to end: an ERP's CSV exports to the Shopify sandbox, products and stock, through plan and apply."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from connectors.sandbox_server import serving
+from connectors.shopify.sandbox import ShopifySandbox
+from engine import runner
+from engine.plan import Action, FlowPlan
+from engine.workspace import load_workspace
+
+DEMO_ERP = Path(__file__).parents[2] / "demo" / "data" / "erp"
+
+SPEC = """\
+version: 1
+name: erp-shopify
+systems:
+  erp: {connector: files, settings: {path: erp, format: csv}}
+  shop:
+    connector: shopify
+    settings: {url: "http://127.0.0.1:1", currency: EUR}
+    credentials: {access_token: env:SHOP_TOKEN}
+flows:
+  products:
+    entity: product
+    from: erp
+    to: shop
+    mapping:
+      title: trim(title)
+    create_only: [description]
+  stock:
+    entity: stock
+    from: erp
+    to: shop
+    settings:
+      stock_formula: max(on_hand - reserved, 0)
+      location_map: {"1": warehouse, "2": store-amsterdam}
+"""
+
+
+@pytest.fixture
+def shop() -> Iterator[tuple[ShopifySandbox, str]]:
+    sandbox = ShopifySandbox()
+    for name in ("warehouse", "store-amsterdam"):
+        sandbox.shop.add_location(name)
+    with serving(sandbox) as url:
+        yield sandbox, url
+
+
+@pytest.fixture
+def environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shop: tuple[ShopifySandbox, str]) -> dict[str, str]:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "specs" / "erp-shopify.yaml").write_text(SPEC)
+    (tmp_path / "environments" / "test.yaml").write_text(
+        "name: test\nintegrations:\n  erp-shopify:\n    spec: specs/erp-shopify.yaml\n"
+    )
+    shutil.copytree(DEMO_ERP, tmp_path / "erp")
+    monkeypatch.chdir(tmp_path)
+    sandbox, url = shop
+    return {"SHOP_TOKEN": sandbox.token, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": url}
+
+
+def plan(environ: dict[str, str]) -> dict[str, FlowPlan]:
+    workspace = load_workspace(Path.cwd(), "test", environ)
+    with runner.state_store(workspace) as store:
+        return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace))}
+
+
+def apply(environ: dict[str, str]) -> list[runner.ApplyResult]:
+    workspace = load_workspace(Path.cwd(), "test", environ)
+    with runner.state_store(workspace) as store:
+        return runner.apply(workspace, store, runner.select(workspace))
+
+
+@pytest.mark.slow
+def test_products_and_stock_reach_shopify_and_a_second_plan_is_empty(
+    environ: dict[str, str], shop: tuple[ShopifySandbox, str]
+) -> None:
+    sandbox, _ = shop
+    first = plan(environ)
+    assert [c.key for c in first["products"].changes if c.action is Action.create] == [("1000",), ("2000",), ("3000",)]
+
+    results = {r.flow: r for r in apply(environ)}
+    assert all(r.ok for r in results.values()), [r.failures for r in results.values()]
+    assert results["products"].counts["create"] == 3
+    assert results["stock"].counts["create"] == 0 and results["stock"].counts["update"] == 5  # five are not 0
+    shirt = next(p for p in sandbox.shop.products.values() if p["title"] == "Organic shirt")
+    assert [sandbox.shop.variants[v]["sku"] for v in shirt["variants"]] == ["1001", "1002", "1003"]
+    warehouse = sandbox.shop.location_named("warehouse")
+    item = next(i for i in sandbox.shop.items.values() if i["sku"] == "1001")
+    assert sandbox.shop.levels[(item["id"], warehouse)]["available"] == 10  # 12 on hand - 2 reserved
+
+    again = plan(environ)
+    assert {flow: p.has_changes for flow, p in again.items()} == {"products": False, "stock": False}
+
+    writes_before = sandbox.requests
+    assert all(r.ok and r.counts["create"] == r.counts["update"] == 0 for r in apply(environ))
+    assert sandbox.requests - writes_before <= 6, "a no-op apply only reads"
