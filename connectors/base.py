@@ -64,6 +64,26 @@ class Client(Protocol):
 
 
 @dataclass(frozen=True)
+class Event:
+    """A webhook delivery as the connector reads it."""
+
+    topic: str
+    webhook_id: str
+    entity: Entity | None
+    keys: list[list[str]]
+
+
+@dataclass(frozen=True)
+class WebhookSupport:
+    """How a system's webhooks are checked and read. `verify(secret, raw body, headers)` must
+    compare signatures in constant time; `read(headers, payload, settings)` names what changed."""
+
+    secret_credential: str
+    verify: Callable[[str, bytes, Mapping[str, str]], bool]
+    read: Callable[[Mapping[str, str], Mapping[str, Any], BaseModel], Event]
+
+
+@dataclass(frozen=True)
 class Connector:
     name: str
     description: str
@@ -71,6 +91,8 @@ class Connector:
     entities: Mapping[Entity, EntitySupport]
     open: Callable[[BaseModel, Mapping[str, str]], Client]
     credentials: tuple[str, ...] = ()  # names of the credentials it needs
+    optional_credentials: tuple[str, ...] = ()  # and of those it can use (a webhook secret)
+    webhooks: WebhookSupport | None = None
 
     def supports(self, entity: Entity, *, read: bool = False, write: bool = False) -> bool:
         support = self.entities.get(entity)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from engine import cli_sync
+from engine import cli_servers, cli_sync
 from engine.errors import Diagnostic, SpecError, TillsyncError, UsageError
 from engine.validate import Report, validate_files
 
@@ -66,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("--check", action="store_true", help="exit 1 when schemas/ is out of date")
     schema.set_defaults(run=_schema)
     cli_sync.register(commands)
+    cli_servers.register(commands)
     return parser
 
 

@@ -93,8 +93,8 @@ def _check_system(
         checker.error((*path, "settings", *loc), message)
     credentials = checker.integration.systems[name].credentials
     for key in credentials:
-        if key not in connector.credentials:
-            known = ", ".join(connector.credentials) or "none"
+        if key not in (*connector.credentials, *connector.optional_credentials):
+            known = ", ".join((*connector.credentials, *connector.optional_credentials)) or "none"
             checker.error((*path, "credentials", key), f"{connector.name} takes no credential '{key}'; known: {known}")
 
 

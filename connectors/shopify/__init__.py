@@ -10,9 +10,10 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from connectors.base import Connector, EntitySupport
+from connectors.base import Connector, EntitySupport, WebhookSupport
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.settings import ShopifySettings
+from connectors.shopify.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
 from engine.records import Entity
 
@@ -46,6 +47,8 @@ CONNECTOR = Connector(
     },
     open=_open,
     credentials=("access_token",),
+    optional_credentials=("webhook_secret",),
+    webhooks=WebhookSupport("webhook_secret", verify_delivery, read_delivery),
 )
 
 __all__ = ["CONNECTOR", "ShopifyClient", "ShopifySettings"]

@@ -10,6 +10,7 @@ from connectors.shopify import products, stock
 from connectors.shopify.documents import batched, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
+from connectors.shopify.webhooks import topic_enum
 from engine.errors import ConnectorError, FatalConnectorError, RecordError
 from engine.records import Entity, Product, Record, StockLevel
 
@@ -33,6 +34,16 @@ class ShopifyClient:
 
     def close(self) -> None:
         self.transport.close()
+
+    def subscribe(self, topic: str, uri: str) -> str:
+        """Have Shopify send `topic` events (e.g. `orders/paid`) to `uri`; returns the subscription id."""
+        variables = {"topic": topic_enum(topic), "uri": uri, "namespaces": [self.settings.key_namespace]}
+        payload = self.transport.request(document("WebhookSubscriptionCreate"), variables)["webhookSubscriptionCreate"]
+        if payload["userErrors"]:
+            raise FatalConnectorError(
+                f"Shopify refused the webhook subscription: {_user_errors(payload['userErrors'])}"
+            )
+        return str(payload["webhookSubscription"]["id"])
 
     # ---- reading ---------------------------------------------------------------------------
 

@@ -90,6 +90,18 @@ class Activity:
 
 
 @dataclass(frozen=True)
+class StoredEvent:
+    id: int
+    integration: str
+    system: str
+    topic: str
+    entity: str | None
+    flows: list[str]
+    keys: list[list[str]]
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class Written:
     """One record the target accepted, to be recorded as applied."""
 
@@ -416,6 +428,58 @@ class StateStore:
                 .values(resolved_at=now())
             )
             return result.rowcount or 0
+
+    # ---- webhook events --------------------------------------------------------------------
+
+    def record_event(
+        self,
+        integration: str,
+        system: str,
+        webhook_id: str,
+        topic: str,
+        entity: str | None,
+        flows: Sequence[str],
+        keys: Sequence[Sequence[str]],
+        payload: Any,
+    ) -> bool:
+        """Store a delivery once; False when this webhook id was stored before (a redelivery)."""
+        row = {
+            "integration": integration, "system": system, "webhook_id": webhook_id, "topic": topic,
+            "entity": entity, "flows": list(flows), "keys": [list(k) for k in keys], "payload": _json(payload),
+            "status": "pending" if flows else "ignored", "received_at": now(),
+        }  # fmt: skip
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(sa.insert(t.events).values(**row))
+        except sa.exc.IntegrityError:
+            return False
+        return True
+
+    def pending_events(self, integration: str | None = None) -> list[StoredEvent]:
+        e = t.events.c
+        query = sa.select(t.events).where(e.status == "pending").order_by(e.id)
+        if integration:
+            query = query.where(e.integration == integration)
+        with self.engine.connect() as connection:
+            return [
+                StoredEvent(
+                    row.id,
+                    row.integration,
+                    row.system,
+                    row.topic,
+                    row.entity,
+                    row.flows,
+                    row.keys,
+                    _aware(row.received_at),
+                )
+                for row in connection.execute(query)
+            ]
+
+    def finish_events(self, ids: Sequence[int]) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                sa.update(t.events).where(t.events.c.id.in_(list(ids))).values(status="done", processed_at=now())
+            )
 
     # ---- activity log ----------------------------------------------------------------------
 

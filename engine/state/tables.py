@@ -127,12 +127,35 @@ locks = sa.Table(  # flow locks where the database has no advisory locks (SQLite
 
 VERSION_1 = (runs, applied, id_map, cursors, journal, dead_letters, activity, locks)
 
+events = sa.Table(  # webhook deliveries, deduplicated, waiting for the flows they affect to run
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration", sa.String(100), nullable=False),
+    sa.Column("system", sa.String(100), nullable=False),
+    sa.Column("webhook_id", sa.String(200), nullable=False),
+    sa.Column("topic", sa.String(100), nullable=False),
+    sa.Column("entity", sa.String(20)),
+    sa.Column("flows", sa.JSON, nullable=False),
+    sa.Column("keys", sa.JSON, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # pending | done | ignored
+    _when("received_at"),
+    sa.Column("processed_at", sa.DateTime(timezone=True)),
+    sa.UniqueConstraint("integration", "system", "webhook_id", name="events_once"),
+    sa.Index("events_pending", "status", "integration"),
+)
+
 
 def _version_1(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=list(VERSION_1))
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1]
+def _version_2(connection: sa.Connection) -> None:
+    metadata.create_all(connection, tables=[events])
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2]
 LATEST = len(MIGRATIONS)
 
 

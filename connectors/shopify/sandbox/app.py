@@ -35,6 +35,7 @@ from starlette.types import Receive, Scope, Send
 from connectors.shopify.cost import MAX_QUERY_COST, PLANS, Bucket, Plan, query_cost
 from connectors.shopify.sandbox.resolvers import root
 from connectors.shopify.sandbox.shop import Shop
+from connectors.shopify.sandbox.webhooks import Dispatcher
 from connectors.shopify.schema import API_VERSION, admin_schema, root_field_scopes
 
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
@@ -68,11 +69,14 @@ class ShopifySandbox:
     plan: Plan = PLANS["standard"]
     scopes: frozenset[str] | None = None  # None: every scope granted
     faults: Faults = field(default_factory=Faults)
+    webhook_secret: str = "sandbox_webhook_secret"
     clock: Callable[[], float] = time.monotonic
     requests: int = 0
 
     def __post_init__(self) -> None:
         self.bucket = Bucket(self.plan, self.clock)
+        self.webhooks = Dispatcher(self.webhook_secret, f"{self.shop.name}.myshopify.com")
+        self.shop.on_event = self.webhooks.emit
         self.app = Starlette(
             routes=[
                 Route(GRAPHQL_PATH, self._graphql, methods=["POST"]),
@@ -151,7 +155,11 @@ class ShopifySandbox:
                 "extensions": {"cost": self._cost(requested, None)},
             }  # fmt: skip
         result = graphql_sync(
-            schema, query, root_value=root(self.shop), variable_values=variables, operation_name=operation_name
+            schema,
+            query,
+            root_value=root(self.shop, self.webhooks),
+            variable_values=variables,
+            operation_name=operation_name,
         )
         data = result.data or {}
         actual = query_cost(schema, operation, fragments, variables, data)

@@ -14,6 +14,7 @@ from graphql import GraphQLError
 
 from connectors.shopify.sandbox import search
 from connectors.shopify.sandbox.shop import Shop
+from connectors.shopify.sandbox.webhooks import Dispatcher, Subscription
 
 MAX_PAGE = 250
 
@@ -149,9 +150,24 @@ class Views:
         return dict(self.shop.locations[location_id])
 
 
-def root(shop: Shop) -> dict[str, Any]:
+def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
     """The query and mutation root fields the connector uses."""
     views = Views(shop)
+
+    def webhook_subscription_create(info: Any, topic: str, webhookSubscription: dict[str, Any]) -> dict[str, Any]:
+        uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
+        if not uri or not str(uri).startswith(("http://", "https://")):
+            error = {"field": ["webhookSubscription", "uri"], "message": "Address is invalid"}
+            return {"webhookSubscription": None, "userErrors": [error]}
+        namespaces = tuple(webhookSubscription.get("metafieldNamespaces") or ())
+        subscription = Subscription(shop.new_id("WebhookSubscription"), topic, str(uri), namespaces)
+        webhooks.subscribe(subscription)
+        view = {
+            "id": subscription.id, "topic": topic, "uri": subscription.uri, "callbackUrl": subscription.uri,
+            "format": "JSON", "includeFields": [], "metafieldNamespaces": list(namespaces),
+            "createdAt": subscription.created_at, "updatedAt": subscription.created_at,
+        }  # fmt: skip
+        return {"webhookSubscription": view, "userErrors": []}
 
     def product_by_identifier(info: Any, identifier: dict[str, Any]) -> dict[str, Any] | None:
         found = shop.find_product(identifier)
@@ -210,6 +226,7 @@ def root(shop: Shop) -> dict[str, Any]:
         "productSet": product_set,
         "inventorySetQuantities": inventory_set_quantities,
         "inventoryItemUpdate": inventory_item_update,
+        "webhookSubscriptionCreate": webhook_subscription_create,
     }
 
 

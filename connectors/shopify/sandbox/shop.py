@@ -188,6 +188,9 @@ class Shop:
             "status": product["status"].lower(),
             "variants": [{"admin_graphql_api_id": v, "sku": self.variants[v]["sku"]} for v in product["variants"]],
             "updated_at": product["updatedAt"],
+            "metafields": [
+                {"namespace": ns, "key": key, "value": value} for (ns, key), value in product["metafields"].items()
+            ],
         }
 
     # ---- inventory -------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Shopify webhooks: how they are signed, and which records an event is about.
+
+Shopify signs each delivery with a base64 HMAC-SHA256 of the raw body, keyed with the app's
+secret, in `X-Shopify-Hmac-Sha256`. `verify` checks it in constant time; `affected` reads from a
+payload which entity changed and the keys Tillsync can match on.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel
+
+from connectors.base import Event
+from engine.records import Entity
+
+TOPICS: dict[str, Entity] = {
+    "products/create": Entity.product,
+    "products/update": Entity.product,
+    "products/delete": Entity.product,
+    "inventory_levels/update": Entity.stock,
+    "orders/create": Entity.order,
+    "orders/paid": Entity.order,
+    "orders/cancelled": Entity.order,
+    "orders/updated": Entity.order,
+    "customers/create": Entity.customer,
+    "customers/update": Entity.customer,
+}
+
+
+def sign(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def verify(secret: str, body: bytes, signature: str | None) -> bool:
+    """Whether `signature` is Shopify's signature of exactly `body` (compared in constant time)."""
+    if not signature or not secret:
+        return False
+    return hmac.compare_digest(sign(secret, body), signature.strip())
+
+
+def topic_enum(topic: str) -> str:
+    """`products/update` as the GraphQL enum `PRODUCTS_UPDATE`."""
+    return topic.replace("/", "_").upper()
+
+
+def affected(
+    topic: str, payload: Mapping[str, Any], key_namespace: str = "tillsync"
+) -> tuple[Entity | None, list[list[str]]]:
+    """The entity an event is about and the keys it names (SKUs, order names, inventory items)."""
+    entity = TOPICS.get(topic)
+    if entity is Entity.product:
+        numbers = [m["value"] for m in payload.get("metafields") or [] if m.get("namespace") == key_namespace]
+        return entity, [[value] for value in numbers]
+    if entity is Entity.stock:
+        return entity, [[str(payload.get("inventory_item_id")), str(payload.get("location_id"))]]
+    if entity is Entity.order:
+        return entity, [[str(payload.get("name") or payload.get("admin_graphql_api_id"))]]
+    if entity is Entity.customer:
+        return entity, [[str(payload.get("email") or "").lower()]] if payload.get("email") else []
+    return None, []
+
+
+def verify_delivery(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    return verify(secret, body, headers.get("x-shopify-hmac-sha256"))
+
+
+def read_delivery(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
+    topic = headers.get("x-shopify-topic", "")
+    entity, keys = affected(topic, payload, getattr(settings, "key_namespace", "tillsync"))
+    return Event(topic, headers.get("x-shopify-webhook-id", ""), entity, keys)

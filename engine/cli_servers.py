@@ -1,0 +1,68 @@
+"""`tillsync sandbox up` and `tillsync webhooks serve`: the commands that run servers."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import threading
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from engine import runner, sandboxes
+from engine.receiver import receiver
+from engine.workspace import load_workspace
+
+EXIT_OK = 0
+
+
+def register(commands: Any) -> None:
+    sandbox = commands.add_parser(
+        "sandbox", help="run the systems' sandboxes", description="Run the sandboxes of the connectors that have one."
+    )
+    actions = sandbox.add_subparsers(title="actions", metavar="ACTION", required=True)
+    up = actions.add_parser(
+        "up",
+        help="serve every sandbox on 127.0.0.1 until interrupted",
+        description="Serve the sandboxes in the foreground; print each one's URL and the credentials a client uses.",
+    )
+    up.add_argument("--shopify-port", type=int, default=sandboxes.PORTS["shopify"], metavar="PORT")
+    up.set_defaults(run=_sandbox_up)
+
+    webhooks = commands.add_parser(
+        "webhooks", help="receive webhooks", description="Receive systems' webhooks for an environment's flows."
+    )
+    hook_actions = webhooks.add_subparsers(title="actions", metavar="ACTION", required=True)
+    serve = hook_actions.add_parser(
+        "serve",
+        help="run the webhook receiver",
+        description="Verify, deduplicate and store webhook deliveries at POST /webhooks/INTEGRATION/SYSTEM.",
+    )
+    serve.add_argument("--env", required=True, metavar="ENV")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8790)
+    serve.set_defaults(run=_webhooks_serve)
+
+
+def _sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    with sandboxes.running({"shopify": args.shopify_port}) as started:
+        for sandbox in started:
+            print(f"{sandbox.name}: {sandbox.url}")
+            for variable, value in sandbox.credentials.items():
+                print(f"  {variable}={value}")
+        print("Sandboxes are running; press Ctrl-C to stop.", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            (stop or threading.Event()).wait()
+    return EXIT_OK
+
+
+def _webhooks_serve(args: argparse.Namespace) -> int:
+    workspace = load_workspace(Path.cwd(), args.env)
+    with runner.state_store(workspace) as store:
+        print(
+            f"receiving webhooks for {args.env} at http://{args.host}:{args.port}/webhooks/INTEGRATION/SYSTEM",
+            flush=True,
+        )
+        uvicorn.run(receiver(workspace, store), host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK

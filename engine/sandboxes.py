@@ -1,0 +1,45 @@
+"""The sandboxes of every connector that has one, served together on 127.0.0.1.
+
+`tillsync sandbox up`, `make demo` and the end-to-end tests start them here. Each sandbox has a
+fixed port by default (so `environments/sandbox.yaml` can point at it) and credentials a client
+passes through the environment variables named below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.sandbox_server import serving
+from connectors.shopify.sandbox import ShopifySandbox
+
+PORTS = {"shopify": 8701}
+SHOPIFY_LOCATIONS = ("warehouse", "store-amsterdam")
+
+
+@dataclass(frozen=True)
+class RunningSandbox:
+    name: str
+    url: str
+    credentials: dict[str, str]  # environment variable → value a client needs
+    server: Any
+
+
+def shopify_sandbox() -> ShopifySandbox:
+    sandbox = ShopifySandbox()
+    for name in SHOPIFY_LOCATIONS:
+        sandbox.shop.add_location(name)
+    return sandbox
+
+
+@contextmanager
+def running(ports: dict[str, int] | None = None) -> Iterator[list[RunningSandbox]]:
+    """Serve every sandbox for the block (port 0 picks a free port)."""
+    chosen = {**PORTS, **(ports or {})}
+    with ExitStack() as stack:
+        shop = shopify_sandbox()
+        url = stack.enter_context(serving(shop, chosen["shopify"]))
+        credentials = {"SANDBOX_SHOPIFY_TOKEN": shop.token, "SANDBOX_SHOPIFY_WEBHOOK_SECRET": shop.webhook_secret}
+        yield [RunningSandbox("shopify", url, credentials, shop)]

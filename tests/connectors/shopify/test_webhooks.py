@@ -1,0 +1,114 @@
+"""Webhooks from the Shopify sandbox to the receiver, over loopback HTTP: accepted, refused, deduplicated."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from connectors.sandbox_server import serving
+from connectors.shopify.webhooks import sign
+from engine.receiver import receiver
+from engine.records import Entity
+from engine.state import StateStore, default_url
+from engine.workspace import load_workspace
+from tests.connectors.shopify.conftest import Running
+from tests.connectors.shopify.test_client import MUG
+
+SPEC = """\
+version: 1
+name: shop-sync
+systems:
+  shop:
+    connector: shopify
+    settings: {url: "http://127.0.0.1:1"}
+    credentials: {access_token: env:SHOP_TOKEN, webhook_secret: env:SHOP_WEBHOOK_SECRET}
+  erp: {connector: files, settings: {path: erp}}
+flows:
+  products:
+    entity: product
+    from: shop
+    to: erp
+    trigger: {webhook: true}
+  stock:
+    entity: stock
+    from: shop
+    to: erp
+"""
+
+
+@pytest.fixture
+def receiving(tmp_path: Path, shopify: Running) -> Iterator[tuple[str, StateStore]]:
+    for folder in ("specs", "environments", "erp"):
+        (tmp_path / folder).mkdir()
+    (tmp_path / "specs" / "shop-sync.yaml").write_text(SPEC)
+    (tmp_path / "environments" / "test.yaml").write_text(
+        "name: test\nintegrations:\n  shop-sync:\n    spec: specs/shop-sync.yaml\n"
+    )
+    environ = {"SHOP_TOKEN": shopify.sandbox.token, "SHOP_WEBHOOK_SECRET": shopify.sandbox.webhook_secret,
+               "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shopify.url}  # fmt: skip
+    workspace = load_workspace(tmp_path, "test", environ)
+    store = StateStore(default_url(tmp_path, "test"))
+    with serving(receiver(workspace, store)) as url:
+        yield f"{url}/webhooks/shop-sync/shop", store
+    store.close()
+
+
+def test_a_shopify_event_is_verified_stored_and_marks_its_flow(
+    shopify: Running, receiving: tuple[str, StateStore]
+) -> None:
+    endpoint, store = receiving
+    client = shopify.client()
+    for topic in ("products/create", "products/update", "inventory_levels/update"):
+        client.subscribe(topic, endpoint)
+    client.write(Entity.product, [MUG])
+    client.write(Entity.product, [MUG.model_copy(update={"title": "Big mug"})])
+    shopify.sandbox.webhooks.wait_idle()
+    assert [d.status for d in shopify.sandbox.webhooks.deliveries] == [200, 200]
+    events = store.pending_events()
+    assert [(e.topic, e.flows, e.keys) for e in events] == [
+        ("products/create", ["products"], [["2000"]]),
+        ("products/update", ["products"], [["2000"]]),
+    ]
+    store.finish_events([e.id for e in events])
+    assert store.pending_events() == []
+
+
+def test_a_bad_or_missing_signature_is_refused_and_nothing_is_stored(receiving: tuple[str, StateStore]) -> None:
+    endpoint, store = receiving
+    body = json.dumps({"name": "#1001"}).encode()
+    headers = {"X-Shopify-Topic": "orders/paid", "X-Shopify-Webhook-Id": "w-1", "Content-Type": "application/json"}
+    with httpx.Client() as http:
+        forged = http.post(endpoint, content=body, headers={**headers, "X-Shopify-Hmac-Sha256": sign("wrong", body)})
+        unsigned = http.post(endpoint, content=body, headers=headers)
+        tampered = http.post(
+            endpoint,
+            content=body + b" ",
+            headers={**headers, "X-Shopify-Hmac-Sha256": sign("sandbox_webhook_secret", body)},
+        )
+    assert (forged.status_code, unsigned.status_code, tampered.status_code) == (401, 401, 401)
+    with store.engine.connect() as connection:
+        from engine.state import tables
+
+        assert connection.execute(tables.events.select()).fetchall() == []
+
+
+def test_a_redelivery_is_acknowledged_once_stored(receiving: tuple[str, StateStore]) -> None:
+    endpoint, store = receiving
+    body = json.dumps({"admin_graphql_api_id": "gid://shopify/Product/1", "metafields": []}).encode()
+    headers = {"X-Shopify-Topic": "products/update", "X-Shopify-Webhook-Id": "same-id",
+               "X-Shopify-Hmac-Sha256": sign("sandbox_webhook_secret", body)}  # fmt: skip
+    with httpx.Client() as http:
+        answers = [http.post(endpoint, content=body, headers=headers).json()["status"] for _ in range(3)]
+    assert answers == ["stored", "duplicate", "duplicate"]
+    assert len(store.pending_events()) == 1
+
+
+def test_an_unknown_system_is_404(receiving: tuple[str, StateStore]) -> None:
+    endpoint, _ = receiving
+    with httpx.Client() as http:
+        assert http.post(endpoint.replace("/shop", "/till"), content=b"{}").status_code == 404
+        assert http.post(endpoint.replace("/shop", "/erp"), content=b"{}").status_code == 404
