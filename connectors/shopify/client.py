@@ -6,8 +6,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from connectors.base import WriteOutcome
-from connectors.shopify import products, stock
-from connectors.shopify.documents import batched, document
+from connectors.shopify import bulk, products, stock
+from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
 from connectors.shopify.webhooks import topic_enum
@@ -18,7 +18,6 @@ Key = tuple[str, ...]
 PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
 PRODUCTS_PER_WRITE = 10
 SKUS_PER_READ = 25
-PAGE = 5
 
 
 class ShopifyClient:
@@ -75,17 +74,12 @@ class ShopifyClient:
                     yield product
 
     def _all_products(self) -> Iterable[Product]:
-        after = None
-        while True:
-            variables = self._product_variables() | {"first": PAGE, "after": after}
-            page = self.transport.request(document("ProductsPage"), variables)["products"]
-            for node in page["nodes"]:
-                product = products.from_node(self.settings, node)
-                if product is not None:
-                    yield product
-            if not page["pageInfo"]["hasNextPage"]:
-                return
-            after = page["pageInfo"]["endCursor"]
+        """Every product, as one bulk export."""
+        query = bulk_query("products", **self._product_variables())
+        for node in bulk.regroup(bulk.export(self.transport, query), _product_child):
+            product = products.from_node(self.settings, node)
+            if product is not None:
+                yield product
 
     def _read_stock(self, keys: Sequence[Key] | None) -> list[Record]:
         skus = list(dict.fromkeys(key[0] for key in keys)) if keys is not None else None
@@ -242,6 +236,10 @@ class ShopifyClient:
                     break
                 after = page["pageInfo"]["endCursor"]
         return self._locations
+
+
+def _product_child(line: dict[str, Any]) -> str:
+    return {"ProductVariant": "variants", "Metafield": "features", "Collection": "collections"}[line["__typename"]]
 
 
 def _user_errors(errors: list[dict[str, Any]]) -> str:

@@ -8,6 +8,7 @@ against Shopify's published schema.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -29,6 +30,7 @@ from graphql import (
 from graphql.language import Visitor
 
 FOLDER = Path(__file__).parent / "graphql"
+BULK_FOLDER = Path(__file__).parent / "bulk"
 
 
 @dataclass(frozen=True)
@@ -130,3 +132,18 @@ class _Rename(Visitor):
 
 def as_document(text: str) -> DocumentNode:
     return parse(text)
+
+
+def bulk_query(name: str, **values: str) -> str:
+    """A bulk export query from `bulk/NAME.graphql` with its `"$placeholder"` strings filled in
+    (bulk queries take no variables)."""
+    text = (BULK_FOLDER / f"{name}.graphql").read_text(encoding="utf-8")
+    for placeholder, value in values.items():
+        text = text.replace(f'"${placeholder}"', json.dumps(value))
+    if '"$' in text:
+        raise ValueError(f"bulk query {name} has a placeholder left: {text[text.index(chr(34) + '$') :][:30]}")
+    return text
+
+
+def bulk_names() -> list[str]:
+    return sorted(path.stem for path in BULK_FOLDER.glob("*.graphql"))

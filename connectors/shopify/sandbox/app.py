@@ -81,6 +81,7 @@ class ShopifySandbox:
             routes=[
                 Route(GRAPHQL_PATH, self._graphql, methods=["POST"]),
                 Route("/_sandbox/faults", self._set_faults, methods=["POST"]),
+                Route("/_sandbox/bulk/{number}.jsonl", self._bulk_file, methods=["GET"]),
             ]
         )
 
@@ -94,8 +95,15 @@ class ShopifySandbox:
         )
         return JSONResponse({"rates": self.faults.rates})
 
+    async def _bulk_file(self, request: Request) -> Response:
+        text = self.shop.bulk_files.get(request.path_params["number"])
+        if text is None:
+            return Response("Not Found", 404)
+        return Response(text, media_type="application/jsonl")
+
     async def _graphql(self, request: Request) -> Response:
         self.requests += 1
+        self.shop.public_url = str(request.base_url).rstrip("/")
         if request.headers.get("x-shopify-access-token") != self.token:
             return JSONResponse(
                 {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401

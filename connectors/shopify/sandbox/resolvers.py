@@ -7,16 +7,26 @@ each view below is a dict shaped like the Shopify type it stands for.
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
 
 from connectors.shopify.sandbox import search
+from connectors.shopify.sandbox.bulk import json_lines
 from connectors.shopify.sandbox.shop import Shop
 from connectors.shopify.sandbox.webhooks import Dispatcher, Subscription
+from connectors.shopify.schema import admin_schema
 
 MAX_PAGE = 250
+
+
+class _Bulk(threading.local):
+    active = False
+
+
+BULK = _Bulk()  # set while a bulk operation's query runs in this thread
 
 
 def connection(
@@ -29,10 +39,14 @@ def connection(
 ) -> dict[str, Any]:
     """A Shopify connection over `items`: nodes, edges with cursors, pageInfo."""
     if first is None and last is None:
-        raise GraphQLError("you must provide one of first or last")
+        if not BULK.active:
+            raise GraphQLError("you must provide one of first or last")
+        first = len(items)  # a bulk operation reads every item
+    elif first is not None and BULK.active:
+        first = len(items)
     size = first if first is not None else last
     assert size is not None
-    if size > MAX_PAGE or size < 0:
+    if (size > MAX_PAGE and not BULK.active) or size < 0:
         raise GraphQLError(f"The value of first or last must be between 0 and {MAX_PAGE}")
     start = _decode(after) + 1 if after else 0
     page = list(items[start : start + size]) if first is not None else list(items[max(len(items) - size, 0) :])
@@ -217,7 +231,29 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         item, errors = shop.update_item(id, input)
         return {"inventoryItem": views.item(id) if item else None, "userErrors": errors}
 
+    def bulk_operation_run_query(info: Any, query: str, groupObjects: bool = False) -> dict[str, Any]:
+        problems = _bulk_problems(query)
+        if problems:
+            return {
+                "bulkOperation": None,
+                "userErrors": [{"field": ["query"], "message": p, "code": "INVALID"} for p in problems],
+            }
+        BULK.active = True
+        try:
+            result = graphql_sync(admin_schema(), query, root_value=root(shop, webhooks))
+        finally:
+            BULK.active = False
+        if result.errors:
+            message = "; ".join(error.message for error in result.errors)
+            return {"bulkOperation": None, "userErrors": [{"field": ["query"], "message": message, "code": "INVALID"}]}
+        text, count = json_lines(result.data or {})
+        roots = sum(1 for line in text.splitlines() if "__parentId" not in line)
+        operation = shop.add_bulk_operation(query, text, count, roots)
+        return {"bulkOperation": {**operation, "status": "CREATED"}, "userErrors": []}
+
     return {
+        "bulkOperationRunQuery": bulk_operation_run_query,
+        "bulkOperation": lambda info, id: shop.bulk_operations.get(id),
         "shop": {"name": shop.name, "myshopifyDomain": f"{shop.name}.myshopify.com", "id": "gid://shopify/Shop/1"},
         "productByIdentifier": product_by_identifier,
         "products": products,
@@ -228,6 +264,17 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         "inventoryItemUpdate": inventory_item_update,
         "webhookSubscriptionCreate": webhook_subscription_create,
     }
+
+
+def _bulk_problems(query: str) -> list[str]:
+    try:
+        document = parse(query)
+    except GraphQLError as error:
+        return [error.message]
+    problems = [error.message for error in validate(admin_schema(), document)]
+    if any(isinstance(d, OperationDefinitionNode) and d.operation.value != "query" for d in document.definitions):
+        problems.append("Bulk queries cannot contain mutations.")
+    return problems
 
 
 def _number(global_id: str) -> str:

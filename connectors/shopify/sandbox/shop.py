@@ -40,6 +40,9 @@ class Shop:
     levels: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (item, location)
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
+    bulk_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bulk_files: dict[str, str] = field(default_factory=dict)  # operation number → JSON Lines
+    public_url: str = "http://127.0.0.1"
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _ids: dict[str, int] = field(default_factory=dict, repr=False)
     on_event: Callable[[str, dict[str, Any]], None] | None = field(default=None, repr=False)
@@ -69,6 +72,20 @@ class Shop:
 
     def location_named(self, name: str) -> str | None:
         return next((lid for lid, loc in self.locations.items() if loc["name"] == name), None)
+
+    def add_bulk_operation(self, query: str, text: str, count: int, roots: int) -> dict[str, Any]:
+        with self.lock:
+            operation_id = self.new_id("BulkOperation")
+            number = operation_id.rsplit("/", 1)[-1]
+            self.bulk_files[number] = text
+            operation = {
+                "id": operation_id, "status": "COMPLETED", "type": "QUERY", "query": query, "errorCode": None,
+                "objectCount": str(count), "rootObjectCount": str(roots), "fileSize": str(len(text.encode())),
+                "url": f"{self.public_url}/_sandbox/bulk/{number}.jsonl" if count else None,
+                "partialDataUrl": None, "createdAt": now(), "completedAt": now(),
+            }  # fmt: skip
+            self.bulk_operations[operation_id] = operation
+            return operation
 
     # ---- products --------------------------------------------------------------------------
 

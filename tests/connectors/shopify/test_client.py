@@ -55,7 +55,11 @@ def test_products_are_created_then_updated_by_product_number(shopify: Running) -
     assert len(shopify.sandbox.shop.products) == 2, "updated in place, not duplicated"
     [again] = client.read(Entity.product, [("1000",)])
     assert again.title == "Organic shirt II" and again.variants[0].price == Money.model_validate("31.00 EUR")
-    assert sorted(p.sku for p in client.read(Entity.product)) == ["1000", "2000"]
+    calls = client.calls
+    everything = client.read(Entity.product)  # a bulk export
+    assert sorted(p.sku for p in everything) == ["1000", "2000"]
+    assert next(p for p in everything if p.sku == "1000") == again
+    assert client.calls - calls == 2, "one mutation to start the export, one poll"
 
 
 def test_a_product_shopify_refuses_is_a_record_error_and_the_batch_goes_on(shopify: Running) -> None:

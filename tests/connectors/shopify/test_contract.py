@@ -11,7 +11,8 @@ from connectors.shopify.cost import MAX_QUERY_COST, query_cost
 from connectors.shopify.schema import admin_schema
 
 BATCHES = {"ProductSet": (10, ("identifier", "input")), "ProductByKey": (5, ("value",))}
-PAGE_SIZES = {"ProductsPage": 5, "StockBySku": 25, "Locations": 50}
+PAGE_SIZES = {"StockBySku": 25, "Locations": 50}
+PLACEHOLDERS = {"keyNamespace": "tillsync", "keyName": "product_number", "featureNamespace": "features"}
 
 
 def _all() -> list[documents.Document]:
@@ -32,6 +33,12 @@ def test_document_costs_at_most_the_single_query_limit(doc: documents.Document) 
     fragments = {d.name.value: d for d in parsed.definitions if isinstance(d, FragmentDefinitionNode)}
     size = next((s for name, s in PAGE_SIZES.items() if doc.name.startswith(name)), 1)
     assert query_cost(admin_schema(), operation, fragments, {"first": size}) <= MAX_QUERY_COST
+
+
+@pytest.mark.parametrize("name", documents.bulk_names())
+def test_bulk_query_is_valid_against_the_schema(name: str) -> None:
+    query = documents.bulk_query(name, **PLACEHOLDERS)
+    assert [error.message for error in validate(admin_schema(), parse(query))] == []
 
 
 def test_a_broken_document_is_caught() -> None:

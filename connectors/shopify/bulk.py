@@ -1,0 +1,61 @@
+"""Large reads as Shopify bulk operations: start the export, wait for it, read its JSON Lines.
+
+A bulk export costs one mutation and a few polls however many records it holds, instead of a
+page per handful of products.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+
+from connectors.shopify.documents import document
+from connectors.shopify.transport import Transport
+from engine.errors import FatalConnectorError, RetriableConnectorError
+
+FINISHED = ("COMPLETED", "FAILED", "CANCELED", "EXPIRED")
+
+
+def export(
+    transport: Transport, query: str, poll_seconds: float = 0.5, max_polls: int = 3600
+) -> Iterator[dict[str, Any]]:
+    """Run a bulk query; yields its objects, each nested connection's nodes as lines with __parentId."""
+    started = transport.request(document("BulkOperationRunQuery"), {"query": query})["bulkOperationRunQuery"]
+    if started["userErrors"]:
+        messages = "; ".join(e["message"] for e in started["userErrors"])
+        raise FatalConnectorError(f"Shopify refused the bulk export: {messages}")
+    operation = started["bulkOperation"]
+    polls = 0
+    while operation["status"] not in FINISHED:
+        if polls >= max_polls:
+            raise RetriableConnectorError(f"the bulk export {operation['id']} did not finish in time")
+        transport.sleep(poll_seconds)
+        polls += 1
+        operation = transport.request(document("BulkOperation"), {"id": operation["id"]})["bulkOperation"]
+    if operation["status"] != "COMPLETED":
+        raise RetriableConnectorError(f"the bulk export ended {operation['status']} ({operation.get('errorCode')})")
+    if not operation.get("url"):
+        return  # no objects
+    with httpx.stream("GET", operation["url"], timeout=transport.timeout) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if line.strip():
+                yield json.loads(line)
+
+
+def regroup(objects: Iterator[dict[str, Any]], children: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:
+    """Nest child lines back under their parents: `children(line)` names the connection field a
+    child belongs to (from its __typename); they come back as `{field: {"nodes": [...]}}`."""
+    roots: dict[str, dict[str, Any]] = {}
+    for obj in objects:
+        parent = obj.pop("__parentId", None)
+        if parent is None:
+            roots[obj["id"]] = obj
+            continue
+        field = children(obj)
+        obj.pop("__typename", None)
+        roots[parent].setdefault(field, {"nodes": []})["nodes"].append(obj)
+    return list(roots.values())
