@@ -81,6 +81,9 @@ class FlowSetup:
             delete=flow.delete,
             direction=flow.direction,
             master=flow.master,
+            objects=frozenset(
+                name for name, info in target.catalogue.items() if info.type in ("object", "money") and info.fields
+            ),
         )
         return cls(deployment, name, mapper, rules, source.status_field)
 

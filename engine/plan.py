@@ -133,6 +133,7 @@ class Rules:
     delete: DeletePolicy = DeletePolicy.never
     direction: Direction = Direction.one_way
     master: str | None = None
+    objects: frozenset[str] = frozenset()  # fields holding an object with fixed fields (an address)
 
 
 @dataclass
@@ -196,7 +197,10 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
     source_wins = rules.direction is Direction.one_way or rules.master == rules.source
     updates: list[FieldChange] = []
     conflicts: list[FieldChange] = []
-    have = {name: _restrict_items(have[name], want[name]) for name in rules.fields}
+    have = {
+        name: _restrict(have[name], want[name]) if name in rules.objects else _restrict_items(have[name], want[name])
+        for name in rules.fields
+    }
     for name in rules.fields:
         if name in rules.match or want[name] is None or want[name] == have[name]:
             continue  # a field the source leaves empty is left alone in the target
@@ -253,7 +257,8 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
 def _restrict_items(have: Any, want: Any) -> Any:
     """For a list of objects (variants, order lines): each item without the fields the source does
     not give, so a field only the target has (a variant title Shopify computes) is no difference.
-    A map at the top (features) is compared whole: a feature gone from the source is removed."""
+    An object (an address) is restricted the same way; a map with free keys (features) is compared
+    whole, so a feature gone from the source is removed."""
     if isinstance(have, list) and isinstance(want, list) and len(have) == len(want):
         return [_restrict(h, w) for h, w in zip(have, want, strict=True)]
     return have

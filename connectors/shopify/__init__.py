@@ -20,6 +20,8 @@ from engine.records import Entity
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "options", "features",
                   "variants")  # fmt: skip
 STOCK_FIELDS = ("sku", "location", "on_hand", "reserved", "available", "tracked")
+CUSTOMER_FIELDS = ("email", "kind", "number", "first_name", "last_name", "company_name", "contact", "phone",
+                   "billing_address", "shipping_address", "tags")  # fmt: skip
 STOCK_DEFAULTS: dict[str, str | None] = {"on_hand": None, "reserved": None}  # Shopify is sent what is available
 
 PRODUCT_DEFAULTS: dict[str, str | None] = {
@@ -42,6 +44,9 @@ CONNECTOR = Connector(
     entities={
         Entity.product: EntitySupport(
             True, True, entity_catalogue(Entity.product, PRODUCT_FIELDS), defaults=PRODUCT_DEFAULTS
+        ),
+        Entity.customer: EntitySupport(
+            True, True, entity_catalogue(Entity.customer, CUSTOMER_FIELDS), defaults={"tags": "sort(tags)"}
         ),
         Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
     },

@@ -6,18 +6,20 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from connectors.base import WriteOutcome
-from connectors.shopify import bulk, products, stock
+from connectors.shopify import bulk, customers, products, stock
 from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
 from connectors.shopify.webhooks import topic_enum
 from engine.errors import ConnectorError, FatalConnectorError, RecordError
-from engine.records import Entity, Product, Record, StockLevel
+from engine.records import Customer, Entity, Product, Record, StockLevel
 
 Key = tuple[str, ...]
 PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
 PRODUCTS_PER_WRITE = 10
 SKUS_PER_READ = 25
+CUSTOMERS_PER_READ = 50
+CUSTOMERS_PER_WRITE = 25
 
 
 class ShopifyClient:
@@ -51,6 +53,8 @@ class ShopifyClient:
             return list(self._read_products(keys))
         if entity is Entity.stock:
             return self._read_stock(keys)
+        if entity is Entity.customer:
+            return self._read_customers(keys)
         raise FatalConnectorError(f"the shopify connector cannot read {entity.value} records yet")
 
     def _product_variables(self) -> dict[str, Any]:
@@ -102,6 +106,21 @@ class ShopifyClient:
                 after = page["pageInfo"]["endCursor"]
         return found
 
+    def _read_customers(self, keys: Sequence[Key] | None) -> list[Record]:
+        emails = [key[0] for key in keys] if keys is not None else None
+        found: list[Record] = []
+        for chunk in _chunks(emails, CUSTOMERS_PER_READ) if emails is not None else [None]:
+            after = None
+            while True:
+                query = customers.email_query(chunk) if chunk else None
+                variables = {"query": query, "first": CUSTOMERS_PER_READ, "after": after}
+                page = self.transport.request(document("CustomersByEmail"), variables)["customers"]
+                found += [c for node in page["nodes"] if (c := customers.from_node(node)) is not None]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+        return found
+
     # ---- writing ---------------------------------------------------------------------------
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
@@ -109,6 +128,8 @@ class ShopifyClient:
             return self._write_products([r for r in records if isinstance(r, Product)])
         if entity is Entity.stock:
             return self._write_stock([r for r in records if isinstance(r, StockLevel)])
+        if entity is Entity.customer:
+            return self._write_customers([r for r in records if isinstance(r, Customer)])
         raise FatalConnectorError(f"the shopify connector cannot write {entity.value} records yet")
 
     def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:
@@ -140,6 +161,26 @@ class ShopifyClient:
                         (product.sku,), target_id=node.get("id"), response={"id": node.get("id")}
                     )
         return [outcomes[p.sku] for p in records]
+
+    def _write_customers(self, records: list[Customer]) -> list[WriteOutcome]:
+        outcomes: list[WriteOutcome] = []
+        for chunk in _chunks(records, CUSTOMERS_PER_WRITE):
+            mutation = batched("CustomerSet", len(chunk), ("identifier", "input"))
+            variables: dict[str, Any] = {}
+            for index, customer in enumerate(chunk):
+                variables[f"identifier{index}"] = {"email": customer.email}
+                variables[f"input{index}"] = customers.customer_set_input(customer)
+            result = self.transport.request(mutation, variables)
+            for index, customer in enumerate(chunk):
+                payload = result.get(f"c{index}") or {}
+                errors = payload.get("userErrors") or []
+                key = (customer.email,)
+                if errors:
+                    outcomes.append(WriteOutcome(key, error=_user_errors(errors), response=payload))
+                else:
+                    customer_id = (payload.get("customer") or {}).get("id")
+                    outcomes.append(WriteOutcome(key, target_id=customer_id, response={"id": customer_id}))
+        return outcomes
 
     def _write_stock(self, records: list[StockLevel]) -> list[WriteOutcome]:
         missing = [(r.sku, r.location) for r in records if (r.sku, r.location) not in self._inventory]

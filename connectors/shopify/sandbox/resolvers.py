@@ -160,6 +160,18 @@ class Views:
             ],
         }
 
+    def customer(self, customer_id: str) -> dict[str, Any]:
+        c = self.shop.customers[customer_id]
+        addresses = [_address_view(a) for a in c["addresses"]]
+        return {
+            **{
+                k: c.get(k)
+                for k in ("id", "email", "firstName", "lastName", "phone", "tags", "note", "createdAt", "updatedAt")
+            },
+            "addresses": lambda info, first=None: addresses[: first or None],
+            "defaultAddress": addresses[0] if addresses else None,
+        }
+
     def location(self, location_id: str) -> dict[str, Any]:
         return dict(self.shop.locations[location_id])
 
@@ -251,7 +263,18 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         operation = shop.add_bulk_operation(query, text, count, roots)
         return {"bulkOperation": {**operation, "status": "CREATED"}, "userErrors": []}
 
+    def customers(info: Any, query: str | None = None, **page: Any) -> dict[str, Any]:
+        chosen = [cid for cid, c in shop.customers.items() if search.matches(query, {"email": c["email"], "phone": c["phone"],
+                  "tag": c["tags"], "updated_at": c["updatedAt"]})]  # fmt: skip
+        return connection(chosen, views.customer, **_paging(page))
+
+    def customer_set(info: Any, input: dict[str, Any], identifier: dict[str, Any] | None = None) -> dict[str, Any]:  # noqa: A002
+        customer_id, errors = shop.customer_set(identifier, input)
+        return {"customer": views.customer(customer_id) if customer_id else None, "userErrors": errors}
+
     return {
+        "customers": customers,
+        "customerSet": customer_set,
         "bulkOperationRunQuery": bulk_operation_run_query,
         "bulkOperation": lambda info, id: shop.bulk_operations.get(id),
         "shop": {"name": shop.name, "myshopifyDomain": f"{shop.name}.myshopify.com", "id": "gid://shopify/Shop/1"},
@@ -264,6 +287,15 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         "inventoryItemUpdate": inventory_item_update,
         "webhookSubscriptionCreate": webhook_subscription_create,
     }
+
+
+def _address_view(address: dict[str, Any]) -> dict[str, Any]:
+    view = {k: address.get(k) for k in ("firstName", "lastName", "company", "address1", "address2", "zip", "city",
+                                         "province", "phone")}  # fmt: skip
+    view["countryCodeV2"] = view["countryCode"] = address.get("countryCode")
+    view["country"] = address.get("country") or address.get("countryCode")
+    view["name"] = " ".join(p for p in (address.get("firstName"), address.get("lastName")) if p) or None
+    return view
 
 
 def _bulk_problems(query: str) -> list[str]:

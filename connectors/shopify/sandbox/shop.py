@@ -7,6 +7,7 @@ GraphQL layer (`resolvers`) reads and changes it only through the methods here, 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -39,6 +40,7 @@ class Shop:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)  # inventory items
     levels: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (item, location)
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     bulk_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
     bulk_files: dict[str, str] = field(default_factory=dict)  # operation number → JSON Lines
@@ -210,6 +212,63 @@ class Shop:
             ],
         }
 
+    # ---- customers -------------------------------------------------------------------------
+
+    def customer_set(
+        self, identifier: Mapping[str, Any] | None, data: Mapping[str, Any]
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        """customerSet: create or update a customer, found by id, email or phone."""
+        with self.changing() as events:
+            identifier = identifier or {}
+            found = self._find_customer(identifier)
+            if identifier.get("id") and found is None:
+                return None, [user_error(["identifier", "id"], "Customer does not exist", "NOT_FOUND")]
+            email = data.get("email", identifier.get("email"))
+            errors = []
+            if email is not None and not _EMAIL.match(str(email)):
+                errors.append(user_error(["input", "email"], "Email is invalid", "INVALID"))
+            if email and identifier.get("email") and str(email).lower() != str(identifier["email"]).lower():
+                errors.append(user_error(["input", "email"], "Email does not match the identifier", "INPUT_MISMATCH"))
+            taken = email and next((c for c, v in self.customers.items()
+                                    if (v["email"] or "").lower() == str(email).lower() and c != found), None)  # fmt: skip
+            if taken:
+                errors.append(user_error(["input", "email"], "Email has already been taken", "TAKEN"))
+            if data.get("phone") and not _PHONE.match(str(data["phone"])):
+                errors.append(user_error(["input", "phone"], "Phone is invalid", "INVALID"))
+            if not (email or data.get("phone") or data.get("firstName") or data.get("lastName")):
+                errors.append(user_error(["input"], "A name, phone number or email address is required", "BLANK"))
+            if errors:
+                return None, errors
+            creating = found is None
+            customer = self.customers.get(found or "") or {
+                "id": self.new_id("Customer"), "email": None, "firstName": None, "lastName": None, "phone": None,
+                "tags": [], "note": None, "addresses": [], "createdAt": now(),
+            }  # fmt: skip
+            for key in ("email", "firstName", "lastName", "phone", "note"):
+                if key in data:
+                    customer[key] = data[key]
+            if "tags" in data and data["tags"] is not None:
+                customer["tags"] = sorted(set(data["tags"]))
+            if "addresses" in data and data["addresses"] is not None:
+                customer["addresses"] = [dict(a) for a in data["addresses"]]
+            customer["updatedAt"] = now()
+            self.customers[customer["id"]] = customer
+            events.append(("customers/create" if creating else "customers/update",
+                           {"admin_graphql_api_id": customer["id"], "email": customer["email"]}))  # fmt: skip
+            return customer["id"], []
+
+    def _find_customer(self, identifier: Mapping[str, Any]) -> str | None:
+        if identifier.get("id"):
+            return identifier["id"] if identifier["id"] in self.customers else None
+        for field_name in ("email", "phone"):
+            value = identifier.get(field_name)
+            if value:
+                return next(
+                    (c for c, v in self.customers.items() if (v.get(field_name) or "").lower() == str(value).lower()),
+                    None,
+                )
+        return None
+
     # ---- inventory -------------------------------------------------------------------------
 
     def set_quantities(self, data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -310,6 +369,10 @@ class Shop:
             if data.get("sku") is not None:
                 item["sku"] = data["sku"]
             return item, []
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 ()-]{6,20}$")
 
 
 def _custom(custom: Mapping[str, Any]) -> tuple[str, str]:

@@ -197,3 +197,41 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.t += seconds
+
+
+def test_customers_are_matched_by_email_and_a_company_keeps_its_name(shopify: Running) -> None:
+    from engine.records import Address, Contact, Customer
+
+    company = Customer(
+        email="Inkoop@BakkerijDeKorf.nl",
+        kind="company",
+        number="20001",
+        company_name="Bakkerij De Korf",
+        contact=Contact(first_name="Sanne", last_name="de Vries"),
+        phone="+31201234567",
+        billing_address=Address(street="Prinsengracht", house_number="263", postal_code="1016 GV", city="Amsterdam",
+                                country="NL"),
+    )  # fmt: skip
+    person = Customer(email="j.jansen@example.com", first_name="Jan", last_name="Jansen")
+    bad = Customer(email="not-an-email", first_name="X")
+    client = shopify.client()
+    outcomes = client.write(Entity.customer, [company, person, bad])
+    assert [o.error for o in outcomes[:2]] == [None, None]
+    assert outcomes[2].error == "input.email: Email is invalid (INVALID)"
+    read = {
+        c.email: c for c in client.read(Entity.customer, [("inkoop@bakkerijdekorf.nl",), ("j.jansen@example.com",)])
+    }
+    back = read["inkoop@bakkerijdekorf.nl"]
+    assert (back.kind, back.company_name, back.number, back.contact) == (
+        "company",
+        "Bakkerij De Korf",
+        "20001",
+        Contact(first_name="Sanne", last_name="de Vries", email=back.email),
+    )
+    assert back.billing_address is not None and (back.billing_address.street, back.billing_address.house_number) == (
+        "Prinsengracht",
+        "263",
+    )
+    assert read["j.jansen@example.com"].kind == "person" and read["j.jansen@example.com"].first_name == "Jan"
+    client.write(Entity.customer, [person.model_copy(update={"last_name": "Jansen-Smit"})])
+    assert len(shopify.sandbox.shop.customers) == 2, "matched by email, not created again"
