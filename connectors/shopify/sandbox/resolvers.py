@@ -264,11 +264,13 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         return {"bulkOperation": {**operation, "status": "CREATED"}, "userErrors": []}
 
     def customers(info: Any, query: str | None = None, **page: Any) -> dict[str, Any]:
-        chosen = [cid for cid, c in shop.customers.items() if search.matches(query, {"email": c["email"], "phone": c["phone"],
-                  "tag": c["tags"], "updated_at": c["updatedAt"]})]  # fmt: skip
+        def fields(c: dict[str, Any]) -> dict[str, Any]:
+            return {"email": c["email"], "phone": c["phone"], "tag": c["tags"], "updated_at": c["updatedAt"]}
+
+        chosen = [cid for cid, c in shop.customers.items() if search.matches(query, fields(c))]
         return connection(chosen, views.customer, **_paging(page))
 
-    def customer_set(info: Any, input: dict[str, Any], identifier: dict[str, Any] | None = None) -> dict[str, Any]:  # noqa: A002
+    def customer_set(info: Any, input: dict[str, Any], identifier: dict[str, Any] | None = None) -> dict[str, Any]:
         customer_id, errors = shop.customer_set(identifier, input)
         return {"customer": views.customer(customer_id) if customer_id else None, "userErrors": errors}
 

@@ -229,8 +229,8 @@ class Shop:
                 errors.append(user_error(["input", "email"], "Email is invalid", "INVALID"))
             if email and identifier.get("email") and str(email).lower() != str(identifier["email"]).lower():
                 errors.append(user_error(["input", "email"], "Email does not match the identifier", "INPUT_MISMATCH"))
-            taken = email and next((c for c, v in self.customers.items()
-                                    if (v["email"] or "").lower() == str(email).lower() and c != found), None)  # fmt: skip
+            owner = self._find_customer({"email": email}) if email else None
+            taken = owner is not None and owner != found
             if taken:
                 errors.append(user_error(["input", "email"], "Email has already been taken", "TAKEN"))
             if data.get("phone") and not _PHONE.match(str(data["phone"])):
