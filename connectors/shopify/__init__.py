@@ -22,6 +22,8 @@ PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "stat
 STOCK_FIELDS = ("sku", "location", "on_hand", "reserved", "available", "tracked")
 CUSTOMER_FIELDS = ("email", "kind", "number", "first_name", "last_name", "company_name", "contact", "phone",
                    "billing_address", "shipping_address", "tags")  # fmt: skip
+ORDER_STATUSES = ("pending", "authorized", "partially_paid", "paid", "partially_refunded", "refunded", "voided",
+                  "expired")  # fmt: skip
 STOCK_DEFAULTS: dict[str, str | None] = {"on_hand": None, "reserved": None}  # Shopify is sent what is available
 
 PRODUCT_DEFAULTS: dict[str, str | None] = {
@@ -48,6 +50,7 @@ CONNECTOR = Connector(
         Entity.customer: EntitySupport(
             True, True, entity_catalogue(Entity.customer, CUSTOMER_FIELDS), defaults={"tags": "sort(tags)"}
         ),
+        Entity.order: EntitySupport(True, False, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status"),
         Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
     },
     open=_open,

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from connectors.base import WriteOutcome
-from connectors.shopify import bulk, customers, products, stock
+from connectors.shopify import bulk, customers, orders, products, stock
 from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
@@ -20,6 +20,7 @@ PRODUCTS_PER_WRITE = 10
 SKUS_PER_READ = 25
 CUSTOMERS_PER_READ = 50
 CUSTOMERS_PER_WRITE = 25
+ORDERS_PER_PAGE = 5
 
 
 class ShopifyClient:
@@ -55,6 +56,8 @@ class ShopifyClient:
             return self._read_stock(keys)
         if entity is Entity.customer:
             return self._read_customers(keys)
+        if entity is Entity.order:
+            return self._read_orders(keys)
         raise FatalConnectorError(f"the shopify connector cannot read {entity.value} records yet")
 
     def _product_variables(self) -> dict[str, Any]:
@@ -116,6 +119,21 @@ class ShopifyClient:
                 variables = {"query": query, "first": CUSTOMERS_PER_READ, "after": after}
                 page = self.transport.request(document("CustomersByEmail"), variables)["customers"]
                 found += [c for node in page["nodes"] if (c := customers.from_node(node)) is not None]
+                if not page["pageInfo"]["hasNextPage"]:
+                    break
+                after = page["pageInfo"]["endCursor"]
+        return found
+
+    def _read_orders(self, keys: Sequence[Key] | None, query: str | None = None) -> list[Record]:
+        names = [key[0] for key in keys] if keys is not None else None
+        found: list[Record] = []
+        for chunk in _chunks(names, ORDERS_PER_PAGE) if names is not None else [None]:
+            after = None
+            while True:
+                search = orders.name_query(chunk) if chunk else query
+                variables = {"query": search, "first": ORDERS_PER_PAGE, "after": after}
+                page = self.transport.request(document("Orders"), variables)["orders"]
+                found += [orders.from_node(node) for node in page["nodes"]]
                 if not page["pageInfo"]["hasNextPage"]:
                     break
                 after = page["pageInfo"]["endCursor"]

@@ -54,7 +54,7 @@ def _address_input(address: Address, company: str | None) -> dict[str, Any]:
 def from_node(node: Mapping[str, Any]) -> Customer | None:
     if not node.get("email"):
         return None  # Tillsync matches customers by email; one without cannot be matched
-    addresses = [_address(a) for a in node.get("addresses") or []]
+    addresses = [address_from_node(a) for a in node.get("addresses") or []]
     company = (node.get("addresses") or [{}])[0].get("company") if addresses else None
     tags = tuple(t for t in node.get("tags") or () if not t.startswith(NUMBER_TAG))
     number = next((t.removeprefix(NUMBER_TAG) for t in node.get("tags") or () if t.startswith(NUMBER_TAG)), None)
@@ -73,7 +73,7 @@ def from_node(node: Mapping[str, Any]) -> Customer | None:
     )
 
 
-def _address(node: Mapping[str, Any]) -> Address:
+def address_from_node(node: Mapping[str, Any]) -> Address:
     parts = split_street(node.get("address1") or "") if node.get("address1") else {}
     name = " ".join(p for p in (node.get("firstName"), node.get("lastName")) if p) or None
     return Address(

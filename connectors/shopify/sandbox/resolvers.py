@@ -172,6 +172,33 @@ class Views:
             "defaultAddress": addresses[0] if addresses else None,
         }
 
+    def order(self, order_id: str) -> dict[str, Any]:
+        o = self.shop.orders[order_id]
+        currency = o["currencyCode"]
+
+        def money(amount: str) -> dict[str, Any]:
+            return {
+                "shopMoney": {"amount": amount, "currencyCode": currency},
+                "presentmentMoney": {"amount": amount, "currencyCode": currency},
+            }
+
+        lines = [
+            {"sku": line["sku"], "title": line["title"], "quantity": line["quantity"], "name": line["title"],
+             "originalUnitPriceSet": money(line["price"]), "totalDiscountSet": money(line["discount"]),
+             "taxLines": [{"rate": float(line["taxRate"]), "title": "VAT"}]}
+            for line in o["lineItems"]
+        ]  # fmt: skip
+        return {
+            **{k: o[k] for k in ("id", "name", "sourceName", "displayFinancialStatus", "currencyCode", "createdAt",
+                                 "updatedAt", "cancelledAt", "taxesIncluded", "note", "email", "paymentGatewayNames")},
+            "customer": self.customer(o["customer"]) if o["customer"] else None,
+            "billingAddress": _address_view(o["billingAddress"]) if o["billingAddress"] else None,
+            "shippingAddress": _address_view(o["shippingAddress"]) if o["shippingAddress"] else None,
+            "totalPriceSet": money(o["total"]),
+            "retailLocation": self.location(o["retailLocation"]) if o["retailLocation"] else None,
+            "lineItems": lambda info, **page: connection(lines, lambda line: line, **page),
+        }  # fmt: skip
+
     def location(self, location_id: str) -> dict[str, Any]:
         return dict(self.shop.locations[location_id])
 
@@ -274,7 +301,18 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         customer_id, errors = shop.customer_set(identifier, input)
         return {"customer": views.customer(customer_id) if customer_id else None, "userErrors": errors}
 
+    def orders(info: Any, query: str | None = None, **page: Any) -> dict[str, Any]:
+        def fields(o: dict[str, Any]) -> dict[str, Any]:
+            return {"name": o["name"], "financial_status": o["displayFinancialStatus"].lower(), "email": o["email"],
+                    "source_name": o["sourceName"], "updated_at": o["updatedAt"], "created_at": o["createdAt"],
+                    "status": "cancelled" if o["cancelledAt"] else "open"}  # fmt: skip
+
+        chosen = sorted((oid for oid, o in shop.orders.items() if search.matches(query, fields(o))),
+                        key=lambda oid: (shop.orders[oid]["updatedAt"], oid))  # fmt: skip
+        return connection(chosen, views.order, **_paging(page))
+
     return {
+        "orders": orders,
         "customers": customers,
         "customerSet": customer_set,
         "bulkOperationRunQuery": bulk_operation_run_query,

@@ -41,6 +41,8 @@ class Shop:
     levels: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)  # (item, location)
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    currency: str = "EUR"
     events: list[Event] = field(default_factory=list)
     bulk_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
     bulk_files: dict[str, str] = field(default_factory=dict)  # operation number → JSON Lines
@@ -269,6 +271,54 @@ class Shop:
                 )
         return None
 
+    # ---- orders ----------------------------------------------------------------------------
+
+    def place_order(
+        self,
+        lines: Sequence[tuple[str, int]],
+        email: str | None = None,
+        financial_status: str = "PAID",
+        source: str = "web",
+        location: str | None = None,
+        billing_address: Mapping[str, Any] | None = None,
+        gateway: str = "manual",
+    ) -> str:
+        """A sale as a shopper or a POS till makes it: an order at the variants' prices, stock taken
+        from the location (the till's, or the first), and the webhooks Shopify sends for it."""
+        with self.changing() as events:
+            location_id = self.location_named(location) if location else next(iter(self.locations), None)
+            order_lines = []
+            for sku, quantity in lines:
+                variant = next((v for v in self.variants.values() if v.get("sku") == sku), None)
+                if variant is None:
+                    raise ValueError(f"no variant with SKU {sku} to sell")
+                product = self.products[variant["productId"]]
+                order_lines.append({"sku": sku, "title": product["title"], "quantity": quantity,
+                                    "price": variant["price"], "discount": "0.00", "taxRate": "0.21"})  # fmt: skip
+                level = self.levels.get((variant["inventoryItemId"], location_id or ""))
+                if level is not None and self.items[variant["inventoryItemId"]]["tracked"]:
+                    level["available"] -= quantity
+                    level["on_hand"] -= quantity
+                    events.append(self._level_event(variant["inventoryItemId"], location_id or "", level))
+            order_id = self.new_id("Order")
+            total = sum(Decimal(line["price"]) * line["quantity"] for line in order_lines)
+            order = {
+                "id": order_id, "name": f"#{order_id.rsplit('/', 1)[-1]}", "sourceName": source,
+                "displayFinancialStatus": financial_status, "currencyCode": self.currency, "createdAt": now(),
+                "updatedAt": now(), "cancelledAt": None, "taxesIncluded": True, "note": None, "email": email,
+                "paymentGatewayNames": [gateway], "customer": self._find_customer({"email": email}) if email else None,
+                "billingAddress": dict(billing_address) if billing_address else None, "shippingAddress": None,
+                "total": f"{total:.2f}", "retailLocation": location_id if source == "pos" else None,
+                "lineItems": order_lines,
+            }  # fmt: skip
+            self.orders[order_id] = order
+            payload = {"admin_graphql_api_id": order_id, "name": order["name"], "email": email,
+                       "financial_status": financial_status.lower(), "source_name": source}  # fmt: skip
+            events.append(("orders/create", payload))
+            if financial_status == "PAID":
+                events.append(("orders/paid", payload))
+            return order_id
+
     # ---- inventory -------------------------------------------------------------------------
 
     def set_quantities(self, data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -353,11 +403,13 @@ class Shop:
                 changes.append({"name": name, "delta": delta, "item": pair[0], "location": pair[1],
                                 "quantityAfterChange": level[name]})  # fmt: skip
                 if delta:
-                    events.append(("inventory_levels/update", {
-                        "inventory_item_id": pair[0], "location_id": pair[1], "available": level["available"],
-                        "updated_at": now(),
-                    }))  # fmt: skip
+                    events.append(self._level_event(pair[0], pair[1], level))
         return changes, []
+
+    def _level_event(self, item_id: str, location_id: str, level: Mapping[str, int]) -> Event:
+        payload = {"inventory_item_id": item_id, "location_id": location_id, "available": level["available"],
+                   "updated_at": now()}  # fmt: skip
+        return ("inventory_levels/update", payload)
 
     def update_item(self, item_id: str, data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         with self.changing():

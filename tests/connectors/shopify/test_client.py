@@ -235,3 +235,41 @@ def test_customers_are_matched_by_email_and_a_company_keeps_its_name(shopify: Ru
     assert read["j.jansen@example.com"].kind == "person" and read["j.jansen@example.com"].first_name == "Jan"
     client.write(Entity.customer, [person.model_copy(update={"last_name": "Jansen-Smit"})])
     assert len(shopify.sandbox.shop.customers) == 2, "matched by email, not created again"
+
+
+def test_orders_are_read_with_lines_customer_and_source(shopify: Running) -> None:
+    from engine.records import Order
+
+    client = shopify.client()
+    client.write(Entity.product, [shirt(), MUG])
+    client.write(Entity.stock, [StockLevel(sku="2000", location="store-amsterdam", available=Decimal(5))])
+    shop = shopify.sandbox.shop
+    web = shop.place_order([("1001", 2), ("2000", 1)], email="j.jansen@example.com",
+                           billing_address={"firstName": "Jan", "lastName": "Jansen", "address1": "Keizersgracht 123-A",
+                                            "zip": "1015 CJ", "city": "Amsterdam", "countryCode": "NL"})  # fmt: skip
+    shop.place_order([("2000", 1)], financial_status="PENDING")
+    pos = shop.place_order([("2000", 2)], source="pos", location="store-amsterdam", gateway="cash")
+    everything = client.read(Entity.order)
+    assert len(everything) == 3 and all(isinstance(o, Order) for o in everything)
+    web_name, pos_name = shop.orders[web]["name"], shop.orders[pos]["name"]
+    [first] = client.read(Entity.order, [(web_name,)])
+    assert isinstance(first, Order)
+    assert (first.source, first.financial_status, first.currency) == ("web", "paid", "EUR")
+    assert [(line.sku, line.quantity, line.price, line.tax_rate) for line in first.lines] == [
+        ("1001", 2, Money.model_validate("29.95 EUR"), 21),
+        ("2000", 1, Money.model_validate("12.50 EUR"), 21),
+    ]
+    assert first.total == Money.model_validate("72.40 EUR")
+    assert first.customer is not None and first.customer.email == "j.jansen@example.com"
+    assert first.billing_address is not None and (
+        first.billing_address.house_number,
+        first.billing_address.house_number_suffix,
+    ) == ("123", "A")
+    [till] = client.read(Entity.order, [(pos_name,)])
+    assert isinstance(till, Order) and (till.source, till.branch, till.payment_method) == (
+        "pos",
+        "store-amsterdam",
+        "cash",
+    )
+    [level] = client.read(Entity.stock, [("2000", "store-amsterdam")])
+    assert level.available == 3, "the POS sale took stock from its location"

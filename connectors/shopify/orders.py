@@ -1,0 +1,82 @@
+"""Orders read from Shopify as canonical records: web and POS sales with their lines and customer.
+
+An order's number is its name in Shopify (`#1001`), the id a till or ERP keeps as the external
+order id; `source` is `pos` for Shopify POS sales.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any
+
+from connectors.shopify.customers import address_from_node
+from engine.errors import RecordError
+from engine.records import Customer, Money, Order, OrderLine
+
+
+def from_node(node: Mapping[str, Any]) -> Order:
+    name = node["name"]
+    page = node.get("lineItems") or {}
+    if (page.get("pageInfo") or {}).get("hasNextPage"):
+        raise RecordError(f"order {name} has more than 25 lines; Tillsync reads at most 25 per order")
+    billing = address_from_node(node["billingAddress"]) if node.get("billingAddress") else None
+    return Order(
+        number=name,
+        source="pos" if node.get("sourceName") == "pos" else "web",
+        status="cancelled" if node.get("cancelledAt") else "open",
+        financial_status=str(node.get("displayFinancialStatus") or "").lower() or None,
+        currency=node["currencyCode"],
+        created_at=node.get("createdAt"),
+        customer=_customer(node, billing.company if billing else None),
+        billing_address=billing,
+        shipping_address=address_from_node(node["shippingAddress"]) if node.get("shippingAddress") else None,
+        lines=tuple(_line(line) for line in page.get("nodes") or []),
+        payment_method=(node.get("paymentGatewayNames") or [None])[0],
+        total=_money(node.get("totalPriceSet")),
+        prices_include_tax=bool(node.get("taxesIncluded", True)),
+        branch=(node.get("retailLocation") or {}).get("name"),
+        note=node.get("note"),
+    )
+
+
+def _customer(node: Mapping[str, Any], company: str | None) -> Customer | None:
+    customer = node.get("customer") or {}
+    email = customer.get("email") or node.get("email")
+    if not email:
+        return None
+    return Customer(
+        email=email,
+        kind="company" if company else "person",
+        company_name=company,
+        first_name=customer.get("firstName"),
+        last_name=customer.get("lastName"),
+        phone=customer.get("phone"),
+    )
+
+
+def _line(node: Mapping[str, Any]) -> OrderLine:
+    rate = next((Decimal(str(t["rate"])) for t in node.get("taxLines") or [] if t.get("rate") is not None), None)
+    price = _money(node.get("originalUnitPriceSet"))
+    if price is None:
+        raise RecordError(f"order line {node.get('sku')} has no price")
+    discount = _money(node.get("totalDiscountSet"))
+    return OrderLine(
+        sku=node.get("sku") or "",
+        quantity=Decimal(node["quantity"]),
+        price=price,
+        title=node.get("title"),
+        tax_rate=(rate * 100).normalize() if rate is not None else None,
+        discount=discount if discount is not None and discount.amount else None,
+    )
+
+
+def _money(bag: Mapping[str, Any] | None) -> Money | None:
+    money = (bag or {}).get("shopMoney")
+    if not money:
+        return None
+    return Money(amount=Decimal(str(money["amount"])), currency=money["currencyCode"])
+
+
+def name_query(names: list[str]) -> str:
+    return " OR ".join(f'name:"{name}"' for name in names)
