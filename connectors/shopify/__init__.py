@@ -17,8 +17,8 @@ from connectors.shopify.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
 from engine.records import Entity
 
-PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "options", "features",
-                  "variants")  # fmt: skip
+PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "categories", "options",
+                  "features", "variants")  # fmt: skip
 STOCK_FIELDS = ("sku", "location", "on_hand", "reserved", "available", "tracked")
 CUSTOMER_FIELDS = ("email", "kind", "number", "first_name", "last_name", "company_name", "contact", "phone",
                    "billing_address", "shipping_address", "tags")  # fmt: skip
@@ -50,6 +50,7 @@ CONNECTOR = Connector(
         Entity.customer: EntitySupport(
             True, True, entity_catalogue(Entity.customer, CUSTOMER_FIELDS), defaults={"tags": "sort(tags)"}
         ),
+        Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category)),
         Entity.order: EntitySupport(True, False, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status"),
         Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
     },

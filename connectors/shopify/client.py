@@ -6,13 +6,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from connectors.base import WriteOutcome
-from connectors.shopify import bulk, customers, orders, products, stock
+from connectors.shopify import bulk, categories, customers, orders, products, stock
 from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
 from connectors.shopify.webhooks import topic_enum
 from engine.errors import ConnectorError, FatalConnectorError, RecordError
-from engine.records import Customer, Entity, Product, Record, StockLevel
+from engine.records import Category, Customer, Entity, Product, Record, StockLevel
 
 Key = tuple[str, ...]
 PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
@@ -21,6 +21,7 @@ SKUS_PER_READ = 25
 CUSTOMERS_PER_READ = 50
 CUSTOMERS_PER_WRITE = 25
 ORDERS_PER_PAGE = 5
+COLLECTIONS_PER_READ = 25
 
 
 class ShopifyClient:
@@ -29,6 +30,7 @@ class ShopifyClient:
         self.transport = transport or Transport(settings.url, token, timeout=settings.timeout)
         self._locations: dict[str, str] | None = None
         self._inventory: dict[Key, tuple[str, str, int | None, bool | None]] = {}  # (sku, location) → ids, qty
+        self._collection_nodes: dict[str, dict[str, Any] | None] = {}  # handle → collection, None: none there
 
     @property
     def calls(self) -> int:
@@ -58,6 +60,8 @@ class ShopifyClient:
             return self._read_customers(keys)
         if entity is Entity.order:
             return self._read_orders(keys)
+        if entity is Entity.category:
+            return self._read_categories(keys)
         raise FatalConnectorError(f"the shopify connector cannot read {entity.value} records yet")
 
     def _product_variables(self) -> dict[str, Any]:
@@ -124,6 +128,31 @@ class ShopifyClient:
                 after = page["pageInfo"]["endCursor"]
         return found
 
+    def _read_categories(self, keys: Sequence[Key] | None) -> list[Record]:
+        if keys is None:
+            found: list[Record] = []
+            after = None
+            while True:
+                variables = {"keyNamespace": self.settings.key_namespace, "first": 50, "after": after}
+                page = self.transport.request(document("CollectionsPage"), variables)["collections"]
+                found += [categories.from_node(node) for node in page["nodes"]]
+                if not page["pageInfo"]["hasNextPage"]:
+                    return found
+                after = page["pageInfo"]["endCursor"]
+        nodes = self._collections([key[0] for key in keys])
+        return [categories.from_node(node) for node in nodes.values()]
+
+    def _collections(self, handles: list[str]) -> dict[str, dict[str, Any]]:
+        """Collections by handle (those that exist), remembered for product writes."""
+        wanted = [h for h in dict.fromkeys(handles) if h not in self._collection_nodes]
+        for chunk in _chunks(wanted, COLLECTIONS_PER_READ):
+            query = batched("CollectionByHandle", len(chunk), ("handle",))
+            variables = {"keyNamespace": self.settings.key_namespace} | {f"handle{i}": h for i, h in enumerate(chunk)}
+            data = self.transport.request(query, variables)
+            for index, handle in enumerate(chunk):
+                self._collection_nodes[handle] = data.get(f"c{index}")
+        return {h: node for h in handles if (node := self._collection_nodes.get(h)) is not None}
+
     def _read_orders(self, keys: Sequence[Key] | None, query: str | None = None) -> list[Record]:
         names = [key[0] for key in keys] if keys is not None else None
         found: list[Record] = []
@@ -148,6 +177,8 @@ class ShopifyClient:
             return self._write_stock([r for r in records if isinstance(r, StockLevel)])
         if entity is Entity.customer:
             return self._write_customers([r for r in records if isinstance(r, Customer)])
+        if entity is Entity.category:
+            return self._write_categories([r for r in records if isinstance(r, Category)])
         raise FatalConnectorError(f"the shopify connector cannot write {entity.value} records yet")
 
     def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:
@@ -156,9 +187,10 @@ class ShopifyClient:
     def _write_products(self, records: list[Product]) -> list[WriteOutcome]:
         outcomes: dict[str, WriteOutcome] = {}
         ready: list[tuple[Product, dict[str, Any]]] = []
+        collections = self._collections([key for product in records for key in product.categories])
         for product in records:
             try:
-                ready.append((product, products.product_set_input(self.settings, product)))
+                ready.append((product, products.product_set_input(self.settings, product, collections)))
             except RecordError as exc:
                 outcomes[product.sku] = WriteOutcome((product.sku,), error=str(exc))
         for chunk in _chunks(ready, PRODUCTS_PER_WRITE):
@@ -179,6 +211,36 @@ class ShopifyClient:
                         (product.sku,), target_id=node.get("id"), response={"id": node.get("id")}
                     )
         return [outcomes[p.sku] for p in records]
+
+    def _write_categories(self, records: list[Category]) -> list[WriteOutcome]:
+        existing = self._collections([c.key for c in records])
+        outcomes: dict[str, WriteOutcome] = {}
+        for name, chosen in (("CollectionUpdate", [c for c in records if c.key in existing]),
+                             ("CollectionCreate", [c for c in records if c.key not in existing])):  # fmt: skip
+            for chunk in _chunks(chosen, PRODUCTS_PER_WRITE):
+                variables: dict[str, Any] = {"keyNamespace": self.settings.key_namespace}
+                for index, category in enumerate(chunk):
+                    collection_id = existing[category.key]["id"] if category.key in existing else None
+                    variables[f"collection{index}"] = categories.collection_input(
+                        self.settings, category, collection_id
+                    )
+                result = self.transport.request(batched(name, len(chunk), ("collection",)), variables)
+                for index, category in enumerate(chunk):
+                    payload = result.get(f"c{index}") or {}
+                    node = payload.get("collection")
+                    if payload.get("userErrors") or not node:
+                        error = _user_errors(payload.get("userErrors") or [{"message": "no collection returned"}])
+                        outcomes[category.key] = WriteOutcome((category.key,), error=error)
+                        continue
+                    self._collection_nodes[node["handle"]] = node
+                    if node["handle"] != category.key:
+                        error = f"Shopify gave the collection the handle {node['handle']}; {category.key} is taken"
+                        outcomes[category.key] = WriteOutcome((category.key,), error=error, response=node)
+                    else:
+                        outcomes[category.key] = WriteOutcome(
+                            (category.key,), target_id=node["id"], response={"id": node["id"]}
+                        )
+        return [outcomes[c.key] for c in records]
 
     def _write_customers(self, records: list[Customer]) -> list[WriteOutcome]:
         outcomes: list[WriteOutcome] = []

@@ -25,8 +25,13 @@ def identifier(settings: ShopifySettings, product: Product) -> dict[str, Any]:
     return {"customId": {"namespace": settings.key_namespace, "key": settings.key_name, "value": product.sku}}
 
 
-def product_set_input(settings: ShopifySettings, product: Product) -> dict[str, Any]:
-    """The `ProductSetInput` for a canonical product."""
+def product_set_input(
+    settings: ShopifySettings, product: Product, collections: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The `ProductSetInput` for a canonical product; `collections` are the shop's, by handle."""
+    missing = [key for key in product.categories if key not in collections]
+    if missing:
+        raise RecordError(f"Shopify has no collection {', '.join(missing)}; sync the categories first", "categories")
     options = list(product.options) or _options_used(product)
     if len(options) > 3:
         raise RecordError(f"Shopify allows 3 options per product, {product.sku} has {len(options)}", "options")
@@ -45,6 +50,7 @@ def product_set_input(settings: ShopifySettings, product: Product) -> dict[str, 
             for key, value in sorted(product.features.items())
         ],
     }  # fmt: skip
+    data["collections"] = [collections[key]["id"] for key in product.categories]
     variants = product.variants or (Variant(sku=product.sku),)
     if options:
         data["productOptions"] = [
@@ -107,6 +113,7 @@ def from_node(settings: ShopifySettings, node: Mapping[str, Any]) -> Product | N
         product_type=node.get("productType") or None,
         status=STATUSES.get(str(node.get("status")), "draft"),
         tags=tuple(node.get("tags") or ()),
+        categories=tuple(c["handle"] for c in (node.get("collections") or {}).get("nodes") or []),
         options=tuple(options),
         features={f["key"]: f["value"] for f in (node.get("features") or {}).get("nodes") or []},
         variants=tuple(_variant(settings, v) for v in variants_page.get("nodes") or []),

@@ -26,6 +26,10 @@ systems:
     settings: {url: "http://127.0.0.1:1", currency: EUR}
     credentials: {access_token: env:SHOP_TOKEN}
 flows:
+  categories:
+    entity: category
+    from: erp
+    to: shop
   products:
     entity: product
     from: erp
@@ -92,12 +96,17 @@ def test_products_and_stock_reach_shopify_and_a_second_plan_is_empty(
     assert results["stock"].counts["create"] == 0 and results["stock"].counts["update"] == 5  # five are not 0
     shirt = next(p for p in sandbox.shop.products.values() if p["title"] == "Organic shirt")
     assert [sandbox.shop.variants[v]["sku"] for v in shirt["variants"]] == ["1001", "1002", "1003"]
+    assert [sandbox.shop.collections[c]["handle"] for c in shirt["collections"]] == ["apparel", "apparel-shirts"]
     warehouse = sandbox.shop.location_named("warehouse")
     item = next(i for i in sandbox.shop.items.values() if i["sku"] == "1001")
     assert sandbox.shop.levels[(item["id"], warehouse)]["available"] == 10  # 12 on hand - 2 reserved
 
     again = plan(environ)
-    assert {flow: p.has_changes for flow, p in again.items()} == {"products": False, "stock": False}
+    assert {flow: p.has_changes for flow, p in again.items()} == {
+        "categories": False,
+        "products": False,
+        "stock": False,
+    }
 
     writes_before = sandbox.requests
     assert all(r.ok and r.counts["create"] == r.counts["update"] == 0 for r in apply(environ))

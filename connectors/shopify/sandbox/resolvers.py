@@ -123,9 +123,7 @@ class Views:
                 }
                 for o in p["options"][: first or None]
             ],
-            "collections": lambda info, **page: connection(
-                p["collections"], lambda c: {"id": c, "handle": c.rsplit("/", 1)[-1]}, **page
-            ),
+            "collections": lambda info, **page: connection(p["collections"], self.collection, **page),
             "variants": lambda info, **page: connection(p["variants"], self.variant, **page),
         }
 
@@ -159,6 +157,15 @@ class Views:
                 {"id": f"{key[0]}/{name}", "name": name, "quantity": quantities.get(name, 0)} for name in names
             ],
         }
+
+    def collection(self, collection_id: str) -> dict[str, Any]:
+        c = self.shop.collections[collection_id]
+
+        def metafield(info: Any, key: str, namespace: str | None = None) -> dict[str, Any] | None:
+            value = c["metafields"].get((namespace or "custom", key))
+            return None if value is None else {"namespace": namespace, "key": key, "value": value}
+
+        return {**{k: c[k] for k in ("id", "handle", "title", "descriptionHtml", "updatedAt")}, "metafield": metafield}
 
     def customer(self, customer_id: str) -> dict[str, Any]:
         c = self.shop.customers[customer_id]
@@ -311,7 +318,36 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
                         key=lambda oid: (shop.orders[oid]["updatedAt"], oid))  # fmt: skip
         return connection(chosen, views.order, **_paging(page))
 
+    def collection_by_identifier(info: Any, identifier: dict[str, Any]) -> dict[str, Any] | None:
+        found = identifier.get("id") if identifier.get("id") in shop.collections else None
+        found = found or (shop.collection_by_handle(identifier["handle"]) if identifier.get("handle") else None)
+        return views.collection(found) if found else None
+
+    def collections(info: Any, query: str | None = None, **page: Any) -> dict[str, Any]:
+        chosen = [
+            cid
+            for cid, c in shop.collections.items()
+            if search.matches(query, {"handle": c["handle"], "title": c["title"]})
+        ]
+        return connection(chosen, views.collection, **_paging(page))
+
+    def collection_set(creating: bool) -> Any:
+        def resolve(info: Any, collection: dict[str, Any]) -> dict[str, Any]:
+            collection_id, errors = shop.collection_set(collection, creating)
+            return {
+                "collection": views.collection(collection_id) if collection_id else None,
+                "userErrors": errors,
+                "job": None,
+            }
+
+        return resolve
+
     return {
+        "collectionByIdentifier": collection_by_identifier,
+        "collectionByHandle": lambda info, handle: collection_by_identifier(info, {"handle": handle}),
+        "collections": collections,
+        "collectionCreate": collection_set(creating=True),
+        "collectionUpdate": collection_set(creating=False),
         "orders": orders,
         "customers": customers,
         "customerSet": customer_set,

@@ -42,6 +42,7 @@ class Shop:
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    collections: dict[str, dict[str, Any]] = field(default_factory=dict)
     currency: str = "EUR"
     events: list[Event] = field(default_factory=list)
     bulk_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -136,6 +137,11 @@ class Shop:
                     for index, option in enumerate(data["productOptions"])
                 ]
             if "collections" in data and data["collections"] is not None:
+                unknown = [c for c in data["collections"] if c not in self.collections]
+                if unknown:
+                    return None, [
+                        user_error(["input", "collections"], f"Collection {unknown[0]} does not exist", "INVALID_INPUT")
+                    ]
                 product["collections"] = list(data["collections"])
             if data.get("variants") is not None:
                 self._set_variants(product, data["variants"])
@@ -213,6 +219,37 @@ class Shop:
                 {"namespace": ns, "key": key, "value": value} for (ns, key), value in product["metafields"].items()
             ],
         }
+
+    # ---- collections -----------------------------------------------------------------------
+
+    def collection_set(self, data: Mapping[str, Any], creating: bool) -> tuple[str | None, list[dict[str, Any]]]:
+        """collectionCreate / collectionUpdate."""
+        with self.changing():
+            if creating:
+                if not (data.get("title") or "").strip():
+                    return None, [user_error(["collection", "title"], "Title can't be blank")]
+                collection_id = self.new_id("Collection")
+                handle = _handle(data.get("handle") or data["title"])
+                taken = {c["handle"] for c in self.collections.values()}
+                while handle in taken:
+                    handle += "-1"
+                collection: dict[str, Any] = {"id": collection_id, "handle": handle, "title": "", "descriptionHtml": "",
+                                              "metafields": {}}  # fmt: skip
+            else:
+                collection = self.collections.get(data.get("id") or "")  # type: ignore[assignment]
+                if collection is None:
+                    return None, [user_error(["collection", "id"], "Collection does not exist")]
+            for key in ("title", "descriptionHtml"):
+                if data.get(key) is not None:
+                    collection[key] = data[key]
+            for metafield in data.get("metafields") or []:
+                collection["metafields"][(metafield["namespace"], metafield["key"])] = metafield["value"]
+            collection["updatedAt"] = now()
+            self.collections[collection["id"]] = collection
+            return collection["id"], []
+
+    def collection_by_handle(self, handle: str) -> str | None:
+        return next((c for c, v in self.collections.items() if v["handle"] == handle), None)
 
     # ---- customers -------------------------------------------------------------------------
 

@@ -273,3 +273,21 @@ def test_orders_are_read_with_lines_customer_and_source(shopify: Running) -> Non
     )
     [level] = client.read(Entity.stock, [("2000", "store-amsterdam")])
     assert level.available == 3, "the POS sale took stock from its location"
+
+
+def test_categories_become_collections_that_products_join(shopify: Running) -> None:
+    from engine.records import Category
+
+    client = shopify.client()
+    home = Category(key="home", name="Home", description="Kitchen and living")
+    mugs = Category(key="home-mugs", name="Mugs", parent="home")
+    assert [o.error for o in client.write(Entity.category, [home, mugs])] == [None, None]
+    assert sorted(client.read(Entity.category), key=lambda c: c.key) == [home, mugs]  # type: ignore[attr-defined]
+    client.write(Entity.category, [mugs.model_copy(update={"name": "Mugs & cups"})])
+    assert len(shopify.sandbox.shop.collections) == 2, "updated by handle, not created again"
+    in_mugs = MUG.model_copy(update={"categories": ("home", "home-mugs")})
+    [outcome] = client.write(Entity.product, [in_mugs])
+    assert outcome.error is None
+    assert client.read(Entity.product, [("2000",)])[0].categories == ("home", "home-mugs")
+    [missing] = client.write(Entity.product, [MUG.model_copy(update={"categories": ("garden",)})])
+    assert missing.error == "Shopify has no collection garden; sync the categories first"
