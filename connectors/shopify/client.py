@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from connectors.base import WriteOutcome
@@ -97,48 +97,39 @@ class ShopifyClient:
         wanted = set(keys) if keys is not None else None
         found: list[Record] = []
         for chunk in _chunks(skus, SKUS_PER_READ) if skus is not None else [None]:
-            after = None
-            while True:
-                variables = {"query": stock.sku_query(chunk) if chunk else "", "first": SKUS_PER_READ, "after": after}
-                page = self.transport.request(document("StockBySku"), variables)["productVariants"]
-                for node in page["nodes"]:
-                    for record, item_id, location_id in stock.levels_from_variant(node):
-                        key = (record.sku, record.location)
-                        available = int(record.available) if record.available is not None else None
-                        self._inventory[key] = (item_id, location_id, available, record.tracked)
-                        if wanted is None or key in wanted:
-                            found.append(record)
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
+            variables = {"query": stock.sku_query(chunk) if chunk else "", "first": SKUS_PER_READ}
+            for node in self._nodes("StockBySku", "productVariants", variables):
+                for record, item_id, location_id in stock.levels_from_variant(node):
+                    key = (record.sku, record.location)
+                    available = int(record.available) if record.available is not None else None
+                    self._inventory[key] = (item_id, location_id, available, record.tracked)
+                    if wanted is None or key in wanted:
+                        found.append(record)
         return found
+
+    def _nodes(self, name: str, root: str, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Every node of a paginated connection, page after page."""
+        after = None
+        while True:
+            page = self.transport.request(document(name), {**variables, "after": after})[root]
+            yield from page["nodes"]
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            after = page["pageInfo"]["endCursor"]
 
     def _read_customers(self, keys: Sequence[Key] | None) -> list[Record]:
         emails = [key[0] for key in keys] if keys is not None else None
         found: list[Record] = []
         for chunk in _chunks(emails, CUSTOMERS_PER_READ) if emails is not None else [None]:
-            after = None
-            while True:
-                query = customers.email_query(chunk) if chunk else None
-                variables = {"query": query, "first": CUSTOMERS_PER_READ, "after": after}
-                page = self.transport.request(document("CustomersByEmail"), variables)["customers"]
-                found += [c for node in page["nodes"] if (c := customers.from_node(node)) is not None]
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
+            variables = {"query": customers.email_query(chunk) if chunk else None, "first": CUSTOMERS_PER_READ}
+            nodes = self._nodes("CustomersByEmail", "customers", variables)
+            found += [c for node in nodes if (c := customers.from_node(node)) is not None]
         return found
 
     def _read_categories(self, keys: Sequence[Key] | None) -> list[Record]:
         if keys is None:
-            found: list[Record] = []
-            after = None
-            while True:
-                variables = {"keyNamespace": self.settings.key_namespace, "first": 50, "after": after}
-                page = self.transport.request(document("CollectionsPage"), variables)["collections"]
-                found += [categories.from_node(node) for node in page["nodes"]]
-                if not page["pageInfo"]["hasNextPage"]:
-                    return found
-                after = page["pageInfo"]["endCursor"]
+            variables = {"keyNamespace": self.settings.key_namespace, "first": 50}
+            return [categories.from_node(node) for node in self._nodes("CollectionsPage", "collections", variables)]
         nodes = self._collections([key[0] for key in keys])
         return [categories.from_node(node) for node in nodes.values()]
 
@@ -157,15 +148,8 @@ class ShopifyClient:
         names = [key[0] for key in keys] if keys is not None else None
         found: list[Record] = []
         for chunk in _chunks(names, ORDERS_PER_PAGE) if names is not None else [None]:
-            after = None
-            while True:
-                search = orders.name_query(chunk) if chunk else query
-                variables = {"query": search, "first": ORDERS_PER_PAGE, "after": after}
-                page = self.transport.request(document("Orders"), variables)["orders"]
-                found += [orders.from_node(node) for node in page["nodes"]]
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
+            variables = {"query": orders.name_query(chunk) if chunk else query, "first": ORDERS_PER_PAGE}
+            found += [orders.from_node(node) for node in self._nodes("Orders", "orders", variables)]
         return found
 
     # ---- writing ---------------------------------------------------------------------------
@@ -348,14 +332,8 @@ class ShopifyClient:
 
     def _location_ids(self) -> dict[str, str]:
         if self._locations is None:
-            self._locations = {}
-            after = None
-            while True:
-                page = self.transport.request(document("Locations"), {"first": 50, "after": after})["locations"]
-                self._locations.update({node["name"]: node["id"] for node in page["nodes"] if node["isActive"]})
-                if not page["pageInfo"]["hasNextPage"]:
-                    break
-                after = page["pageInfo"]["endCursor"]
+            nodes = self._nodes("Locations", "locations", {"first": 50})
+            self._locations = {node["name"]: node["id"] for node in nodes if node["isActive"]}
         return self._locations
 
 
