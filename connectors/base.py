@@ -40,6 +40,14 @@ class WriteOutcome:
     response: Mapping[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Changes:
+    """What a flow wants read: records in these statuses, changed after `since` (ISO time)."""
+
+    statuses: tuple[str, ...] | None = None
+    since: str | None = None
+
+
 class Client(Protocol):
     """An open connection to one system."""
 
@@ -48,8 +56,11 @@ class Client(Protocol):
         """Requests made so far: API calls, or file reads and writes."""
         ...
 
-    def read(self, entity: Entity, keys: Sequence[tuple[str, ...]] | None = None) -> Iterable[Record]:
-        """Records of `entity`; only those with the given match keys when `keys` is set."""
+    def read(
+        self, entity: Entity, keys: Sequence[tuple[str, ...]] | None = None, changes: Changes | None = None
+    ) -> Iterable[Record]:
+        """Records of `entity`; only those with the given match keys when `keys` is set. `changes`
+        lets a system that can search narrow the read; the engine filters again either way."""
         ...
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:

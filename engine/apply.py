@@ -74,6 +74,8 @@ def apply_flow(
             recovered = _recover(setup, systems, store, run_id)
             plan = _checked(saved, setup, systems) if saved else plan_flow(workspace, setup, systems, store, only)
             failures = _execute(plan, setup, systems, store, run_id)
+            if plan.cursor and only is None:
+                store.set_cursor(name, flow, plan.cursor)
             if only is not None:  # dead letters of records no longer in the source have nothing to retry
                 store.resolve_dead_letters(name, flow, list(only - {change.key for change in plan.changes}))
         except BaseException as exc:

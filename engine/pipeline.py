@@ -8,15 +8,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import Client
+from connectors.base import Changes, Client
 from engine.errors import RecordError
 from engine.mapping import Mapper
 from engine.plan import Desired, FlowPlan, Rules, diff, project
 from engine.records import KEYS, Record
 from engine.rules import Skip
+from engine.spec import DeletePolicy
 from engine.state import StateStore, encode_key, fingerprint
 from engine.workspace import Deployment, Workspace
 
@@ -177,6 +179,19 @@ def read_actual(setup: FlowSetup, target: Client, keys: Iterable[Key]) -> dict[K
     return {key: record for record in records if (key := setup.key_of(record)) in wanted_set}
 
 
+CURSOR_OVERLAP = timedelta(minutes=5)  # re-read a little: a change saved late is not missed
+
+
+def _with_overlap(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(cursor.replace("Z", "+00:00"))
+    except ValueError:
+        return cursor
+    return (moment - CURSOR_OVERLAP).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def plan_flow(
     workspace: Workspace,
     setup: FlowSetup,
@@ -186,7 +201,12 @@ def plan_flow(
 ) -> FlowPlan:
     """The plan of one flow; `only` narrows it to some keys (a retry of dead letters)."""
     rules = setup.rules
-    source_records = systems.client(rules.source).read(rules.entity)
+    flow = setup.deployment.flow(setup.name)
+    since = None
+    if only is None and rules.delete is DeletePolicy.never:  # a partial read cannot tell what is gone
+        since = _with_overlap(store.cursor(setup.deployment.name, setup.name))
+    reading = Changes(tuple(flow.status) if flow.status else None, since)
+    source_records = list(systems.client(rules.source).read(rules.entity, None, reading))
     desired, filtered, count = desired_records(setup, source_records)
     applied = store.applied(setup.deployment.name, setup.name)
     if only is not None:
@@ -208,5 +228,6 @@ def plan_flow(
         spec_fingerprint=setup.spec_fingerprint(),
         target_fingerprint=setup.target_fingerprint(actual, written_keys),
         source_count=count,
+        cursor=max((stamp for r in source_records if (stamp := getattr(r, "updated_at", None))), default=None),
         filtered_count=count - len(desired) if only is None else 0,
     )

@@ -72,6 +72,7 @@ class FlowPlan:
     target_fingerprint: str
     source_count: int = 0
     filtered_count: int = 0  # source records the status filter or `when` left out
+    cursor: str | None = None  # the latest change read from the source; the next read starts there
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)

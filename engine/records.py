@@ -193,6 +193,7 @@ class Order(Record):
     financial_status: str | None = None
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     created_at: str | None = None
+    updated_at: str | None = Field(default=None, description="when the source last changed it (ISO 8601)")
     customer: Customer | None = None
     billing_address: Address | None = None
     shipping_address: Address | None = None

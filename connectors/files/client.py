@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from connectors.base import WriteOutcome
+from connectors.base import Changes, WriteOutcome
 from connectors.files.formats import CsvLayout, from_document, record_key, to_document
 from connectors.files.settings import FilesSettings
 from engine.errors import FatalConnectorError
@@ -33,7 +33,8 @@ class FilesClient:
     def path(self, entity: Entity) -> Path:
         return self.folder / self.settings.file_name(entity)
 
-    def read(self, entity: Entity, keys: Sequence[Key] | None = None) -> list[Record]:
+    def read(self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None) -> list[Record]:
+        # A folder is read whole; the engine applies the flow's filters.
         records = self._load(entity)
         if keys is None:
             return list(records.values())

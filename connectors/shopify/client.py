@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from connectors.base import WriteOutcome
+from connectors.base import Changes, WriteOutcome
 from connectors.shopify import bulk, categories, customers, orders, products, stock
 from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
@@ -51,7 +51,7 @@ class ShopifyClient:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def read(self, entity: Entity, keys: Sequence[Key] | None = None) -> list[Record]:
+    def read(self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None) -> list[Record]:
         if entity is Entity.product:
             return list(self._read_products(keys))
         if entity is Entity.stock:
@@ -59,7 +59,7 @@ class ShopifyClient:
         if entity is Entity.customer:
             return self._read_customers(keys)
         if entity is Entity.order:
-            return self._read_orders(keys)
+            return self._read_orders(keys, orders.search(changes, self.settings.order_query))
         if entity is Entity.category:
             return self._read_categories(keys)
         raise FatalConnectorError(f"the shopify connector cannot read {entity.value} records yet")

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
+from connectors.base import Changes
 from connectors.shopify.customers import address_from_node
 from engine.errors import RecordError
 from engine.records import Customer, Money, Order, OrderLine
@@ -28,6 +29,7 @@ def from_node(node: Mapping[str, Any]) -> Order:
         financial_status=str(node.get("displayFinancialStatus") or "").lower() or None,
         currency=node["currencyCode"],
         created_at=node.get("createdAt"),
+        updated_at=node.get("updatedAt"),
         customer=_customer(node, billing.company if billing else None),
         billing_address=billing,
         shipping_address=address_from_node(node["shippingAddress"]) if node.get("shippingAddress") else None,
@@ -80,3 +82,13 @@ def _money(bag: Mapping[str, Any] | None) -> Money | None:
 
 def name_query(names: list[str]) -> str:
     return " OR ".join(f'name:"{name}"' for name in names)
+
+
+def search(changes: Changes | None, extra: str | None) -> str | None:
+    """The Shopify order search for a flow's statuses and cursor, plus the system's own filter."""
+    terms = [f"({extra})"] if extra else []
+    if changes is not None and changes.statuses:
+        terms.append("(" + " OR ".join(f"financial_status:{status}" for status in changes.statuses) + ")")
+    if changes is not None and changes.since:
+        terms.append(f"updated_at:>'{changes.since}'")
+    return " AND ".join(terms) or None

@@ -24,4 +24,7 @@ class ShopifySettings(BaseModel):
         default=False,
         description="refuse to overwrite stock that changed in Shopify since it was read (compare and swap)",
     )
+    order_query: str | None = Field(
+        default=None, description="a Shopify search every order read adds, e.g. source_name:pos for POS sales only"
+    )
     timeout: float = Field(default=30.0, gt=0, le=300, description="seconds to wait for an answer")

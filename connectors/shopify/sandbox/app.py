@@ -72,6 +72,7 @@ class ShopifySandbox:
     webhook_secret: str = "sandbox_webhook_secret"
     clock: Callable[[], float] = time.monotonic
     requests: int = 0
+    log: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)  # (operation, variables) run
 
     def __post_init__(self) -> None:
         self.bucket = Bucket(self.plan, self.clock)
@@ -147,6 +148,7 @@ class ShopifySandbox:
         denied = self._denied(operation)
         if denied:
             return {"errors": denied}
+        self.log.append((operation.name.value if operation.name else None, dict(variables)))
         requested = query_cost(schema, operation, fragments, variables)
         if requested > MAX_QUERY_COST:
             return {

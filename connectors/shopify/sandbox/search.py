@@ -1,41 +1,83 @@
 """The subset of Shopify's search syntax the sandbox understands.
 
-`sku:1001 OR sku:1002`, `financial_status:paid source_name:pos`, `updated_at:>'2026-11-01T00:00:00Z'`:
-terms are `field:value` (optionally with `>`, `>=`, `<`, `<=`, quotes around the value), joined by
-AND (a space or the word) and OR. A field the record does not have never matches.
+`sku:1001 OR sku:1002`, `financial_status:paid source_name:pos`,
+`(financial_status:paid OR financial_status:authorized) AND updated_at:>'2026-11-01T00:00:00Z'`:
+terms are `field:value` (with `>`, `>=`, `<`, `<=`, a leading `-` to negate, quotes around the
+value), joined by AND (a space or the word) and OR, grouped with parentheses; AND binds tighter.
+A field the record does not have never matches.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-_TOKEN = re.compile(r"""\s*(?:(OR|AND)\b|(-?)(\w+):(>=|<=|>|<)?('[^']*'|"[^"]*"|\S+))""")
+_TOKEN = re.compile(r"""\s*(?:(\()|(\))|(OR|AND)(?=[\s(]|$)|(-?)(\w+):(>=|<=|>|<)?('[^']*'|"[^"]*"|[^\s()]+))""")
+
+Matcher = Callable[[Mapping[str, Any]], bool]
 
 
-def parse(query: str) -> list[list[tuple[bool, str, str, str]]]:
-    """A query as OR-groups of AND-terms (negated, field, operator, value)."""
-    groups: list[list[tuple[bool, str, str, str]]] = [[]]
-    position = 0
-    text = query.strip()
+def matches(query: str | None, fields: Mapping[str, Any]) -> bool:
+    if not query or not query.strip():
+        return True
+    return compile_query(query)(fields)
+
+
+def compile_query(query: str) -> Matcher:
+    tokens = _tokens(query)
+    matcher, rest = _or(tokens)
+    if rest:
+        raise ValueError(f"cannot parse search query near {rest[0]!r}")
+    return matcher
+
+
+def _tokens(query: str) -> list[Any]:
+    tokens: list[Any] = []
+    position, text = 0, query.strip()
     while position < len(text):
         match = _TOKEN.match(text, position)
         if not match:
             raise ValueError(f"cannot parse search query at {text[position:]!r}")
         position = match.end()
-        if match.group(1) == "OR":
-            groups.append([])
-        elif match.group(1) is None:
-            value = match.group(5).strip("'\"")
-            groups[-1].append((match.group(2) == "-", match.group(3), match.group(4) or "=", value))
-    return [group for group in groups if group]
+        opening, closing, word, negated, name, operator, value = match.groups()
+        if opening or closing or word:
+            tokens.append(opening or closing or word)
+        else:
+            tokens.append((negated == "-", name, operator or "=", value.strip("'\"")))
+    return tokens
 
 
-def matches(query: str | None, fields: Mapping[str, Any]) -> bool:
-    if not query:
-        return True
-    return any(all(_term(term, fields) for term in group) for group in parse(query))
+def _or(tokens: list[Any]) -> tuple[Matcher, list[Any]]:
+    left, rest = _and(tokens)
+    while rest and rest[0] == "OR":
+        right, rest = _and(rest[1:])
+        left = (lambda a, b: lambda f: a(f) or b(f))(left, right)
+    return left, rest
+
+
+def _and(tokens: list[Any]) -> tuple[Matcher, list[Any]]:
+    left, rest = _factor(tokens)
+    while rest and rest[0] not in ("OR", ")"):
+        if rest[0] == "AND":
+            rest = rest[1:]
+        right, rest = _factor(rest)
+        left = (lambda a, b: lambda f: a(f) and b(f))(left, right)
+    return left, rest
+
+
+def _factor(tokens: list[Any]) -> tuple[Matcher, list[Any]]:
+    if not tokens:
+        raise ValueError("the search query ends too early")
+    head, rest = tokens[0], tokens[1:]
+    if head == "(":
+        inner, rest = _or(rest)
+        if not rest or rest[0] != ")":
+            raise ValueError("a parenthesis in the search query is not closed")
+        return inner, rest[1:]
+    if isinstance(head, tuple):
+        return (lambda term: lambda fields: _term(term, fields))(head), rest
+    raise ValueError(f"unexpected {head!r} in the search query")
 
 
 def _term(term: tuple[bool, str, str, str], fields: Mapping[str, Any]) -> bool:
