@@ -51,6 +51,7 @@ CONNECTOR = Connector(
             True, True, entity_catalogue(Entity.customer, CUSTOMER_FIELDS), defaults={"tags": "sort(tags)"}
         ),
         Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category)),
+        Entity.price: EntitySupport(True, True, entity_catalogue(Entity.price)),
         Entity.order: EntitySupport(True, False, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status"),
         Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
     },

@@ -6,13 +6,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from connectors.base import Changes, WriteOutcome
-from connectors.shopify import bulk, categories, customers, orders, products, stock
+from connectors.shopify import bulk, categories, customers, orders, prices, products, stock
 from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
 from connectors.shopify.webhooks import topic_enum
 from engine.errors import ConnectorError, FatalConnectorError, RecordError
-from engine.records import Category, Customer, Entity, Product, Record, StockLevel
+from engine.records import Category, Customer, Entity, Price, Product, Record, StockLevel
 
 Key = tuple[str, ...]
 PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
@@ -31,6 +31,7 @@ class ShopifyClient:
         self._locations: dict[str, str] | None = None
         self._inventory: dict[Key, tuple[str, str, int | None, bool | None]] = {}  # (sku, location) → ids, qty
         self._collection_nodes: dict[str, dict[str, Any] | None] = {}  # handle → collection, None: none there
+        self._price_list_nodes: dict[str, dict[str, Any]] | None = None  # name → price list
 
     @property
     def calls(self) -> int:
@@ -62,6 +63,8 @@ class ShopifyClient:
             return self._read_orders(keys, orders.search(changes, self.settings.order_query))
         if entity is Entity.category:
             return self._read_categories(keys)
+        if entity is Entity.price:
+            return self._read_prices(keys)
         raise FatalConnectorError(f"the shopify connector cannot read {entity.value} records yet")
 
     def _product_variables(self) -> dict[str, Any]:
@@ -108,10 +111,12 @@ class ShopifyClient:
         return found
 
     def _nodes(self, name: str, root: str, variables: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Every node of a paginated connection, page after page."""
+        """Every node of a paginated connection, page after page; `root` is its path (`a.b`)."""
         after = None
         while True:
-            page = self.transport.request(document(name), {**variables, "after": after})[root]
+            page = self.transport.request(document(name), {**variables, "after": after})
+            for part in root.split("."):
+                page = page[part]
             yield from page["nodes"]
             if not page["pageInfo"]["hasNextPage"]:
                 return
@@ -144,6 +149,36 @@ class ShopifyClient:
                 self._collection_nodes[handle] = data.get(f"c{index}")
         return {h: node for h in handles if (node := self._collection_nodes.get(h)) is not None}
 
+    def _price_lists(self) -> dict[str, dict[str, Any]]:
+        if self._price_list_nodes is None:
+            nodes = self._nodes("PriceLists", "priceLists", {"first": 50})
+            self._price_list_nodes = {node["name"]: node for node in nodes}
+        return self._price_list_nodes
+
+    def _read_prices(self, keys: Sequence[Key] | None) -> list[Record]:
+        lists = self._price_lists()
+        groups = list(dict.fromkeys(key[1] for key in keys)) if keys is not None else list(lists)
+        wanted = set(keys) if keys is not None else None
+        found: list[Record] = []
+        for group in groups:
+            if group not in lists:
+                continue
+            variables = {"id": lists[group]["id"], "first": prices.PRICES_PER_PAGE}
+            for node in self._nodes("PriceListPrices", "priceList.prices", variables):
+                price = prices.from_node(group, node)
+                if wanted is None or (price.sku, group) in wanted:
+                    found.append(price)
+        return found
+
+    def _variant_ids(self, skus: list[str]) -> dict[str, str]:
+        ids: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(skus)), 250):
+            for node in self._nodes(
+                "VariantsBySku", "productVariants", {"query": stock.sku_query(chunk), "first": 250}
+            ):
+                ids[node["sku"]] = node["id"]
+        return ids
+
     def _read_orders(self, keys: Sequence[Key] | None, query: str | None = None) -> list[Record]:
         names = [key[0] for key in keys] if keys is not None else None
         found: list[Record] = []
@@ -163,6 +198,8 @@ class ShopifyClient:
             return self._write_customers([r for r in records if isinstance(r, Customer)])
         if entity is Entity.category:
             return self._write_categories([r for r in records if isinstance(r, Category)])
+        if entity is Entity.price:
+            return self._write_prices([r for r in records if isinstance(r, Price)])
         raise FatalConnectorError(f"the shopify connector cannot write {entity.value} records yet")
 
     def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:
@@ -225,6 +262,40 @@ class ShopifyClient:
                             (category.key,), target_id=node["id"], response={"id": node["id"]}
                         )
         return [outcomes[c.key] for c in records]
+
+    def _write_prices(self, records: list[Price]) -> list[WriteOutcome]:
+        lists = self._price_lists()
+        variant_ids = self._variant_ids([p.sku for p in records])
+        outcomes: dict[Key, WriteOutcome] = {}
+        by_list: dict[str, list[tuple[Price, dict[str, Any]]]] = {}
+        for price in records:
+            key = (price.sku, price.price_group)
+            try:
+                if price.price_group not in lists:
+                    known = ", ".join(sorted(lists)) or "none"
+                    raise RecordError(
+                        f"Shopify has no price list named '{price.price_group}'; known: {known}", "price_group"
+                    )
+                if price.sku not in variant_ids:
+                    raise RecordError(f"Shopify has no variant with SKU {price.sku}", "sku")
+                price_list = lists[price.price_group]
+                by_list.setdefault(price_list["id"], []).append(
+                    (price, prices.price_input(price, variant_ids[price.sku], price_list["currency"]))
+                )
+            except RecordError as exc:
+                outcomes[key] = WriteOutcome(key, error=str(exc))
+        for list_id, entries in by_list.items():
+            for chunk in _chunks(entries, prices.PRICES_PER_WRITE):
+                variables = {"priceListId": list_id, "prices": [data for _, data in chunk]}
+                result = self.transport.request(document("PriceListFixedPricesAdd"), variables)
+                errors = result["priceListFixedPricesAdd"]["userErrors"]
+                for price, data in chunk:
+                    key = (price.sku, price.price_group)
+                    if errors:  # Shopify adds all of a call's prices or none
+                        outcomes[key] = WriteOutcome(key, error=_user_errors(errors), response={"userErrors": errors})
+                    else:
+                        outcomes[key] = WriteOutcome(key, target_id=data["variantId"], response={"priceList": list_id})
+        return [outcomes[(p.sku, p.price_group)] for p in records]
 
     def _write_customers(self, records: list[Customer]) -> list[WriteOutcome]:
         outcomes: list[WriteOutcome] = []

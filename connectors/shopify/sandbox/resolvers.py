@@ -342,7 +342,28 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
 
         return resolve
 
+    def price_list_view(list_id: str) -> dict[str, Any]:
+        price_list = shop.price_lists[list_id]
+        entries = list(price_list["prices"].items())
+        return {
+            "id": list_id, "name": price_list["name"], "currency": price_list["currency"],
+            "fixedPricesCount": len(entries),
+            "prices": lambda info, originType=None, query=None, **page: connection(
+                entries, lambda entry: {"variant": views.variant(entry[0]), "price": entry[1]["price"],
+                                        "compareAtPrice": entry[1]["compareAtPrice"], "originType": "FIXED"},
+                **_paging(page),
+            ),
+        }  # fmt: skip
+
+    def fixed_prices_add(info: Any, priceListId: str, prices: list[dict[str, Any]]) -> dict[str, Any]:
+        added, errors = shop.add_fixed_prices(priceListId, prices)
+        entries = [{"variant": views.variant(v)} for v in added]
+        return {"prices": entries if not errors else None, "userErrors": errors}
+
     return {
+        "priceLists": lambda info, **page: connection(list(shop.price_lists), price_list_view, **_paging(page)),
+        "priceList": lambda info, id: price_list_view(id) if id in shop.price_lists else None,
+        "priceListFixedPricesAdd": fixed_prices_add,
         "collectionByIdentifier": collection_by_identifier,
         "collectionByHandle": lambda info, handle: collection_by_identifier(info, {"handle": handle}),
         "collections": collections,

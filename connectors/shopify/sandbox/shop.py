@@ -43,6 +43,7 @@ class Shop:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     collections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    price_lists: dict[str, dict[str, Any]] = field(default_factory=dict)
     currency: str = "EUR"
     events: list[Event] = field(default_factory=list)
     bulk_operations: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -219,6 +220,39 @@ class Shop:
                 {"namespace": ns, "key": key, "value": value} for (ns, key), value in product["metafields"].items()
             ],
         }
+
+    # ---- price lists -----------------------------------------------------------------------
+
+    def add_price_list(self, name: str, currency: str = "EUR") -> str:
+        with self.lock:
+            list_id = self.new_id("PriceList")
+            self.price_lists[list_id] = {"id": list_id, "name": name, "currency": currency, "prices": {}}
+            return list_id
+
+    def add_fixed_prices(
+        self, list_id: str, prices: Sequence[Mapping[str, Any]]
+    ) -> tuple[list[str], list[dict[str, Any]]]:
+        """priceListFixedPricesAdd: all prices or none."""
+        price_list = self.price_lists.get(list_id)
+        if price_list is None:
+            return [], [user_error(["priceListId"], "Price list not found.", "PRICE_LIST_NOT_FOUND")]
+        errors = []
+        for index, price in enumerate(prices):
+            path: list[str | int] = ["prices", index]
+            if price["variantId"] not in self.variants:
+                errors.append(user_error([*path, "variantId"], "Variant not found.", "VARIANT_NOT_FOUND"))
+            for key in ("price", "compareAtPrice"):
+                money = price.get(key)
+                if money and money.get("currencyCode") != price_list["currency"]:
+                    message = "The currency must match the price list's currency."
+                    errors.append(user_error([*path, key, "currencyCode"], message, "PRICE_LIST_CURRENCY_MISMATCH"))
+        if errors:
+            return [], errors
+        with self.changing():
+            for price in prices:
+                price_list["prices"][price["variantId"]] = {"price": dict(price["price"]),
+                                                            "compareAtPrice": price.get("compareAtPrice")}  # fmt: skip
+        return [p["variantId"] for p in prices], []
 
     # ---- collections -----------------------------------------------------------------------
 

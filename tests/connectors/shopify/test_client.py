@@ -291,3 +291,30 @@ def test_categories_become_collections_that_products_join(shopify: Running) -> N
     assert client.read(Entity.product, [("2000",)])[0].categories == ("home", "home-mugs")
     [missing] = client.write(Entity.product, [MUG.model_copy(update={"categories": ("garden",)})])
     assert missing.error == "Shopify has no collection garden; sync the categories first"
+
+
+def test_prices_per_group_go_to_the_price_list_of_that_name(shopify: Running) -> None:
+    from engine.records import Price
+
+    shopify.sandbox.shop.add_price_list("b2b", "EUR")
+    client = shopify.client()
+    client.write(Entity.product, [shirt(), MUG])
+    wholesale = [
+        Price(sku="1001", price_group="b2b", price=Money.model_validate("18.50 EUR")),
+        Price(sku="2000", price_group="b2b", price=Money.model_validate("7.25 EUR"),
+              compare_at_price=Money.model_validate("8.00 EUR")),
+    ]  # fmt: skip
+    outcomes = client.write(Entity.price, [
+        *wholesale,
+        Price(sku="2000", price_group="export", price=Money.model_validate("9.00 EUR")),
+        Price(sku="9999", price_group="b2b", price=Money.model_validate("1.00 EUR")),
+        Price(sku="1002", price_group="b2b", price=Money.model_validate("20.00 USD")),
+    ])  # fmt: skip
+    assert [o.error for o in outcomes] == [
+        None, None,
+        "Shopify has no price list named 'export'; known: b2b",
+        "Shopify has no variant with SKU 9999",
+        "price list b2b is in EUR; the price of 1002 is in USD",
+    ]  # fmt: skip
+    assert sorted(client.read(Entity.price), key=repr) == sorted(wholesale, key=repr)
+    assert client.read(Entity.price, [("2000", "b2b")]) == [wholesale[1]]
