@@ -18,7 +18,7 @@ from engine.catalogue import entity_catalogue
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "categories", "options",
-                  "features", "variants")  # fmt: skip
+                  "features", "images", "variants")  # fmt: skip
 STOCK_FIELDS = ("sku", "location", "on_hand", "reserved", "available", "tracked")
 CUSTOMER_FIELDS = ("email", "kind", "number", "first_name", "last_name", "company_name", "contact", "phone",
                    "billing_address", "shipping_address", "tags")  # fmt: skip

@@ -32,6 +32,7 @@ class ShopifyClient:
         self._inventory: dict[Key, tuple[str, str, int | None, bool | None]] = {}  # (sku, location) → ids, qty
         self._collection_nodes: dict[str, dict[str, Any] | None] = {}  # handle → collection, None: none there
         self._price_list_nodes: dict[str, dict[str, Any]] | None = None  # name → price list
+        self._images: dict[str, tuple[str, ...]] = {}  # product number → image URLs last read or written
 
     @property
     def calls(self) -> int:
@@ -83,15 +84,21 @@ class ShopifyClient:
             data = self.transport.request(query, variables)
             for index in range(len(chunk)):
                 node = data.get(f"p{index}")
-                product = products.from_node(self.settings, node) if node else None
+                product = self._product(node) if node else None
                 if product is not None:
                     yield product
+
+    def _product(self, node: dict[str, Any]) -> Product | None:
+        product = products.from_node(self.settings, node)
+        if product is not None:
+            self._images[product.sku] = product.images
+        return product
 
     def _all_products(self) -> Iterable[Product]:
         """Every product, as one bulk export."""
         query = bulk_query("products", **self._product_variables())
         for node in bulk.regroup(bulk.export(self.transport, query), _product_child):
-            product = products.from_node(self.settings, node)
+            product = self._product(node)
             if product is not None:
                 yield product
 
@@ -211,7 +218,8 @@ class ShopifyClient:
         collections = self._collections([key for product in records for key in product.categories])
         for product in records:
             try:
-                ready.append((product, products.product_set_input(self.settings, product, collections)))
+                images = self._images.get(product.sku)
+                ready.append((product, products.product_set_input(self.settings, product, collections, images)))
             except RecordError as exc:
                 outcomes[product.sku] = WriteOutcome((product.sku,), error=str(exc))
         for chunk in _chunks(ready, PRODUCTS_PER_WRITE):
@@ -228,6 +236,7 @@ class ShopifyClient:
                     outcomes[product.sku] = WriteOutcome((product.sku,), error=_user_errors(errors), response=payload)
                 else:
                     node = payload.get("product") or {}
+                    self._images[product.sku] = product.images
                     outcomes[product.sku] = WriteOutcome(
                         (product.sku,), target_id=node.get("id"), response={"id": node.get("id")}
                     )

@@ -7,6 +7,7 @@ product options, features become metafields in their own namespace.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Literal
@@ -26,9 +27,14 @@ def identifier(settings: ShopifySettings, product: Product) -> dict[str, Any]:
 
 
 def product_set_input(
-    settings: ShopifySettings, product: Product, collections: Mapping[str, Mapping[str, Any]]
+    settings: ShopifySettings,
+    product: Product,
+    collections: Mapping[str, Mapping[str, Any]],
+    images_in_shop: tuple[str, ...] | None = None,
 ) -> dict[str, Any]:
-    """The `ProductSetInput` for a canonical product; `collections` are the shop's, by handle."""
+    """The `ProductSetInput` for a canonical product; `collections` are the shop's, by handle.
+    Images are sent as files from their URLs only when they differ from `images_in_shop`, so an
+    update does not upload them again; their URLs are kept in a metafield to compare with."""
     missing = [key for key in product.categories if key not in collections]
     if missing:
         raise RecordError(f"Shopify has no collection {', '.join(missing)}; sync the categories first", "categories")
@@ -51,6 +57,15 @@ def product_set_input(
         ],
     }  # fmt: skip
     data["collections"] = [collections[key]["id"] for key in product.categories]
+    if product.images != (images_in_shop or ()):
+        bad = [url for url in product.images if not url.startswith(("https://", "http://"))]
+        if bad:
+            raise RecordError(f"image {bad[0]!r} of {product.sku} is not an http(s) URL", "images")
+        data["files"] = [
+            {"originalSource": url, "contentType": "IMAGE", "alt": product.title} for url in product.images
+        ]
+        data["metafields"].append({"namespace": settings.key_namespace, "key": "images", "type": "json",
+                                   "value": json.dumps(list(product.images))})  # fmt: skip
     variants = product.variants or (Variant(sku=product.sku),)
     if options:
         data["productOptions"] = [
@@ -114,6 +129,7 @@ def from_node(settings: ShopifySettings, node: Mapping[str, Any]) -> Product | N
         status=STATUSES.get(str(node.get("status")), "draft"),
         tags=tuple(node.get("tags") or ()),
         categories=tuple(c["handle"] for c in (node.get("collections") or {}).get("nodes") or []),
+        images=tuple(json.loads((node.get("images") or {}).get("value") or "[]")),
         options=tuple(options),
         features={f["key"]: f["value"] for f in (node.get("features") or {}).get("nodes") or []},
         variants=tuple(_variant(settings, v) for v in variants_page.get("nodes") or []),

@@ -137,6 +137,11 @@ class Shop:
                     }
                     for index, option in enumerate(data["productOptions"])
                 ]
+            if data.get("files") is not None:
+                product["media"] = [
+                    {"id": self.new_id("MediaImage"), "originalSource": f["originalSource"], "alt": f.get("alt")}
+                    for f in data["files"]
+                ]
             if "collections" in data and data["collections"] is not None:
                 unknown = [c for c in data["collections"] if c not in self.collections]
                 if unknown:
@@ -159,7 +164,7 @@ class Shop:
             handle += "-1"
         return {"id": product_id, "handle": handle, "title": "", "descriptionHtml": "", "vendor": "",
                 "productType": "", "status": "ACTIVE", "tags": [], "metafields": {}, "options": [],
-                "collections": [], "variants": [], "createdAt": now(), "updatedAt": now()}  # fmt: skip
+                "collections": [], "variants": [], "media": [], "createdAt": now(), "updatedAt": now()}  # fmt: skip
 
     def _set_variants(self, product: dict[str, Any], inputs: list[Mapping[str, Any]]) -> None:
         """Replace the product's variants: matched by id, else by option values; the rest removed."""
@@ -521,6 +526,11 @@ def _check_product_input(data: Mapping[str, Any], creating: bool) -> list[dict[s
             user_error(["input", "productOptions"], "Can only specify a maximum of 3 options", "OPTIONS_OVER_LIMIT")
         )
     seen_combinations: set[tuple[tuple[str, str], ...]] = set()
+    for index, file in enumerate(data.get("files") or []):
+        if not str(file.get("originalSource") or "").startswith(("https://", "http://")):
+            errors.append(
+                user_error(["input", "files", index, "originalSource"], "Source is not a valid URL", "INVALID_INPUT")
+            )
     for index, variant in enumerate(data.get("variants") or []):
         path: list[str | int] = ["input", "variants", index]
         for value in variant.get("optionValues") or []:

@@ -318,3 +318,19 @@ def test_prices_per_group_go_to_the_price_list_of_that_name(shopify: Running) ->
     ]  # fmt: skip
     assert sorted(client.read(Entity.price), key=repr) == sorted(wholesale, key=repr)
     assert client.read(Entity.price, [("2000", "b2b")]) == [wholesale[1]]
+
+
+def test_images_are_uploaded_from_their_urls_once_and_read_back(shopify: Running) -> None:
+    urls = ("https://cdn.example.com/mug-front.jpg", "https://cdn.example.com/mug-side.jpg")
+    client = shopify.client()
+    client.write(Entity.product, [MUG.model_copy(update={"images": urls})])
+    [product] = shopify.sandbox.shop.products.values()
+    first_media = [m["id"] for m in product["media"]]
+    assert [m["originalSource"] for m in product["media"]] == list(urls)
+    assert client.read(Entity.product, [("2000",)])[0].images == urls
+    client.write(Entity.product, [MUG.model_copy(update={"images": urls, "title": "Big mug"})])
+    assert [m["id"] for m in product["media"]] == first_media, "unchanged images are not uploaded again"
+    client.write(Entity.product, [MUG.model_copy(update={"images": urls[:1]})])
+    assert [m["originalSource"] for m in product["media"]] == [urls[0]]
+    [bad] = client.write(Entity.product, [MUG.model_copy(update={"images": ("file:///etc/passwd",)})])
+    assert bad.error == "image 'file:///etc/passwd' of 2000 is not an http(s) URL"
