@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 
 from connectors.base import Connector, EntitySupport, WebhookSupport
+from connectors.shopify import shipments
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.webhooks import read_delivery, verify_delivery
@@ -52,6 +53,9 @@ CONNECTOR = Connector(
         ),
         Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category)),
         Entity.price: EntitySupport(True, True, entity_catalogue(Entity.price)),
+        Entity.shipment: EntitySupport(
+            True, True, entity_catalogue(Entity.shipment), defaults={"key": shipments.KEY_MAPPING}
+        ),
         Entity.order: EntitySupport(True, False, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status"),
         Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
     },

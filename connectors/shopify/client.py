@@ -6,13 +6,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from connectors.base import Changes, WriteOutcome
-from connectors.shopify import bulk, categories, customers, orders, prices, products, stock
+from connectors.shopify import bulk, categories, customers, orders, prices, products, shipments, stock
 from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
 from connectors.shopify.webhooks import topic_enum
 from engine.errors import ConnectorError, FatalConnectorError, RecordError
-from engine.records import Category, Customer, Entity, Price, Product, Record, StockLevel
+from engine.records import Category, Customer, Entity, Price, Product, Record, Shipment, StockLevel
 
 Key = tuple[str, ...]
 PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
@@ -22,6 +22,7 @@ CUSTOMERS_PER_READ = 50
 CUSTOMERS_PER_WRITE = 25
 ORDERS_PER_PAGE = 5
 COLLECTIONS_PER_READ = 25
+ORDERS_PER_FULFILLMENT_READ = 4
 
 
 class ShopifyClient:
@@ -66,6 +67,10 @@ class ShopifyClient:
             return self._read_categories(keys)
         if entity is Entity.price:
             return self._read_prices(keys)
+        if entity is Entity.shipment:
+            names = list(dict.fromkeys(key[0].rsplit("/", 1)[0] for key in keys)) if keys is not None else None
+            found = [s for order in self._fulfillment_orders(names) for s in shipments.from_order(order)]
+            return [s for s in found if keys is None or (s.key,) in set(keys)]
         raise FatalConnectorError(f"the shopify connector cannot read {entity.value} records yet")
 
     def _product_variables(self) -> dict[str, Any]:
@@ -177,6 +182,35 @@ class ShopifyClient:
                     found.append(price)
         return found
 
+    def _fulfillment_orders(self, names: list[str] | None) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for chunk in _chunks(names, ORDERS_PER_FULFILLMENT_READ) if names is not None else [None]:
+            variables = {"query": orders.name_query(chunk) if chunk else "", "first": ORDERS_PER_FULFILLMENT_READ}
+            found += list(self._nodes("OrderFulfillments", "orders", variables))
+        return found
+
+    def _write_shipments(self, records: list[Shipment]) -> list[WriteOutcome]:
+        by_name = {order["name"]: order for order in self._fulfillment_orders([s.order_number for s in records])}
+        outcomes = []
+        for shipment in records:
+            key = (shipment.key,)
+            order = by_name.get(shipment.order_number)
+            try:
+                if order is None:
+                    raise RecordError(f"Shopify has no order {shipment.order_number}", "order_number")
+                data = shipments.fulfillment_input(shipment, order, self.settings.notify_customers)
+            except RecordError as exc:
+                outcomes.append(WriteOutcome(key, error=str(exc)))
+                continue
+            payload = self.transport.request(document("FulfillmentCreate"), {"fulfillment": data})["fulfillmentCreate"]
+            if payload["userErrors"]:
+                outcomes.append(WriteOutcome(key, error=_user_errors(payload["userErrors"]), response=payload))
+                continue
+            made = payload["fulfillment"]
+            outcomes.append(WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]}))
+            by_name.update({o["name"]: o for o in self._fulfillment_orders([shipment.order_number])})  # what is left
+        return outcomes
+
     def _variant_ids(self, skus: list[str]) -> dict[str, str]:
         ids: dict[str, str] = {}
         for chunk in _chunks(list(dict.fromkeys(skus)), 250):
@@ -207,6 +241,8 @@ class ShopifyClient:
             return self._write_categories([r for r in records if isinstance(r, Category)])
         if entity is Entity.price:
             return self._write_prices([r for r in records if isinstance(r, Price)])
+        if entity is Entity.shipment:
+            return self._write_shipments([r for r in records if isinstance(r, Shipment)])
         raise FatalConnectorError(f"the shopify connector cannot write {entity.value} records yet")
 
     def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:

@@ -27,4 +27,5 @@ class ShopifySettings(BaseModel):
     order_query: str | None = Field(
         default=None, description="a Shopify search every order read adds, e.g. source_name:pos for POS sales only"
     )
+    notify_customers: bool = Field(default=False, description="let Shopify email the customer when an order ships")
     timeout: float = Field(default=30.0, gt=0, le=300, description="seconds to wait for an answer")

@@ -204,6 +204,12 @@ class Views:
             "totalPriceSet": money(o["total"]),
             "retailLocation": self.location(o["retailLocation"]) if o["retailLocation"] else None,
             "lineItems": lambda info, **page: connection(lines, lambda line: line, **page),
+            "fulfillmentOrders": lambda info, **page: connection(
+                o["fulfillmentOrders"], _fulfillment_order_view, **_paging(page)
+            ),
+            "fulfillments": lambda info, first=None, query=None: [
+                _fulfillment_view(f) for f in o["fulfillments"][: first or None]
+            ],
         }  # fmt: skip
 
     def location(self, location_id: str) -> dict[str, Any]:
@@ -360,7 +366,12 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         entries = [{"variant": views.variant(v)} for v in added]
         return {"prices": entries if not errors else None, "userErrors": errors}
 
+    def fulfillment_create(info: Any, fulfillment: dict[str, Any], message: str | None = None) -> dict[str, Any]:
+        made, errors = shop.fulfill(fulfillment)
+        return {"fulfillment": _fulfillment_view(made) if made else None, "userErrors": errors}
+
     return {
+        "fulfillmentCreate": fulfillment_create,
         "priceLists": lambda info, **page: connection(list(shop.price_lists), price_list_view, **_paging(page)),
         "priceList": lambda info, id: price_list_view(id) if id in shop.price_lists else None,
         "priceListFixedPricesAdd": fixed_prices_add,
@@ -383,6 +394,21 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         "inventorySetQuantities": inventory_set_quantities,
         "inventoryItemUpdate": inventory_item_update,
         "webhookSubscriptionCreate": webhook_subscription_create,
+    }
+
+
+def _fulfillment_order_view(fulfillment_order: dict[str, Any]) -> dict[str, Any]:
+    items = fulfillment_order["lineItems"]
+    return {"id": fulfillment_order["id"], "status": fulfillment_order["status"],
+            "lineItems": lambda info, **page: connection(items, lambda item: dict(item), **_paging(page))}  # fmt: skip
+
+
+def _fulfillment_view(fulfillment: dict[str, Any]) -> dict[str, Any]:
+    lines = [{"quantity": quantity, "lineItem": {"sku": sku}} for sku, quantity in fulfillment["lines"]]
+    return {
+        **{k: fulfillment[k] for k in ("id", "name", "status", "createdAt")},
+        "trackingInfo": lambda info, first=None: fulfillment["trackingInfo"][: first or None],
+        "fulfillmentLineItems": lambda info, **page: connection(lines, lambda line: line, **_paging(page)),
     }
 
 

@@ -387,6 +387,12 @@ class Shop:
                 "total": f"{total:.2f}", "retailLocation": location_id if source == "pos" else None,
                 "lineItems": order_lines,
             }  # fmt: skip
+            order["fulfillmentOrders"] = [{
+                "id": self.new_id("FulfillmentOrder"), "status": "OPEN", "location": location_id,
+                "lineItems": [{"id": self.new_id("FulfillmentOrderLineItem"), "sku": line["sku"],
+                               "remainingQuantity": line["quantity"]} for line in order_lines],
+            }]  # fmt: skip
+            order["fulfillments"] = []
             self.orders[order_id] = order
             payload = {"admin_graphql_api_id": order_id, "name": order["name"], "email": email,
                        "financial_status": financial_status.lower(), "source_name": source}  # fmt: skip
@@ -394,6 +400,70 @@ class Shop:
             if financial_status == "PAID":
                 events.append(("orders/paid", payload))
             return order_id
+
+    def fulfill(self, data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        """fulfillmentCreate: ship line items of one order's fulfillment orders, with tracking."""
+        groups = data.get("lineItemsByFulfillmentOrder") or []
+        found = [(o, fo) for o in self.orders.values() for fo in o["fulfillmentOrders"]
+                 if fo["id"] in {g["fulfillmentOrderId"] for g in groups}]  # fmt: skip
+        errors = []
+        if not groups or len(found) != len(groups):
+            errors.append(
+                user_error(["fulfillment", "lineItemsByFulfillmentOrder"], "Fulfillment order does not exist.")
+            )
+        if len({o["id"] for o, _ in found}) > 1:
+            errors.append(user_error(["fulfillment"], "All fulfillment orders must belong to the same order."))
+        shipped: list[tuple[dict[str, Any], int]] = []
+        for (_, fulfillment_order), group in zip(found, groups, strict=False):
+            if fulfillment_order["status"] not in ("OPEN", "IN_PROGRESS"):
+                errors.append(
+                    user_error(
+                        ["fulfillment"],
+                        f"Fulfillment order {fulfillment_order['id']} is {fulfillment_order['status'].lower()}.",
+                    )
+                )
+            items = {item["id"]: item for item in fulfillment_order["lineItems"]}
+            wanted = group.get("fulfillmentOrderLineItems")
+            for entry in (
+                wanted
+                if wanted is not None
+                else [{"id": i, "quantity": v["remainingQuantity"]} for i, v in items.items()]
+            ):
+                item = items.get(entry["id"])
+                if item is None:
+                    errors.append(
+                        user_error(["fulfillment"], f"Line item {entry['id']} is not part of the fulfillment order.")
+                    )
+                elif entry["quantity"] > item["remainingQuantity"]:
+                    message = (
+                        f"Quantity {entry['quantity']} of {item['sku']} exceeds the {item['remainingQuantity']} left."
+                    )
+                    errors.append(user_error(["fulfillment"], message))
+                elif entry["quantity"] > 0:
+                    shipped.append((item, entry["quantity"]))
+        if errors or not shipped:
+            return None, errors or [user_error(["fulfillment"], "Nothing left to fulfil.")]
+        with self.changing() as events:
+            order = found[0][0]
+            for item, quantity in shipped:
+                item["remainingQuantity"] -= quantity
+            for _, fulfillment_order in found:
+                if all(i["remainingQuantity"] == 0 for i in fulfillment_order["lineItems"]):
+                    fulfillment_order["status"] = "CLOSED"
+            tracking = data.get("trackingInfo") or {}
+            fulfillment = {
+                "id": self.new_id("Fulfillment"), "name": f"{order['name']}-F{len(order['fulfillments']) + 1}",
+                "status": "SUCCESS", "createdAt": now(),
+                "trackingInfo": [{"number": tracking.get("number"), "company": tracking.get("company"),
+                                  "url": tracking.get("url")}] if tracking else [],
+                "lines": [(item["sku"], quantity) for item, quantity in shipped],
+            }  # fmt: skip
+            order["fulfillments"].append(fulfillment)
+            order["updatedAt"] = now()
+            payload = {"admin_graphql_api_id": fulfillment["id"], "name": fulfillment["name"], "order_id": order["id"],
+                       "tracking_number": tracking.get("number")}  # fmt: skip
+            events.append(("fulfillments/create", payload))
+            return fulfillment, []
 
     # ---- inventory -------------------------------------------------------------------------
 

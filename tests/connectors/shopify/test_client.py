@@ -334,3 +334,31 @@ def test_images_are_uploaded_from_their_urls_once_and_read_back(shopify: Running
     assert [m["originalSource"] for m in product["media"]] == [urls[0]]
     [bad] = client.write(Entity.product, [MUG.model_copy(update={"images": ("file:///etc/passwd",)})])
     assert bad.error == "image 'file:///etc/passwd' of 2000 is not an http(s) URL"
+
+
+def test_shipments_fulfil_order_lines_with_track_and_trace(shopify: Running) -> None:
+    from engine.records import Shipment, ShipmentLine
+
+    client = shopify.client()
+    client.write(Entity.product, [shirt(), MUG])
+    order = shopify.sandbox.shop.place_order([("1001", 2), ("2000", 1)], email="j.jansen@example.com")
+    name = shopify.sandbox.shop.orders[order]["name"]
+    first = Shipment(key=f"{name}/3SABC1", order_number=name, tracking_number="3SABC1", carrier="PostNL",
+                     tracking_url="https://postnl.nl/tracktrace/3SABC1",
+                     lines=(ShipmentLine(sku="1001", quantity=Decimal(1)),))  # fmt: skip
+    rest = Shipment(key=f"{name}/3SABC2", order_number=name, tracking_number="3SABC2", carrier="PostNL")
+    too_many = Shipment(key=f"{name}/X", order_number=name, lines=(ShipmentLine(sku="2000", quantity=Decimal(5)),))
+    nowhere = Shipment(key="#9/Y", order_number="#9", tracking_number="Y")
+    outcomes = client.write(Entity.shipment, [first, too_many, rest, nowhere])
+    assert outcomes[0].error is None and outcomes[2].error is None
+    assert outcomes[1].error == f"order {name} has no 5 of 2000 left to fulfil"
+    assert outcomes[3].error == "Shopify has no order #9"
+    read = client.read(Entity.shipment, [(first.key,), (rest.key,)])
+    assert [(s.key, s.carrier, s.tracking_url, [(line.sku, line.quantity) for line in s.lines]) for s in read] == [
+        (first.key, "PostNL", "https://postnl.nl/tracktrace/3SABC1", [("1001", 1)]),
+        (rest.key, "PostNL", None, [("1001", 1), ("2000", 1)]),
+    ]
+    [again] = client.write(
+        Entity.shipment, [rest.model_copy(update={"key": f"{name}/3SABC3", "tracking_number": "3SABC3"})]
+    )
+    assert again.error == f"order {name} has nothing left to fulfil"

@@ -11,7 +11,14 @@ from connectors.shopify.cost import MAX_QUERY_COST, query_cost
 from connectors.shopify.schema import admin_schema
 
 BATCHES = {"ProductSet": (10, ("identifier", "input")), "ProductByKey": (5, ("value",))}
-PAGE_SIZES = {"StockBySku": 25, "Locations": 50, "PriceListPrices": 200, "VariantsBySku": 250, "PriceLists": 50}
+PAGE_SIZES = {
+    "StockBySku": 25,
+    "Locations": 50,
+    "PriceListPrices": 200,
+    "VariantsBySku": 250,
+    "PriceLists": 50,
+    "OrderFulfillments": 4,
+}
 PLACEHOLDERS = {"keyNamespace": "tillsync", "keyName": "product_number", "featureNamespace": "features"}
 
 
