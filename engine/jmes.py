@@ -118,6 +118,8 @@ class Analysis:
 
 def check(expression: str) -> Analysis:
     """Parse `expression` and report problems and the fields it reads, without evaluating it."""
+    if not expression.strip():
+        return Analysis(problems=(Problem(1, "empty JMESPath expression; name a field, or use null to map nothing"),))
     try:
         ast = Parser().parse(expression).parsed
     except jexc.ParseError as exc:

@@ -14,9 +14,9 @@ from typing import Any
 
 from connectors.sandbox_server import serving
 from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.sandbox.seed import seed
 
 PORTS = {"shopify": 8701}
-SHOPIFY_LOCATIONS = ("warehouse", "store-amsterdam")
 
 
 @dataclass(frozen=True)
@@ -27,19 +27,19 @@ class RunningSandbox:
     server: Any
 
 
-def shopify_sandbox() -> ShopifySandbox:
+def shopify_sandbox(catalogue: bool = False) -> ShopifySandbox:
+    """The Shopify sandbox with its locations and price lists; with `catalogue`, products and orders."""
     sandbox = ShopifySandbox()
-    for name in SHOPIFY_LOCATIONS:
-        sandbox.shop.add_location(name)
+    seed(sandbox.shop, catalogue)
     return sandbox
 
 
 @contextmanager
-def running(ports: dict[str, int] | None = None) -> Iterator[list[RunningSandbox]]:
+def running(ports: dict[str, int] | None = None, catalogue: bool = False) -> Iterator[list[RunningSandbox]]:
     """Serve every sandbox for the block (port 0 picks a free port)."""
     chosen = {**PORTS, **(ports or {})}
     with ExitStack() as stack:
-        shop = shopify_sandbox()
+        shop = shopify_sandbox(catalogue)
         url = stack.enter_context(serving(shop, chosen["shopify"]))
         credentials = {"SANDBOX_SHOPIFY_TOKEN": shop.token, "SANDBOX_SHOPIFY_WEBHOOK_SECRET": shop.webhook_secret}
         yield [RunningSandbox("shopify", url, credentials, shop)]

@@ -96,6 +96,7 @@ CASES = [
     Case("self_flow.yaml", 9, "cannot copy a system onto itself", "semantic"),
     Case("when_filter_unknown_field.yaml", 11, "reads unknown field 'financial_state'", "semantic"),
     Case("archive_without_status.yaml", 11, "files stock records have no status to archive", "semantic"),
+    Case("empty_mapping_expression.yaml", 12, "empty JMESPath expression", "semantic"),
 ]
 
 

@@ -401,6 +401,28 @@ class Shop:
                 events.append(("orders/paid", payload))
             return order_id
 
+    def cancel_order(self, order_id: str, restock: bool = True) -> None:
+        """Cancel an order as the merchant does in the admin: stock goes back, orders/cancelled is sent."""
+        with self.changing() as events:
+            order = self.orders[order_id]
+            if order["cancelledAt"] is not None:
+                return
+            order["cancelledAt"] = order["updatedAt"] = now()
+            for fulfillment_order in order["fulfillmentOrders"]:
+                if restock and fulfillment_order["location"]:
+                    for item in fulfillment_order["lineItems"]:
+                        variant = next(v for v in self.variants.values() if v.get("sku") == item["sku"])
+                        level = self.levels.get((variant["inventoryItemId"], fulfillment_order["location"]))
+                        if level is not None and item["remainingQuantity"]:
+                            level["available"] += item["remainingQuantity"]
+                            level["on_hand"] += item["remainingQuantity"]
+                            events.append(
+                                self._level_event(variant["inventoryItemId"], fulfillment_order["location"], level)
+                            )
+                fulfillment_order["status"] = "CLOSED"
+            events.append(("orders/cancelled", {"admin_graphql_api_id": order_id, "name": order["name"],
+                                                "cancelled_at": order["cancelledAt"]}))  # fmt: skip
+
     def fulfill(self, data: Mapping[str, Any]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
         """fulfillmentCreate: ship line items of one order's fulfillment orders, with tracking."""
         groups = data.get("lineItemsByFulfillmentOrder") or []

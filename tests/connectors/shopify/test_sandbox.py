@@ -1,0 +1,86 @@
+"""The Shopify sandbox answers as Shopify does: invalid documents, costs, throttling, cancellations."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from connectors.shopify.cost import Plan
+from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.sandbox.seed import seed
+from connectors.shopify.schema import API_VERSION
+from tests.connectors.shopify.conftest import Running
+
+PATH = f"/admin/api/{API_VERSION}/graphql.json"
+
+
+def post(shopify: Running, query: str, variables: dict[str, object] | None = None) -> httpx.Response:
+    headers = {"X-Shopify-Access-Token": shopify.sandbox.token}
+    return httpx.post(shopify.url + PATH, json={"query": query, "variables": variables or {}}, headers=headers)
+
+
+def test_an_invalid_document_is_http_200_with_located_errors(shopify: Running) -> None:
+    answer = post(shopify, "{ shop { nme } }")
+    assert answer.status_code == 200
+    [error] = answer.json()["errors"]
+    assert error["message"] == "Cannot query field 'nme' on type 'Shop'. Did you mean 'name'?"
+    assert error["locations"] == [{"line": 1, "column": 10}]
+
+
+def test_a_query_over_the_single_query_limit_is_refused_before_it_runs(shopify: Running) -> None:
+    answer = post(shopify, "{ products(first: 250) { nodes { variants(first: 250) { nodes { id } } } } }").json()
+    assert answer["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
+    assert answer["extensions"]["cost"]["requestedQueryCost"] > 1000
+
+
+def test_an_empty_bucket_throttles_and_refills_at_the_restore_rate() -> None:
+    from connectors.sandbox_server import serving
+
+    now = [0.0]
+    sandbox = ShopifySandbox(plan=Plan("tiny", 25, 10), clock=lambda: now[0])
+    mutation = (
+        'mutation { inventoryItemUpdate(id: "gid://shopify/InventoryItem/1", input: {tracked: true}) '
+        "{ userErrors { message } } }"
+    )
+    with serving(sandbox) as url:
+        running = Running(sandbox, url)
+        answers = [post(running, mutation).json() for _ in range(3)]
+        assert [a["extensions"]["cost"]["requestedQueryCost"] for a in answers] == [10, 10, 10]
+        assert "errors" not in answers[1] and answers[2]["errors"][0]["extensions"]["code"] == "THROTTLED"
+        assert answers[2]["extensions"]["cost"]["throttleStatus"] == {
+            "maximumAvailable": 25.0, "currentlyAvailable": 5.0, "restoreRate": 10.0}  # fmt: skip
+        now[0] += 0.5  # 5 + 5 points = 10
+        assert "errors" not in post(running, mutation).json()
+
+
+def test_a_cancelled_order_returns_its_stock_and_says_so(shopify: Running) -> None:
+    shop = shopify.sandbox.shop
+    seed(shop)
+    mug = next(v for v in shop.variants.values() if v["sku"] == "5000")
+    store = shop.location_named("store-amsterdam")
+    level = shop.levels[(mug["inventoryItemId"], store)]
+    order = shop.place_order([("5000", 3)], source="pos", location="store-amsterdam")
+    assert level["available"] == 8 - 2 - 3  # the seeded POS sale took two
+    shop.cancel_order(order)
+    assert level["available"] == 6 and shop.orders[order]["cancelledAt"]
+    assert [topic for topic, _ in shop.events][-2:] == ["inventory_levels/update", "orders/cancelled"]
+
+
+def test_sandbox_up_prints_each_sandbox_and_its_credentials() -> None:
+    command = [sys.executable, "-m", "engine.cli", "sandbox", "up", "--shopify-port", "0", "--seed"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[3]) as process:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(4)]
+        url = lines[0].split()[1]
+        answer = httpx.post(url + PATH, json={"query": "{ locations(first: 5) { nodes { name } } }"},
+                            headers={"X-Shopify-Access-Token": "shpat_sandbox_token"}).json()  # fmt: skip
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=20) == 0
+    assert lines[0].startswith("shopify: http://127.0.0.1:")
+    assert lines[1].strip() == "SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token"
+    assert lines[3].startswith("Sandboxes are running")
+    assert [n["name"] for n in answer["data"]["locations"]["nodes"]] == ["warehouse", "store-amsterdam"]
