@@ -258,11 +258,21 @@ class ShopifyClient:
                 ready.append((product, products.product_set_input(self.settings, product, collections, images)))
             except RecordError as exc:
                 outcomes[product.sku] = WriteOutcome((product.sku,), error=str(exc))
+        owners = self._sku_owners([p for p, _ in ready])
+        for product, _ in list(ready):
+            taken = {owners[v.sku] for v in product.variants if v.sku in owners} - {(None, product.sku)}
+            claimed = [key for _, key in taken if key is not None and key != product.sku]
+            if claimed:
+                error = f"SKU of {product.sku} already belongs to Shopify product {claimed[0]}"
+                outcomes[product.sku] = WriteOutcome((product.sku,), error=error)
+                ready = [(p, d) for p, d in ready if p is not product]
         for chunk in _chunks(ready, PRODUCTS_PER_WRITE):
             mutation = batched("ProductSet", len(chunk), ("identifier", "input"))
             variables = self._product_variables()
             for index, (product, data) in enumerate(chunk):
-                variables[f"identifier{index}"] = products.identifier(self.settings, product)
+                adopted = next((gid for v in product.variants if (gid := owners.get(v.sku, (None, None))[0])), None)
+                identifier = {"id": adopted} if adopted else products.identifier(self.settings, product)
+                variables[f"identifier{index}"] = identifier
                 variables[f"input{index}"] = data
             result = self.transport.request(mutation, variables)
             for index, (product, _) in enumerate(chunk):
@@ -361,6 +371,19 @@ class ShopifyClient:
                     customer_id = (payload.get("customer") or {}).get("id")
                     outcomes.append(WriteOutcome(key, target_id=customer_id, response={"id": customer_id}))
         return outcomes
+
+    def _sku_owners(self, records: list[Product]) -> dict[str, tuple[str | None, str | None]]:
+        """For variant SKUs already in the shop: (id of a product without a product number to adopt,
+        or None; the product number of the product they belong to, or None)."""
+        skus = [v.sku for p in records for v in p.variants]
+        owners: dict[str, tuple[str | None, str | None]] = {}
+        for chunk in _chunks(list(dict.fromkeys(skus)), SKUS_PER_READ):
+            variables = self._product_variables() | {"query": stock.sku_query(chunk), "first": SKUS_PER_READ}
+            variables.pop("featureNamespace")
+            for node in self._nodes("ProductsBySku", "productVariants", variables):
+                key = (node["product"].get("key") or {}).get("value")
+                owners[node["sku"]] = (None if key else node["product"]["id"], key)
+        return owners
 
     def _write_stock(self, records: list[StockLevel]) -> list[WriteOutcome]:
         missing = [(r.sku, r.location) for r in records if (r.sku, r.location) not in self._inventory]

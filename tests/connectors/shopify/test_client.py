@@ -362,3 +362,15 @@ def test_shipments_fulfil_order_lines_with_track_and_trace(shopify: Running) -> 
         Entity.shipment, [rest.model_copy(update={"key": f"{name}/3SABC3", "tracking_number": "3SABC3"})]
     )
     assert again.error == f"order {name} has nothing left to fulfil"
+
+
+def test_a_product_made_by_hand_with_the_same_sku_is_adopted_not_duplicated(shopify: Running) -> None:
+    shop = shopify.sandbox.shop
+    shop.product_set(None, {"title": "Mug (by hand)", "variants": [
+        {"sku": "2000", "optionValues": [{"optionName": "Title", "name": "Default Title"}]}]})  # fmt: skip
+    client = shopify.client()
+    [outcome] = client.write(Entity.product, [MUG])
+    assert outcome.error is None and len(shop.products) == 1
+    assert client.read(Entity.product, [("2000",)])[0].title == "Mug"
+    [clash] = client.write(Entity.product, [MUG.model_copy(update={"sku": "7000"})])
+    assert clash.error == "SKU of 7000 already belongs to Shopify product 2000"
