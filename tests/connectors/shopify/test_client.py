@@ -374,3 +374,17 @@ def test_a_product_made_by_hand_with_the_same_sku_is_adopted_not_duplicated(shop
     assert client.read(Entity.product, [("2000",)])[0].title == "Mug"
     [clash] = client.write(Entity.product, [MUG.model_copy(update={"sku": "7000"})])
     assert clash.error == "SKU of 7000 already belongs to Shopify product 2000"
+
+
+def test_a_system_order_query_keeps_to_pos_sales(shopify: Running) -> None:
+    from connectors.base import Changes
+
+    client = shopify.client(order_query="source_name:pos")
+    client.write(Entity.product, [MUG])
+    shop = shopify.sandbox.shop
+    shop.place_order([("2000", 1)])
+    till = shop.place_order([("2000", 1)], source="pos", location="warehouse")
+    shop.place_order([("2000", 1)], source="pos", location="warehouse", financial_status="PENDING")
+    read = client.read(Entity.order, None, Changes(statuses=("paid",)))
+    assert [o.number for o in read] == [shop.orders[till]["name"]]  # type: ignore[attr-defined]
+    assert shopify.sandbox.log[-1][1]["query"] == "(source_name:pos) AND (financial_status:paid)"
