@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from connectors import files, shopify
+from connectors import files, mpluskassa, shopify
 from connectors.base import Connector
 
 CONNECTORS: dict[str, Connector] = {
     files.CONNECTOR.name: files.CONNECTOR,
+    mpluskassa.CONNECTOR.name: mpluskassa.CONNECTOR,
     shopify.CONNECTOR.name: shopify.CONNECTOR,
 }

@@ -28,6 +28,7 @@ class EntitySupport:
     status_field: str | None = None  # the record field those statuses are read from
     # target field → JMESPath when written here; None leaves a field the target cannot take unmapped
     defaults: Mapping[str, str | None] = field(default_factory=dict)
+    updates: bool = True  # False: a record once written is never changed (a till's orders)
 
 
 @dataclass(frozen=True)

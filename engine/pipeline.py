@@ -83,6 +83,7 @@ class FlowSetup:
             delete=flow.delete,
             direction=flow.direction,
             master=flow.master,
+            updates=target.updates,
             objects=frozenset(
                 name for name, info in target.catalogue.items() if info.type in ("object", "money") and info.fields
             ),

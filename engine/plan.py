@@ -135,6 +135,7 @@ class Rules:
     direction: Direction = Direction.one_way
     master: str | None = None
     objects: frozenset[str] = frozenset()  # fields holding an object with fixed fields (an address)
+    updates: bool = True  # False: records that exist in the target are left as they are
 
 
 @dataclass
@@ -167,9 +168,13 @@ def diff(
             changes.append(Change(Action.skip, item.key, item.skip, source=item.source))
         elif item.record is not None:
             current = actual.get(item.key)
-            changes.append(
-                _create(rules, item) if current is None else _update(rules, item, current, applied.get(item.key))
-            )
+            if current is None:
+                changes.append(_create(rules, item))
+            elif not rules.updates:
+                rule = f"exists in {rules.target}, which does not change {rules.entity.value} records once made"
+                changes.append(Change(Action.skip, item.key, rule, source=item.source))
+            else:
+                changes.append(_update(rules, item, current, applied.get(item.key)))
     for key in sorted(set(applied) - wanted - present_in_source):
         removal = _removal(rules, key, actual.get(key))
         if removal is not None:

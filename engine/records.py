@@ -195,6 +195,9 @@ class Order(Record):
     created_at: str | None = None
     updated_at: str | None = Field(default=None, description="when the source last changed it (ISO 8601)")
     customer: Customer | None = None
+    customer_number: str | None = Field(
+        default=None, description="the customer's number in the target; the default debtor when there is no customer"
+    )
     billing_address: Address | None = None
     shipping_address: Address | None = None
     lines: tuple[OrderLine, ...] = ()

@@ -58,6 +58,9 @@ def _order_rules(flow: Flow) -> list[Rule]:
     if settings.employee_number is not None:
         missing["employee"] = str(settings.employee_number)
     rules: list[Rule] = []
+    if settings.default_debtor:
+        debtor = settings.default_debtor
+        rules.append(lambda record, source: record if record.get("customer") else {**record, "customer_number": debtor})
     if missing:
         rules.append(lambda record, source: {**missing, **{k: v for k, v in record.items() if v is not None}})
     if settings.order_type:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from connectors.faults import Faults
 from connectors.shopify.cost import MAX_QUERY_COST, PLANS, Bucket, Plan, query_cost
 from connectors.shopify.sandbox.resolvers import root
 from connectors.shopify.sandbox.shop import Shop
@@ -39,27 +39,6 @@ from connectors.shopify.sandbox.webhooks import Dispatcher
 from connectors.shopify.schema import API_VERSION, admin_schema, root_field_scopes
 
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
-FAULTS = ("429", "500", "timeout", "drop")
-
-
-@dataclass
-class Faults:
-    """Rates (0..1) at which requests misbehave; seeded, so a test sees the same sequence each run."""
-
-    rates: dict[str, float] = field(default_factory=dict)
-    slow_seconds: float = 3.0
-    seed: int = 0
-    random: random.Random = field(default_factory=random.Random, repr=False)
-
-    def __post_init__(self) -> None:
-        self.random.seed(self.seed)
-
-    def pick(self) -> str | None:
-        for kind in FAULTS:
-            rate = self.rates.get(kind, 0.0)
-            if rate and self.random.random() < rate:
-                return kind
-        return None
 
 
 @dataclass

@@ -1,0 +1,213 @@
+"""The MplusKASSA client: canonical records read from and written to one till system.
+
+An order is written the way merchants rely on: skipped when an order with its external id exists;
+every article checked before anything is created (a missing one fails the order whole); the
+customer found by email and created or updated (a company with its contact person, or a person),
+or the default debtor used; the employee number and branch filled in; then `createOrder`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from connectors.base import Changes, WriteOutcome
+from connectors.mpluskassa import convert
+from connectors.mpluskassa.amounts import to_amount
+from connectors.mpluskassa.protocol import QUANTITY_PLACES
+from connectors.mpluskassa.settings import MplusSettings
+from connectors.mpluskassa.soap import SoapFault
+from connectors.mpluskassa.transport import Transport
+from engine.errors import FatalConnectorError, RecordError
+from engine.records import KEYS, MODELS, Category, Customer, Entity, Order, Product, Record, StockLevel
+from engine.transforms import numeric_sku
+
+Key = tuple[str, ...]
+CURRENCY = "EUR"
+PAGE = 100
+
+
+class MplusClient:
+    def __init__(
+        self, settings: MplusSettings, credentials: dict[str, str], transport: Transport | None = None
+    ) -> None:
+        self.settings = settings
+        self.transport = transport or Transport(
+            settings.url.rstrip("/") + "/", credentials["ident"], credentials["secret"], timeout=settings.timeout
+        )
+
+    @property
+    def calls(self) -> int:
+        return self.transport.calls
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def _call(self, operation: str, request: dict[str, Any] | None = None) -> dict[str, Any]:
+        return self.transport.call(operation, request)
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def read(self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None) -> list[Record]:
+        readers = {
+            Entity.product: self._read_products,
+            Entity.category: self._read_categories,
+            Entity.stock: self._read_stock,
+            Entity.price: self._read_prices,
+            Entity.customer: self._read_customers,
+            Entity.order: self._read_orders,
+        }
+        if entity not in readers:
+            raise FatalConnectorError(f"the mpluskassa connector cannot read {entity.value} records")
+        return readers[entity](keys)
+
+    def _feed(self, operation: str, name: str) -> list[dict[str, Any]]:
+        """Every item of a change feed, following its sync marker from the start."""
+        items: list[dict[str, Any]] = []
+        marker = 0
+        while True:
+            page = self._call(operation, {"syncMarker": marker, "syncMarkerLimit": PAGE})
+            batch = page.get(name) or []
+            items += batch
+            new_marker = int(page.get("syncMarker") or marker)
+            if not batch or new_marker <= marker:
+                return items
+            marker = new_marker
+
+    def _read_products(self, keys: Sequence[Key] | None) -> list[Record]:
+        if keys is None:
+            data = self._feed("getProducts", "productList")
+        else:
+            numbers = [key[0] for key in keys if key[0].isdigit()]
+            data = self._call("getProducts", {"productNumberList": numbers}).get("productList") or [] if numbers else []
+        return [convert.product_from(p, CURRENCY) for p in data]
+
+    def _read_categories(self, keys: Sequence[Key] | None) -> list[Record]:
+        groups = [convert.category_from(g) for g in self._call("getArticleGroups").get("articleGroupList") or []]
+        return [g for g in groups if keys is None or (g.key,) in set(keys)]
+
+    def _branches(self) -> list[int]:
+        return [int(b["branchNumber"]) for b in self._call("getBranches").get("branchList") or []]
+
+    def _read_stock(self, keys: Sequence[Key] | None) -> list[Record]:
+        wanted = set(keys) if keys is not None else None
+        found: list[Record] = []
+        for branch in self._branches():
+            articles = sorted({k[0] for k in wanted if k[1] == str(branch)}) if wanted is not None else []
+            if wanted is not None and not articles:
+                continue
+            rows = (
+                self._call("getStock", {"branchNumber": branch, "articleNumberList": articles}).get("stockList") or []
+            )
+            found += [s for row in rows if (s := convert.stock_from(row, branch)) and (wanted is None or
+                      (s.sku, s.location) in wanted)]  # fmt: skip
+        return found
+
+    def _read_prices(self, keys: Sequence[Key] | None) -> list[Record]:
+        found: list[Record] = []
+        for group in self._call("getPriceGroupList").get("priceGroupList") or []:
+            rows = self._call("getSalesPriceList", {"priceGroupNumber": group["priceGroupNumber"]}).get(
+                "salesPriceList"
+            )
+            found += [convert.price_from(row, str(group["name"]), CURRENCY) for row in rows or []]
+        return [p for p in found if keys is None or (p.sku, p.price_group) in set(keys)]  # type: ignore[attr-defined]
+
+    def _read_customers(self, keys: Sequence[Key] | None) -> list[Record]:
+        if keys is None:
+            relations = self._feed("getRelations", "relationList")
+        else:
+            relations = [r for key in keys if (r := self._call("findRelation", {"email": key[0]}).get("relation"))]
+        return [c for r in relations if (c := convert.customer_from(r)) is not None]
+
+    def _read_orders(self, keys: Sequence[Key] | None) -> list[Record]:
+        if keys is None:
+            data = self._feed("getOrderChanges", "orderList")
+        else:
+            data = [o for key in keys if (o := self._call("findOrder", {"extOrderId": key[0]}).get("order"))]
+        return [convert.order_from(o, CURRENCY) for o in data]
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
+        writers = {
+            Entity.product: self._write_product,
+            Entity.category: self._write_category,
+            Entity.stock: self._write_stock,
+            Entity.customer: self._write_customer,
+            Entity.order: self._write_order,
+        }
+        if entity not in writers:
+            raise FatalConnectorError(f"the mpluskassa connector cannot write {entity.value} records")
+        return [self._one(writers[entity], record) for record in records]
+
+    def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:
+        raise FatalConnectorError("the mpluskassa connector does not delete records")
+
+    def _one(self, writer: Any, record: Record) -> WriteOutcome:
+        """Write one record; bad input (a client fault or a record error) fails that record only."""
+        try:
+            key, target_id, response = writer(record)
+        except (RecordError, SoapFault) as exc:
+            message = exc.message if isinstance(exc, SoapFault) else str(exc)
+            return WriteOutcome(_key(record), error=f"MplusKASSA: {message}")
+        return WriteOutcome(key, target_id=target_id, response=response)
+
+    def _write_product(self, product: Product) -> tuple[Key, str, dict[str, Any]]:
+        data = convert.product_to(product)
+        exists = self._call("getProducts", {"productNumberList": [data["productNumber"]]}).get("productList")
+        self._call("updateProduct" if exists else "createProduct", {"product": data})
+        return (product.sku,), data["productNumber"], {"productNumber": data["productNumber"], "created": not exists}
+
+    def _write_category(self, category: Category) -> tuple[Key, str, dict[str, Any]]:
+        number = numeric_sku(category.key)
+        parent = numeric_sku(category.parent) if category.parent else None
+        group = {"groupNumber": number, "name": category.name, "parentGroupNumber": parent}
+        self._call("saveArticleGroups", {"articleGroupList": [group]})
+        return (category.key,), number, {"groupNumber": number}
+
+    def _write_stock(self, level: StockLevel) -> tuple[Key, str, dict[str, Any]]:
+        if level.on_hand is None:
+            raise RecordError(f"stock of {level.sku} at branch {level.location} has no on-hand amount to set")
+        branch = numeric_sku(level.location)
+        amount = to_amount(level.on_hand, QUANTITY_PLACES)
+        self._call("setStock", {"branchNumber": branch, "articleNumber": numeric_sku(level.sku), "amount": amount})
+        return (level.sku, level.location), f"{branch}/{level.sku}", {"amount": str(level.on_hand)}
+
+    def _write_customer(self, customer: Customer) -> tuple[Key, str, dict[str, Any]]:
+        number = self._save_relation(customer)
+        return (customer.email,), str(number), {"relationNumber": number}
+
+    def _save_relation(self, customer: Customer) -> int:
+        found = self._call("findRelation", {"email": customer.email}).get("relation")
+        number = int(found["relationNumber"]) if found else None
+        result = self._call(
+            "updateRelation" if found else "createRelation", {"relation": convert.relation_to(customer, number)}
+        )
+        return int(result.get("relationNumber") or number or 0)
+
+    def _write_order(self, order: Order) -> tuple[Key, str, dict[str, Any]]:
+        existing = self._call("findOrder", {"extOrderId": order.number}).get("order")
+        if existing:  # the same order delivered again: it is there already
+            return (order.number,), str(existing["orderId"]), {"orderId": existing["orderId"], "existed": True}
+        articles = sorted({numeric_sku(line.sku) for line in order.lines})
+        products = self._call("getProducts", {"articleNumberList": articles}).get("productList") or []
+        known = {str(a["articleNumber"]) for p in products for a in p.get("articleList") or []}
+        missing = [a for a in articles if a not in known]
+        if missing:
+            raise RecordError(f"order {order.number} has articles MplusKASSA does not know: {', '.join(missing)}; "
+                              "nothing was created", "lines")  # fmt: skip
+        if order.customer is not None:
+            relation = self._save_relation(order.customer)
+        elif order.customer_number:
+            relation = int(numeric_sku(order.customer_number))
+        else:
+            raise RecordError(f"order {order.number} has no customer and the flow sets no default_debtor", "customer")
+        employee = int(order.employee) if order.employee else self.settings.employee_number
+        branch = int(numeric_sku(order.branch)) if order.branch else self.settings.branch
+        result = self._call("createOrder", {"order": convert.order_to(order, relation, employee, branch)})
+        return (order.number,), str(result["orderId"]), {"orderId": result["orderId"], "relationNumber": relation}
+
+
+def _key(record: Record) -> Key:
+    entity = next(e for e, model in MODELS.items() if isinstance(record, model))
+    return tuple(str(getattr(record, name)) for name in KEYS[entity])

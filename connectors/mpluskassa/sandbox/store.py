@@ -1,0 +1,267 @@
+"""The MplusKASSA sandbox's data and the rules the till applies: numeric article numbers, an
+employee on every order, sync markers that advance with every change, faults for bad input."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from connectors.mpluskassa.amounts import from_amount, to_amount
+from connectors.mpluskassa.soap import SoapFault
+
+Handler = Callable[[Mapping[str, Any]], dict[str, Any]]
+PAYMENT_METHODS = {
+    "CASH": "Contant",
+    "PIN": "Pinnen",
+    "IDEAL": "iDEAL",
+    "CARD": "Creditcard",
+    "ONACCOUNT": "Op rekening",
+}
+
+
+def _fault(message: str) -> SoapFault:
+    return SoapFault("Client", message)
+
+
+def _number(value: Any, what: str) -> int:
+    text = str(value).strip()
+    if not text.isascii() or not text.lstrip("-").isdigit():
+        raise _fault(f"{what} '{value}' is not a number")
+    return int(text)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+@dataclass
+class Till:
+    """One merchant's MplusKASSA: branches, employees, catalogue, stock, relations, orders."""
+
+    branches: dict[int, str] = field(default_factory=lambda: {1: "Amsterdam", 2: "Utrecht"})
+    employees: dict[int, str] = field(default_factory=lambda: {999999: "Webshop", 1: "Anna"})
+    payment_methods: dict[str, str] = field(default_factory=lambda: dict(PAYMENT_METHODS))
+    groups: dict[int, dict[str, Any]] = field(default_factory=dict)
+    products: dict[int, dict[str, Any]] = field(default_factory=dict)
+    stock: dict[tuple[int, int], dict[str, Decimal]] = field(default_factory=dict)
+    price_groups: dict[int, str] = field(default_factory=lambda: {1: "retail", 2: "wholesale"})
+    sales_prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)
+    relations: dict[int, dict[str, Any]] = field(default_factory=dict)
+    orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    marker: int = 0
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {
+            "getBranches": lambda r: {"branchList": [{"branchNumber": n, "name": v} for n, v in self.branches.items()]},
+            "getActiveEmployeeList": lambda r: {
+                "employeeList": [{"employeeNumber": n, "name": v} for n, v in self.employees.items()]},
+            "getPaymentMethods": lambda r: {
+                "paymentMethodList": [{"method": k, "description": v} for k, v in self.payment_methods.items()]},
+            "getArticleGroups": lambda r: {"articleGroupList": list(self.groups.values())},
+            "saveArticleGroups": self.save_groups,
+            "getProducts": self.get_products,
+            "createProduct": lambda r: self.save_product(r, creating=True),
+            "updateProduct": lambda r: self.save_product(r, creating=False),
+            "getStock": self.get_stock,
+            "setStock": lambda r: self.change_stock(r, relative=False),
+            "updateStock": lambda r: self.change_stock(r, relative=True),
+            "getPriceGroupList": lambda r: {
+                "priceGroupList": [{"priceGroupNumber": n, "name": v} for n, v in self.price_groups.items()]},
+            "getSalesPriceList": self.get_sales_prices,
+            "findRelation": self.find_relation,
+            "createRelation": lambda r: self.save_relation(r, creating=True),
+            "updateRelation": lambda r: self.save_relation(r, creating=False),
+            "getRelations": lambda r: self._feed(self.relations.values(), r, "relationList"),
+            "createOrder": self.create_order,
+            "findOrder": self.find_order,
+            "getOrderChanges": lambda r: self._feed(self.orders.values(), r, "orderList"),
+            "getCurrentSyncMarkers": lambda r: {"syncMarker": self.marker},
+        }  # fmt: skip
+
+    def call(self, operation: str, request: Mapping[str, Any]) -> dict[str, Any]:
+        handler = self.handlers().get(operation)
+        if handler is None:
+            raise SoapFault("Client", f"unknown operation {operation}")
+        with self.lock:
+            return handler(request)
+
+    def _stamp(self, item: dict[str, Any]) -> None:
+        self.marker += 1
+        item["syncMarker"] = self.marker
+
+    def _feed(self, items: Any, request: Mapping[str, Any], name: str) -> dict[str, Any]:
+        since = int(request.get("syncMarker") or 0)
+        limit = int(request.get("syncMarkerLimit") or 100)
+        changed = sorted((i for i in items if i["syncMarker"] > since), key=lambda i: i["syncMarker"])[:limit]
+        return {name: changed, "syncMarker": changed[-1]["syncMarker"] if changed else since}
+
+    # ---- catalogue -------------------------------------------------------------------------
+
+    def save_groups(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        for group in _list(request.get("articleGroupList")):
+            number = _number(group.get("groupNumber"), "groupNumber")
+            self.groups[number] = {"groupNumber": number, "name": group.get("name") or "",
+                                   "parentGroupNumber": group.get("parentGroupNumber") or None}  # fmt: skip
+            self._stamp(self.groups[number])
+        return {"result": "OK"}
+
+    def article_product(self, article_number: int) -> dict[str, Any] | None:
+        return next((p for p in self.products.values()
+                     if any(int(a["articleNumber"]) == article_number for a in p["articleList"])), None)  # fmt: skip
+
+    def get_products(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        wanted = {_number(n, "articleNumber") for n in _list(request.get("articleNumberList"))}
+        numbers = {_number(n, "productNumber") for n in _list(request.get("productNumberList"))}
+        if not wanted and not numbers:
+            return self._feed(self.products.values(), request, "productList")
+        found = [p for p in self.products.values() if p["productNumber"] in numbers
+                 or any(int(a["articleNumber"]) in wanted for a in p["articleList"])]  # fmt: skip
+        return {"productList": found, "syncMarker": self.marker}
+
+    def save_product(self, request: Mapping[str, Any], creating: bool) -> dict[str, Any]:
+        product = dict(request.get("product") or {})
+        number = _number(product.get("productNumber"), "productNumber")
+        if creating and number in self.products:
+            raise _fault(f"product {number} already exists")
+        if not creating and number not in self.products:
+            raise _fault(f"product {number} does not exist")
+        if not str(product.get("description") or "").strip():
+            raise _fault(f"product {number} needs a description")
+        articles = []
+        for article in _list(product.get("articleList")):
+            article_number = _number(article.get("articleNumber"), "articleNumber")
+            owner = self.article_product(article_number)
+            if owner is not None and owner["productNumber"] != number:
+                raise _fault(f"article {article_number} belongs to product {owner['productNumber']}")
+            turnover = _number(article.get("turnoverGroup") or 0, "turnoverGroup")
+            if not 0 <= turnover <= 999:
+                raise _fault(f"turnoverGroup {turnover} must be 0-999")
+            for money in ("priceIncl", "priceExcl"):
+                if article.get(money) is not None:
+                    from_amount(article[money])
+            articles.append({**article, "articleNumber": article_number, "turnoverGroup": turnover})
+        for group in _list(product.get("groupNumberList")):
+            if _number(group, "groupNumber") not in self.groups:
+                raise _fault(f"article group {group} does not exist")
+        stored = {**product, "productNumber": number, "articleList": articles}
+        self._stamp(stored)
+        self.products[number] = stored
+        for article in articles:
+            for branch in self.branches:
+                self.stock.setdefault(
+                    (branch, article["articleNumber"]), {"amount": Decimal(0), "reserved": Decimal(0)}
+                )
+        return {"productNumber": number}
+
+    # ---- stock -----------------------------------------------------------------------------
+
+    def _branch(self, value: Any) -> int:
+        branch = _number(value, "branchNumber")
+        if branch not in self.branches:
+            raise _fault(f"branch {branch} does not exist")
+        return branch
+
+    def _level(self, branch: int, article: int) -> dict[str, Decimal]:
+        return self.stock.setdefault((branch, article), {"amount": Decimal(0), "reserved": Decimal(0)})
+
+    def get_stock(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        branch = self._branch(request.get("branchNumber"))
+        wanted = {_number(n, "articleNumber") for n in _list(request.get("articleNumberList"))}
+        rows = [
+            {"articleNumber": article, "amount": to_amount(level["amount"]), "reserved": to_amount(level["reserved"])}
+            for (b, article), level in sorted(self.stock.items())
+            if b == branch and (not wanted or article in wanted)
+        ]
+        return {"stockList": rows}
+
+    def change_stock(self, request: Mapping[str, Any], relative: bool) -> dict[str, Any]:
+        branch = self._branch(request.get("branchNumber"))
+        article = _number(request.get("articleNumber"), "articleNumber")
+        if self.article_product(article) is None:
+            raise _fault(f"article {article} does not exist")
+        level = self._level(branch, article)
+        amount = from_amount(request.get("amountChanged" if relative else "amount"))
+        level["amount"] = level["amount"] + amount if relative else amount
+        return {"result": "OK"}
+
+    def get_sales_prices(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        group = _number(request.get("priceGroupNumber"), "priceGroupNumber")
+        if group not in self.price_groups:
+            raise _fault(f"price group {group} does not exist")
+        rows = [
+            {"articleNumber": a, "price": to_amount(p, 2)}
+            for (g, a), p in sorted(self.sales_prices.items())
+            if g == group
+        ]
+        return {"salesPriceList": rows}
+
+    # ---- relations -------------------------------------------------------------------------
+
+    def find_relation(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        email = str(request.get("email") or "").strip().lower()
+        found = next((r for r in self.relations.values() if str(r.get("email") or "").lower() == email), None)
+        return {"relation": found} if found else {}
+
+    def save_relation(self, request: Mapping[str, Any], creating: bool) -> dict[str, Any]:
+        relation = dict(request.get("relation") or {})
+        if creating:
+            email = str(relation.get("email") or "").lower()
+            if email and any(str(r.get("email") or "").lower() == email for r in self.relations.values()):
+                raise _fault(f"a relation with email {email} already exists")
+            number = _number(relation["relationNumber"], "relationNumber") if relation.get("relationNumber") else (
+                max(self.relations, default=20000) + 1)  # fmt: skip
+        else:
+            number = _number(relation.get("relationNumber"), "relationNumber")
+            if number not in self.relations:
+                raise _fault(f"relation {number} does not exist")
+        if not (relation.get("name") or relation.get("companyName")):
+            raise _fault("a relation needs a name or a company name")
+        stored = {**self.relations.get(number, {}), **relation, "relationNumber": number}
+        self._stamp(stored)
+        self.relations[number] = stored
+        return {"relationNumber": number}
+
+    # ---- orders ----------------------------------------------------------------------------
+
+    def find_order(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        ext = str(request.get("extOrderId") or "")
+        found = next((o for o in self.orders.values() if o.get("extOrderId") == ext), None)
+        return {"order": found} if found else {}
+
+    def create_order(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        order = dict(request.get("order") or {})
+        employee = _number(order.get("employeeNumber") or 0, "employeeNumber")
+        if employee not in self.employees:
+            raise _fault(f"employee {employee} does not exist; an order needs a known employee number")
+        branch = self._branch(order.get("branchNumber"))
+        if order.get("relationNumber") and _number(order["relationNumber"], "relationNumber") not in self.relations:
+            raise _fault(f"relation {order['relationNumber']} does not exist")
+        if order.get("extOrderId") and self.find_order({"extOrderId": order["extOrderId"]}):
+            raise _fault(f"an order with extOrderId {order['extOrderId']} already exists")
+        lines = []
+        for line in _list(order.get("lineList")):
+            article = _number(line.get("articleNumber"), "articleNumber")
+            if self.article_product(article) is None:
+                raise _fault(f"article {article} does not exist")
+            lines.append({**line, "articleNumber": article})
+        for payment in _list(order.get("paymentList")):
+            if payment.get("method") not in self.payment_methods:
+                raise _fault(f"payment method {payment.get('method')} does not exist")
+        invoice = order.get("type") == "invoice"
+        for line in lines:  # an order reserves stock at its branch; an invoice takes it
+            level = self.stock.setdefault(
+                (branch, line["articleNumber"]), {"amount": Decimal(0), "reserved": Decimal(0)}
+            )
+            quantity = from_amount(line["quantity"])
+            level["amount" if invoice else "reserved"] += -quantity if invoice else quantity
+        order_id = f"{branch}-{len(self.orders) + 1:06d}"
+        stored = {**order, "orderId": order_id, "employeeNumber": employee, "branchNumber": branch, "lineList": lines,
+                  "financialDate": order.get("financialDate") or datetime.now(UTC).date().isoformat()}  # fmt: skip
+        self._stamp(stored)
+        self.orders[order_id] = stored
+        return {"orderId": order_id}
