@@ -28,7 +28,8 @@ def register(commands: Any) -> None:
         description="Serve the sandboxes in the foreground; print each one's URL and the credentials a client uses.",
     )
     up.add_argument("--shopify-port", type=int, default=sandboxes.PORTS["shopify"], metavar="PORT")
-    up.add_argument("--seed", action="store_true", help="start with a small catalogue, a customer and orders")
+    up.add_argument("--mpluskassa-port", type=int, default=sandboxes.PORTS["mpluskassa"], metavar="PORT")
+    up.add_argument("--seed", action="store_true", help="start Shopify with a small catalogue, a customer and orders")
     up.set_defaults(run=_sandbox_up)
 
     webhooks = commands.add_parser(
@@ -47,7 +48,8 @@ def register(commands: Any) -> None:
 
 
 def _sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    with sandboxes.running({"shopify": args.shopify_port}, catalogue=args.seed) as started:
+    ports = {"shopify": args.shopify_port, "mpluskassa": args.mpluskassa_port}
+    with sandboxes.running(ports, catalogue=args.seed) as started:
         for sandbox in started:
             print(f"{sandbox.name}: {sandbox.url}")
             for variable, value in sandbox.credentials.items():

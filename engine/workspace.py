@@ -33,6 +33,8 @@ class ResolvedSystem:
         values = {}
         for credential, reference in self.credentials.items():
             variable = reference.removeprefix("env:")
+            if not environ.get(variable) and credential not in self.connector.credentials:
+                continue  # an optional credential (a webhook secret) the client does not need
             if not environ.get(variable):
                 raise ConnectorError(
                     f"system '{self.name}' needs credential '{credential}': environment variable {variable} is not set"

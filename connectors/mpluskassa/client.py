@@ -180,9 +180,10 @@ class MplusClient:
     def _save_relation(self, customer: Customer) -> int:
         found = self._call("findRelation", {"email": customer.email}).get("relation")
         number = int(found["relationNumber"]) if found else None
-        result = self._call(
-            "updateRelation" if found else "createRelation", {"relation": convert.relation_to(customer, number)}
-        )
+        relation = convert.relation_to(customer, number)
+        if found:  # what the record does not say is kept as the till has it
+            relation = _merged(found, relation)
+        result = self._call("updateRelation" if found else "createRelation", {"relation": relation})
         return int(result.get("relationNumber") or number or 0)
 
     def _write_order(self, order: Order) -> tuple[Key, str, dict[str, Any]]:
@@ -203,9 +204,23 @@ class MplusClient:
         else:
             raise RecordError(f"order {order.number} has no customer and the flow sets no default_debtor", "customer")
         employee = int(order.employee) if order.employee else self.settings.employee_number
-        branch = int(numeric_sku(order.branch)) if order.branch else self.settings.branch
+        if order.branch and not order.branch.isdigit():
+            raise RecordError(
+                f"branch {order.branch!r} is not a MplusKASSA branch number; map it in the spec", "branch"
+            )
+        branch = int(order.branch) if order.branch else self.settings.branch
         result = self._call("createOrder", {"order": convert.order_to(order, relation, employee, branch)})
         return (order.number,), str(result["orderId"]), {"orderId": result["orderId"], "relationNumber": relation}
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in old.items() if k != "syncMarker"}
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merged(out[key], value)
+        elif value is not None:
+            out[key] = value
+    return out
 
 
 def _key(record: Record) -> Key:

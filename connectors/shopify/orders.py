@@ -13,7 +13,7 @@ from typing import Any
 from connectors.base import Changes
 from connectors.shopify.customers import address_from_node
 from engine.errors import RecordError
-from engine.records import Customer, Money, Order, OrderLine
+from engine.records import Contact, Customer, Money, Order, OrderLine
 
 
 def from_node(node: Mapping[str, Any]) -> Order:
@@ -47,14 +47,11 @@ def _customer(node: Mapping[str, Any], company: str | None) -> Customer | None:
     email = customer.get("email") or node.get("email")
     if not email:
         return None
-    return Customer(
-        email=email,
-        kind="company" if company else "person",
-        company_name=company,
-        first_name=customer.get("firstName"),
-        last_name=customer.get("lastName"),
-        phone=customer.get("phone"),
-    )
+    first, last, phone = customer.get("firstName"), customer.get("lastName"), customer.get("phone")
+    if company:  # a company customer: the person named is its contact
+        contact = Contact(first_name=first, last_name=last, email=email, phone=phone)
+        return Customer(email=email, kind="company", company_name=company, contact=contact, phone=phone)
+    return Customer(email=email, first_name=first, last_name=last, phone=phone)
 
 
 def _line(node: Mapping[str, Any]) -> OrderLine:

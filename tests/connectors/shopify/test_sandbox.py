@@ -71,10 +71,21 @@ def test_a_cancelled_order_returns_its_stock_and_says_so(shopify: Running) -> No
 
 
 def test_sandbox_up_prints_each_sandbox_and_its_credentials() -> None:
-    command = [sys.executable, "-m", "engine.cli", "sandbox", "up", "--shopify-port", "0", "--seed"]
+    command = [
+        sys.executable,
+        "-m",
+        "engine.cli",
+        "sandbox",
+        "up",
+        "--shopify-port",
+        "0",
+        "--mpluskassa-port",
+        "0",
+        "--seed",
+    ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[3]) as process:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(4)]
+        lines = [process.stdout.readline() for _ in range(7)]
         url = lines[0].split()[1]
         answer = httpx.post(url + PATH, json={"query": "{ locations(first: 5) { nodes { name } } }"},
                             headers={"X-Shopify-Access-Token": "shpat_sandbox_token"}).json()  # fmt: skip
@@ -82,5 +93,6 @@ def test_sandbox_up_prints_each_sandbox_and_its_credentials() -> None:
         assert process.wait(timeout=20) == 0
     assert lines[0].startswith("shopify: http://127.0.0.1:")
     assert lines[1].strip() == "SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token"
-    assert lines[3].startswith("Sandboxes are running")
+    assert lines[3].startswith("mpluskassa: http://127.0.0.1:")
+    assert lines[6].startswith("Sandboxes are running")
     assert [n["name"] for n in answer["data"]["locations"]["nodes"]] == ["warehouse", "store-amsterdam"]
