@@ -9,6 +9,17 @@ from connectors.mpluskassa.amounts import to_amount
 from connectors.mpluskassa.sandbox.store import Till
 
 
+# (branch, article) → (on hand, reserved for open sales orders)
+STOCK = {
+    (1, 1001): (12, 2),
+    (1, 1002): (8, 8),
+    (1, 1003): (5, 1),
+    (1, 2000): (40, 4),
+    (2, 1001): (3, 0),
+    (2, 2000): (6, 0),
+}
+
+
 def _article(number: int, description: str, price: str, barcode: str, **attributes: str) -> dict[str, object]:
     return {
         "articleNumber": number, "description": description, "barcode": barcode, "turnoverGroup": 1,
@@ -30,9 +41,7 @@ def seed(till: Till) -> None:
     mug = {**_article(2000, "Stoneware mug", "12.50", "8712345000042"), "customFieldList": []}
     till.call("createProduct", {"product": {"productNumber": 2000, "description": "Stoneware mug",
                                             "groupNumberList": [20], "articleList": [mug]}})  # fmt: skip
-    for (branch, article), (amount, reserved) in {
-        (1, 1001): (12, 2), (1, 1002): (8, 8), (1, 1003): (5, 1), (1, 2000): (40, 4), (2, 1001): (3, 0), (2, 2000): (6, 0),
-    }.items():  # fmt: skip
+    for (branch, article), (amount, reserved) in STOCK.items():
         till.stock[(branch, article)] = {"amount": Decimal(amount), "reserved": Decimal(reserved)}
     till.call("createRelation", {"relation": {"relationNumber": 1000, "name": "Webshop customers"}})
     till.call("createRelation", {"relation": {
