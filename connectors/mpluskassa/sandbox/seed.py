@@ -8,7 +8,6 @@ from decimal import Decimal
 from connectors.mpluskassa.amounts import to_amount
 from connectors.mpluskassa.sandbox.store import Till
 
-
 # (branch, article) → (on hand, reserved for open sales orders)
 STOCK = {
     (1, 1001): (12, 2),
