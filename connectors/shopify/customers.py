@@ -64,7 +64,7 @@ def from_node(node: Mapping[str, Any]) -> Customer | None:
         kind="company" if company else "person",
         number=number,
         company_name=company,
-        contact=Contact(**person, email=node["email"]) if company else None,
+        contact=Contact(**person, email=node["email"], phone=node.get("phone")) if company else None,
         **({} if company else person),
         phone=node.get("phone"),
         billing_address=addresses[0].model_copy(update={"company": None}) if addresses else None,
