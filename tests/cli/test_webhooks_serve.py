@@ -53,7 +53,7 @@ def test_the_receiver_serves_verifies_and_stores(tmp_path: Path) -> None:
                 {"inventory_item_id": "gid://shopify/InventoryItem/1", "location_id": "gid://shopify/Location/1"}
             ).encode()
             headers = {"X-Shopify-Topic": "inventory_levels/update", "X-Shopify-Webhook-Id": "abc"}
-            endpoint = f"{url}/webhooks/erp-shopify/shop"
+            endpoint = f"{url}/webhooks/mpluskassa-shopify-pos/shop"
             signed = httpx.post(
                 endpoint, content=body, headers={**headers, "X-Shopify-Hmac-Sha256": sign("s3cret", body)}
             )
@@ -66,5 +66,5 @@ def test_the_receiver_serves_verifies_and_stores(tmp_path: Path) -> None:
     assert (signed.status_code, signed.json()["status"], forged.status_code) == (200, "stored", 401)
     with StateStore(default_url(tmp_path, "sandbox")) as store, store.engine.connect() as connection:
         rows = connection.execute(tables.events.select()).fetchall()
-    # stored once; no flow of erp-shopify reads stock from the shop, so nothing waits to run
+    # stored once; no flow of the integration reads stock from the shop, so nothing waits to run
     assert [(row.topic, row.entity, row.status) for row in rows] == [("inventory_levels/update", "stock", "ignored")]

@@ -226,7 +226,7 @@ def test_customers_are_matched_by_email_and_a_company_keeps_its_name(shopify: Ru
         "company",
         "Bakkerij De Korf",
         "20001",
-        Contact(first_name="Sanne", last_name="de Vries", email=back.email),
+        Contact(first_name="Sanne", last_name="de Vries", email=back.email, phone="+31201234567"),
     )
     assert back.billing_address is not None and (back.billing_address.street, back.billing_address.house_number) == (
         "Prinsengracht",
