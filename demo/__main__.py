@@ -69,8 +69,10 @@ def run() -> int:
         for order in till.till.orders.values():
             relation = till.till.relations[int(order["relationNumber"])]
             who = relation.get("companyName") or relation.get("name")
-            print(f"  order {order['orderId']} for {order['extOrderId']}: {who}, branch {order['branchNumber']}, "
+            origin = f"Shopify order {order['extOrderId']}" if order.get("extOrderId") else "a sale at the till"
+            print(f"  order {order['orderId']} ({origin}): {who}, branch {order['branchNumber']}, "
                   f"employee {order['employeeNumber']}, paid by {order['paymentList'][0]['method']}")  # fmt: skip
+        print("Shopify now holds the orders " + ", ".join(sorted(o["name"] for o in shop.shop.orders.values())))
     if all(checks):
         print("\nDemo finished: every step ended as expected.")
         return 0

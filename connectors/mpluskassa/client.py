@@ -123,8 +123,16 @@ class MplusClient:
         if keys is None:
             data = self._feed("getOrderChanges", "orderList")
         else:
-            data = [o for key in keys if (o := self._call("findOrder", {"extOrderId": key[0]}).get("order"))]
+            data = [o for key in keys if (o := self._find_order(key[0]))]
         return [convert.order_from(o, CURRENCY) for o in data]
+
+    def _find_order(self, number: str) -> dict[str, Any] | None:
+        """An order by the id another system gave it, or by the till's own id (a till sale synced out
+        and back is the same order)."""
+        found = self._call("findOrder", {"extOrderId": number}).get("order")
+        if found is None and "-" in number and number.replace("-", "").isdigit():
+            found = self._call("getOrder", {"orderId": number}).get("order")
+        return found or None
 
     # ---- writing ---------------------------------------------------------------------------
 
@@ -187,7 +195,7 @@ class MplusClient:
         return int(result.get("relationNumber") or number or 0)
 
     def _write_order(self, order: Order) -> tuple[Key, str, dict[str, Any]]:
-        existing = self._call("findOrder", {"extOrderId": order.number}).get("order")
+        existing = self._find_order(order.number)
         if existing:  # the same order delivered again: it is there already
             return (order.number,), str(existing["orderId"]), {"orderId": existing["orderId"], "existed": True}
         articles = sorted({numeric_sku(line.sku) for line in order.lines})

@@ -212,7 +212,7 @@ def order_from(data: Mapping[str, Any], currency: str) -> Order:
     total = data.get("totalInclAmount")
     payments = _list(data.get("paymentList"))
     return Order.model_validate({
-        "number": str(data.get("extOrderId") or data["orderId"]),
+        "number": str(data.get("extOrderId") or data["orderId"]),  # the till's id for its own sales
         "source": "pos",
         "type": data.get("type") if data.get("type") in ("order", "invoice") else "order",
         "financial_status": "paid" if payments else "pending",

@@ -36,6 +36,7 @@ OPERATIONS = (
     "getRelations",
     "createOrder",
     "findOrder",
+    "getOrder",
     "getOrderChanges",
     "getCurrentSyncMarkers",
 )

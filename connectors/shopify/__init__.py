@@ -56,7 +56,9 @@ CONNECTOR = Connector(
         Entity.shipment: EntitySupport(
             True, True, entity_catalogue(Entity.shipment), defaults={"key": shipments.KEY_MAPPING}
         ),
-        Entity.order: EntitySupport(True, False, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status"),
+        Entity.order: EntitySupport(
+            True, True, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status", updates=False
+        ),
         Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
     },
     open=_open,

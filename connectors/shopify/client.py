@@ -12,7 +12,7 @@ from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
 from connectors.shopify.webhooks import topic_enum
 from engine.errors import ConnectorError, FatalConnectorError, RecordError
-from engine.records import Category, Customer, Entity, Price, Product, Record, Shipment, StockLevel
+from engine.records import Category, Customer, Entity, Order, Price, Product, Record, Shipment, StockLevel
 
 Key = tuple[str, ...]
 PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
@@ -211,6 +211,31 @@ class ShopifyClient:
             by_name.update({o["name"]: o for o in self._fulfillment_orders([shipment.order_number])})  # what is left
         return outcomes
 
+    def _write_orders(self, records: list[Order]) -> list[WriteOutcome]:
+        """Orders made elsewhere, booked once: one that exists (by name) is left as it is."""
+        existing = {o.number: o for o in self._read_orders([(r.number,) for r in records])}  # type: ignore[attr-defined]
+        variant_ids = self._variant_ids([line.sku for order in records for line in order.lines])
+        outcomes = []
+        for order in records:
+            key = (order.number,)
+            if order.number in existing:
+                outcomes.append(WriteOutcome(key, target_id=order.number, response={"existed": True}))
+                continue
+            try:
+                data = orders.order_create_input(order, variant_ids, self.settings.currency)
+            except RecordError as exc:
+                outcomes.append(WriteOutcome(key, error=str(exc)))
+                continue
+            payload = self.transport.request(document("OrderCreate"), {"order": data})["orderCreate"]
+            if payload["userErrors"]:
+                outcomes.append(WriteOutcome(key, error=_user_errors(payload["userErrors"]), response=payload))
+            else:
+                made = payload["order"]
+                outcomes.append(
+                    WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]})
+                )
+        return outcomes
+
     def _variant_ids(self, skus: list[str]) -> dict[str, str]:
         ids: dict[str, str] = {}
         for chunk in _chunks(list(dict.fromkeys(skus)), 250):
@@ -243,6 +268,8 @@ class ShopifyClient:
             return self._write_prices([r for r in records if isinstance(r, Price)])
         if entity is Entity.shipment:
             return self._write_shipments([r for r in records if isinstance(r, Shipment)])
+        if entity is Entity.order:
+            return self._write_orders([r for r in records if isinstance(r, Order)])
         raise FatalConnectorError(f"the shopify connector cannot write {entity.value} records yet")
 
     def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:

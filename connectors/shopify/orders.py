@@ -89,3 +89,41 @@ def search(changes: Changes | None, extra: str | None) -> str | None:
     if changes is not None and changes.since:
         terms.append(f"updated_at:>'{changes.since}'")
     return " AND ".join(terms) or None
+
+
+def order_create_input(order: Order, variant_ids: Mapping[str, str], currency: str) -> dict[str, Any]:
+    """The OrderCreateOrderInput for an order made elsewhere; its number becomes the order's name."""
+    missing = sorted({line.sku for line in order.lines if line.sku not in variant_ids})
+    if missing:
+        raise RecordError(f"order {order.number} has SKUs Shopify does not know: {', '.join(missing)}", "lines")
+    if order.currency != currency:
+        raise RecordError(f"order {order.number} is in {order.currency}; the shop sells in {currency}", "currency")
+    lines = []
+    for line in order.lines:
+        if line.quantity != line.quantity.to_integral_value():
+            raise RecordError(f"Shopify sells whole units; {line.sku} has {line.quantity}", "lines")
+        price = _bag(line.price.amount, currency)
+        lines.append({"variantId": variant_ids[line.sku], "quantity": int(line.quantity), "priceSet": price})
+    data: dict[str, Any] = {
+        "name": order.number,
+        "sourceName": "pos" if order.source == "pos" else "web",
+        "sourceIdentifier": order.number,
+        "currency": currency,
+        "lineItems": lines,
+        "taxesIncluded": order.prices_include_tax,
+        "financialStatus": "PAID" if order.financial_status == "paid" else "PENDING",
+        "note": order.note,
+    }
+    if order.customer is not None:
+        data["email"] = order.customer.email
+        data["customer"] = {"toUpsert": {"email": order.customer.email, "firstName": order.customer.first_name,
+                                         "lastName": order.customer.last_name}}  # fmt: skip
+    if order.financial_status == "paid" and order.total is not None:
+        gateway = order.payment_method or "manual"
+        paid = _bag(order.total.amount, currency)
+        data["transactions"] = [{"kind": "SALE", "status": "SUCCESS", "gateway": gateway, "amountSet": paid}]
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _bag(amount: Decimal, currency: str) -> dict[str, Any]:
+    return {"shopMoney": {"amount": str(amount), "currencyCode": currency}}

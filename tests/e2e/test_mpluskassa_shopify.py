@@ -129,7 +129,7 @@ def test_paid_orders_reach_the_till_once_with_customer_payment_and_branch(integr
     assert first.ok and first.counts["create"] == 2
     again = integration.apply("orders")["orders"]
     assert again.ok and again.counts["create"] == 0, "the same order delivered twice makes one order"
-    orders = {o["extOrderId"]: o for o in integration.till.till.orders.values()}
+    orders = {o["extOrderId"]: o for o in integration.till.till.orders.values() if o.get("extOrderId")}
     assert set(orders) == {shop.orders[web]["name"], shop.orders[pos]["name"]}
     booked = orders[shop.orders[web]["name"]]
     relation = integration.till.till.relations[int(booked["relationNumber"])]
@@ -146,7 +146,7 @@ def test_an_unknown_sku_waits_in_dead_letters_until_the_product_exists(integrati
     shop.product_set(None, {"title": "Gift card", "variants": [simple_variant("9001", "25.00")]})
     shop.place_order([("9001", 1), ("2000", 1)], email="j.jansen@example.com", gateway="ideal")
     result = integration.apply("orders")["orders"]
-    assert not result.ok and integration.till.till.orders == {}, "nothing half-created"
+    assert not result.ok and len(integration.till.till.orders) == 1, "nothing half-created (one till sale was there)"
     [(key, reason)] = integration.dead_letters()
     assert "does not know: 9001" in reason
     till = integration.till.till
@@ -154,7 +154,7 @@ def test_an_unknown_sku_waits_in_dead_letters_until_the_product_exists(integrati
     till.call("createProduct", {"product": gift_card})
     [retried] = integration.retry()
     assert retried.ok and retried.counts["create"] == 1 and integration.dead_letters() == []
-    assert [o["extOrderId"] for o in till.orders.values()] == [key[0]]
+    assert [o["extOrderId"] for o in till.orders.values() if o.get("extOrderId")] == [key[0]]
 
 
 def test_a_non_numeric_sku_is_a_record_error_when_the_plan_is_made(integration: Integration) -> None:
@@ -162,7 +162,7 @@ def test_a_non_numeric_sku_is_a_record_error_when_the_plan_is_made(integration: 
     shop = integration.shop.shop
     shop.product_set(None, {"title": "Tote bag", "variants": [simple_variant("TOTE-1", "9.00")]})
     shop.place_order([("TOTE-1", 1)], email="j.jansen@example.com")
-    [change] = integration.plan("orders")["orders"].changes
+    [change] = [c for c in integration.plan("orders")["orders"].changes if c.action is not Action.skip]
     assert change.action is Action.error and "SKU 'TOTE-1' is not numeric" in change.rule
     assert "createOrder" not in integration.till.calls
 
@@ -192,3 +192,14 @@ def test_a_run_with_faults_injected_converges_with_nothing_duplicated(integratio
     assert sorted(shop.variants[v]["sku"] for v in shop.variants) == ["1001", "1002", "1003", "2000"]
     assert len(shop.products) == 2 and len(shop.customers) == 2 and len(shop.collections) == 2
     assert not any(plan.has_changes for plan in integration.plan().values())
+
+
+def test_the_tills_own_paid_sales_are_booked_in_shopify_once_and_not_sent_back(integration: Integration) -> None:
+    catalogue_synced(integration)  # the seeded till has one cash sale of two mugs
+    [sale] = [o for o in integration.shop.shop.orders.values()]
+    assert (sale["name"], sale["sourceName"], sale["displayFinancialStatus"]) == ("1-000001", "pos", "PAID")
+    assert [(line["sku"], line["quantity"]) for line in sale["lineItems"]] == [("2000", 2)]
+    assert sale["paymentGatewayNames"] == ["cash"]
+    again = integration.apply()
+    assert again["till-sales"].counts["create"] == 0 and again["orders"].counts["create"] == 0
+    assert len(integration.till.till.orders) == 1 and len(integration.shop.shop.orders) == 1

@@ -54,3 +54,9 @@ def seed(till: Till) -> None:
         "email": "j.jansen@example.com",
         "address": {"street": "Keizersgracht", "houseNumber": "123", "houseNumberAddition": "A", "zipcode": "1015 CJ",
                     "city": "Amsterdam", "country": "NL"}}})  # fmt: skip
+    sale = {"employeeNumber": 1, "branchNumber": 1, "type": "invoice", "relationNumber": 1000,
+            "lineList": [{"articleNumber": 2000, "quantity": to_amount(Decimal(2), 3),
+                          "price": to_amount(Decimal("12.50"), 2)}],
+            "paymentList": [{"method": "CASH", "amount": to_amount(Decimal("25.00"), 2)}],
+            "totalInclAmount": to_amount(Decimal("25.00"), 2)}  # fmt: skip
+    till.call("createOrder", {"order": sale})  # a sale at the till, paid cash

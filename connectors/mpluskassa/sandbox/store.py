@@ -79,6 +79,7 @@ class Till:
             "getRelations": lambda r: self._feed(self.relations.values(), r, "relationList"),
             "createOrder": self.create_order,
             "findOrder": self.find_order,
+            "getOrder": self.get_order,
             "getOrderChanges": lambda r: self._feed(self.orders.values(), r, "orderList"),
             "getCurrentSyncMarkers": lambda r: {"syncMarker": self.marker},
         }  # fmt: skip
@@ -231,6 +232,10 @@ class Till:
     def find_order(self, request: Mapping[str, Any]) -> dict[str, Any]:
         ext = str(request.get("extOrderId") or "")
         found = next((o for o in self.orders.values() if o.get("extOrderId") == ext), None)
+        return {"order": found} if found else {}
+
+    def get_order(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        found = self.orders.get(str(request.get("orderId")))
         return {"order": found} if found else {}
 
     def create_order(self, request: Mapping[str, Any]) -> dict[str, Any]:

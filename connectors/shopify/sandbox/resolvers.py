@@ -370,7 +370,12 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         made, errors = shop.fulfill(fulfillment)
         return {"fulfillment": _fulfillment_view(made) if made else None, "userErrors": errors}
 
+    def order_create(info: Any, order: dict[str, Any], options: dict[str, Any] | None = None) -> dict[str, Any]:
+        order_id, errors = shop.create_order(order, (options or {}).get("inventoryBehaviour") or "BYPASS")
+        return {"order": views.order(order_id) if order_id else None, "userErrors": errors}
+
     return {
+        "orderCreate": order_create,
         "fulfillmentCreate": fulfillment_create,
         "priceLists": lambda info, **page: connection(list(shop.price_lists), price_list_view, **_paging(page)),
         "priceList": lambda info, id: price_list_view(id) if id in shop.price_lists else None,

@@ -401,6 +401,66 @@ class Shop:
                 events.append(("orders/paid", payload))
             return order_id
 
+    def create_order(
+        self, data: Mapping[str, Any], inventory: str = "BYPASS"
+    ) -> tuple[str | None, list[dict[str, Any]]]:
+        """orderCreate: an order made elsewhere; with BYPASS (the default) stock is left alone."""
+        errors = []
+        lines = []
+        for index, line in enumerate(data.get("lineItems") or []):
+            variant = self.variants.get(line.get("variantId") or "")
+            if variant is None and not line.get("title"):
+                errors.append(
+                    user_error(["order", "lineItems", index, "variantId"], "Variant does not exist", "INVALID")
+                )
+                continue
+            if line["quantity"] <= 0:
+                errors.append(
+                    user_error(["order", "lineItems", index, "quantity"], "Quantity must be positive", "INVALID")
+                )
+            price = ((line.get("priceSet") or {}).get("shopMoney") or {}).get("amount") or (variant or {}).get(
+                "price", "0"
+            )
+            title = line.get("title") or (self.products[variant["productId"]]["title"] if variant else "")
+            lines.append({"sku": (variant or {}).get("sku"), "title": title,
+                          "quantity": line["quantity"], "price": f"{Decimal(str(price)):.2f}", "discount": "0.00",
+                          "taxRate": "0.21"})  # fmt: skip
+        if not lines and not errors:
+            errors.append(user_error(["order", "lineItems"], "An order needs line items", "INVALID"))
+        if errors:
+            return None, errors
+        with self.changing() as events:
+            order_id = self.new_id("Order")
+            email = data.get("email") or ((data.get("customer") or {}).get("toUpsert") or {}).get("email")
+            upsert = (data.get("customer") or {}).get("toUpsert")
+            customer = None
+            if upsert and upsert.get("email"):
+                customer = self._find_customer({"email": upsert["email"]})
+                if customer is None:
+                    customer, _ = self.customer_set({"email": upsert["email"]}, {k: v for k, v in upsert.items() if v})
+            total = sum(Decimal(line["price"]) * line["quantity"] for line in lines)
+            status = str(data.get("financialStatus") or "PENDING")
+            order = {
+                "id": order_id, "name": data.get("name") or f"#{order_id.rsplit('/', 1)[-1]}",
+                "sourceName": data.get("sourceName") or "api", "displayFinancialStatus": status,
+                "currencyCode": data.get("currency") or self.currency, "createdAt": now(), "updatedAt": now(),
+                "cancelledAt": None, "taxesIncluded": bool(data.get("taxesIncluded", True)), "note": data.get("note"),
+                "email": email, "customer": customer, "billingAddress": None, "shippingAddress": None,
+                "paymentGatewayNames": [t.get("gateway") or "manual" for t in data.get("transactions") or []]
+                or ["manual"],
+                "total": f"{total:.2f}", "retailLocation": None, "lineItems": lines, "fulfillments": [],
+                "fulfillmentOrders": [{"id": self.new_id("FulfillmentOrder"), "status": "OPEN", "location": None,
+                                       "lineItems": [{"id": self.new_id("FulfillmentOrderLineItem"), "sku": line["sku"],
+                                                      "remainingQuantity": line["quantity"]} for line in lines]}],
+            }  # fmt: skip
+            self.orders[order_id] = order
+            payload = {"admin_graphql_api_id": order_id, "name": order["name"], "email": email,
+                       "financial_status": status.lower(), "source_name": order["sourceName"]}  # fmt: skip
+            events.append(("orders/create", payload))
+            if status == "PAID":
+                events.append(("orders/paid", payload))
+            return order_id, []
+
     def cancel_order(self, order_id: str, restock: bool = True) -> None:
         """Cancel an order as the merchant does in the admin: stock goes back, orders/cancelled is sent."""
         with self.changing() as events:
