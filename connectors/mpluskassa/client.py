@@ -9,6 +9,7 @@ or the default debtor used; the employee number and branch filled in; then `crea
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from connectors.base import Changes, WriteOutcome
@@ -55,16 +56,17 @@ class MplusClient:
             Entity.stock: self._read_stock,
             Entity.price: self._read_prices,
             Entity.customer: self._read_customers,
-            Entity.order: self._read_orders,
         }
+        if entity is Entity.order:
+            return self._read_orders(keys, changes.since if changes else None)
         if entity not in readers:
             raise FatalConnectorError(f"the mpluskassa connector cannot read {entity.value} records")
         return readers[entity](keys)
 
-    def _feed(self, operation: str, name: str) -> list[dict[str, Any]]:
-        """Every item of a change feed, following its sync marker from the start."""
+    def _feed(self, operation: str, name: str, since: int = 0) -> list[dict[str, Any]]:
+        """Every item of a change feed changed after sync marker `since`, following the marker."""
         items: list[dict[str, Any]] = []
-        marker = 0
+        marker = since
         while True:
             page = self._call(operation, {"syncMarker": marker, "syncMarkerLimit": PAGE})
             batch = page.get(name) or []
@@ -119,9 +121,11 @@ class MplusClient:
             relations = [r for key in keys if (r := self._call("findRelation", {"email": key[0]}).get("relation"))]
         return [c for r in relations if (c := convert.customer_from(r)) is not None]
 
-    def _read_orders(self, keys: Sequence[Key] | None) -> list[Record]:
+    def _read_orders(self, keys: Sequence[Key] | None, since: str | None = None) -> list[Record]:
+        """Orders by id, or the order change feed from a sync marker (the flow's cursor)."""
         if keys is None:
-            data = self._feed("getOrderChanges", "orderList")
+            marker = int(since) if since and since.isdigit() else 0
+            data = self._feed("getOrderChanges", "orderList", marker)
         else:
             data = [o for key in keys if (o := self._find_order(key[0]))]
         return [convert.order_from(o, CURRENCY) for o in data]
@@ -176,9 +180,15 @@ class MplusClient:
     def _write_stock(self, level: StockLevel) -> tuple[Key, str, dict[str, Any]]:
         if level.on_hand is None:
             raise RecordError(f"stock of {level.sku} at branch {level.location} has no on-hand amount to set")
-        branch = numeric_sku(level.location)
-        amount = to_amount(level.on_hand, QUANTITY_PLACES)
-        self._call("setStock", {"branchNumber": branch, "articleNumber": numeric_sku(level.sku), "amount": amount})
+        branch, article = numeric_sku(level.location), numeric_sku(level.sku)
+        if self.settings.relative_stock:  # book the difference, as a stock mutation the till can show
+            current = next(iter(self._read_stock([(level.sku, level.location)])), None)
+            on_hand = current.on_hand if isinstance(current, StockLevel) and current.on_hand is not None else Decimal(0)
+            change = to_amount(level.on_hand - on_hand, QUANTITY_PLACES)
+            self._call("updateStock", {"branchNumber": branch, "articleNumber": article, "amountChanged": change})
+        else:
+            amount = to_amount(level.on_hand, QUANTITY_PLACES)
+            self._call("setStock", {"branchNumber": branch, "articleNumber": article, "amount": amount})
         return (level.sku, level.location), f"{branch}/{level.sku}", {"amount": str(level.on_hand)}
 
     def _write_customer(self, customer: Customer) -> tuple[Key, str, dict[str, Any]]:

@@ -226,4 +226,5 @@ def order_from(data: Mapping[str, Any], currency: str) -> Order:
         "employee": _text(data.get("employeeNumber")),
         "customer_number": _text(data.get("relationNumber")),
         "note": _text(data.get("reference")),
+        "updated_at": f"{int(data.get('syncMarker') or 0):012d}",  # the change feed's marker, as a cursor
     })  # fmt: skip

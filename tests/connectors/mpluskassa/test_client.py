@@ -143,3 +143,26 @@ def test_faults_are_retried(till: RunningTill) -> None:
     for n in range(5):
         assert [o.error for o in client.write(Entity.product, [MUG.model_copy(update={"title": f"Mug {n}"})])] == [None]
     assert client.transport.retries > 0 and len(till.sandbox.till.products) == 1
+
+
+def test_relative_stock_books_the_difference(till: RunningTill) -> None:
+    client = till.client(relative_stock=True)
+    client.write(Entity.product, [MUG])
+    till.sandbox.till.stock[(1, 2001)]["amount"] = Decimal(5)
+    [outcome] = client.write(Entity.stock, [StockLevel(sku="2001", location="1", on_hand=Decimal("7.5"))])
+    assert outcome.error is None and till.sandbox.till.stock[(1, 2001)]["amount"] == Decimal("7.5")
+    assert "updateStock" in till.sandbox.calls and "setStock" not in till.sandbox.calls
+
+
+def test_order_changes_are_read_from_a_sync_marker(till: RunningTill) -> None:
+    from connectors.base import Changes
+
+    client = till.client()
+    client.write(Entity.product, [MUG])
+    till.sandbox.till.relations[1000] = {"relationNumber": 1000, "name": "Kassa", "syncMarker": 0}
+    client.write(Entity.order, [order("A", ("2001", 1), customer_number="1000")])
+    [first] = client.read(Entity.order)
+    assert isinstance(first, Order) and first.updated_at is not None
+    client.write(Entity.order, [order("B", ("2001", 1), customer_number="1000")])
+    later = client.read(Entity.order, None, Changes(since=first.updated_at))
+    assert [o.number for o in later] == ["B"]  # type: ignore[attr-defined]
