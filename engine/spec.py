@@ -83,6 +83,20 @@ class Trigger(Model):
     webhook: bool = Field(default=False, description="run for the affected keys on a webhook")
 
 
+class Gate(Model):
+    """When a scheduled or webhook run must stop before it writes, for a person to look first."""
+
+    max_change_share: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="refuse a run that would change more than this share of the target's records",
+    )
+    min_changes: int = Field(default=20, ge=0, description="the share applies only from this many changes up")
+    max_deletes: int = Field(default=0, ge=0, description="refuse a run that would delete or archive more records")
+    allow_empty_source: bool = Field(default=False, description="allow a run whose source returned no records at all")
+
+
 class FlowSettings(Model):
     """Business rules of one flow; which ones apply depends on its entity and systems."""
 
@@ -142,6 +156,7 @@ class Flow(Model):
     )
     delete: DeletePolicy = DeletePolicy.never
     trigger: Trigger | None = None
+    gate: Gate = Field(default_factory=Gate, description="blast-radius limits for unattended runs")
     settings: FlowSettings = Field(default_factory=FlowSettings)
 
 

@@ -1,0 +1,139 @@
+"""The Dagster code location against both sandboxes: assets, metadata, checks, the gate, the sensor."""
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from engine import sandboxes
+from engine.state import StateStore, default_url
+
+REPO = Path(__file__).parents[2]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "environments").mkdir()
+    shutil.copy(REPO / "specs" / "mpluskassa-shopify-pos.yaml", tmp_path / "specs")
+    (tmp_path / "environments" / "test.yaml").write_text(
+        "name: test\nintegrations:\n  mpluskassa-shopify-pos:\n    spec: specs/mpluskassa-shopify-pos.yaml\n"
+    )
+    with sandboxes.running({"shopify": 0, "mpluskassa": 0}) as started:
+        shop, till = started
+        for name, value in {
+            "TILLSYNC_ROOT": str(tmp_path), "TILLSYNC_ENV": "test",
+            "MPLUS_IDENT": till.server.ident, "MPLUS_SECRET": till.server.secret,
+            "SHOPIFY_ACCESS_TOKEN": shop.server.token,
+            "TILLSYNC__SYSTEMS__POS__SETTINGS__URL": till.url, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop.url,
+        }.items():  # fmt: skip
+            monkeypatch.setenv(name, value)
+        from engine.dagster_definitions import build_definitions
+
+        yield {"defs": build_definitions(), "shop": shop.server, "till": till.server, "root": tmp_path}
+
+
+def materialize(defs: dg.Definitions, *keys: str) -> dg.ExecuteInProcessResult:
+    selection = [dg.AssetKey(key.split("/")) for key in keys]
+    job = defs.resolve_implicit_global_asset_job_def()
+    with dg.DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(asset_selection=selection, raise_on_error=False, instance=instance)
+
+
+def checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
+    return {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+
+
+def test_every_flow_is_an_asset_downstream_of_its_source(location: dict[str, object]) -> None:
+    defs = location["defs"]
+    assert isinstance(defs, dg.Definitions)
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert {"shopify/categories", "shopify/products", "shopify/stock", "shopify/customers", "mpluskassa/orders",
+            "shopify/orders"} <= keys  # fmt: skip
+    assert graph.get(dg.AssetKey(["shopify", "products"])).parent_keys == {dg.AssetKey(["mpluskassa", "products"])}
+    assert graph.get(dg.AssetKey(["shopify", "products"])).group_name == "mpluskassa_shopify_pos"
+    schedules = {s.name: s.cron_schedule for s in defs.schedules or []}
+    assert schedules["mpluskassa_shopify_pos__stock_schedule"] == "*/5 * * * *"
+    assert [s.name for s in defs.sensors or []] == ["webhook_events"]
+
+
+def test_materializing_syncs_and_records_metadata_and_checks_pass(location: dict[str, object]) -> None:
+    defs = location["defs"]
+    assert isinstance(defs, dg.Definitions)
+    result = materialize(defs, "shopify/categories", "shopify/products")
+    assert result.success
+    [event] = [m for m in result.get_asset_materialization_events()
+               if m.asset_key == dg.AssetKey(["shopify", "products"])]  # fmt: skip
+    metadata = event.materialization.metadata
+    assert metadata["created"].value == 2 and metadata["failed"].value == 0
+    assert "### Tillsync plan" in metadata["plan"].value and metadata["api_calls"].value > 0
+    assert len(location["shop"].shop.products) == 2  # type: ignore[attr-defined]
+    assert checks(result) == {"blast_radius": True, "parity": True, "no_dead_letters": True}
+
+
+def test_parity_fails_when_the_target_is_out_of_step(location: dict[str, object]) -> None:
+    defs = location["defs"]
+    assert isinstance(defs, dg.Definitions)
+    materialize(defs, "shopify/categories", "shopify/products", "shopify/stock")
+    from decimal import Decimal
+
+    location["till"].till.stock[(1, 2000)]["amount"] = Decimal(1)  # type: ignore[attr-defined]
+    key = dg.AssetCheckKey(dg.AssetKey(["shopify", "stock"]), "parity")
+    [parity] = [c for c in defs.asset_checks or [] if key in c.check_keys]  # type: ignore[union-attr]
+    result = parity()  # type: ignore[operator]
+    assert result.passed is False and result.metadata["out_of_step"].value == 1
+
+
+def test_the_gate_stops_a_run_whose_source_returned_nothing(location: dict[str, object]) -> None:
+    defs = location["defs"]
+    assert isinstance(defs, dg.Definitions)
+    location["till"].till.relations.clear()  # type: ignore[attr-defined]
+    result = materialize(defs, "shopify/customers")
+    assert not result.success
+    assert checks(result)["blast_radius"] is False
+    assert location["shop"].shop.customers == {}, "nothing was written"  # type: ignore[attr-defined]
+
+
+def test_dead_letters_fail_their_check(location: dict[str, object]) -> None:
+    defs = location["defs"]
+    assert isinstance(defs, dg.Definitions)
+    materialize(defs, "shopify/categories", "shopify/products")
+    shop = location["shop"].shop  # type: ignore[attr-defined]
+    card = {"sku": "9001", "price": "25.00", "optionValues": [{"optionName": "Title", "name": "Default Title"}]}
+    shop.product_set(None, {"title": "Gift card", "variants": [card]})
+    shop.place_order([("9001", 1)], email="j.jansen@example.com")
+    result = materialize(defs, "mpluskassa/orders")
+    assert checks(result)["no_dead_letters"] is False
+
+
+def test_the_sensor_turns_a_webhook_event_into_a_run(location: dict[str, object]) -> None:
+    defs = location["defs"]
+    assert isinstance(defs, dg.Definitions)
+    with StateStore(default_url(location["root"], "test")) as store:  # type: ignore[arg-type]
+        store.record_event("mpluskassa-shopify-pos", "shop", "w-1", "orders/paid", "order", ["orders"], [["#1001"]], {})
+    sensor = defs.resolve_sensor_def("webhook_events")
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+    [request] = result.run_requests or []
+    assert request.asset_selection == [dg.AssetKey(["mpluskassa", "orders"])]
+    with StateStore(default_url(location["root"], "test")) as store:  # type: ignore[arg-type]
+        assert store.pending_events() == []
+
+
+def test_dagster_definitions_validate_passes() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**__import__("os").environ, "TILLSYNC_ENV": "sandbox"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "All code locations passed validation" in done.stderr + done.stdout
