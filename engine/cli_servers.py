@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -32,6 +36,16 @@ def register(commands: Any) -> None:
     up.add_argument("--seed", action="store_true", help="start Shopify with a small catalogue, a customer and orders")
     up.set_defaults(run=_sandbox_up)
 
+    ui = commands.add_parser(
+        "ui",
+        help="open Dagster's UI on the environment's flows",
+        description="Run Dagster's UI (dagster dev) on 127.0.0.1 for an environment; for the sandbox "
+        "environment the sandboxes run beside it. DAGSTER_HOME is .tillsync/dagster.",
+    )
+    ui.add_argument("--env", default="sandbox", metavar="ENV")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(run=_ui)
+
     webhooks = commands.add_parser(
         "webhooks", help="receive webhooks", description="Receive systems' webhooks for an environment's flows."
     )
@@ -45,6 +59,28 @@ def register(commands: Any) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8790)
     serve.set_defaults(run=_webhooks_serve)
+
+
+def _ui(args: argparse.Namespace) -> int:
+    """Dagster's UI for this repository's code location, with DAGSTER_HOME under .tillsync/ and, for
+    the sandbox environment, the sandboxes running beside it."""
+    home = Path.cwd() / ".tillsync" / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    environ = {**os.environ, "DAGSTER_HOME": str(home), "TILLSYNC_ENV": args.env, "TILLSYNC_ROOT": str(Path.cwd())}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "engine.dagster_definitions",
+               "--host", "127.0.0.1", "--port", str(args.port)]  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        if args.env == "sandbox":
+            for sandbox in stack.enter_context(sandboxes.running()):
+                print(f"{sandbox.name} sandbox: {sandbox.url}")
+                environ.update(sandbox.credentials)
+        print(f"Dagster UI for {args.env}: http://127.0.0.1:{args.port} (DAGSTER_HOME={home})", flush=True)
+        process = subprocess.Popen(command, env=environ)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+            return process.wait(timeout=60)
 
 
 def _sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -> int:

@@ -1,41 +1,16 @@
 """The Dagster code location against both sandboxes: assets, metadata, checks, the gate, the sensor."""
 
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from engine import sandboxes
 from engine.state import StateStore, default_url
 
 REPO = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, object]]:
-    (tmp_path / "specs").mkdir()
-    (tmp_path / "environments").mkdir()
-    shutil.copy(REPO / "specs" / "mpluskassa-shopify-pos.yaml", tmp_path / "specs")
-    (tmp_path / "environments" / "test.yaml").write_text(
-        "name: test\nintegrations:\n  mpluskassa-shopify-pos:\n    spec: specs/mpluskassa-shopify-pos.yaml\n"
-    )
-    with sandboxes.running({"shopify": 0, "mpluskassa": 0}) as started:
-        shop, till = started
-        for name, value in {
-            "TILLSYNC_ROOT": str(tmp_path), "TILLSYNC_ENV": "test",
-            "MPLUS_IDENT": till.server.ident, "MPLUS_SECRET": till.server.secret,
-            "SHOPIFY_ACCESS_TOKEN": shop.server.token,
-            "TILLSYNC__SYSTEMS__POS__SETTINGS__URL": till.url, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop.url,
-        }.items():  # fmt: skip
-            monkeypatch.setenv(name, value)
-        from engine.dagster_definitions import build_definitions
-
-        yield {"defs": build_definitions(), "shop": shop.server, "till": till.server, "root": tmp_path}
 
 
 def materialize(defs: dg.Definitions, *keys: str) -> dg.ExecuteInProcessResult:
