@@ -49,6 +49,26 @@ def register(commands: Any) -> None:
     _env_and_flow(retry)
     retry.set_defaults(run=_retry)
 
+    status = commands.add_parser(
+        "status",
+        help="which spec version runs in an environment, and whether each flow is in sync",
+        description="Plan every flow without writing and record whether it is in sync (a check "
+        "promotion relies on). Exit 0 all in sync, 1 otherwise.",
+    )
+    _env_and_flow(status)
+    status.set_defaults(run=_status)
+
+    promote = commands.add_parser(
+        "promote",
+        help="move the spec versions verified in one environment to the next",
+        description="Pin in environments/TO.yaml exactly the spec versions that were applied cleanly and "
+        "checked in FROM; print the change; refuse, changing nothing, otherwise.",
+    )
+    promote.add_argument("--from", dest="source", required=True, metavar="ENV")
+    promote.add_argument("--to", dest="target", required=True, metavar="ENV")
+    promote.add_argument("integration", nargs="?", help="only this integration")
+    promote.set_defaults(run=_promote)
+
     logs = commands.add_parser(
         "logs",
         help="show the activity log, or purge it",
@@ -122,6 +142,34 @@ def _retry(args: argparse.Namespace) -> int:
         print("no dead letters to retry")
     print(f"{left} dead letter{'s' * (left != 1)} open")
     return EXIT_FINDING if left else EXIT_OK
+
+
+def _status(args: argparse.Namespace) -> int:
+    from engine.gitops import check
+
+    workspace = _workspace(args)
+    statuses = check(workspace, args.flow)
+    for name, deployment in workspace.deployments.items():
+        entry = workspace.environment.integrations[name]
+        pinned = f"pinned at {entry.version.digest[:19]}…" if entry.version else "not pinned"
+        print(f"{name}: {deployment.spec_path} {deployment.digest[:19]}… ({pinned})")
+        for s in (s for s in statuses if s.integration == name):
+            applied = "never applied" if s.last_apply is None else f"last apply {s.last_apply}" + (
+                "" if s.applied_digest == s.digest else " (an older version)")  # fmt: skip
+            state = "in sync" if s.in_sync else f"{s.pending} to change, {s.dead_letters} dead letters"
+            print(f"  {s.flow}: {state}; {applied}")
+    return EXIT_OK if all(s.in_sync for s in statuses) else EXIT_FINDING
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from engine.gitops import promote
+
+    promotions = promote(Path.cwd(), args.source, args.target, args.integration)
+    for promotion in promotions:
+        revision = f" (verified at {promotion.revision[:12]})" if promotion.revision else ""
+        print(f"promoted {promotion.integration} {promotion.digest[:19]}…{revision} to {args.target}")
+    sys.stdout.write(promotions[0].diff if promotions else "")
+    return EXIT_OK
 
 
 def _result_line(result: ApplyResult) -> str:

@@ -104,6 +104,12 @@ def load_workspace(
         if not entry.enabled:
             continue
         spec = specs[name].integration
+        digest = spec_digest(root / entry.spec)
+        if entry.version is not None and entry.version.digest != digest:
+            raise TillsyncError(
+                f"{environment} runs {name} at {entry.version.digest[:19]}…, but {entry.spec} is now {digest[:19]}…; "
+                f"verify the new version in the environment before it and promote it"
+            )
         systems = {}
         for system_name, system in spec.systems.items():
             overlay = entry.systems.get(system_name)
@@ -127,7 +133,5 @@ def load_workspace(
             data["flows"][flow_name]["settings"], _ = layered(
                 data["flows"][flow_name].get("settings", {}), {}, environ, ("flows", flow_name, "settings")
             )
-        deployments[name] = Deployment(
-            name, entry.spec, spec_digest(root / entry.spec), Integration.model_validate(data), systems
-        )
+        deployments[name] = Deployment(name, entry.spec, digest, Integration.model_validate(data), systems)
     return Workspace(root, loaded.environment, deployments, environ)

@@ -1,0 +1,71 @@
+"""Promotion from test to production, status, and pinned spec versions, on `files` systems."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.cli import main
+from engine.records import Entity
+from tests.engine.conftest import SPEC, Repo
+from tests.engine.test_apply import CATALOGUE
+
+PRODUCTION = """\
+# production: the live shop
+name: production
+integrations:
+  shop-sync:
+    spec: specs/shop-sync.yaml
+    systems:
+      shop:
+        settings: {path: live-shop}   # production's own setting
+"""
+
+
+@pytest.fixture
+def two_environments(repo: Repo) -> Repo:
+    (repo.root / "environments" / "production.yaml").write_text(PRODUCTION)
+    (repo.root / "live-shop").mkdir()
+    repo.seed(Entity.product, CATALOGUE)
+    return repo
+
+
+def test_a_version_applied_and_checked_in_test_is_promoted_exactly(
+    two_environments: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["promote", "--from", "test", "--to", "production"]) == 1
+    assert "shop-sync/products has not been applied at this version" in capsys.readouterr().err
+    assert main(["apply", "--env", "test"]) == 0
+    assert main(["promote", "--from", "test", "--to", "production"]) == 1
+    assert "no passing check since its last apply" in capsys.readouterr().err
+    assert main(["status", "--env", "test"]) == 0
+    out = capsys.readouterr().out
+    assert "products: in sync; last apply succeeded" in out
+    assert main(["promote", "--from", "test", "--to", "production"]) == 0
+    printed = capsys.readouterr().out
+    assert "promoted shop-sync sha256:" in printed and "+    version:" in printed
+    production = (two_environments.root / "environments" / "production.yaml").read_text()
+    assert "settings: {path: live-shop}   # production's own setting" in production, "its own settings are kept"
+    assert "digest: sha256:" in production
+    assert main(["apply", "--env", "production"]) == 0
+    assert len((two_environments.root / "live-shop" / "products.jsonl").read_text().splitlines()) == 5
+
+
+def test_production_refuses_a_spec_that_was_not_promoted(
+    two_environments: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["apply", "--env", "test"])
+    main(["status", "--env", "test"])
+    main(["promote", "--from", "test", "--to", "production"])
+    capsys.readouterr()
+    two_environments.write_spec(SPEC.replace("trim(title)", "upper(title)"))
+    assert main(["plan", "--env", "production"]) == 1
+    assert "production runs shop-sync at sha256:" in capsys.readouterr().err
+    assert main(["promote", "--from", "test", "--to", "production"]) == 1, "the new version is not verified"
+    before = (two_environments.root / "environments" / "production.yaml").read_text()
+    assert "has not been applied at this version" in capsys.readouterr().err
+    assert (two_environments.root / "environments" / "production.yaml").read_text() == before
+
+
+def test_status_reports_what_is_out_of_sync(two_environments: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["status", "--env", "test"]) == 1
+    assert "products: 5 to change, 0 dead letters; never applied" in capsys.readouterr().out
