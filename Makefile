@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck schema clean
+.PHONY: demo test ci lint typecheck schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ test: $(STAMP)
 	$(BIN)/ruff check engine connectors tests demo
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# What the pull-request workflow runs, locally: validate, mapping tests, the plan for ENV (exit 2
+# means "there are changes", which is not a failure here).
+ENV ?= test
+ci: $(STAMP)
+	$(BIN)/tillsync validate --format github
+	$(BIN)/tillsync test
+	$(BIN)/tillsync plan --env $(ENV) --format markdown --out plan.md || test $$? -eq 2
 
 schema: $(STAMP)
 	$(BIN)/tillsync schema

@@ -69,6 +69,15 @@ def register(commands: Any) -> None:
     promote.add_argument("integration", nargs="?", help="only this integration")
     promote.set_defaults(run=_promote)
 
+    test = commands.add_parser(
+        "test",
+        help="run the mapping tests in specs/tests/",
+        description="For each case: map the source records with the spec and compare with the expected "
+        "target records and plan. No system is called. Exit 0 all pass, 1 otherwise.",
+    )
+    test.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="suite files (default: specs/tests/)")
+    test.set_defaults(run=_test)
+
     logs = commands.add_parser(
         "logs",
         help="show the activity log, or purge it",
@@ -170,6 +179,20 @@ def _promote(args: argparse.Namespace) -> int:
         print(f"promoted {promotion.integration} {promotion.digest[:19]}…{revision} to {args.target}")
     sys.stdout.write(promotions[0].diff if promotions else "")
     return EXIT_OK
+
+
+def _test(args: argparse.Namespace) -> int:
+    from engine.mapping_tests import run_suites
+
+    root = Path.cwd()
+    paths = args.paths or sorted((root / "specs" / "tests").glob("*.yaml"))
+    if not paths:
+        raise UsageError("no mapping tests found in specs/tests/; name a PATH")
+    count, failures = run_suites(paths, root)
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print(f"{count - len({f.case for f in failures})} of {count} mapping cases passed")
+    return EXIT_FINDING if failures else EXIT_OK
 
 
 def _result_line(result: ApplyResult) -> str:

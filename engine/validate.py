@@ -203,8 +203,9 @@ def collect(paths: Iterable[Path]) -> list[Path]:
     """The YAML files named by `paths` (files as given, folders searched recursively)."""
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file()))
+        if path.is_dir():  # mapping tests live in a `tests` folder beside the specs; they are not specs
+            found = (p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+            files.extend(sorted(p for p in found if "tests" not in p.relative_to(path).parts[:-1]))
         else:
             files.append(path)
     return list(dict.fromkeys(files))
