@@ -28,6 +28,11 @@ def register(commands: Any) -> None:
     )
     _env_and_flow(plan)
     plan.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    plan.add_argument(
+        "--refresh-only",
+        action="store_true",
+        help="report changes made in the targets outside Tillsync since the last apply, and nothing else",
+    )
     plan.add_argument("--out", type=Path, metavar="FILE", help="write the plan to FILE (JSON saves it for apply)")
     plan.set_defaults(run=_plan)
 
@@ -108,6 +113,8 @@ def _workspace(args: argparse.Namespace) -> Workspace:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    if args.refresh_only:
+        return _drift(args)
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
         plans = runner.plan(workspace, store, runner.select(workspace, args.flow))
@@ -120,6 +127,32 @@ def _plan(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(output)
     return EXIT_CHANGES if any(plan.has_changes for plan in plans) else EXIT_OK
+
+
+def _drift(args: argparse.Namespace) -> int:
+    from engine.pipeline import FlowSetup, drift_flow, open_systems
+
+    workspace = _workspace(args)
+    found = []
+    with runner.state_store(workspace) as store:
+        for item in runner.select(workspace, args.flow):
+            with open_systems(workspace, item.deployment) as systems:
+                found += [(item.label, d) for d in drift_flow(FlowSetup.of(item.deployment, item.flow), systems, store)]
+    if args.format == "json":
+        rows = [{"flow": label, "key": list(d.key), "field": d.field, "applied": d.applied, "current": d.current,
+                 "policy": d.policy} for label, d in found]  # fmt: skip
+        output = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    else:
+        lines = [f"{label} {'/'.join(d.key)} {d.field}: {render.value_text(d.applied)} → "
+                 f"{render.value_text(d.current)}  ({'adopted' if d.policy == 'adopt' else 'will be overwritten'})"
+                 for label, d in found]  # fmt: skip
+        lines.append(f"{len(found)} change{'s' * (len(found) != 1)} made in the targets outside Tillsync"
+                     if found else "No changes made in the targets outside Tillsync.")  # fmt: skip
+        output = "\n".join(lines) + "\n"
+    if args.out:
+        args.out.write_text(output, encoding="utf-8")
+    sys.stdout.write(output)
+    return EXIT_CHANGES if found else EXIT_OK
 
 
 def _apply(args: argparse.Namespace) -> int:

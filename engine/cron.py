@@ -51,13 +51,13 @@ def _item_problem(item: str, name: str, low: int, high: int, names: dict[str, in
     if not match:
         return f"{name} {item!r} is not a number, range, list or step"
     step = match.group("step")
-    if step is not None and (not step.isdigit() or int(step) == 0):
+    if step is not None and (not (step.isascii() and step.isdigit()) or int(step) == 0):
         return f"{name} step {step!r} must be a positive number"
     if match.group("range") == "*":
         return None
     bounds = []
     for value in match.group("range").split("-"):
-        number = names.get(value) if not value.isdigit() else int(value)
+        number = int(value) if value.isascii() and value.isdigit() else names.get(value)
         if number is None:
             return f"{name} {value!r} is not a number"
         if not low <= number <= high:

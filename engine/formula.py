@@ -14,7 +14,7 @@ from decimal import Decimal
 from engine.catalogue import suggest
 from engine.errors import RecordError
 
-_FUNCTIONS: dict[str, Callable[..., Decimal]] = {"max": max, "min": min}
+_FUNCTIONS: dict[str, Callable[..., Decimal]] = {"max": lambda *values: max(values), "min": lambda *values: min(values)}
 _OPERATORS: dict[type[ast.operator], Callable[[Decimal, Decimal], Decimal]] = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,
@@ -48,10 +48,14 @@ def parse_formula(text: str, allowed_names: Iterable[str]) -> Formula:
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
-        raise FormulaError(exc.offset or 1, f"invalid formula: {exc.msg}") from None
+        indent = len(text) - len(text.lstrip())
+        raise FormulaError((exc.offset or 1) + indent, f"invalid formula: {exc.msg}") from None
     indent = len(text) - len(text.lstrip())
     names: set[str] = set()
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in _FUNCTIONS and id(node) not in called:
+            raise FormulaError(node.col_offset + indent + 1, f"{node.id} is a function; call it: {node.id}(a, b)")
         _check_node(node, allowed, indent, names)
     return Formula(text, tree, frozenset(names))
 

@@ -143,6 +143,7 @@ class _Walker:
     problems: list[Problem] = field(default_factory=list)
     fields: list[tuple[str, ...]] = field(default_factory=list)
     maps: list[str] = field(default_factory=list)
+    calls: dict[str, int] = field(default_factory=dict)
 
     def walk(self, node: dict[str, Any], context: tuple[str, ...] | None) -> tuple[str, ...] | None:
         """Visit `node` evaluated against `context` (a field path, None when unknown).
@@ -179,8 +180,10 @@ class _Walker:
 
     def _function(self, node: dict[str, Any], context: tuple[str, ...] | None) -> None:
         name, args = node["value"], node.get("children", [])
-        found = re.search(rf"\b{re.escape(name)}\s*\(", self.text)
-        column = found.start() + 1 if found else 1
+        nth = self.calls.get(name, 0)  # calls are visited in the order they are written
+        self.calls[name] = nth + 1
+        found = list(re.finditer(rf"\b{re.escape(name)}\s*\(", self.text))
+        column = found[nth].start() + 1 if nth < len(found) else 1
         arity = FUNCTIONS.get(name)
         if arity is None:
             known = ", ".join(sorted(TRANSFORMS))

@@ -136,6 +136,7 @@ class Rules:
     master: str | None = None
     objects: frozenset[str] = frozenset()  # fields holding an object with fixed fields (an address)
     updates: bool = True  # False: records that exist in the target are left as they are
+    adopt: frozenset[str] = frozenset()  # fields whose changes made in the target are kept
 
 
 @dataclass
@@ -212,6 +213,14 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
             continue  # a field the source leaves empty is left alone in the target
         if name in rules.create_only:
             continue
+        if (
+            name in rules.adopt
+            and base is not None
+            and name in base
+            and have[name] != base[name]
+            and want[name] == base[name]
+        ):
+            continue  # changed in the target outside Tillsync, and the spec adopts such changes
         before_target = base.get(name) if base is not None else None
         if rules.direction is Direction.two_way and base is not None and name in base:
             source_changed, target_changed = want[name] != base[name], have[name] != base[name]

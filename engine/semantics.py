@@ -259,6 +259,8 @@ def _check_mapping(
             _check_expression(checker, field_path, expression, source_fields, source_label)
     mapped = effective_mapping(flow.mapping, source_fields, target_fields, target.entities[flow.entity].defaults)
     keys = set(flow.match or KEYS[flow.entity])
+    for field_name in flow.drift:
+        _check_field(checker, (*path, "drift", field_name), field_name, target_fields, target_label)
     for index, field_name in enumerate(flow.create_only):
         where = (*path, "create_only", index)
         if _check_field(checker, where, field_name, target_fields, target_label):

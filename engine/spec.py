@@ -157,6 +157,11 @@ class Flow(Model):
     delete: DeletePolicy = DeletePolicy.never
     trigger: Trigger | None = None
     gate: Gate = Field(default_factory=Gate, description="blast-radius limits for unattended runs")
+    drift: dict[str, Literal["adopt", "overwrite"]] = Field(
+        default_factory=dict,
+        description="per target field: adopt a change made in the target outside Tillsync, or overwrite it "
+        "(the default)",
+    )
     settings: FlowSettings = Field(default_factory=FlowSettings)
 
 

@@ -20,7 +20,8 @@ CENT = Decimal("0.01")
 # "Keizersgracht 123-A", "Hoofdstraat 5 bis", "Laan van Meerdervoort 12a", "Kerkstraat 12-2", "Plein 1944 3"
 _STREET_LINE = re.compile(
     r"^(?P<street>.*?[^\d\s].*?)[\s,]+(?P<number>\d+)"
-    r"(?:\s*[-/]\s*(?P<joined>[A-Za-z0-9]{1,6})|\s*(?P<letters>[A-Za-z]{1,4}\d?))?\s*$"
+    r"(?:\s+(?:bus|bte|box)\s+(?P<box>[A-Za-z0-9]{1,6})"  # Belgian box numbers: "16 bus 3"
+    r"|\s*[-/]\s*(?P<joined>[A-Za-z0-9]{1,6})|\s*(?P<letters>[A-Za-z]{1,4}\d?))?\s*$"
 )
 
 
@@ -37,7 +38,7 @@ def split_street(line: str) -> dict[str, str | None]:
     return {
         "street": match.group("street").rstrip(","),
         "house_number": match.group("number"),
-        "house_number_suffix": match.group("joined") or match.group("letters"),
+        "house_number_suffix": match.group("box") or match.group("joined") or match.group("letters"),
     }
 
 
@@ -51,9 +52,11 @@ def numeric_sku(sku: str) -> str:
 
 def _rate(rate: Any) -> Decimal:
     try:
-        value = Decimal(str(rate).rstrip("%").strip())
+        value = Decimal(str(rate).strip().rstrip("%").strip())
     except InvalidOperation:
         raise RecordError(f"tax rate {rate!r} is not a number") from None
+    if value.is_nan():
+        raise RecordError(f"tax rate {rate!r} is not a number")
     if not 0 <= value < 100:
         raise RecordError(f"tax rate {rate!r} must be a percentage from 0 to 100")
     return value

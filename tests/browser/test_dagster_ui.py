@@ -3,6 +3,7 @@
 The screenshot is kept as a test artifact under `tests/artifacts/`.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -37,6 +38,7 @@ def _free_port() -> int:
 
 def test_the_ui_shows_the_integrations_assets(tmp_path: Path) -> None:
     chromium = _require_chromium()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     for folder in ("specs", "environments", "demo"):
@@ -62,14 +64,19 @@ def test_the_ui_shows_the_integrations_assets(tmp_path: Path) -> None:
                 page.goto(f"{url}/asset-groups")  # the global asset lineage
                 group = page.get_by_text("mpluskassa_shopify_pos").last
                 group.wait_for(timeout=60_000)
+                page.wait_for_load_state("networkidle")
                 skip = page.get_by_role("button", name="Skip")  # Dagster's first-visit community dialog
-                if skip.count():
-                    skip.first.click()
-                box = group.bounding_box()
-                assert box is not None
-                page.mouse.click(box["x"] + 290, box["y"] + 10)  # the group's expand toggle
+                with contextlib.suppress(PlaywrightTimeout):
+                    skip.first.click(timeout=5_000)
+                for _ in range(3):  # the group's expand toggle, at the right of its title
+                    box = group.bounding_box()
+                    assert box is not None
+                    page.mouse.click(box["x"] + 290, box["y"] + 10)
+                    with contextlib.suppress(PlaywrightTimeout):
+                        page.get_by_text("categories", exact=True).first.wait_for(timeout=10_000)
+                        break
                 for name in ("categories", "products", "stock", "customers", "orders"):
-                    page.get_by_text(name, exact=True).first.wait_for(timeout=60_000)
+                    page.get_by_text(name, exact=True).first.wait_for(timeout=30_000)
                 assert "expanded=" in page.url and "mpluskassa_shopify_pos" in page.url
                 page.wait_for_timeout(1000)
                 if skip.count():  # the dialog may only come up once the page has settled

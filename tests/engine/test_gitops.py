@@ -69,3 +69,26 @@ def test_production_refuses_a_spec_that_was_not_promoted(
 def test_status_reports_what_is_out_of_sync(two_environments: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["status", "--env", "test"]) == 1
     assert "products: 5 to change, 0 dead letters; never applied" in capsys.readouterr().out
+
+
+def test_refresh_only_reports_target_edits_and_adopt_keeps_them(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.engine.test_apply import product
+
+    repo.write_spec(SPEC.replace("    delete: archive\n", "    delete: archive\n    drift: {title: adopt}\n"))
+    repo.seed(Entity.product, CATALOGUE)
+    assert main(["apply", "--env", "test"]) == 0
+    assert main(["plan", "--env", "test", "--refresh-only"]) == 0
+    assert "No changes made in the targets outside Tillsync." in capsys.readouterr().out
+    # someone edits the shop: a title (adopted) and a price (overwritten)
+    repo.shop().write(
+        Entity.product, [product("1", "Shirt (summer sale)", description="Cotton"), product("2", "Mug", "9.99")]
+    )
+    assert main(["plan", "--env", "test", "--refresh-only"]) == 2
+    out = capsys.readouterr().out
+    assert 'shop-sync/products 1 title: "Shirt" → "Shirt (summer sale)"  (adopted)' in out
+    assert "shop-sync/products 2 variants:" in out and "(will be overwritten)" in out
+    assert "2 changes made in the targets outside Tillsync" in out
+    assert main(["apply", "--env", "test"]) == 0
+    titles = {p.sku: (p.title, p.variants[0].price) for p in repo.shop().read(Entity.product)}  # type: ignore[attr-defined]
+    assert titles["1"][0] == "Shirt (summer sale)", "the adopted title stays"
+    assert str(titles["2"][1]) == "10.00 EUR", "the price is overwritten"
