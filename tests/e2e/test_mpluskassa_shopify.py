@@ -203,3 +203,21 @@ def test_the_tills_own_paid_sales_are_booked_in_shopify_once_and_not_sent_back(i
     again = integration.apply()
     assert again["till-sales"].counts["create"] == 0 and again["orders"].counts["create"] == 0
     assert len(integration.till.till.orders) == 1 and len(integration.shop.shop.orders) == 1
+
+
+def test_a_price_edited_in_the_shopify_admin_is_reported_as_drift_and_overwritten(integration: Integration) -> None:
+    from engine.pipeline import FlowSetup, drift_flow, open_systems
+
+    catalogue_synced(integration)
+    shop = integration.shop.shop
+    mug = next(v for v in shop.variants.values() if v["sku"] == "2000")
+    mug["price"] = "9.99"  # someone edits the price in the Shopify admin
+    workspace = load_workspace(Path.cwd(), "test", integration.environ)
+    deployment = workspace.deployments["mpluskassa-shopify-pos"]
+    with runner.state_store(workspace) as store, open_systems(workspace, deployment) as systems:
+        [drift] = drift_flow(FlowSetup.of(deployment, "products"), systems, store)
+    assert (drift.key, drift.field, drift.policy) == (("2000",), "variants", "overwrite")
+    assert drift.applied[0]["price"] == {"amount": "12.50", "currency": "EUR"}
+    assert drift.current[0]["price"] == {"amount": "9.99", "currency": "EUR"}
+    assert integration.apply("products")["products"].counts["update"] == 1
+    assert mug["price"] == "12.50"
