@@ -29,6 +29,7 @@ class EntitySupport:
     # target field → JMESPath when written here; None leaves a field the target cannot take unmapped
     defaults: Mapping[str, str | None] = field(default_factory=dict)
     updates: bool = True  # False: a record once written is never changed (a till's orders)
+    batch: int | None = None  # records the target takes in one call; the engine's default otherwise
 
 
 @dataclass(frozen=True)

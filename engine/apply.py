@@ -20,7 +20,7 @@ from engine.records import MODELS, Record
 from engine.state import Failed, StateStore, Written
 from engine.workspace import Workspace
 
-DEFAULT_BATCH = 100
+DEFAULT_BATCH = 100  # records per write, unless the flow or the target says otherwise
 
 # Called at each step of a write with the step's name; tests replace it to kill the process there.
 checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
@@ -149,7 +149,7 @@ def _execute(plan: FlowPlan, setup: FlowSetup, systems: Systems, store: StateSto
     store.resolve_dead_letters(name, flow, in_sync)
     failures = list(errors)
     writes = [change for change in plan.changes if change.writes]
-    size = setup.deployment.flow(flow).settings.batch_size or DEFAULT_BATCH
+    size = setup.deployment.flow(flow).settings.batch_size or setup.batch or DEFAULT_BATCH
     for start in range(0, len(writes), size):
         batch = writes[start : start + size]
         ids = store.intend(run_id, name, flow, [(c.key, c.action.value, c.record) for c in batch])

@@ -65,6 +65,7 @@ class FlowSetup:
     mapper: Mapper
     rules: Rules
     status_field: str | None
+    batch: int | None = None  # records the target takes in one call
 
     @classmethod
     def of(cls, deployment: Deployment, name: str) -> FlowSetup:
@@ -89,7 +90,7 @@ class FlowSetup:
                 name for name, info in target.catalogue.items() if info.type in ("object", "money") and info.fields
             ),
         )
-        return cls(deployment, name, mapper, rules, source.status_field)
+        return cls(deployment, name, mapper, rules, source.status_field, target.batch)
 
     def key_of(self, record: Record) -> Key:
         return tuple("" if getattr(record, f, None) is None else str(getattr(record, f)) for f in self.rules.match)

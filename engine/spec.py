@@ -123,7 +123,9 @@ class FlowSettings(Model):
         default=False,
         description="refuse to overwrite stock that changed in the target since it was read",
     )
-    batch_size: int | None = Field(default=None, ge=1, le=1000, description="records per write")
+    batch_size: int | None = Field(
+        default=None, ge=1, le=1000, description="records per write; by default as many as the target takes in one call"
+    )
 
 
 class Flow(Model):

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 
 from connectors.base import Connector, EntitySupport, WebhookSupport
-from connectors.shopify import shipments
+from connectors.shopify import shipments, stock
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.webhooks import read_delivery, verify_delivery
@@ -59,7 +59,13 @@ CONNECTOR = Connector(
         Entity.order: EntitySupport(
             True, True, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status", updates=False
         ),
-        Entity.stock: EntitySupport(True, True, entity_catalogue(Entity.stock, STOCK_FIELDS), defaults=STOCK_DEFAULTS),
+        Entity.stock: EntitySupport(
+            True,
+            True,
+            entity_catalogue(Entity.stock, STOCK_FIELDS),
+            defaults=STOCK_DEFAULTS,
+            batch=stock.MAX_QUANTITIES,
+        ),
     },
     open=_open,
     credentials=("access_token",),

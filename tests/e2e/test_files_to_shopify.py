@@ -111,3 +111,26 @@ def test_products_and_stock_reach_shopify_and_a_second_plan_is_empty(
     writes_before = sandbox.requests
     assert all(r.ok and r.counts["create"] == r.counts["update"] == 0 for r in apply(environ))
     assert sandbox.requests - writes_before <= 6, "a no-op apply only reads"
+
+
+def test_stock_goes_out_in_calls_of_as_many_quantities_as_shopify_takes(
+    environ: dict[str, str], shop: tuple[ShopifySandbox, str]
+) -> None:
+    sandbox, _ = shop
+    warehouse = sandbox.shop.location_named("warehouse")
+    skus = [str(70000 + n) for n in range(260)]
+    for sku in skus:
+        variant = {"sku": sku, "price": "1.00", "optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                   "inventoryQuantities": [{"locationId": warehouse, "name": "available", "quantity": 0}]}  # fmt: skip
+        sandbox.shop.product_set(None, {"title": f"Item {sku}", "variants": [variant]})
+    Path("erp/stock.csv").write_text("sku,location,on_hand,reserved\n" + "".join(f"{sku},1,5,1\n" for sku in skus))
+
+    workspace = load_workspace(Path.cwd(), "test", environ)
+    with runner.state_store(workspace) as store:
+        [result] = runner.apply(workspace, store, runner.select(workspace, "stock"))
+
+    assert result.ok and result.counts["update"] == 260
+    sent = [variables for name, variables in sandbox.log if name == "InventorySetQuantities"]
+    assert [len(v["input"]["quantities"]) for v in sent] == [250, 10]
+    item = next(i for i in sandbox.shop.items.values() if i["sku"] == skus[-1])
+    assert sandbox.shop.levels[(item["id"], warehouse)]["available"] == 4

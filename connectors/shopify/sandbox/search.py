@@ -4,13 +4,15 @@
 `(financial_status:paid OR financial_status:authorized) AND updated_at:>'2026-11-01T00:00:00Z'`:
 terms are `field:value` (with `>`, `>=`, `<`, `<=`, a leading `-` to negate, quotes around the
 value), joined by AND (a space or the word) and OR, grouped with parentheses; AND binds tighter.
-A field the record does not have never matches.
+A field the record does not have never matches. A query is compiled once; an OR of plain terms on
+one field (`sku:1 OR sku:2 …`) becomes one set lookup, as an index would answer it.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 _TOKEN = re.compile(r"""\s*(?:(\()|(\))|(OR|AND)(?=[\s(]|$)|(-?)(\w+):(>=|<=|>|<)?('[^']*'|"[^"]*"|[^\s()]+))""")
@@ -24,11 +26,36 @@ def matches(query: str | None, fields: Mapping[str, Any]) -> bool:
     return compile_query(query)(fields)
 
 
+@lru_cache(maxsize=256)
 def compile_query(query: str) -> Matcher:
     tokens = _tokens(query)
+    alternatives = _equalities(tokens)
+    if alternatives is not None:
+        return _one_of(*alternatives)
     matcher, rest = _or(tokens)
     if rest:
         raise ValueError(f"cannot parse search query near {rest[0]!r}")
+    return matcher
+
+
+def _equalities(tokens: list[Any]) -> tuple[str, frozenset[str]] | None:
+    """(field, values) when the query is `field:a OR field:b …`, plain terms on one field; else None."""
+    terms, words = tokens[0::2], tokens[1::2]
+    if any(word != "OR" for word in words) or len(tokens) % 2 == 0:
+        return None
+    if not all(isinstance(t, tuple) and not t[0] and t[2] == "=" for t in terms):
+        return None
+    if len({t[1] for t in terms}) != 1:
+        return None
+    return terms[0][1], frozenset(t[3].lower() for t in terms)
+
+
+def _one_of(name: str, wanted: frozenset[str]) -> Matcher:
+    def matcher(fields: Mapping[str, Any]) -> bool:
+        value = fields.get(name)
+        values = value if isinstance(value, list | tuple) else [value]
+        return any(str(v).lower() in wanted for v in values if v is not None)
+
     return matcher
 
 
