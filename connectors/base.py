@@ -83,7 +83,7 @@ class Event:
     topic: str
     webhook_id: str
     entity: Entity | None
-    keys: list[list[str]]
+    keys: list[list[str]]  # the keys of the records it is about, as the system reads them; [] when it names none
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ def apply_flow(
     saved: FlowPlan | None = None,
     only: set[tuple[str, ...]] | None = None,
     kind: str = "apply",
+    source_keys: Sequence[tuple[str, ...]] | None = None,
 ) -> ApplyResult:
     started = time.perf_counter()
     calls_before = systems.calls()
@@ -72,9 +73,12 @@ def apply_flow(
         run_id = store.start_run(name, flow, kind, setup.deployment.digest)
         try:
             recovered = _recover(setup, systems, store, run_id)
-            plan = _checked(saved, setup, systems) if saved else plan_flow(workspace, setup, systems, store, only)
+            if saved:
+                plan = _checked(saved, setup, systems)
+            else:
+                plan = plan_flow(workspace, setup, systems, store, only, source_keys)
             failures = _execute(plan, setup, systems, store, run_id)
-            if plan.cursor and only is None:
+            if plan.cursor:
                 store.set_cursor(name, flow, plan.cursor)
             if only is not None:  # dead letters of records no longer in the source have nothing to retry
                 store.resolve_dead_letters(name, flow, list(only - {change.key for change in plan.changes}))

@@ -16,6 +16,7 @@ import uvicorn
 
 from engine import runner, sandboxes
 from engine.receiver import receiver
+from engine.worker import EventWorker
 from engine.workspace import load_workspace
 
 EXIT_OK = 0
@@ -53,11 +54,15 @@ def register(commands: Any) -> None:
     serve = hook_actions.add_parser(
         "serve",
         help="run the webhook receiver",
-        description="Verify, deduplicate and store webhook deliveries at POST /webhooks/INTEGRATION/SYSTEM.",
+        description="Verify, deduplicate and store webhook deliveries at POST /webhooks/INTEGRATION/SYSTEM, "
+        "and run the flows they affect at once, for the records they name.",
     )
     serve.add_argument("--env", required=True, metavar="ENV")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8790)
+    serve.add_argument(
+        "--queue-only", action="store_true", help="only store events; Dagster's webhook_events sensor runs them"
+    )
     serve.set_defaults(run=_webhooks_serve)
 
 
@@ -99,9 +104,18 @@ def _sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -
 def _webhooks_serve(args: argparse.Namespace) -> int:
     workspace = load_workspace(Path.cwd(), args.env)
     with runner.state_store(workspace) as store:
+        worker = None if args.queue_only else EventWorker(workspace, store)
         print(
-            f"receiving webhooks for {args.env} at http://{args.host}:{args.port}/webhooks/INTEGRATION/SYSTEM",
+            f"receiving webhooks for {args.env} at http://{args.host}:{args.port}/webhooks/INTEGRATION/SYSTEM"
+            + ("; events wait for Dagster" if worker is None else "; affected flows run at once"),
             flush=True,
         )
-        uvicorn.run(receiver(workspace, store), host=args.host, port=args.port, log_level="warning")
+        if worker is not None:
+            worker.start()
+        try:
+            app = receiver(workspace, store, worker.wake if worker is not None else None)
+            uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        finally:
+            if worker is not None:
+                worker.stop()
     return EXIT_OK

@@ -5,7 +5,7 @@ Reads only; nothing here writes to a system or to the state store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -201,24 +201,31 @@ def plan_flow(
     systems: Systems,
     store: StateStore,
     only: set[Key] | None = None,
+    source_keys: Sequence[Key] | None = None,
 ) -> FlowPlan:
-    """The plan of one flow; `only` narrows it to some keys (a retry of dead letters)."""
+    """The plan of one flow. `only` narrows it to some of its keys (a retry of dead letters);
+    `source_keys` to the source records with these keys (those a webhook event names)."""
     rules = setup.rules
     flow = setup.deployment.flow(setup.name)
     since = None
-    if only is None and rules.delete is DeletePolicy.never:  # a partial read cannot tell what is gone
+    partial = only is not None or source_keys is not None
+    if not partial and rules.delete is DeletePolicy.never:  # a partial read cannot tell what is gone
         since = _with_overlap(store.cursor(setup.deployment.name, setup.name))
     reading = Changes(tuple(flow.status) if flow.status else None, since)
-    source_records = list(systems.client(rules.source).read(rules.entity, None, reading))
+    source_records = list(systems.client(rules.source).read(rules.entity, source_keys, reading))
     desired, filtered, count = desired_records(setup, source_records)
     applied = store.applied(setup.deployment.name, setup.name)
     if only is not None:
         desired = [item for item in desired if item.key in only]
         applied = {key: doc for key, doc in applied.items() if key in only}
+    if source_keys is not None:  # what was not read is neither gone nor to be touched
+        read = {item.key for item in desired} | filtered
+        applied = {key: doc for key, doc in applied.items() if key in read}
     keys = [item.key for item in desired if item.record is not None] + list(applied)
     actual = read_actual(setup, systems.client(rules.target), keys)
     changes = diff(rules, desired, filtered, actual, applied)
     written_keys = [change.key for change in changes if change.writes]
+    stamps = [stamp for record in source_records if (stamp := getattr(record, "updated_at", None))]
     return FlowPlan(
         environment=workspace.environment.name,
         integration=setup.deployment.name,
@@ -231,7 +238,7 @@ def plan_flow(
         spec_fingerprint=setup.spec_fingerprint(),
         target_fingerprint=setup.target_fingerprint(actual, written_keys),
         source_count=count,
-        cursor=max((stamp for r in source_records if (stamp := getattr(r, "updated_at", None))), default=None),
+        cursor=None if partial or not stamps else max(stamps),
         filtered_count=count - len(desired) if only is None else 0,
     )
 

@@ -4,12 +4,14 @@
 against the raw body in constant time before anything else; a bad or missing one is refused with
 401 and nothing is stored. A delivery seen before (same webhook id) is acknowledged and not stored
 again. A stored event names the flows it affects (enabled flows from that system, of that entity,
-with `trigger: {webhook: true}`) and the keys it is about; the scheduler runs them from the queue.
+with `trigger: {webhook: true}`) and the keys it is about; `on_stored` is then called (the event worker
+runs them at once), or the Dagster sensor runs them from the queue.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,7 +24,7 @@ from engine.state import StateStore
 from engine.workspace import ResolvedSystem, Workspace
 
 
-def receiver(workspace: Workspace, store: StateStore) -> Starlette:
+def receiver(workspace: Workspace, store: StateStore, on_stored: Callable[[], None] | None = None) -> Starlette:
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "environment": workspace.environment.name})
 
@@ -60,6 +62,8 @@ def receiver(workspace: Workspace, store: StateStore) -> Starlette:
             store.record_event, integration, system_name, event.webhook_id, event.topic,
             event.entity.value if event.entity else None, flows, event.keys, payload,
         )  # fmt: skip
+        if stored and flows and on_stored is not None:
+            on_stored()
         return JSONResponse({"status": "stored" if stored else "duplicate", "flows": flows})
 
     return Starlette(

@@ -51,13 +51,13 @@ def topic_enum(topic: str) -> str:
 def affected(
     topic: str, payload: Mapping[str, Any], key_namespace: str = "tillsync"
 ) -> tuple[Entity | None, list[list[str]]]:
-    """The entity an event is about and the keys it names (SKUs, order names, inventory items)."""
+    """The entity an event is about and the record keys it names (product numbers, order names, emails)."""
     entity = TOPICS.get(topic)
     if entity is Entity.product:
         numbers = [m["value"] for m in payload.get("metafields") or [] if m.get("namespace") == key_namespace]
         return entity, [[value] for value in numbers]
-    if entity is Entity.stock:
-        return entity, [[str(payload.get("inventory_item_id")), str(payload.get("location_id"))]]
+    if entity is Entity.stock:  # names an inventory item and a location, not a SKU: the whole flow runs
+        return entity, []
     if entity is Entity.order:
         return entity, [[str(payload.get("name") or payload.get("admin_graphql_api_id"))]]
     if entity is Entity.customer:

@@ -9,18 +9,23 @@ injected converging without duplicates.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from connectors.faults import Faults
 from connectors.mpluskassa.sandbox import MplusSandbox
+from connectors.sandbox_server import serving
 from connectors.shopify.sandbox import ShopifySandbox
 from engine import runner, sandboxes
 from engine.plan import Action, FlowPlan
+from engine.receiver import receiver
+from engine.worker import EventWorker
 from engine.workspace import load_workspace
 
 REPO = Path(__file__).parents[2]
@@ -221,3 +226,36 @@ def test_a_price_edited_in_the_shopify_admin_is_reported_as_drift_and_overwritte
     assert drift.current[0]["price"] == {"amount": "9.99", "currency": "EUR"}
     assert integration.apply("products")["products"].counts["update"] == 1
     assert mug["price"] == "12.50"
+
+
+def test_a_paid_order_webhook_books_that_order_in_the_till_at_once(integration: Integration) -> None:
+    catalogue_synced(integration)
+    shop, till = integration.shop.shop, integration.till.till
+    earlier = shop.place_order([("2000", 1)], email="j.jansen@example.com", gateway="ideal")  # before the webhook
+    environ = {**integration.environ, "SHOPIFY_WEBHOOK_SECRET": integration.shop.webhook_secret}
+    workspace = load_workspace(Path.cwd(), "test", environ)
+    reserved = till.stock[(1, 1001)]["reserved"]
+    with runner.state_store(workspace) as store:
+        worker = EventWorker(workspace, store)
+        worker.start()
+        try:
+            with serving(receiver(workspace, store, worker.wake)) as url:
+                client = workspace.deployments["mpluskassa-shopify-pos"].systems["shop"].open(environ)
+                client.subscribe("orders/paid", f"{url}/webhooks/mpluskassa-shopify-pos/shop")
+                client.close()
+                paid = shop.place_order([("1001", 2)], email="j.jansen@example.com", gateway="ideal")
+                deadline = time.monotonic() + 20
+                while store.pending_events() or not _booked(till, shop.orders[paid]["name"]):
+                    assert time.monotonic() < deadline, "the order did not reach the till"
+                    time.sleep(0.05)
+        finally:
+            worker.stop()
+        runs = [r for r in store.runs() if r["kind"] == "event"]
+    assert till.stock[(1, 1001)]["reserved"] == reserved + 2
+    assert not _booked(till, shop.orders[earlier]["name"]), "the event's run reads only the order it names"
+    assert [(r["flow"], r["status"]) for r in runs] == [("orders", "succeeded")]
+    assert integration.apply("orders")["orders"].counts["create"] == 1, "the schedule books the earlier one"
+
+
+def _booked(till: Any, name: str) -> bool:
+    return any(order.get("extOrderId") == name for order in till.orders.values())
