@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine with Python 3.11, make and git:
 #   make demo   - create .venv, install, run the bundled integration
 #   make test   - create .venv, install with dev dependencies, run the whole suite
+#   make bench  - the benchmarks (on demand, not part of make test): a table and bench/results.json
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test ci lint typecheck schema clean
+.PHONY: demo test bench ci lint typecheck schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,9 +21,13 @@ demo: $(STAMP)
 	$(BIN)/python -m demo
 
 test: $(STAMP)
-	$(BIN)/ruff check engine connectors tests demo
+	$(BIN)/ruff check engine connectors tests demo bench
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# Sync cost against Shopify's rate-limit floor, planning CPU and memory, webhook latency; see bench/README.md.
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 # What the pull-request workflow runs, locally: validate, mapping tests, the plan for ENV (exit 2
 # means "there are changes", which is not a failure here).

@@ -1,0 +1,46 @@
+"""`python -m bench`: run the scenarios, print a table, write bench/results.json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import NAMES, scenario
+from bench.report import table, verdicts
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", action="append", choices=NAMES, metavar="NAME",
+                        help=f"run only this scenario (repeatable): {', '.join(NAMES)}")  # fmt: skip
+    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full sizes, for a quick look")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the figures (JSON)")
+    args = parser.parse_args(argv)
+    results: dict[str, Any] = {}
+    for name in args.only or NAMES:
+        print(f"running {name} …", file=sys.stderr, flush=True)
+        results.update(scenario(name)(args.scale))
+    document = {
+        "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "python": platform.python_version(),
+        "scale": args.scale,
+        **results,
+    }
+    print(table(results))
+    failed = verdicts(results)
+    for line in failed:
+        print(f"target missed: {line}")
+    args.out.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"figures written to {args.out}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""The figures as a table, and the targets they are held to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Figures = Mapping[str, Any]
+
+# (result key, what is promised, check on the figures); a check that cannot be made (a figure missing) fails.
+TARGETS: tuple[tuple[str, str, Callable[[Figures], bool]], ...] = (
+    ("stock_sync", "≥ 100× fewer write calls than one mutation per SKU",
+     lambda f: f["per_record_write_calls"] >= 100 * f["write_calls"]),
+    ("stock_sync", "wall time within 10% of the rate-limit floor", lambda f: abs(f["wall_vs_floor"] - 1) <= 0.10),
+    ("noop", "0 writes when nothing changed", lambda f: f["write_calls"] == 0),
+    ("plan_100k", "planning under 5 s CPU", lambda f: f["cpu_s"] < 5),
+    ("plan_100k", "planning under 1 GiB", lambda f: f["peak_rss_mb"] < 1024),
+    ("webhook_latency", "webhook → POS p95 under 2 s", lambda f: f["p95_s"] < 2),
+)  # fmt: skip
+
+
+def verdicts(results: Mapping[str, Figures]) -> list[str]:
+    """The targets the results miss, for the scenarios that ran."""
+    missed = []
+    for key, promise, check in TARGETS:
+        if key not in results:
+            continue
+        try:
+            ok = check(results[key])
+        except (KeyError, TypeError, ZeroDivisionError) as exc:
+            ok, promise = False, f"{promise} (cannot tell: {type(exc).__name__} {exc})"
+        if not ok:
+            missed.append(f"{key}: {promise}")
+    return missed
+
+
+def table(results: Mapping[str, Figures]) -> str:
+    rows = [("result", "figure", "value")]
+    notes = []
+    for key, figures in results.items():
+        for name, value in figures.items():
+            if name == "note":
+                notes.append(f"{key}: {value}")
+                continue
+            rows.append((key, name, _shown(value)))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join([*lines, "", *notes])
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

@@ -1,0 +1,255 @@
+"""Stock of 10,000 SKUs at 2 locations from an ERP's CSV export into the Shopify sandbox.
+
+The shop starts in step with the export and Tillsync has synced it once (its state holds what it
+applied). Then 10% of the SKUs change at both locations, and the same sync runs three ways on the
+same sandbox, each starting with a full bucket:
+
+- record by record: the same plan (the same reads), then one `inventorySetQuantities` per SKU, the
+  way integrations are usually written; the shop is then put back as it was;
+- Tillsync: `apply`, which writes the changes in batches of as many quantities as Shopify takes;
+- no-op: `apply` again, nothing having changed.
+
+The sandbox and the client share a virtual clock (`bench.clock`): waits for the bucket to refill
+are skipped and added to the clock, so the figures are the wall time a real store on the chosen
+plan would take, while the run takes minutes.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import Figures
+from bench.clock import VirtualClock
+from connectors.sandbox_server import serving
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.cost import PLANS, Plan
+from connectors.shopify.documents import document
+from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.settings import ShopifySettings
+from connectors.shopify.transport import Transport
+from engine.apply import apply_flow
+from engine.pipeline import FlowSetup, Systems, plan_flow
+from engine.records import Entity, StockLevel
+from engine.runner import state_store
+from engine.state import StateStore
+from engine.workspace import Workspace, load_workspace
+
+SKUS = 10_000
+CHANGED = 0.10
+LOCATIONS = {"1": "warehouse", "2": "store-amsterdam"}
+PLAN = PLANS["standard"]
+WRITE = "InventorySetQuantities"
+
+SPEC = """\
+version: 1
+name: erp-shopify
+systems:
+  erp: {connector: files, settings: {path: erp, format: csv}}
+  shop:
+    connector: shopify
+    settings: {url: "http://127.0.0.1:1", currency: EUR}
+    credentials: {access_token: env:SHOP_TOKEN}
+flows:
+  stock:
+    entity: stock
+    from: erp
+    to: shop
+    settings:
+      stock_formula: max(on_hand - reserved, 0)
+      location_map: {"1": warehouse, "2": store-amsterdam}
+"""
+
+Stock = dict[tuple[str, str], tuple[int, int]]  # (sku, ERP location) → (on hand, reserved)
+
+
+def run(scale: float = 1.0) -> dict[str, Figures]:
+    skus = [str(100_000 + n) for n in range(max(int(SKUS * scale), 10))]
+    chance = random.Random(8)
+    before: Stock = {(sku, loc): (chance.randint(0, 40), chance.randint(0, 3)) for sku in skus for loc in LOCATIONS}
+    changed = set(chance.sample(skus, max(int(len(skus) * CHANGED), 1)))
+    after: Stock = {
+        (sku, loc): (on_hand + chance.randint(1, 9), reserved) if sku in changed else (on_hand, reserved)
+        for (sku, loc), (on_hand, reserved) in before.items()
+    }
+    with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder, _Bench.set_up(Path(folder), before) as bench:
+        bench.sync()  # the first sync: Tillsync's state now holds what the shop has
+        _write_export(bench.root, after)
+        per_record = bench.sync(one_call_per_sku=True)
+        bench.check(after)
+        bench.restore(before)
+        tillsync = bench.sync()
+        bench.check(after)
+        noop = bench.sync()
+    floor_s = tillsync.points / PLAN.restore_rate
+    note = (
+        f"virtual clock: waits for the bucket were skipped and added to the clock; wall times are those of a "
+        f"{PLAN.name} plan ({PLAN.bucket:g}-point bucket, {PLAN.restore_rate:g} points/s), each run starting with "
+        f"a full bucket. Record by record: the same plan and reads, then one {WRITE} per changed SKU."
+    )
+    return {
+        "stock_sync": {
+            "skus": len(skus), "locations": len(LOCATIONS), "changed_skus": len(changed),
+            "levels_written": tillsync.levels, "plan": PLAN.name,
+            "write_calls": tillsync.write_calls, "read_calls": tillsync.read_calls,
+            "cost_points": tillsync.points, "write_cost_points": tillsync.write_points,
+            "wall_s": round(tillsync.wall_s, 1), "floor_s": round(floor_s, 1),
+            "wall_vs_floor": round(tillsync.wall_s / floor_s, 3),
+            "throttled": tillsync.throttled, "engine_cpu_s": round(tillsync.cpu_s, 2),
+            "per_record_write_calls": per_record.write_calls, "per_record_cost_points": per_record.points,
+            "per_record_wall_s": round(per_record.wall_s, 1),
+            "write_calls_ratio": round(per_record.write_calls / max(tillsync.write_calls, 1), 1),
+            "note": note,
+        },
+        "noop": {
+            "write_calls": noop.write_calls, "read_calls": noop.read_calls, "read_cost_points": noop.points,
+            "wall_s": round(noop.wall_s, 1), "engine_cpu_s": round(noop.cpu_s, 2),
+        },
+    }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Run:
+    write_calls: int
+    read_calls: int
+    points: int  # actual cost points charged, reads and writes
+    write_points: int
+    levels: int  # stock levels written
+    throttled: int
+    wall_s: float  # on the virtual clock
+    cpu_s: float  # of the engine's thread alone; the sandbox serves from its own threads
+
+
+@dataclass
+class _Bench:
+    root: Path
+    workspace: Workspace
+    sandbox: ShopifySandbox
+    url: str
+    clock: VirtualClock
+
+    @classmethod
+    @contextmanager
+    def set_up(cls, root: Path, stock: Stock) -> Iterator[_Bench]:
+        (root / "specs").mkdir()
+        (root / "environments").mkdir()
+        (root / "erp").mkdir()
+        (root / "specs" / "erp-shopify.yaml").write_text(SPEC)
+        (root / "environments" / "bench.yaml").write_text(
+            "name: bench\nintegrations:\n  erp-shopify:\n    spec: specs/erp-shopify.yaml\n"
+        )
+        _write_export(root, stock)
+        clock = VirtualClock()
+        sandbox = ShopifySandbox(plan=PLAN, clock=clock)
+        _seed(sandbox, stock)
+        with serving(sandbox) as url:
+            environ = {
+                "SHOP_TOKEN": sandbox.token,
+                "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": url,
+                "TILLSYNC__SYSTEMS__ERP__SETTINGS__PATH": str(root / "erp"),
+            }
+            yield cls(root, load_workspace(root, "bench", environ), sandbox, url, clock)
+
+    def sync(self, one_call_per_sku: bool = False) -> Run:
+        """One run of the stock flow from a full bucket, measured."""
+        self.clock.sleep(_refill_s(PLAN))
+        deployment = self.workspace.deployments["erp-shopify"]
+        setup = FlowSetup.of(deployment, "stock")
+        transport = Transport(self.url, self.sandbox.token, sleep=self.clock.sleep, clock=self.clock)
+        client = ShopifyClient(ShopifySettings(url=self.url, currency="EUR"), self.sandbox.token, transport)
+        systems = Systems(self.workspace, deployment, {"shop": client})
+        logged = len(self.sandbox.log)
+        started, cpu = self.clock(), time.thread_time()
+        with state_store(self.workspace) as store:
+            if one_call_per_sku:
+                levels = self._per_sku(setup, systems, store)
+            else:
+                result = apply_flow(self.workspace, setup, systems, store)
+                if not result.ok:
+                    raise RuntimeError(f"the benchmark's sync failed: {result.failures[:3]}")
+                levels = result.counts["create"] + result.counts["update"]
+        wall_s, cpu_s = self.clock() - started, time.thread_time() - cpu
+        systems.close()
+        names = [name for name, _ in self.sandbox.log[logged:]]
+        writes = names.count(WRITE)
+        return Run(
+            write_calls=writes, read_calls=len(names) - writes, points=transport.usage.actual_points,
+            write_points=writes * transport.cost_of(document(WRITE), {}), levels=levels,
+            throttled=transport.usage.throttled, wall_s=wall_s, cpu_s=cpu_s,
+        )  # fmt: skip
+
+    def _per_sku(self, setup: FlowSetup, systems: Systems, store: StateStore) -> int:
+        plan = plan_flow(self.workspace, setup, systems, store)
+        by_sku: dict[str, list[StockLevel]] = {}
+        for change in plan.changes:
+            if change.writes and change.record is not None:
+                record = StockLevel.model_validate(change.record)
+                by_sku.setdefault(record.sku, []).append(record)
+        client = systems.client("shop")
+        for records in by_sku.values():
+            outcomes = client.write(Entity.stock, records)
+            if any(outcome.error for outcome in outcomes):
+                raise RuntimeError(f"the record-by-record sync failed: {[o.error for o in outcomes if o.error]}")
+        return sum(len(records) for records in by_sku.values())
+
+    def check(self, stock: Stock) -> None:
+        """Every level in the shop is what the export says can be sold."""
+        wrong = [key for key, quantity in _available(self.sandbox, stock).items() if quantity != _sellable(stock[key])]
+        if wrong:
+            raise RuntimeError(f"the shop does not hold the exported stock for {len(wrong)} levels, e.g. {wrong[:3]}")
+
+    def restore(self, stock: Stock) -> None:
+        """Put the shop's levels back as `stock` says, directly in the sandbox (no API calls)."""
+        shop = self.sandbox.shop
+        items = {item["sku"]: item_id for item_id, item in shop.items.items()}
+        quantities = [
+            {"inventoryItemId": items[sku], "locationId": shop.location_named(LOCATIONS[loc]),
+             "quantity": _sellable(levels), "changeFromQuantity": None}
+            for (sku, loc), levels in stock.items()
+        ]  # fmt: skip
+        _, errors = shop.set_quantities({"name": "available", "reason": "correction", "quantities": quantities})
+        if errors:
+            raise RuntimeError(f"could not restore the sandbox's stock: {errors[:3]}")
+
+
+def _sellable(levels: tuple[int, int]) -> int:
+    on_hand, reserved = levels
+    return max(on_hand - reserved, 0)
+
+
+def _available(sandbox: ShopifySandbox, stock: Stock) -> dict[tuple[str, str], int]:
+    shop = sandbox.shop
+    items = {item["sku"]: item_id for item_id, item in shop.items.items()}
+    return {
+        (sku, loc): shop.levels[(items[sku], shop.location_named(LOCATIONS[loc]) or "")]["available"]
+        for sku, loc in stock
+    }
+
+
+def _seed(sandbox: ShopifySandbox, stock: Stock) -> None:
+    """The shop's catalogue, one variant per SKU, stocked as the export says (no API calls)."""
+    shop = sandbox.shop
+    locations = {loc: shop.add_location(name) for loc, name in LOCATIONS.items()}
+    skus = dict.fromkeys(sku for sku, _ in stock)
+    for sku in skus:
+        quantities = [
+            {"locationId": locations[loc], "name": "available", "quantity": _sellable(stock[(sku, loc)])}
+            for loc in LOCATIONS
+        ]
+        variant = {"sku": sku, "price": "9.95", "inventoryQuantities": quantities,
+                   "optionValues": [{"optionName": "Title", "name": "Default Title"}]}  # fmt: skip
+        shop.product_set(None, {"title": f"Article {sku}", "variants": [variant]})
+
+
+def _write_export(root: Path, stock: Stock) -> None:
+    rows = "".join(f"{sku},{loc},{on_hand},{reserved}\n" for (sku, loc), (on_hand, reserved) in stock.items())
+    (root / "erp" / "stock.csv").write_text("sku,location,on_hand,reserved\n" + rows)
+
+
+def _refill_s(plan: Plan) -> float:
+    return plan.bucket / plan.restore_rate

@@ -1,0 +1,43 @@
+"""The benchmark report holds figures to their targets, and a missing figure is a miss."""
+
+from __future__ import annotations
+
+from bench.report import table, verdicts
+
+MET = {
+    "stock_sync": {"write_calls": 8, "per_record_write_calls": 1000, "wall_vs_floor": 0.99, "note": "virtual"},
+    "noop": {"write_calls": 0},
+    "plan_100k": {"cpu_s": 4.2, "peak_rss_mb": 800.0},
+    "webhook_latency": {"p95_s": 0.2},
+}
+
+
+def test_figures_that_meet_every_target_pass() -> None:
+    assert verdicts(MET) == []
+
+
+def test_each_missed_target_is_named() -> None:
+    missed = {
+        **MET,
+        "stock_sync": {"write_calls": 11, "per_record_write_calls": 1000, "wall_vs_floor": 1.2},
+        "noop": {"write_calls": 1},
+        "webhook_latency": {"p95_s": 2.5},
+    }
+    assert verdicts(missed) == [
+        "stock_sync: ≥ 100× fewer write calls than one mutation per SKU",
+        "stock_sync: wall time within 10% of the rate-limit floor",
+        "noop: 0 writes when nothing changed",
+        "webhook_latency: webhook → POS p95 under 2 s",
+    ]
+
+
+def test_a_missing_figure_cannot_pass() -> None:
+    [line] = verdicts({"plan_100k": {"cpu_s": 1.0}})
+    assert line.startswith("plan_100k: planning under 1 GiB (cannot tell: KeyError")
+
+
+def test_the_table_lists_every_figure_and_puts_notes_below() -> None:
+    lines = table(MET).splitlines()
+    assert lines[0].split() == ["result", "figure", "value"]
+    assert ["stock_sync", "per_record_write_calls", "1,000"] in [line.split() for line in lines]
+    assert lines[-1] == "stock_sync: virtual"
