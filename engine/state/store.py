@@ -18,12 +18,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 from engine.errors import FlowLockedError, StateError
 from engine.state import tables as t
+
+T = TypeVar("T")
 
 Key = tuple[str, ...]
 
@@ -313,36 +315,54 @@ class StateStore:
                     .where(t.journal.c.id.in_(abandoned))
                     .values(status="abandoned", finished_at=stamp)
                 )
-            for item in written:
-                self._record_written(connection, run_id, scope, item, stamp)
+            for chunk in _chunks(written, KEYS_PER_STATEMENT):
+                self._record_written(connection, run_id, scope, chunk, stamp)
             for problem in failed:
                 self._record_failed(connection, run_id, scope, problem, stamp)
 
     def _record_written(
-        self, connection: sa.Connection, run_id: str, scope: dict[str, str], item: Written, stamp: datetime
+        self, connection: sa.Connection, run_id: str, scope: dict[str, str], items: Sequence[Written], stamp: datetime
     ) -> None:
-        key = encode_key(item.key)
-        where = (t.applied.c.integration == scope["integration"], t.applied.c.flow == scope["flow"])
-        connection.execute(sa.delete(t.applied).where(*where, t.applied.c.key == key))
-        if item.document is not None:
-            connection.execute(
-                sa.insert(t.applied).values(
-                    **scope, key=key, document=dict(item.document), fingerprint=fingerprint(item.document),
-                    run_id=run_id, applied_at=stamp,
-                )
-            )  # fmt: skip
-        id_where = (t.id_map.c.integration == scope["integration"], t.id_map.c.flow == scope["flow"])
-        connection.execute(sa.delete(t.id_map).where(*id_where, t.id_map.c.key == key))
-        if item.target_id is not None and item.document is not None:
-            connection.execute(sa.insert(t.id_map).values(**scope, key=key, target_id=item.target_id, updated_at=stamp))
-        dl = t.dead_letters.c
+        """Last applied, id map, dead letters resolved and activity of written records: a few statements
+        for all of them."""
+        latest = list({item.key: item for item in items}.values())
+        keys = [encode_key(item.key) for item in latest]
+        applied, ids, dl = t.applied.c, t.id_map.c, t.dead_letters.c
+        connection.execute(
+            sa.delete(t.applied).where(
+                applied.integration == scope["integration"], applied.flow == scope["flow"], applied.key.in_(keys)
+            )
+        )
+        documents = [
+            {**scope, "key": encode_key(item.key), "document": dict(item.document),
+             "fingerprint": fingerprint(item.document), "run_id": run_id, "applied_at": stamp}
+            for item in latest
+            if item.document is not None
+        ]  # fmt: skip
+        if documents:
+            connection.execute(sa.insert(t.applied), documents)
+        connection.execute(
+            sa.delete(t.id_map).where(
+                ids.integration == scope["integration"], ids.flow == scope["flow"], ids.key.in_(keys)
+            )
+        )
+        mapped = [
+            {**scope, "key": encode_key(item.key), "target_id": item.target_id, "updated_at": stamp}
+            for item in latest
+            if item.target_id is not None and item.document is not None
+        ]
+        if mapped:
+            connection.execute(sa.insert(t.id_map), mapped)
         connection.execute(
             sa.update(t.dead_letters)
-            .where(dl.integration == scope["integration"], dl.flow == scope["flow"], dl.key == key)
+            .where(dl.integration == scope["integration"], dl.flow == scope["flow"], dl.key.in_(keys))
             .where(dl.resolved_at.is_(None))
             .values(resolved_at=stamp)
         )
-        self._log(connection, run_id, scope, item.key, item.action, "done", item, stamp)
+        connection.execute(
+            sa.insert(t.activity),
+            [_activity(run_id, scope, item.key, item.action, "done", item, stamp) for item in items],
+        )
 
     def _record_failed(
         self, connection: sa.Connection, run_id: str, scope: dict[str, str], item: Failed, stamp: datetime
@@ -370,25 +390,9 @@ class StateStore:
                     document=_json(item.document),
                 )
             )  # fmt: skip
-        self._log(connection, run_id, scope, item.key, item.action, "failed", item, stamp)
-
-    def _log(
-        self,
-        connection: sa.Connection,
-        run_id: str,
-        scope: dict[str, str],
-        key: Key,
-        action: str,
-        outcome: str,
-        item: Written | Failed,
-        stamp: datetime,
-    ) -> None:
         connection.execute(
-            sa.insert(t.activity).values(
-                run_id=run_id, **scope, key=encode_key(key), action=action, outcome=outcome,
-                source=_json(item.source), sent=_json(item.sent), response=_json(item.response), at=stamp,
-            )
-        )  # fmt: skip
+            sa.insert(t.activity), [_activity(run_id, scope, item.key, item.action, "failed", item, stamp)]
+        )
 
     # ---- dead letters ----------------------------------------------------------------------
 
@@ -560,3 +564,20 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
 def _safe(exc: Exception) -> str:
     """An error about the database without the URL, which may carry a password."""
     return str(getattr(exc, "orig", exc)).splitlines()[0]
+
+
+KEYS_PER_STATEMENT = 500  # keys in one `IN (…)`, well inside every database's limit on parameters
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _activity(
+    run_id: str, scope: dict[str, str], key: Key, action: str, outcome: str, item: Written | Failed, stamp: datetime
+) -> dict[str, Any]:
+    return {
+        "run_id": run_id, **scope, "key": encode_key(key), "action": action, "outcome": outcome,
+        "source": _json(item.source), "sent": _json(item.sent), "response": _json(item.response), "at": stamp,
+    }  # fmt: skip
