@@ -265,6 +265,22 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
             "userErrors": errors,
         }
 
+    def product_create(
+        info: Any, product: dict[str, Any] | None = None, input: dict[str, Any] | None = None, media: Any = None
+    ) -> dict[str, Any]:
+        product_id, errors = shop.product_create(product or input or {})
+        return {"product": views.product(product_id) if product_id else None, "shop": None, "userErrors": errors}
+
+    def product_variants_bulk_create(
+        info: Any, productId: str, variants: list[dict[str, Any]], strategy: str | None = None, media: Any = None
+    ) -> dict[str, Any]:
+        created, errors = shop.add_variants(productId, variants, strategy or "DEFAULT")
+        return {
+            "product": views.product(productId) if not errors else None,
+            "productVariants": [views.variant(v) for v in created] if not errors else None,
+            "userErrors": errors,
+        }
+
     def inventory_set_quantities(info: Any, input: dict[str, Any]) -> dict[str, Any]:
         changes, errors = shop.set_quantities(input)
         group = None
@@ -396,6 +412,8 @@ def root(shop: Shop, webhooks: Dispatcher) -> dict[str, Any]:
         "productVariants": product_variants,
         "locations": locations,
         "productSet": product_set,
+        "productCreate": product_create,
+        "productVariantsBulkCreate": product_variants_bulk_create,
         "inventorySetQuantities": inventory_set_quantities,
         "inventoryItemUpdate": inventory_item_update,
         "webhookSubscriptionCreate": webhook_subscription_create,

@@ -156,6 +156,61 @@ class Shop:
             events.append(("products/create" if creating else "products/update", self.product_payload(product["id"])))
             return product["id"], []
 
+    def product_create(self, data: Mapping[str, Any]) -> tuple[str | None, list[dict[str, Any]]]:
+        """productCreate: a product with one standalone variant, of each option's first value."""
+        first = [{"optionName": option["name"], "name": (option.get("values") or [{}])[0].get("name")}
+                 for option in data.get("productOptions") or []]  # fmt: skip
+        return self.product_set(None, {**data, "variants": [{"optionValues": first}]})
+
+    def add_variants(
+        self, product_id: str, inputs: Sequence[Mapping[str, Any]], strategy: str = "DEFAULT"
+    ) -> tuple[list[str], list[dict[str, Any]]]:
+        """productVariantsBulkCreate: new variants beside the product's own. A product's only variant
+        (its standalone one) goes when `strategy` is REMOVE_STANDALONE_VARIANT, or DEFAULT and it is
+        the "Default Title" variant."""
+        with self.changing() as events:
+            product = self.products.get(product_id)
+            if product is None:
+                return [], [user_error(["productId"], "Product does not exist", "PRODUCT_DOES_NOT_EXIST")]
+            kept = [self.variants[v] for v in product["variants"]]
+            if len(kept) == 1 and (
+                strategy == "REMOVE_STANDALONE_VARIANT"
+                or (strategy == "DEFAULT" and kept[0]["title"] == "Default Title")
+            ):
+                kept = []
+            current = [
+                {"id": v["id"], "price": v["price"], "compareAtPrice": v.get("compareAtPrice"),
+                 "optionValues": [{"optionName": o["name"], "name": o["value"]} for o in v["selectedOptions"]]}
+                for v in kept
+            ]  # fmt: skip
+            added = [_set_variant_input(data) for data in inputs]
+            errors = self._variant_errors(product, kept, added)
+            if errors:
+                return [], errors
+            before = set(product["variants"])
+            self._set_variants(product, current)  # without the standalone variant, when it goes
+            self._set_variants(product, current + added)
+            product["updatedAt"] = now()
+            events.append(("products/update", self.product_payload(product_id)))
+            return [v for v in product["variants"] if v not in before], []
+
+    def _variant_errors(
+        self, product: dict[str, Any], kept: list[dict[str, Any]], added: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        taken = {_option_key(v["selectedOptions"]) for v in kept}
+        errors = []
+        for index, data in enumerate(added):
+            key = _option_key([{"name": o.get("optionName"), "value": o.get("name")} for o in data["optionValues"]])
+            if key in taken:
+                message = f"The variant '{' / '.join(value for _, value in key)}' already exists."
+                errors.append(user_error(["variants", index], message, "VARIANT_ALREADY_EXISTS"))
+            taken.add(key)
+        options = [{"name": o["name"], "values": [{"name": v} for v in o["values"]]} for o in product["options"]]
+        for error in _check_product_input({"productOptions": options, "variants": added}, creating=False):
+            if error["code"] != "DUPLICATED_OPTION_VALUE":  # told above, as Shopify tells it
+                errors.append({**error, "field": error["field"][1:3], "code": "INVALID_INPUT"})
+        return errors
+
     def _new_product(self, data: Mapping[str, Any]) -> dict[str, Any]:
         product_id = self.new_id("Product")
         handle = _handle(str(data.get("title") or product_id))
@@ -166,7 +221,7 @@ class Shop:
                 "productType": "", "status": "ACTIVE", "tags": [], "metafields": {}, "options": [],
                 "collections": [], "variants": [], "media": [], "createdAt": now(), "updatedAt": now()}  # fmt: skip
 
-    def _set_variants(self, product: dict[str, Any], inputs: list[Mapping[str, Any]]) -> None:
+    def _set_variants(self, product: dict[str, Any], inputs: Sequence[Mapping[str, Any]]) -> None:
         """Replace the product's variants: matched by id, else by option values; the rest removed."""
         existing = {vid: self.variants[vid] for vid in product["variants"]}
         by_options = {_option_key(v["selectedOptions"]): vid for vid, v in existing.items()}
@@ -666,6 +721,17 @@ def _option_key(options: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], 
 def _handle(title: str) -> str:
     text = "".join(c.lower() if c.isalnum() else "-" for c in title)
     return "-".join(part for part in text.split("-") if part) or "product"
+
+
+def _set_variant_input(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A ProductVariantsBulkInput as the ProductVariantSetInput `_set_variants` takes."""
+    item = data.get("inventoryItem") or {}
+    quantities = [{"locationId": q["locationId"], "name": "available", "quantity": q["availableQuantity"]}
+                  for q in data.get("inventoryQuantities") or []]  # fmt: skip
+    return {
+        **{key: data[key] for key in ("barcode", "price", "compareAtPrice", "optionValues") if key in data},
+        "sku": item.get("sku"), "inventoryItem": {"tracked": item.get("tracked")}, "inventoryQuantities": quantities,
+    }  # fmt: skip
 
 
 def _check_product_input(data: Mapping[str, Any], creating: bool) -> list[dict[str, Any]]:

@@ -96,3 +96,48 @@ def test_sandbox_up_prints_each_sandbox_and_its_credentials() -> None:
     assert lines[3].startswith("mpluskassa: http://127.0.0.1:")
     assert lines[6].startswith("Sandboxes are running")
     assert [n["name"] for n in answer["data"]["locations"]["nodes"]] == ["warehouse", "store-amsterdam"]
+
+
+CREATE = """mutation($product: ProductCreateInput!) {
+  productCreate(product: $product) { product { id variants(first: 5) { nodes { title } } } userErrors { message } }
+}"""
+ADD = """mutation($id: ID!, $variants: [ProductVariantsBulkInput!]!, $strategy: ProductVariantsBulkCreateStrategy) {
+  productVariantsBulkCreate(productId: $id, variants: $variants, strategy: $strategy) {
+    productVariants { sku title price } userErrors { field message code }
+  }
+}"""
+SIZES = {"name": "size", "values": [{"name": "S"}, {"name": "M"}]}
+
+
+def sized(sku: str, size: str) -> dict[str, object]:
+    return {"optionValues": [{"optionName": "size", "name": size}], "price": "9.50",
+            "inventoryItem": {"sku": sku, "tracked": True}}  # fmt: skip
+
+
+def test_product_create_makes_the_standalone_variant_and_bulk_create_can_replace_it(shopify: Running) -> None:
+    created = post(shopify, CREATE, {"product": {"title": "Sock", "productOptions": [SIZES]}}).json()
+    product = created["data"]["productCreate"]["product"]
+    assert [v["title"] for v in product["variants"]["nodes"]] == ["S"], "one variant, of each option's first value"
+    variables = {"id": product["id"], "variants": [sized("7001", "S"), sized("7002", "M")],
+                 "strategy": "REMOVE_STANDALONE_VARIANT"}  # fmt: skip
+    added = post(shopify, ADD, variables).json()["data"]["productVariantsBulkCreate"]
+    assert added["userErrors"] == []
+    assert [(v["sku"], v["title"], v["price"]) for v in added["productVariants"]] == [
+        ("7001", "S", "9.50"), ("7002", "M", "9.50")]  # fmt: skip
+    shop = shopify.sandbox.shop
+    assert [shop.variants[v]["sku"] for v in shop.products[product["id"]]["variants"]] == ["7001", "7002"]
+
+
+def test_bulk_create_keeps_a_custom_standalone_variant_by_default_and_refuses_its_options_twice(
+    shopify: Running,
+) -> None:
+    created = post(shopify, CREATE, {"product": {"title": "Cap", "productOptions": [SIZES]}}).json()
+    product_id = created["data"]["productCreate"]["product"]["id"]
+    clash = post(shopify, ADD, {"id": product_id, "variants": [sized("7101", "S")]}).json()
+    [error] = clash["data"]["productVariantsBulkCreate"]["userErrors"]
+    assert error["code"] == "VARIANT_ALREADY_EXISTS" and error["field"] == ["variants", "0"]
+    added = post(shopify, ADD, {"id": product_id, "variants": [sized("7102", "M")]}).json()
+    assert [v["sku"] for v in added["data"]["productVariantsBulkCreate"]["productVariants"]] == ["7102"]
+    assert len(shopify.sandbox.shop.products[product_id]["variants"]) == 2
+    missing = post(shopify, ADD, {"id": "gid://shopify/Product/1", "variants": [sized("7103", "M")]}).json()
+    assert missing["data"]["productVariantsBulkCreate"]["userErrors"][0]["code"] == "PRODUCT_DOES_NOT_EXIST"
