@@ -24,31 +24,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import Figures
+from bench import Figures, shopify
 from bench.clock import VirtualClock
 from connectors.sandbox_server import serving
-from connectors.shopify.client import ShopifyClient
-from connectors.shopify.cost import PLANS, Plan
-from connectors.shopify.documents import document
+from connectors.shopify.cost import PLANS
 from connectors.shopify.sandbox import ShopifySandbox
-from connectors.shopify.settings import ShopifySettings
-from connectors.shopify.transport import Transport
 from engine.apply import apply_flow
 from engine.pipeline import FlowSetup, Systems, plan_flow
 from engine.records import Entity, StockLevel
 from engine.runner import state_store
 from engine.state import StateStore
-from engine.workspace import Workspace, load_workspace
+from engine.workspace import Workspace
 
 SKUS = 10_000
 CHANGED = 0.10
 LOCATIONS = {"1": "warehouse", "2": "store-amsterdam"}
 PLAN = PLANS["standard"]
-WRITE = "InventorySetQuantities"
+
 
 SPEC = """\
 version: 1
-name: erp-shopify
+name: bench
 systems:
   erp: {connector: files, settings: {path: erp, format: csv}}
   shop:
@@ -80,18 +76,15 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
     with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder, _Bench.set_up(Path(folder), before) as bench:
         bench.sync()  # the first sync: Tillsync's state now holds what the shop has
         _write_export(bench.root, after)
-        per_record = bench.sync(one_call_per_sku=True)
+        one_by_one = bench.sync(one_call_per_sku=True)
         bench.check(after)
         bench.restore(before)
         tillsync = bench.sync()
         bench.check(after)
         noop = bench.sync()
     floor_s = tillsync.points / PLAN.restore_rate
-    note = (
-        f"virtual clock: waits for the bucket were skipped and added to the clock; wall times are those of a "
-        f"{PLAN.name} plan ({PLAN.bucket:g}-point bucket, {PLAN.restore_rate:g} points/s), each run starting with "
-        f"a full bucket. Record by record: the same plan and reads, then one {WRITE} per changed SKU."
-    )
+    how = "the same plan and reads, then one inventorySetQuantities per changed SKU"
+    note = f"{shopify.note(PLAN)}. Record by record: {how}."
     return {
         "stock_sync": {
             "skus": len(skus), "locations": len(LOCATIONS), "changed_skus": len(changed),
@@ -101,9 +94,9 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "wall_s": round(tillsync.wall_s, 1), "floor_s": round(floor_s, 1),
             "wall_vs_floor": round(tillsync.wall_s / floor_s, 3),
             "throttled": tillsync.throttled, "engine_cpu_s": round(tillsync.cpu_s, 2),
-            "per_record_write_calls": per_record.write_calls, "per_record_cost_points": per_record.points,
-            "per_record_wall_s": round(per_record.wall_s, 1),
-            "write_calls_ratio": round(per_record.write_calls / max(tillsync.write_calls, 1), 1),
+            "per_record_write_calls": one_by_one.write_calls, "per_record_cost_points": one_by_one.points,
+            "per_record_wall_s": round(one_by_one.wall_s, 1),
+            "write_calls_ratio": round(one_by_one.write_calls / max(tillsync.write_calls, 1), 1),
             "note": note,
         },
         "noop": {
@@ -136,34 +129,21 @@ class _Bench:
     @classmethod
     @contextmanager
     def set_up(cls, root: Path, stock: Stock) -> Iterator[_Bench]:
-        (root / "specs").mkdir()
-        (root / "environments").mkdir()
         (root / "erp").mkdir()
-        (root / "specs" / "erp-shopify.yaml").write_text(SPEC)
-        (root / "environments" / "bench.yaml").write_text(
-            "name: bench\nintegrations:\n  erp-shopify:\n    spec: specs/erp-shopify.yaml\n"
-        )
         _write_export(root, stock)
         clock = VirtualClock()
         sandbox = ShopifySandbox(plan=PLAN, clock=clock)
         _seed(sandbox, stock)
         with serving(sandbox) as url:
-            environ = {
-                "SHOP_TOKEN": sandbox.token,
-                "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": url,
-                "TILLSYNC__SYSTEMS__ERP__SETTINGS__PATH": str(root / "erp"),
-            }
-            yield cls(root, load_workspace(root, "bench", environ), sandbox, url, clock)
+            yield cls(root, shopify.workspace(root, SPEC, root / "erp", url, sandbox.token), sandbox, url, clock)
 
     def sync(self, one_call_per_sku: bool = False) -> Run:
         """One run of the stock flow from a full bucket, measured."""
-        self.clock.sleep(_refill_s(PLAN))
-        deployment = self.workspace.deployments["erp-shopify"]
+        shopify.refill(self.clock, PLAN)
+        deployment = self.workspace.deployments["bench"]
         setup = FlowSetup.of(deployment, "stock")
-        transport = Transport(self.url, self.sandbox.token, sleep=self.clock.sleep, clock=self.clock)
-        client = ShopifyClient(ShopifySettings(url=self.url, currency="EUR"), self.sandbox.token, transport)
+        client, transport = shopify.client(self.sandbox, self.url, self.clock)
         systems = Systems(self.workspace, deployment, {"shop": client})
-        logged = len(self.sandbox.log)
         started, cpu = self.clock(), time.thread_time()
         with state_store(self.workspace) as store:
             if one_call_per_sku:
@@ -175,11 +155,9 @@ class _Bench:
                 levels = result.counts["create"] + result.counts["update"]
         wall_s, cpu_s = self.clock() - started, time.thread_time() - cpu
         systems.close()
-        names = [name for name, _ in self.sandbox.log[logged:]]
-        writes = names.count(WRITE)
         return Run(
-            write_calls=writes, read_calls=len(names) - writes, points=transport.usage.actual_points,
-            write_points=writes * transport.cost_of(document(WRITE), {}), levels=levels,
+            write_calls=transport.writes.calls, read_calls=transport.reads.calls,
+            points=transport.usage.actual_points, write_points=transport.writes.points, levels=levels,
             throttled=transport.usage.throttled, wall_s=wall_s, cpu_s=cpu_s,
         )  # fmt: skip
 
@@ -249,7 +227,3 @@ def _seed(sandbox: ShopifySandbox, stock: Stock) -> None:
 def _write_export(root: Path, stock: Stock) -> None:
     rows = "".join(f"{sku},{loc},{on_hand},{reserved}\n" for (sku, loc), (on_hand, reserved) in stock.items())
     (root / "erp" / "stock.csv").write_text("sku,location,on_hand,reserved\n" + rows)
-
-
-def _refill_s(plan: Plan) -> float:
-    return plan.bucket / plan.restore_rate

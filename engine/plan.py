@@ -147,7 +147,7 @@ class _Diff:
 
 def project(record: Record, fields: Sequence[str]) -> Document:
     """A record's values for `fields`, as JSON data (decimals as text, so equal means equal)."""
-    dumped = record.model_dump(mode="json")
+    dumped = record.model_dump(mode="json", include=set(fields), exclude_none=True)
     return {name: compact(dumped.get(name)) for name in fields}
 
 

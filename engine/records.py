@@ -227,10 +227,18 @@ class Shipment(Record):
 def compact(value: Any) -> Any:
     """JSON data without empty values (None, {}, []) at any depth: what a record really says."""
     if isinstance(value, dict):
-        items = ((k, compact(v)) for k, v in value.items())
-        return {k: v for k, v in items if v not in (None, {}, [])}
+        kept = {}
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                item = compact(item)
+                if not item:
+                    continue
+            elif item is None:
+                continue
+            kept[key] = item
+        return kept
     if isinstance(value, list):
-        return [compact(v) for v in value]
+        return [compact(item) if isinstance(item, dict | list) else item for item in value]
     return value
 
 

@@ -1,0 +1,163 @@
+"""5,000 products of 3 variants each into an empty Shopify sandbox, two ways, on the same plan's budget.
+
+- Tillsync: `apply` of a products flow from an ERP's CSV export; it writes with `productSet`, ten
+  products to a request.
+- Separately, the way product syncs are usually written: the same plan (the same reads), then per
+  product one `productCreate` with its options and one `productVariantsBulkCreate` with its
+  variants, from the very input Tillsync sends, so both shops end up holding the same catalogue
+  (checked).
+
+Both run on a virtual clock (`bench.clock`), each in its own sandbox from a full bucket.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from graphql import OperationDefinitionNode, parse, print_ast
+
+from bench import Figures, shopify
+from bench.catalogue import SIZES, Article, write_products
+from bench.clock import VirtualClock
+from connectors.sandbox_server import serving
+from connectors.shopify import products
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.cost import PLANS
+from connectors.shopify.documents import Document
+from connectors.shopify.sandbox import ShopifySandbox
+from engine.apply import apply_flow
+from engine.pipeline import FlowSetup, Systems, plan_flow
+from engine.plan import Action
+from engine.records import Product
+from engine.runner import state_store
+from engine.workspace import Workspace
+
+PRODUCTS = 5_000
+PLAN = PLANS["standard"]
+SEPARATE = {
+    operation.name.value: Document(operation.name.value, print_ast(operation))
+    for operation in parse((Path(__file__).parent / "graphql" / "separate_mutations.graphql").read_text()).definitions
+    if isinstance(operation, OperationDefinitionNode) and operation.name
+}
+PRODUCT_FIELDS = ("title", "descriptionHtml", "vendor", "productType", "status", "tags", "metafields", "productOptions")
+
+SPEC = """\
+version: 1
+name: bench
+systems:
+  erp: {connector: files, settings: {path: erp, format: csv}}
+  shop:
+    connector: shopify
+    settings: {url: "http://127.0.0.1:1", currency: EUR}
+    credentials: {access_token: env:SHOP_TOKEN}
+flows:
+  products:
+    entity: product
+    from: erp
+    to: shop
+"""
+
+
+def run(scale: float = 1.0) -> dict[str, Figures]:
+    count = max(int(PRODUCTS * scale), 5)
+    articles = [Article(500_000 + n, f"Article {n}", 995 + 100 * (n % 40)) for n in range(count)]
+    with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
+        root = Path(folder)
+        (root / "erp").mkdir()
+        write_products(root / "erp" / "products.csv", articles)
+        tillsync, shop_a = _sync(root / "productset", root / "erp", separate=False)
+        separate, shop_b = _sync(root / "separate", root / "erp", separate=True)
+    if shop_a != shop_b or len(shop_a) != count:
+        raise RuntimeError("the two ways did not make the same catalogue")
+    return {
+        "product_sync": {
+            "products": count, "variants": count * len(SIZES), "plan": PLAN.name,
+            "productset_write_calls": tillsync["write_calls"], "productset_write_points": tillsync["write_points"],
+            "productset_calls": tillsync["calls"], "productset_cost_points": tillsync["points"],
+            "productset_wall_s": tillsync["wall_s"],
+            "separate_write_calls": separate["write_calls"], "separate_write_points": separate["write_points"],
+            "separate_calls": separate["calls"], "separate_cost_points": separate["points"],
+            "separate_wall_s": separate["wall_s"],
+            "write_calls_ratio": round(separate["write_calls"] / tillsync["write_calls"], 1),
+            "write_points_ratio": round(separate["write_points"] / tillsync["write_points"], 2),
+            "note": f"{shopify.note(PLAN)}; calls and points include the plan's reads, which both ways share",
+        }
+    }  # fmt: skip
+
+
+def _sync(root: Path, export: Path, separate: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """One way into a fresh sandbox: its figures, and what the shop then holds by product number."""
+    root.mkdir()
+    clock = VirtualClock()
+    sandbox = ShopifySandbox(plan=PLAN, clock=clock)
+    with serving(sandbox) as url:
+        workspace = shopify.workspace(root, SPEC, export, url, sandbox.token)
+        client, transport = shopify.client(sandbox, url, clock)
+        started = clock()
+        if separate:
+            _create_separately(workspace, client)
+        else:
+            _apply(workspace, client)
+        wall_s = clock() - started
+        client.close()
+    figures = {
+        "calls": transport.usage.calls, "points": transport.usage.actual_points,
+        "write_calls": transport.writes.calls, "write_points": transport.writes.points, "wall_s": round(wall_s, 1),
+    }  # fmt: skip
+    return figures, _catalogue(sandbox)
+
+
+def _apply(workspace: Workspace, client: ShopifyClient) -> None:
+    deployment = workspace.deployments["bench"]
+    with state_store(workspace) as store:
+        systems = Systems(workspace, deployment, {"shop": client})
+        result = apply_flow(workspace, FlowSetup.of(deployment, "products"), systems, store)
+    if not result.ok:
+        raise RuntimeError(f"the benchmark's product sync failed: {result.failures[:3]}")
+
+
+def _create_separately(workspace: Workspace, client: ShopifyClient) -> None:
+    deployment = workspace.deployments["bench"]
+    with state_store(workspace) as store:
+        systems = Systems(workspace, deployment, {"shop": client})
+        plan = plan_flow(workspace, FlowSetup.of(deployment, "products"), systems, store)
+    create, add = SEPARATE["ProductCreate"], SEPARATE["ProductVariantsBulkCreate"]
+    for change in plan.changes:
+        if change.action is not Action.create or change.record is None:
+            continue
+        data = products.product_set_input(client.settings, Product.model_validate(change.record), {})
+        made = client.transport.request(create, {"product": {k: data[k] for k in PRODUCT_FIELDS if k in data}})
+        _no_errors(made["productCreate"])
+        variants = [_bulk_input(variant) for variant in data["variants"]]
+        product_id = made["productCreate"]["product"]["id"]
+        _no_errors(
+            client.transport.request(add, {"productId": product_id, "variants": variants})["productVariantsBulkCreate"]
+        )
+
+
+def _bulk_input(variant: dict[str, Any]) -> dict[str, Any]:
+    """A ProductVariantSetInput as the ProductVariantsBulkInput it is in the two-step way."""
+    item = {"sku": variant["sku"], **(variant.get("inventoryItem") or {})}
+    return {**{k: v for k, v in variant.items() if k not in ("sku", "inventoryItem")}, "inventoryItem": item}
+
+
+def _no_errors(payload: dict[str, Any]) -> None:
+    if payload["userErrors"]:
+        raise RuntimeError(f"Shopify refused the write: {payload['userErrors']}")
+
+
+def _catalogue(sandbox: ShopifySandbox) -> dict[str, Any]:
+    """Product number → what a merchant sees of the product and its variants."""
+    shop = sandbox.shop
+    catalogue = {}
+    for product in shop.products.values():
+        variants = [shop.variants[v] for v in product["variants"]]
+        number = product["metafields"].get(("tillsync", "product_number"))
+        catalogue[number] = (
+            product["title"], product["vendor"], product["productType"], tuple(product["tags"]),
+            tuple((o["name"], tuple(o["values"])) for o in product["options"]),
+            tuple((v["sku"], v["barcode"], v["price"], v["title"]) for v in variants),
+        )  # fmt: skip
+    return catalogue
