@@ -212,9 +212,9 @@ def plan_flow(
 
 @contextmanager
 def _without_cycle_collection() -> Iterator[None]:
-    """A plan makes hundreds of thousands of objects that live until it is done and form no cycles;
-    the cyclic collector would walk them again and again (half the planning time at 100k records).
-    Reference counting still frees what is dropped."""
+    """A plan makes hundreds of thousands of objects that live until it is done; the cyclic collector
+    would walk them again and again (half the planning time of 10,000 products). Reference counting
+    still frees what is dropped; what cycles there are wait for the collector until the plan is made."""
     enabled = gc.isenabled()
     gc.disable()
     try:
