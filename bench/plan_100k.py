@@ -68,8 +68,9 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "products": count, "variants": count * len(SIZES), **measured["changes"],
             "cpu_s": round(measured["cpu_s"], 2), "wall_s": round(measured["wall_s"], 2),
             "peak_rss_mb": round(measured["peak_rss_mb"], 1), "rss_before_mb": round(measured["rss_before_mb"], 1),
-            "note": "plan_flow in a fresh process: read and parse the CSV export and the target's JSON Lines, "
-            "map, load last-applied state (SQLite), diff; peak RSS includes the interpreter and imports",
+            "note": "plan_flow alone, in a fresh process: read and parse the CSV export and the target's JSON Lines "
+            "(files connector), map, load last-applied state (SQLite), diff. Not in cpu_s: making the data, the "
+            "first sync, imports, loading the workspace. Peak RSS includes the interpreter and imports",
         }
     }  # fmt: skip
 

@@ -7,12 +7,15 @@
   variants, from the very input Tillsync sends, so both shops end up holding the same catalogue
   (checked).
 
-Both run on a virtual clock (`bench.clock`), each in its own sandbox from a full bucket.
+Variants have a size and a colour, a SKU, a barcode and a price, and their stock is tracked. Neither
+way sets quantities: that is the stock flow's work, the same either way. Both run on a virtual clock
+(`bench.clock`), each in its own sandbox from a full bucket.
 """
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +26,11 @@ from bench.catalogue import SIZES, Article, write_products
 from bench.clock import VirtualClock
 from connectors.sandbox_server import serving
 from connectors.shopify import products
-from connectors.shopify.client import ShopifyClient
+from connectors.shopify.client import PRODUCTS_PER_READ, SKUS_PER_READ, ShopifyClient
 from connectors.shopify.cost import PLANS
 from connectors.shopify.documents import Document
 from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.sandbox.shop import Shop
 from engine.apply import apply_flow
 from engine.pipeline import FlowSetup, Systems, plan_flow
 from engine.plan import Action
@@ -60,35 +64,76 @@ flows:
 """
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One way's run: what it spent (cost points as Shopify reported them), and the shop it left."""
+
+    calls: int
+    requested_points: int
+    points: int  # the actual cost charged
+    write_calls: int
+    write_points: int
+    wall_s: float  # on the virtual clock
+    shop: Shop
+
+
 def run(scale: float = 1.0) -> dict[str, Figures]:
     count = max(int(PRODUCTS * scale), 5)
-    articles = [Article(500_000 + n, f"Article {n}", 995 + 100 * (n % 40)) for n in range(count)]
-    with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
-        root = Path(folder)
-        (root / "erp").mkdir()
-        write_products(root / "erp" / "products.csv", articles)
-        tillsync, shop_a = _sync(root / "productset", root / "erp", separate=False)
-        separate, shop_b = _sync(root / "separate", root / "erp", separate=True)
-    if shop_a != shop_b or len(shop_a) != count:
+    tillsync, separate = compare(count)
+    if catalogue(tillsync.shop) != catalogue(separate.shop) or len(catalogue(tillsync.shop)) != count:
         raise RuntimeError("the two ways did not make the same catalogue")
+    reads = (
+        f"calls and points include the reads: both look each product up by its number ({PRODUCTS_PER_READ} to a "
+        f"call), Tillsync also asks which products hold its SKUs ({SKUS_PER_READ} to a call) before it writes"
+    )
     return {
         "product_sync": {
-            "products": count, "variants": count * len(SIZES), "plan": PLAN.name,
-            "productset_write_calls": tillsync["write_calls"], "productset_write_points": tillsync["write_points"],
-            "productset_calls": tillsync["calls"], "productset_cost_points": tillsync["points"],
-            "productset_wall_s": tillsync["wall_s"],
-            "separate_write_calls": separate["write_calls"], "separate_write_points": separate["write_points"],
-            "separate_calls": separate["calls"], "separate_cost_points": separate["points"],
-            "separate_wall_s": separate["wall_s"],
-            "write_calls_ratio": round(separate["write_calls"] / tillsync["write_calls"], 1),
-            "write_points_ratio": round(separate["write_points"] / tillsync["write_points"], 2),
-            "note": f"{shopify.note(PLAN)}; calls and points include the plan's reads, which both ways share",
+            "products": count, "variants": count * len(SIZES),
+            "plan": PLAN.name, "bucket_points": PLAN.bucket, "restore_points_per_s": PLAN.restore_rate,
+            "productset_calls": tillsync.calls, "productset_write_calls": tillsync.write_calls,
+            "productset_requested_points": tillsync.requested_points, "productset_cost_points": tillsync.points,
+            "productset_write_points": tillsync.write_points, "productset_wall_s": tillsync.wall_s,
+            "separate_calls": separate.calls, "separate_write_calls": separate.write_calls,
+            "separate_requested_points": separate.requested_points, "separate_cost_points": separate.points,
+            "separate_write_points": separate.write_points, "separate_wall_s": separate.wall_s,
+            "calls_ratio": round(separate.calls / tillsync.calls, 2),
+            "cost_ratio": round(separate.points / tillsync.points, 2),
+            "write_calls_ratio": round(separate.write_calls / tillsync.write_calls, 2),
+            "write_points_ratio": round(separate.write_points / tillsync.write_points, 2),
+            "note": f"{shopify.note(PLAN)}; wall time is this machine's working time plus the waits skipped; {reads}",
         }
     }  # fmt: skip
 
 
-def _sync(root: Path, export: Path, separate: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One way into a fresh sandbox: its figures, and what the shop then holds by product number."""
+def compare(count: int) -> tuple[Outcome, Outcome]:
+    """`count` products exported by the ERP, synced into one empty sandbox with `productSet` (Tillsync's
+    way) and into another with `productCreate` + `productVariantsBulkCreate`."""
+    articles = [Article(500_000 + n, f"Article {n}", 995 + 100 * (n % 40)) for n in range(count)]
+    with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
+        root = Path(folder)
+        (root / "erp").mkdir()
+        write_products(root / "erp" / "products.csv", articles, colours=True, tracked=True)
+        return _sync(root / "productset", root / "erp", separate=False), _sync(root / "separate", root / "erp", True)
+
+
+def catalogue(shop: Shop) -> dict[str, Any]:
+    """Product number → what a merchant sees of the product and its variants."""
+    found = {}
+    for product in shop.products.values():
+        variants = [shop.variants[v] for v in product["variants"]]
+        number = product["metafields"].get(("tillsync", "product_number"))
+        found[number] = (
+            product["title"], product["descriptionHtml"], product["vendor"], product["productType"],
+            product["status"], tuple(product["tags"]), tuple(sorted(product["metafields"].items())),
+            tuple((o["name"], tuple(o["values"])) for o in product["options"]),
+            tuple((v["sku"], v["barcode"], v["price"], v["title"], shop.items[v["inventoryItemId"]]["tracked"])
+                  for v in variants),
+        )  # fmt: skip
+    return found
+
+
+def _sync(root: Path, export: Path, separate: bool) -> Outcome:
+    """One way into a fresh sandbox with a full bucket, on a clock of its own."""
     root.mkdir()
     clock = VirtualClock()
     sandbox = ShopifySandbox(plan=PLAN, clock=clock)
@@ -102,11 +147,12 @@ def _sync(root: Path, export: Path, separate: bool) -> tuple[dict[str, Any], dic
             _apply(workspace, client)
         wall_s = clock() - started
         client.close()
-    figures = {
-        "calls": transport.usage.calls, "points": transport.usage.actual_points,
-        "write_calls": transport.writes.calls, "write_points": transport.writes.points, "wall_s": round(wall_s, 1),
-    }  # fmt: skip
-    return figures, _catalogue(sandbox)
+    usage = transport.usage
+    return Outcome(
+        calls=usage.calls, requested_points=usage.requested_points, points=usage.actual_points,
+        write_calls=transport.writes.calls, write_points=transport.writes.points, wall_s=round(wall_s, 1),
+        shop=sandbox.shop,
+    )  # fmt: skip
 
 
 def _apply(workspace: Workspace, client: ShopifyClient) -> None:
@@ -146,18 +192,3 @@ def _bulk_input(variant: dict[str, Any]) -> dict[str, Any]:
 def _no_errors(payload: dict[str, Any]) -> None:
     if payload["userErrors"]:
         raise RuntimeError(f"Shopify refused the write: {payload['userErrors']}")
-
-
-def _catalogue(sandbox: ShopifySandbox) -> dict[str, Any]:
-    """Product number → what a merchant sees of the product and its variants."""
-    shop = sandbox.shop
-    catalogue = {}
-    for product in shop.products.values():
-        variants = [shop.variants[v] for v in product["variants"]]
-        number = product["metafields"].get(("tillsync", "product_number"))
-        catalogue[number] = (
-            product["title"], product["vendor"], product["productType"], tuple(product["tags"]),
-            tuple((o["name"], tuple(o["values"])) for o in product["options"]),
-            tuple((v["sku"], v["barcode"], v["price"], v["title"]) for v in variants),
-        )  # fmt: skip
-    return catalogue

@@ -20,6 +20,7 @@ import jmespath
 from jmespath import exceptions as jexc
 from jmespath import functions as jfun
 from jmespath.parser import ParsedResult, Parser
+from jmespath.visitor import TreeInterpreter
 
 from engine import transforms
 from engine.catalogue import suggest
@@ -207,20 +208,22 @@ class Expression:
 
     text: str
     compiled: ParsedResult
-    options: jmespath.Options
+    # `ParsedResult.search` builds an interpreter per call; it keeps no state between calls, so one
+    # is shared (a mapping evaluates a dozen expressions per record).
+    interpreter: TreeInterpreter
 
     def search(self, record: Mapping[str, Any]) -> Any:
         try:
-            return self.compiled.search(record, options=self.options)
+            return self.interpreter.visit(self.compiled.parsed, record)
         except jexc.JMESPathError as exc:
             raise RecordError(f"{self.text}: {exc}") from None
 
 
 def compiler(value_maps: Mapping[str, Mapping[str, str | int]]) -> Callable[[str], Expression]:
     """A function that compiles expressions against one spec's value maps."""
-    options = jmespath.Options(custom_functions=_Functions(value_maps))
+    interpreter = TreeInterpreter(jmespath.Options(custom_functions=_Functions(value_maps)))
 
     def compile_expression(text: str) -> Expression:
-        return Expression(text, jmespath.compile(text), options)
+        return Expression(text, jmespath.compile(text), interpreter)
 
     return compile_expression

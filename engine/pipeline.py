@@ -112,11 +112,17 @@ def record_document(record: Record) -> dict[str, Any]:
     return _listed(record.model_dump())  # type: ignore[no-any-return]
 
 
+_NESTED = (dict, list, tuple)
+
+
 def _listed(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _listed(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_listed(v) for v in value]
+    # Exact types, and leaves not visited: a dump holds plain dicts, lists and tuples, and this runs
+    # over every source record a plan reads.
+    kind = type(value)
+    if kind is dict:
+        return {k: _listed(v) if type(v) in _NESTED else v for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_listed(v) if type(v) in _NESTED else v for v in value]
     return value
 
 

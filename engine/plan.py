@@ -201,13 +201,12 @@ def _create(rules: Rules, item: Desired) -> Change:
 def _update(rules: Rules, item: Desired, current: Record, base: Document | None) -> Change:
     assert item.record is not None
     want, have = project(item.record, rules.fields), project(current, rules.fields)
+    if want == have:  # most records of most runs: no field to restrict or weigh
+        return _unchanged(rules, item, have, base)
     source_wins = rules.direction is Direction.one_way or rules.master == rules.source
     updates: list[FieldChange] = []
     conflicts: list[FieldChange] = []
-    have = {
-        name: _restrict(have[name], want[name]) if name in rules.objects else _restrict_items(have[name], want[name])
-        for name in rules.fields
-    }
+    have = {name: _restricted(rules, name, have[name], want[name]) for name in rules.fields}
     for name in rules.fields:
         if name in rules.match or want[name] is None or want[name] == have[name]:
             continue  # a field the source leaves empty is left alone in the target
@@ -241,14 +240,7 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
         updates.append(FieldChange(name, have[name], want[name], rule))
     written = [change for change in (*conflicts, *updates) if change.before != change.after]
     if not conflicts and not updates:
-        state_current = base is not None and all(base.get(n) == have[n] for n in rules.fields)
-        return Change(
-            Action.skip,
-            item.key,
-            "unchanged",
-            applied=None if state_current else have,
-            source=item.source,
-        )
+        return _unchanged(rules, item, have, base)
     merged = current.model_dump(mode="json", exclude_none=True) | {c.field: c.after for c in written}
     merged = {name: value for name, value in merged.items() if value is not None}
     action = Action.conflict if conflicts else Action.update
@@ -267,6 +259,18 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
         applied=have | {c.field: c.after for c in written},
         source=item.source,
     )
+
+
+def _unchanged(rules: Rules, item: Desired, have: Document, base: Document | None) -> Change:
+    """Nothing to write; what the target holds is recorded as applied unless the state says so already."""
+    state_current = base is not None and all(base.get(n) == have[n] for n in rules.fields)
+    return Change(Action.skip, item.key, "unchanged", applied=None if state_current else have, source=item.source)
+
+
+def _restricted(rules: Rules, name: str, have: Any, want: Any) -> Any:
+    if have == want:  # nothing to leave out; most fields of most records, and far cheaper to tell
+        return have
+    return _restrict(have, want) if name in rules.objects else _restrict_items(have, want)
 
 
 def _restrict_items(have: Any, want: Any) -> Any:

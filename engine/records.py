@@ -224,12 +224,18 @@ class Shipment(Record):
     lines: tuple[ShipmentLine, ...] = ()
 
 
+_CONTAINERS = (dict, list)
+
+
 def compact(value: Any) -> Any:
     """JSON data without empty values (None, {}, []) at any depth: what a record really says."""
-    if isinstance(value, dict):
+    # Exact types rather than isinstance: JSON data holds plain dicts and lists, and a plan runs this
+    # over every record it compares, where the type test is most of the cost.
+    kind = type(value)
+    if kind is dict:
         kept = {}
         for key, item in value.items():
-            if isinstance(item, dict | list):
+            if type(item) in _CONTAINERS:
                 item = compact(item)
                 if not item:
                     continue
@@ -237,8 +243,8 @@ def compact(value: Any) -> Any:
                 continue
             kept[key] = item
         return kept
-    if isinstance(value, list):
-        return [compact(item) if isinstance(item, dict | list) else item for item in value]
+    if kind is list:
+        return [compact(item) if type(item) in _CONTAINERS else item for item in value]
     return value
 
 

@@ -12,8 +12,9 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from connectors.base import Changes, WriteOutcome
 from connectors.files.formats import CsvLayout, from_document, record_key, to_document
@@ -76,34 +77,34 @@ class FilesClient:
         self.calls += 1
         if not path.exists():
             return {}
-        text = path.read_text(encoding="utf-8-sig")
-        records = list(self._parse(entity, text, str(path)))
         loaded: dict[Key, Record] = {}
-        for record in records:
-            key = record_key(entity, record)
-            if key in loaded:
-                raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(key)} appears twice")
-            loaded[key] = record
+        with path.open(encoding="utf-8-sig") as handle:
+            for record in self._parse(entity, handle, str(path)):
+                key = record_key(entity, record)
+                if key in loaded:
+                    raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(key)} appears twice")
+                loaded[key] = record
         return loaded
 
-    def _parse(self, entity: Entity, text: str, where: str) -> list[Record]:
-        if self.settings.format == "csv":
-            reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=self.settings.delimiter)
+    def _parse(self, entity: Entity, handle: TextIO, where: str) -> Iterator[Record]:
+        """The file's records one by one: a large file is never held as text, JSON data and records at once."""
+        if self.settings.format == "csv":  # universal newlines, not newline="": a quoted CRLF is read as \n
+            reader = csv.DictReader(handle, delimiter=self.settings.delimiter)
             layout = CsvLayout.of(entity)
             layout.check_header(reader.fieldnames or [], f"{where}:1")
             rows = ((reader.line_num, row) for row in reader)
-            return list(layout.records(rows, where))
-        if self.settings.format == "jsonl":
-            documents = []
-            for number, line in enumerate(text.splitlines(), start=1):
+            yield from layout.records(rows, where)
+        elif self.settings.format == "jsonl":
+            for number, line in enumerate(handle.read().splitlines(), start=1):
                 if line.strip():
-                    documents.append((f"{where}:{number}", _json(line, f"{where}:{number}")))
+                    place = f"{where}:{number}"
+                    yield from_document(entity, _json(line, place), place)
         else:
-            data = _json(text, where)
+            data = _json(handle.read(), where)
             if not isinstance(data, list):
                 raise FatalConnectorError(f"{where}: expected a JSON array of {entity.value} records")
-            documents = [(f"{where}: item {i}", item) for i, item in enumerate(data)]
-        return [from_document(entity, data, place) for place, data in documents]
+            for index, item in enumerate(data):
+                yield from_document(entity, item, f"{where}: item {index}")
 
     def _save(self, entity: Entity, records: dict[Key, Record]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -122,11 +122,17 @@ class CsvLayout:
     def records(self, rows: Iterable[tuple[int, Mapping[str, str]]], where: str) -> Iterator[Record]:
         """Records from (line number, row) pairs; rows sharing a key with an item list merge."""
         groups: dict[tuple[str, ...], _Group] = {}
+        routes: dict[str, _Route] = {}  # per column, worked out on its first cell
         for line, row in rows:
-            cells = {column: value for column, value in row.items() if value not in ("", None)}
-            parent = {c: v for c, v in cells.items() if not self._is_item_column(c)}
-            item = {c.partition(".")[2]: v for c, v in cells.items() if self._is_item_column(c)}
-            data = _unflatten(parent, self.catalogue, f"{where}:{line}")
+            data: dict[str, Any] = {}
+            item: dict[str, Any] = {}
+            for column, value in row.items():
+                if value in ("", None):
+                    continue
+                route = routes.get(column)
+                if route is None:
+                    route = routes[column] = self._route(column, f"{where}:{line}")
+                route.put(item if route.item else data, value)
             key = record_key(self.entity, data)
             group = groups.get(key)
             if group is None:
@@ -138,15 +144,17 @@ class CsvLayout:
             else:
                 group.merge(data, f"{where}:{line}")
             if item:
-                assert self.items is not None
-                item_fields = self.catalogue[self.items].fields or {}
-                groups[key].items.append(_unflatten(item, item_fields, f"{where}:{line}"))
-        for group in groups.values():
+                groups[key].items.append(item)
+        for key in list(groups):
+            group = groups.pop(key)  # its rows' data goes as its record is made
             data = {**group.data, self.items: group.items} if self.items else group.data
             yield from_document(self.entity, data, f"{where}:{group.line}")
 
-    def _is_item_column(self, column: str) -> bool:
-        return self.items is not None and column.startswith(f"{self.items}.")
+    def _route(self, column: str, where: str) -> _Route:
+        """Where a column's cells go: an item list's columns (`variants.sku`) into the item's data."""
+        if self.items is not None and column.startswith(f"{self.items}."):
+            return _route(column.partition(".")[2], self.catalogue[self.items].fields or {}, where, item=True)
+        return _route(column, self.catalogue, where, item=False)
 
 
 @dataclass
@@ -199,23 +207,32 @@ def _cell(value: Any) -> str:
     return str(value) if not isinstance(value, Decimal) else format(value, "f")
 
 
-def _unflatten(cells: Mapping[str, str], catalogue: Catalogue, where: str) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for column, value in cells.items():
-        fields: Catalogue = catalogue
-        target = data
-        parts = column.split(".")
-        for depth, part in enumerate(parts):
-            info = fields[part]
-            last = depth == len(parts) - 1
-            if info.free_keys and not last:
-                target.setdefault(part, {})[parts[depth + 1]] = value
-                break
-            if last:
-                target[part] = value.split(LIST_SEPARATOR) if info.type.startswith("list of") else value
-                break
-            if info.fields is None:
-                raise FatalConnectorError(f"{where}: column '{column}': '{part}' has no fields")
-            target = target.setdefault(part, {})
-            fields = info.fields
-    return data
+@dataclass(frozen=True)
+class _Route:
+    """Where one column's cells go in a record's data: into these nested objects, under this name."""
+
+    item: bool  # a column of the item list, set in the item's data
+    objects: tuple[str, ...]
+    name: str
+    split: bool  # a list of text, joined with LIST_SEPARATOR in the cell
+
+    def put(self, data: dict[str, Any], value: str) -> None:
+        for part in self.objects:
+            data = data.setdefault(part, {})
+        data[self.name] = value.split(LIST_SEPARATOR) if self.split else value
+
+
+def _route(column: str, catalogue: Catalogue, where: str, item: bool) -> _Route:
+    fields: Catalogue = catalogue
+    parts = column.split(".")
+    for depth, part in enumerate(parts):
+        info = fields[part]
+        last = depth == len(parts) - 1
+        if info.free_keys and not last:
+            return _Route(item, tuple(parts[: depth + 1]), parts[depth + 1], split=False)
+        if last:
+            return _Route(item, tuple(parts[:depth]), part, split=info.type.startswith("list of"))
+        if info.fields is None:
+            raise FatalConnectorError(f"{where}: column '{column}': '{part}' has no fields")
+        fields = info.fields
+    raise AssertionError("unreachable: a column has at least one part")
