@@ -7,14 +7,15 @@ registry in `connectors/__init__.py` is a plain dict of these values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
 from engine.catalogue import Catalogue
-from engine.records import Entity, Record
+from engine.records import Entity, Record, record_key
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,22 @@ class Changes:
     since: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record as read, not yet built: its own key (`KEYS`), a fingerprint of what was read (equal
+    reads, equal fingerprints), and how to build it. Building is what costs; a plan builds only the
+    records whose fingerprints say they may have changed."""
+
+    key: tuple[str, ...]
+    fingerprint: str
+    build: Callable[[], Record]
+
+
+def digest(text: str) -> str:
+    """The fingerprint of text read from a system."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
 class Client(Protocol):
     """An open connection to one system."""
 
@@ -74,6 +91,32 @@ class Client(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class RawReader(Protocol):
+    """A client that can hand out records before building them (see `RawRecord`)."""
+
+    def read_raw(
+        self, entity: Entity, keys: Sequence[tuple[str, ...]] | None = None, changes: Changes | None = None
+    ) -> Iterable[RawRecord]:
+        """As `Client.read`, record by record and unbuilt."""
+        ...
+
+
+def read_raw(
+    client: Client, entity: Entity, keys: Sequence[tuple[str, ...]] | None = None, changes: Changes | None = None
+) -> Iterator[RawRecord]:
+    """A client's records unbuilt where it can read them so; otherwise built, and fingerprinted by their JSON."""
+    if isinstance(client, RawReader):
+        yield from client.read_raw(entity, keys, changes)
+        return
+    for record in client.read(entity, keys, changes):
+        yield RawRecord(record_key(entity, record), digest(record.model_dump_json()), _built(record))
+
+
+def _built(record: Record) -> Callable[[], Record]:
+    return lambda: record
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from connectors.base import WriteOutcome
 from engine.errors import ConnectorError, FatalConnectorError, TillsyncError
 from engine.pipeline import FlowSetup, Systems, plan_flow, read_actual
-from engine.plan import Action, Change, FlowPlan, project
+from engine.plan import UNCHANGED, Action, Change, FlowPlan, project
 from engine.records import MODELS, Record
 from engine.state import Failed, StateStore, Written
 from engine.workspace import Workspace
@@ -149,7 +149,8 @@ def _execute(plan: FlowPlan, setup: FlowSetup, systems: Systems, store: StateSto
         if c.action is Action.skip and c.applied is not None
     ]
     store.settle(run_id, name, flow, [], adopted, errors)
-    in_sync = [c.key for c in plan.changes if c.action is Action.skip and c.rule == "unchanged"]
+    store.remember(name, flow, plan.in_step)
+    in_sync = [c.key for c in plan.changes if c.action is Action.skip and c.rule == UNCHANGED]
     store.resolve_dead_letters(name, flow, in_sync)
     failures = list(errors)
     writes = [change for change in plan.changes if change.writes]

@@ -24,8 +24,9 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from connectors import CONNECTORS
+from engine.desired import desired_records
 from engine.errors import Diagnostic, SpecError
-from engine.pipeline import FlowSetup, desired_records
+from engine.pipeline import FlowSetup
 from engine.plan import diff, project
 from engine.records import MODELS, Record
 from engine.spec import Model

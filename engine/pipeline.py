@@ -10,15 +10,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
-from connectors.base import Changes, Client
-from engine.errors import RecordError
+from connectors.base import Changes, Client, read_raw
+from engine.desired import Desires
+from engine.in_step import SourceRead, found_in_step, read_target, seal_of
 from engine.mapping import Mapper
-from engine.plan import Desired, FlowPlan, Rules, diff, project
+from engine.plan import FlowPlan, Rules, diff, project
 from engine.records import KEYS, Record
-from engine.rules import Skip
 from engine.spec import DeletePolicy
 from engine.state import StateStore, encode_key, fingerprint
 from engine.workspace import Deployment, Workspace
@@ -93,6 +92,11 @@ class FlowSetup:
         )
         return cls(deployment, name, mapper, rules, source.status_field, target.batch)
 
+    @property
+    def keyed(self) -> bool:
+        """Whether the flow matches records on their own keys, so records can be told apart unbuilt."""
+        return self.rules.match == KEYS[self.rules.entity]
+
     def key_of(self, record: Record) -> Key:
         return tuple("" if getattr(record, f, None) is None else str(getattr(record, f)) for f in self.rules.match)
 
@@ -105,79 +109,6 @@ class FlowSetup:
         return fingerprint(
             {encode_key(key): project(actual[key], self.rules.fields) if key in actual else None for key in keys}
         )
-
-
-def record_document(record: Record) -> dict[str, Any]:
-    """A record as JMESPath sees it: lists for tuples, decimals kept as numbers."""
-    return _listed(record.model_dump())  # type: ignore[no-any-return]
-
-
-_NESTED = (dict, list, tuple)
-
-
-def _listed(value: Any) -> Any:
-    # Exact types, and leaves not visited: a dump holds plain dicts, lists and tuples, and this runs
-    # over every source record a plan reads.
-    kind = type(value)
-    if kind is dict:
-        return {k: _listed(v) if type(v) in _NESTED else v for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [_listed(v) if type(v) in _NESTED else v for v in value]
-    return value
-
-
-def desired_records(setup: FlowSetup, records: Iterable[Record]) -> tuple[list[Desired], set[Key], int]:
-    """Filter and map source records; returns (desired, keys of filtered-out records, count read)."""
-    desired: dict[Key, Desired] = {}
-    filtered: set[Key] = set()
-    count = 0
-    for record in records:
-        count += 1
-        document = record_document(record)
-        shown = record.model_dump(mode="json", exclude_none=True)
-        if not setup.mapper.passes(document, setup.status_field):
-            key = _key_or_none(setup, document)
-            if key is not None:
-                filtered.add(key)
-            continue
-        item = _desired(setup, document, shown)
-        if item.key in desired:
-            item = Desired(item.key, shown, error=f"another source record also maps to {'/'.join(item.key)}")
-            desired[(*item.key, f"#{count}")] = item
-            continue
-        desired[item.key] = item
-    return list(desired.values()), filtered, count
-
-
-def _desired(setup: FlowSetup, document: Mapping[str, Any], shown: dict[str, Any]) -> Desired:
-    try:
-        record = setup.mapper.map(document)
-    except RecordError as exc:
-        return Desired(_fallback_key(setup, document), shown, error=str(exc))
-    except Skip as exc:
-        return Desired(_fallback_key(setup, document), shown, skip=str(exc))
-    return Desired(setup.key_of(record), shown, record=record)
-
-
-def _key_or_none(setup: FlowSetup, document: Mapping[str, Any]) -> Key | None:
-    try:
-        values = setup.mapper.key(document, setup.rules.match)
-    except (RecordError, Skip):
-        return None
-    return None if values is None else tuple(_text(v) for v in values)
-
-
-def _fallback_key(setup: FlowSetup, document: Mapping[str, Any]) -> Key:
-    key = _key_or_none(setup, document)
-    if key is not None:
-        return key
-    return tuple(_text(document.get(name)) for name in KEYS[setup.rules.entity])
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 def read_actual(setup: FlowSetup, target: Client, keys: Iterable[Key]) -> dict[Key, Record]:
@@ -239,30 +170,38 @@ def _plan_flow(
     source_keys: Sequence[Key] | None,
 ) -> FlowPlan:
     rules = setup.rules
-    flow = setup.deployment.flow(setup.name)
+    name, flow = setup.deployment.name, setup.deployment.flow(setup.name)
     since = None
     partial = only is not None or source_keys is not None
     if not partial and rules.delete is DeletePolicy.never:  # a partial read cannot tell what is gone
-        since = _with_overlap(store.cursor(setup.deployment.name, setup.name))
+        since = _with_overlap(store.cursor(name, setup.name))
     reading = Changes(tuple(flow.status) if flow.status else None, since)
-    source_records = list(systems.client(rules.source).read(rules.entity, source_keys, reading))
-    stamps = [stamp for record in source_records if (stamp := getattr(record, "updated_at", None))]
-    desired, filtered, count = desired_records(setup, source_records)
-    del source_records  # mapped now; the target is read without them in memory
-    applied = store.applied(setup.deployment.name, setup.name)
+    remembered = store.remembered(name, setup.name)
+    seal = seal_of(setup)
+    source = SourceRead(Desires(setup), remembered.in_step if setup.keyed else {}, seal)
+    for raw in read_raw(systems.client(rules.source), rules.entity, source_keys, reading):
+        source.add(raw)
+    source.settle()
+    desires, unchanged, applied_keys = source.desires, source.unchanged, remembered.applied
     if only is not None:
-        desired = [item for item in desired if item.key in only]
-        applied = {key: doc for key, doc in applied.items() if key in only}
+        desires.items = {key: item for key, item in desires.items.items() if item.key in only}
+        unchanged = {key: held for key, held in unchanged.items() if key in only}
+        applied_keys = applied_keys & only
     if source_keys is not None:  # what was not read is neither gone nor to be touched
-        read = {item.key for item in desired} | filtered
-        applied = {key: doc for key, doc in applied.items() if key in read}
-    keys = [item.key for item in desired if item.record is not None] + list(applied)
-    actual = read_actual(setup, systems.client(rules.target), keys)
-    changes = diff(rules, desired, filtered, actual, applied)
+        read = {item.key for item in desires.items.values()} | desires.filtered | set(unchanged)
+        applied_keys = applied_keys & read
+    wanted = [item.key for item in desires.items.values() if item.record is not None]
+    target = read_target(setup, systems.client(rules.target), [*wanted, *unchanged, *applied_keys], unchanged, seal)
+    for key, (raw, _) in unchanged.items():
+        if key not in target.in_step:  # the target's record is not as remembered: built and diffed after all
+            source.build(raw)
+    desired = list(desires.items.values())
+    applied = store.applied(name, setup.name, sorted(applied_keys - target.in_step))
+    changes = diff(rules, desired, desires.filtered, target.actual, applied, target.in_step)
     written_keys = [change.key for change in changes if change.writes]
     return FlowPlan(
         environment=workspace.environment.name,
-        integration=setup.deployment.name,
+        integration=name,
         flow=setup.name,
         entity=rules.entity,
         source=rules.source,
@@ -270,10 +209,11 @@ def _plan_flow(
         match=rules.match,
         changes=tuple(changes),
         spec_fingerprint=setup.spec_fingerprint(),
-        target_fingerprint=setup.target_fingerprint(actual, written_keys),
-        source_count=count,
-        cursor=None if partial or not stamps else max(stamps),
-        filtered_count=count - len(desired) if only is None else 0,
+        target_fingerprint=setup.target_fingerprint(target.actual, written_keys),
+        source_count=source.count,
+        cursor=None if partial or not desires.stamps else max(desires.stamps),
+        filtered_count=source.count - len(desired) - len(target.in_step) if only is None else 0,
+        in_step=found_in_step(changes, desired, target, applied) if setup.keyed else (),
     )
 
 

@@ -9,13 +9,14 @@ saved as JSON so `apply --plan` does exactly what was reviewed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from engine.records import Entity, Record, compact
 from engine.spec import DeletePolicy, Direction
+from engine.state import InStep
 
 Key = tuple[str, ...]
 Document = dict[str, Any]
@@ -31,6 +32,7 @@ class Action(StrEnum):
     skip = "skip"
 
 
+UNCHANGED = "unchanged"  # the rule of a skip: the target holds what the source gives
 WRITES = (Action.create, Action.update, Action.conflict, Action.archive, Action.delete)
 ORDER = {action: index for index, action in enumerate(Action)}
 
@@ -73,6 +75,7 @@ class FlowPlan:
     source_count: int = 0
     filtered_count: int = 0  # source records the status filter or `when` left out
     cursor: str | None = None  # the latest change read from the source; the next read starts there
+    in_step: tuple[InStep, ...] = ()  # records found unchanged, for apply to remember (see `InStep`)
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)
@@ -100,7 +103,12 @@ class FlowPlan:
             )
             for c in data["changes"]
         )
-        values = {**data, "entity": Entity(data["entity"]), "match": tuple(data["match"]), "changes": changes}
+        in_step = tuple(
+            InStep(**{**item, "key": tuple(item["key"]), "source_key": tuple(item["source_key"])})
+            for item in data.get("in_step", ())
+        )
+        values = {**data, "entity": Entity(data["entity"]), "match": tuple(data["match"]), "changes": changes,
+                  "in_step": in_step}  # fmt: skip
         return cls(**values)
 
 
@@ -119,6 +127,7 @@ class Desired:
     record: Record | None = None
     error: str | None = None
     skip: str | None = None
+    origin: tuple[Key, str] | None = None  # the source record's own key and fingerprint, when read unbuilt
 
 
 @dataclass(frozen=True)
@@ -157,9 +166,11 @@ def diff(
     present_in_source: set[Key],
     actual: Mapping[Key, Record],
     applied: Mapping[Key, Document],
+    in_step: Iterable[Key] = (),
 ) -> list[Change]:
-    """The changes that bring the target to the desired state, sorted by action then key."""
-    changes: list[Change] = []
+    """The changes that bring the target to the desired state, sorted by action then key. Keys
+    `in_step` are records known to be unchanged without building them; they are skipped as such."""
+    changes = [Change(Action.skip, key, UNCHANGED) for key in in_step]
     wanted: set[Key] = set()
     for item in desired:
         wanted.add(item.key)
@@ -206,6 +217,9 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
     source_wins = rules.direction is Direction.one_way or rules.master == rules.source
     updates: list[FieldChange] = []
     conflicts: list[FieldChange] = []
+    # Fields whose target value is kept though the source gives another: the state records the
+    # source's value, so a later run tells a new change in the source from this one.
+    kept: dict[str, Any] = {}
     have = {name: _restricted(rules, name, have[name], want[name]) for name in rules.fields}
     for name in rules.fields:
         if name in rules.match or want[name] is None or want[name] == have[name]:
@@ -219,6 +233,7 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
             and have[name] != base[name]
             and want[name] == base[name]
         ):
+            kept[name] = want[name]
             continue  # changed in the target outside Tillsync, and the spec adopts such changes
         before_target = base.get(name) if base is not None else None
         if rules.direction is Direction.two_way and base is not None and name in base:
@@ -229,8 +244,10 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
                 conflicts.append(FieldChange(name, have[name], after, f"both changed; master {winner} wins"))
                 continue
             if target_changed:
+                kept[name] = want[name]
                 continue  # changed in the target only: a two-way flow keeps it
         elif rules.direction is Direction.two_way and not source_wins:
+            kept[name] = want[name]
             continue  # never applied before and the target is master: keep the target's value
         rule = (
             f"overwrites a change made in {rules.target}"
@@ -240,7 +257,7 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
         updates.append(FieldChange(name, have[name], want[name], rule))
     written = [change for change in (*conflicts, *updates) if change.before != change.after]
     if not conflicts and not updates:
-        return _unchanged(rules, item, have, base)
+        return _unchanged(rules, item, have | kept, base)
     merged = current.model_dump(mode="json", exclude_none=True) | {c.field: c.after for c in written}
     merged = {name: value for name, value in merged.items() if value is not None}
     action = Action.conflict if conflicts else Action.update
@@ -256,15 +273,15 @@ def _update(rules: Rules, item: Desired, current: Record, base: Document | None)
         summary,
         tuple(conflicts + updates),
         record=merged if written else None,
-        applied=have | {c.field: c.after for c in written},
+        applied=have | kept | {c.field: c.after for c in written},
         source=item.source,
     )
 
 
 def _unchanged(rules: Rules, item: Desired, have: Document, base: Document | None) -> Change:
-    """Nothing to write; what the target holds is recorded as applied unless the state says so already."""
+    """Nothing to write; `have` is recorded as applied unless the state says so already."""
     state_current = base is not None and all(base.get(n) == have[n] for n in rules.fields)
-    return Change(Action.skip, item.key, "unchanged", applied=None if state_current else have, source=item.source)
+    return Change(Action.skip, item.key, UNCHANGED, applied=None if state_current else have, source=item.source)
 
 
 def _restricted(rules: Rules, name: str, have: Any, want: Any) -> Any:

@@ -11,6 +11,7 @@ spec says otherwise.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
@@ -269,3 +270,9 @@ KEYS: dict[Entity, tuple[str, ...]] = {
     Entity.order: ("number",),
     Entity.shipment: ("key",),
 }
+
+
+def record_key(entity: Entity, record: Record | Mapping[str, Any]) -> tuple[str, ...]:
+    """A record's own key (`KEYS`) as text, from a record or from its data; an empty field is ""."""
+    get = record.get if isinstance(record, Mapping) else lambda name: getattr(record, name, None)
+    return tuple("" if get(name) is None else str(get(name)) for name in KEYS[entity])

@@ -13,14 +13,15 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from connectors.base import Changes, WriteOutcome
-from connectors.files.formats import CsvLayout, from_document, record_key, to_document
+from connectors.base import Changes, RawRecord, WriteOutcome, digest
+from connectors.files.formats import CsvLayout, from_document, to_document
 from connectors.files.settings import FilesSettings
 from engine.errors import FatalConnectorError
-from engine.records import Entity, Record
+from engine.records import Entity, Record, record_key
 
 Key = tuple[str, ...]
 
@@ -40,6 +41,23 @@ class FilesClient:
         if keys is None:
             return list(records.values())
         return [records[key] for key in keys if key in records]
+
+    def read_raw(
+        self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None
+    ) -> Iterator[RawRecord]:
+        """The file's records unbuilt, each fingerprinted by the text it was read from."""
+        path = self._existing(entity)
+        if path is None:
+            return
+        wanted = None if keys is None else set(keys)
+        seen: set[Key] = set()
+        with path.open(encoding="utf-8-sig") as handle:
+            for raw in self._raw(entity, handle, str(path)):
+                if raw.key in seen:
+                    raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(raw.key)} appears twice")
+                seen.add(raw.key)
+                if wanted is None or raw.key in wanted:
+                    yield raw
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
         existing = self._load(entity)
@@ -66,7 +84,8 @@ class FilesClient:
 
     # ---- files ---------------------------------------------------------------------------
 
-    def _load(self, entity: Entity) -> dict[Key, Record]:
+    def _existing(self, entity: Entity) -> Path | None:
+        """The entity's file, None when there is none yet; counts as a read."""
         if not self.folder.is_dir():
             if not self.settings.create_folder:
                 raise FatalConnectorError(
@@ -75,36 +94,41 @@ class FilesClient:
             self.folder.mkdir(parents=True)
         path = self.path(entity)
         self.calls += 1
-        if not path.exists():
+        return path if path.exists() else None
+
+    def _load(self, entity: Entity) -> dict[Key, Record]:
+        path = self._existing(entity)
+        if path is None:
             return {}
         loaded: dict[Key, Record] = {}
         with path.open(encoding="utf-8-sig") as handle:
-            for record in self._parse(entity, handle, str(path)):
+            for raw in self._raw(entity, handle, str(path)):
+                record = raw.build()
                 key = record_key(entity, record)
                 if key in loaded:
                     raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(key)} appears twice")
                 loaded[key] = record
         return loaded
 
-    def _parse(self, entity: Entity, handle: TextIO, where: str) -> Iterator[Record]:
+    def _raw(self, entity: Entity, handle: TextIO, where: str) -> Iterator[RawRecord]:
         """The file's records one by one: a large file is never held as text, JSON data and records at once."""
         if self.settings.format == "csv":  # universal newlines, not newline="": a quoted CRLF is read as \n
-            reader = csv.DictReader(handle, delimiter=self.settings.delimiter)
-            layout = CsvLayout.of(entity)
-            layout.check_header(reader.fieldnames or [], f"{where}:1")
-            rows = ((reader.line_num, row) for row in reader)
-            yield from layout.records(rows, where)
+            yield from CsvLayout.of(entity).raw_records(handle, self.settings.delimiter, where)
         elif self.settings.format == "jsonl":
-            for number, line in enumerate(handle.read().splitlines(), start=1):
+            for number, line in enumerate(handle, start=1):  # lines end at \n only, never inside a JSON string
                 if line.strip():
                     place = f"{where}:{number}"
-                    yield from_document(entity, _json(line, place), place)
+                    data = _json(line, place)
+                    key = record_key(entity, data) if isinstance(data, dict) else ()
+                    yield RawRecord(key, digest(line), partial(_from_line, entity, line, place))
         else:
             data = _json(handle.read(), where)
             if not isinstance(data, list):
                 raise FatalConnectorError(f"{where}: expected a JSON array of {entity.value} records")
             for index, item in enumerate(data):
-                yield from_document(entity, item, f"{where}: item {index}")
+                key = record_key(entity, item) if isinstance(item, dict) else ()
+                text = json.dumps(item, sort_keys=True, ensure_ascii=False)
+                yield RawRecord(key, digest(text), partial(from_document, entity, item, f"{where}: item {index}"))
 
     def _save(self, entity: Entity, records: dict[Key, Record]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -125,6 +149,10 @@ class FilesClient:
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
+
+
+def _from_line(entity: Entity, line: str, where: str) -> Record:
+    return from_document(entity, _json(line, where), where)
 
 
 def _json(text: str, where: str) -> object:

@@ -9,23 +9,22 @@ variants, an order's lines) takes one row per item: the item's columns are prefi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from functools import partial
+from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from connectors.base import RawRecord, digest
 from engine.catalogue import Catalogue, FieldInfo, entity_catalogue
 from engine.errors import FatalConnectorError
-from engine.records import KEYS, MODELS, Entity, Record, compact
+from engine.records import KEYS, MODELS, Entity, Record, compact, record_key
 
 LIST_SEPARATOR = "|"
-
-
-def record_key(entity: Entity, record: Record | Mapping[str, Any]) -> tuple[str, ...]:
-    get = record.get if isinstance(record, Mapping) else lambda name: getattr(record, name, None)
-    return tuple("" if get(name) is None else str(get(name)) for name in KEYS[entity])
 
 
 def to_document(record: Record) -> dict[str, Any]:
@@ -119,58 +118,101 @@ class CsvLayout:
             fields = info.fields
         return None
 
-    def records(self, rows: Iterable[tuple[int, Mapping[str, str]]], where: str) -> Iterator[Record]:
-        """Records from (line number, row) pairs; rows sharing a key with an item list merge."""
-        groups: dict[tuple[str, ...], _Group] = {}
-        routes: dict[str, _Route] = {}  # per column, worked out on its first cell
-        for line, row in rows:
-            data: dict[str, Any] = {}
-            item: dict[str, Any] = {}
-            for column, value in row.items():
-                if value in ("", None):
-                    continue
-                route = routes.get(column)
-                if route is None:
-                    route = routes[column] = self._route(column, f"{where}:{line}")
-                route.put(item if route.item else data, value)
-            key = record_key(self.entity, data)
-            group = groups.get(key)
-            if group is None:
-                groups[key] = _Group(line, data, [])
-            elif not self.items:
-                raise FatalConnectorError(
-                    f"{where}:{line}: duplicate {self.entity.value} {_show(key)} (first on line {group.line})"
-                )
-            else:
-                group.merge(data, f"{where}:{line}")
-            if item:
-                groups[key].items.append(item)
-        for key in list(groups):
-            group = groups.pop(key)  # its rows' data goes as its record is made
-            data = {**group.data, self.items: group.items} if self.items else group.data
-            yield from_document(self.entity, data, f"{where}:{group.line}")
+    def raw_records(self, handle: TextIO, delimiter: str, where: str) -> list[RawRecord]:
+        """A CSV file's records, unbuilt: rows grouped by key (a record with an item list has a row
+        per item, not necessarily adjacent), each group fingerprinted by its text and the header's."""
+        lines = handle.readlines()
+        reader = csv.reader(lines, delimiter=delimiter)
+        header = next(reader, None)
+        if header is None:
+            return []
+        self.check_header(header, f"{where}:1")
+        key_of = _key_reader(header, KEYS[self.entity])
+        groups: dict[tuple[str, ...], list[tuple[int, str]]] = {}
+        start = reader.line_num
+        header_text = "".join(lines[:start])
+        for row in reader:
+            end = reader.line_num  # a quoted cell may hold line breaks: a row is lines[start:end]
+            if row:  # not a blank line
+                text = lines[start] if end == start + 1 else "".join(lines[start:end])
+                groups.setdefault(key_of(row), []).append((end, text))
+            start = end
+        file = _CsvFile(self, header, delimiter, where)
+        return [
+            RawRecord(key, digest(header_text + "".join(text for _, text in rows)), partial(file.record, rows))
+            for key, rows in groups.items()
+        ]
 
-    def _route(self, column: str, where: str) -> _Route:
+    def route(self, column: str, where: str) -> _Route:
         """Where a column's cells go: an item list's columns (`variants.sku`) into the item's data."""
         if self.items is not None and column.startswith(f"{self.items}."):
             return _route(column.partition(".")[2], self.catalogue[self.items].fields or {}, where, item=True)
         return _route(column, self.catalogue, where, item=False)
 
 
-@dataclass
-class _Group:
-    line: int
-    data: dict[str, Any]
-    items: list[dict[str, Any]]
+def _key_reader(header: list[str], names: Iterable[str]) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function giving a row's key: its cells in the key's columns ("" for a column it lacks)."""
+    positions = [header.index(name) if name in header else None for name in names]
+    if len(positions) == 1 and positions[0] is not None:
+        position = positions[0]
+        return lambda row: (row[position] if position < len(row) else "",)
+    return lambda row: tuple(row[i] if i is not None and i < len(row) else "" for i in positions)
 
-    def merge(self, data: Mapping[str, Any], where: str) -> None:
-        for name, value in data.items():
-            if name not in self.data:
-                self.data[name] = value
-            elif self.data[name] != value:
+
+@dataclass
+class _CsvFile:
+    """One CSV file's header, and where each of its columns goes (worked out on a column's first cell)."""
+
+    layout: CsvLayout
+    header: list[str]
+    delimiter: str
+    where: str
+    routes: dict[str, _Route] = field(default_factory=dict)
+
+    def record(self, rows: list[tuple[int, str]]) -> Record:
+        """The record of one key's rows; rows of a record with an item list merge, one item each."""
+        layout, entity = self.layout, self.layout.entity
+        first_line = rows[0][0]
+        first: dict[str, Any] = {}
+        items: list[dict[str, Any]] = []
+        for index, (line, text) in enumerate(rows):
+            data = first if index == 0 else {}
+            item: dict[str, Any] = {}
+            for column, value in self._cells(line, text):
+                if value == "":
+                    continue
+                route = self.routes.get(column)
+                if route is None:
+                    route = self.routes[column] = layout.route(column, f"{self.where}:{line}")
+                route.put(item if route.item else data, value)
+            if index and not layout.items:
                 raise FatalConnectorError(
-                    f"{where}: {name} is {value!r} here but {self.data[name]!r} on line {self.line}"
+                    f"{self.where}:{line}: duplicate {entity.value} {_show(record_key(entity, data))} "
+                    f"(first on line {first_line})"
                 )
+            if index:
+                _merge(first, data, first_line, f"{self.where}:{line}")
+            if item:
+                items.append(item)
+        document = {**first, layout.items: items} if layout.items else first
+        return from_document(entity, document, f"{self.where}:{first_line}")
+
+    def _cells(self, line: int, text: str) -> Iterator[tuple[str, str]]:
+        cells = next(csv.reader(io.StringIO(text), delimiter=self.delimiter))
+        if len(cells) > len(self.header):
+            raise FatalConnectorError(
+                f"{self.where}:{line}: {len(cells)} cells, but the header names {len(self.header)} columns"
+            )
+        return zip(self.header, cells, strict=False)
+
+
+def _merge(first: dict[str, Any], data: Mapping[str, Any], first_line: int, where: str) -> None:
+    """A further row's fields of the record itself: blank, or as on its first row."""
+    for name, value in data.items():
+        if name not in first:
+            first[name] = value
+        elif first[name] != value:
+            raise FatalConnectorError(f"{where}: {name} is {value!r} here but {first[name]!r} on line {first_line}")
 
 
 def _show(key: tuple[str, ...]) -> str:

@@ -35,6 +35,8 @@ def encode_key(key: Key) -> str:
 
 
 def decode_key(text: str) -> Key:
+    if text.startswith('["') and text.endswith('"]') and "\\" not in text:  # a plan decodes 100,000s
+        return tuple(text[2:-2].split('", "'))  # nothing escaped: no part holds a quote
     return tuple(json.loads(text))
 
 
@@ -114,6 +116,28 @@ class Written:
     source: Any = None
     sent: Any = None
     response: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class InStep:
+    """A record a plan found in step, with the fingerprints that told it so: of the source record as
+    read (with the flow's spec), of the target's record as read, and of the last-applied document.
+    While all three hold, the next plan knows the record is still in step without building it."""
+
+    key: Key
+    source_key: Key  # the source record's own key
+    source: str
+    target: str
+    document: str
+
+
+@dataclass(frozen=True)
+class Remembered:
+    """A flow's last-applied keys, and those of its records last found in step (by source key)
+    whose last-applied document has not changed since."""
+
+    applied: set[Key]
+    in_step: dict[Key, InStep]
 
 
 @dataclass(frozen=True)
@@ -232,12 +256,64 @@ class StateStore:
 
     # ---- last applied, id map, cursors -----------------------------------------------------
 
-    def applied(self, integration: str, flow: str) -> dict[Key, dict[str, Any]]:
+    def applied(self, integration: str, flow: str, keys: Sequence[Key] | None = None) -> dict[Key, dict[str, Any]]:
+        """Last-applied documents of a flow: all of them, or those of these keys."""
         query = sa.select(t.applied.c.key, t.applied.c.document).where(
             t.applied.c.integration == integration, t.applied.c.flow == flow
         )
         with self.engine.connect() as connection:
-            return {decode_key(row.key): row.document for row in connection.execute(query)}
+            if keys is None:
+                return {decode_key(row.key): row.document for row in connection.execute(query)}
+            found = {}
+            for chunk in _chunks([encode_key(key) for key in keys], KEYS_PER_STATEMENT):
+                rows = connection.execute(query.where(t.applied.c.key.in_(chunk)))
+                found.update({decode_key(row.key): row.document for row in rows})
+            return found
+
+    def remembered(self, integration: str, flow: str) -> Remembered:
+        applied, in_step = t.applied.c, t.in_step.c
+        joined = t.applied.outerjoin(
+            t.in_step,
+            sa.and_(in_step.integration == applied.integration, in_step.flow == applied.flow,
+                    in_step.key == applied.key, in_step.document == applied.fingerprint),
+        )  # fmt: skip
+        query = (
+            sa.select(applied.key, applied.fingerprint, in_step.source_key, in_step.source, in_step.target)
+            .select_from(joined)
+            .where(applied.integration == integration, applied.flow == flow)
+        )
+        keys: set[Key] = set()
+        found: dict[Key, InStep] = {}
+        with self.engine.connect() as connection:
+            for key_text, document, source_key, source, target in connection.execute(query):
+                key = decode_key(key_text)
+                keys.add(key)
+                if source_key is not None:
+                    source_key = key if source_key == key_text else decode_key(source_key)
+                    found[source_key] = InStep(key, source_key, source, target, document)
+        return Remembered(keys, found)
+
+    def remember(self, integration: str, flow: str, records: Sequence[InStep]) -> None:
+        """Record these records as found in step (see `InStep`)."""
+        stamp = now()
+        scope = {"integration": integration, "flow": flow}
+        with self.engine.begin() as connection:
+            for chunk in _chunks(records, KEYS_PER_STATEMENT):
+                self._forget(connection, scope, [encode_key(item.key) for item in chunk])
+                connection.execute(
+                    sa.insert(t.in_step),
+                    [{**scope, "key": encode_key(item.key), "source_key": encode_key(item.source_key),
+                      "source": item.source, "target": item.target, "document": item.document,
+                      "recorded_at": stamp} for item in chunk],
+                )  # fmt: skip
+
+    def _forget(self, connection: sa.Connection, scope: dict[str, str], keys: Sequence[str]) -> None:
+        in_step = t.in_step.c
+        connection.execute(
+            sa.delete(t.in_step).where(
+                in_step.integration == scope["integration"], in_step.flow == scope["flow"], in_step.key.in_(keys)
+            )
+        )
 
     def target_ids(self, integration: str, flow: str) -> dict[Key, str]:
         query = sa.select(t.id_map.c.key, t.id_map.c.target_id).where(
@@ -341,6 +417,7 @@ class StateStore:
         ]  # fmt: skip
         if documents:
             connection.execute(sa.insert(t.applied), documents)
+        self._forget(connection, scope, keys)  # written: what was in step is no longer
         connection.execute(
             sa.delete(t.id_map).where(
                 ids.integration == scope["integration"], ids.flow == scope["flow"], ids.key.in_(keys)

@@ -147,6 +147,18 @@ events = sa.Table(  # webhook deliveries, deduplicated, waiting for the flows th
 )
 
 
+in_step = sa.Table(  # records a plan found in step, with what told it so: the next plan need not build them
+    "in_step",
+    metadata,
+    *_record(primary=True),
+    sa.Column("source_key", sa.String(500), nullable=False),  # the source record's own key (JSON)
+    sa.Column("source", sa.String(200), nullable=False),  # fingerprint of the source record as read
+    sa.Column("target", sa.String(200), nullable=False),  # and of the target's record
+    sa.Column("document", sa.String(64), nullable=False),  # the last-applied document's fingerprint
+    _when("recorded_at"),
+)
+
+
 def _version_1(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=list(VERSION_1))
 
@@ -155,7 +167,11 @@ def _version_2(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=[events])
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2]
+def _version_3(connection: sa.Connection) -> None:
+    metadata.create_all(connection, tables=[in_step])
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2, _version_3]
 LATEST = len(MIGRATIONS)
 
 

@@ -14,5 +14,6 @@ def test_plan_100k_plans_the_changes_the_data_was_given_in_a_process_of_its_own(
     assert (figures["create"], figures["update"], figures["skip"]) == (1, 5, 95)
     assert figures["cpu_s"] > 0 and figures["wall_s"] > 0
     assert 0 < figures["rss_before_mb"] < figures["peak_rss_mb"] < 2048
+    assert figures["cold_cpu_s"] > 0 and figures["cold_peak_rss_mb"] > figures["rss_before_mb"]
     assert not [line for line in verdicts(result) if "cannot tell" in line], "every figure a target needs is there"
     assert table(result).splitlines()[-1].startswith("plan_100k: plan_flow")

@@ -135,6 +135,8 @@ def test_writes_update_in_place_sorted_by_key_and_deletes_remove(tmp_path: Path)
             "orders.csv:3: currency is 'USD' here but 'EUR' on line 2",
         ),
         ("stock.csv", "sku,location,on_hand\n1,1,many\n", "stock.csv:2: on_hand"),
+        ("stock.csv", "sku,location\n1,1,5\n", "stock.csv:2: 3 cells, but the header names 2 columns"),
+        ("products.jsonl", '{"sku": "1", "title": "A"}\n{"sku": "1", "title": "B"}\n', "product 1 appears twice"),
         ("products.jsonl", '{"sku": "1", "title": "A"}\n{"sku": "2", \n', "products.jsonl:2: invalid JSON"),
         ("products.jsonl", '{"sku": "1"}\n', "products.jsonl:1: title: Field required"),
         ("products.json", '{"sku": "1"}', "expected a JSON array of product records"),
@@ -147,6 +149,33 @@ def test_a_bad_file_is_an_error_that_says_where(tmp_path: Path, name: str, text:
     with pytest.raises(FatalConnectorError) as caught:
         files.read(entity)
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_raw_reads_give_keys_and_fingerprints_that_change_with_the_record_alone(tmp_path: Path, fmt: str) -> None:
+    files = client(tmp_path, fmt)
+    files.write(Entity.product, [SHIRT, MUG])
+    before = {raw.key: raw for raw in files.read_raw(Entity.product)}
+    assert sorted(before) == [("100",), ("200",)] and before[("100",)].build() == SHIRT
+    files.write(Entity.product, [MUG.model_copy(update={"title": "Big mug"})])
+    after = {raw.key: raw.fingerprint for raw in files.read_raw(Entity.product)}
+    assert after[("100",)] == before[("100",)].fingerprint and after[("200",)] != before[("200",)].fingerprint
+    assert [raw.key for raw in files.read_raw(Entity.product, [("200",), ("404",)])] == [("200",)]
+
+
+def test_csv_rows_of_one_record_need_not_be_adjacent(tmp_path: Path) -> None:
+    (tmp_path / "products.csv").write_text(
+        'sku,title,variants.sku,variants.price\n1,Shirt,11,1.00 EUR\n2,Mug,2,2.00 EUR\n1,,12,"1.50 EUR"\n'
+    )
+    [shirt, mug] = client(tmp_path).read(Entity.product)
+    assert [v.sku for v in shirt.variants] == ["11", "12"] and mug.title == "Mug"  # type: ignore[attr-defined]
+
+
+def test_json_lines_keep_line_separators_inside_text(tmp_path: Path) -> None:
+    files = client(tmp_path, "jsonl")
+    odd = MUG.model_copy(update={"description": "one\u2028two\u0085three"})
+    files.write(Entity.product, [odd])
+    assert files.read(Entity.product) == [odd]
 
 
 def test_a_missing_folder_is_an_error_and_a_missing_file_is_empty(tmp_path: Path) -> None:

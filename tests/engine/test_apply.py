@@ -218,6 +218,8 @@ def test_a_field_changed_on_both_sides_is_a_conflict_the_master_wins(repo: Repo,
     titles = {p.sku: p.title for p in repo.shop().read(Entity.product)}
     assert titles == {"1": winner, "2": "Mug from shop"}
     assert repo.shop().read(Entity.product, [("2",)])[0].variants[0].price == Money.model_validate("11.00 EUR")
+    apply(repo)
+    assert repo.shop().read(Entity.product, [("2",)])[0].title == "Mug from shop", "kept in later runs too"
 
 
 def test_two_applies_of_one_flow_never_run_at_once(repo: Repo) -> None:

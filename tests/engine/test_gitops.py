@@ -92,3 +92,7 @@ def test_refresh_only_reports_target_edits_and_adopt_keeps_them(repo: Repo, caps
     titles = {p.sku: (p.title, p.variants[0].price) for p in repo.shop().read(Entity.product)}  # type: ignore[attr-defined]
     assert titles["1"][0] == "Shirt (summer sale)", "the adopted title stays"
     assert str(titles["2"][1]) == "10.00 EUR", "the price is overwritten"
+    assert main(["apply", "--env", "test"]) == 0
+    assert main(["apply", "--env", "test"]) == 0
+    titles = {p.sku: (p.title, p.variants[0].price) for p in repo.shop().read(Entity.product)}  # type: ignore[attr-defined]
+    assert titles["1"][0] == "Shirt (summer sale)", "the adopted title stays, run after run"

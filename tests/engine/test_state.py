@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from engine.errors import FlowLockedError, StateError
 from engine.records import Entity
-from engine.state import Failed, StateStore, Written
+from engine.state import Failed, InStep, StateStore, Written, decode_key, encode_key, fingerprint
 from engine.state import tables as t
 from tests.engine.conftest import Repo
 from tests.engine.test_apply import CATALOGUE
@@ -69,6 +70,27 @@ def test_settle_records_applied_id_map_activity_and_dead_letters_together(store:
     assert store.dead_letters() == []
     store.finish_run(run, "succeeded", {"create": 2})
     assert store.runs("shop")[0]["summary"] == {"create": 2}
+
+
+@pytest.mark.parametrize("key", [("1",), ("a", "b"), ('x", "y',), ("é", ""), ("",), ("back\\slash", "line\nbreak")])
+def test_keys_are_stored_as_json_and_read_back_whole(key: tuple[str, ...]) -> None:
+    assert json.loads(encode_key(key)) == list(key) and decode_key(encode_key(key)) == key
+
+
+def test_what_was_found_in_step_is_remembered_while_the_applied_document_holds(store: StateStore) -> None:
+    run = store.start_run("shop", "products", "apply")
+    documents = {"1": {"title": "Shirt"}, "2": {"title": "Mug"}}
+    store.settle(run, "shop", "products", [], [Written((k,), "create", d, k) for k, d in documents.items()], [])
+    store.remember("shop", "products", [
+        InStep(("1",), ("A-1",), "s1", "t1", fingerprint(documents["1"])),
+        InStep(("2",), ("A-2",), "s2", "t2", fingerprint({"title": "Mug, as another plan saw it"})),
+    ])  # fmt: skip
+    remembered = store.remembered("shop", "products")
+    assert remembered.applied == {("1",), ("2",)}
+    assert remembered.in_step == {("A-1",): InStep(("1",), ("A-1",), "s1", "t1", fingerprint(documents["1"]))}
+    store.settle(run, "shop", "products", [], [Written(("1",), "update", {"title": "Shirt"}, "1")], [])
+    assert store.remembered("shop", "products").in_step == {}, "a record written since is forgotten"
+    assert store.applied("shop", "products", [("2",), ("3",)]) == {("2",): {"title": "Mug"}}
 
 
 def test_activity_is_filtered_and_purged_by_age(store: StateStore) -> None:
