@@ -1,6 +1,7 @@
 """One flow, from its systems to a plan: read, filter, map, read the target, diff against state.
 
-Reads only; nothing here writes to a system or to the state store.
+Records remembered in step whose fingerprints still hold are neither built nor mapped
+(`engine.in_step`). Reads only; nothing here writes to a system or to the state store.
 """
 
 from __future__ import annotations
