@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -128,25 +129,38 @@ def test_one_lock_per_flow(store: StateStore, url: str) -> None:
 
 @pytest.mark.postgres
 def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_url: str) -> None:
-    """Two processes apply the same flow at once: exactly one writes, the other is refused."""
+    """Two processes apply the same flow at once: the one holding the flow is mid-write when the
+    other starts; exactly one writes, the other is refused."""
     repo.seed(Entity.product, CATALOGUE)
     code = (
         "import sys, time, engine.apply\n"
+        "from pathlib import Path\n"
         "from engine.cli import main\n"
-        "engine.apply.checkpoint = lambda step: time.sleep(1.5) if step == 'intent' else None\n"
+        "def hold(step):\n"
+        "    if step == 'intent':\n"
+        "        Path('holding').touch()\n"
+        "        deadline = time.monotonic() + 60\n"
+        "        while not Path('released').exists() and time.monotonic() < deadline:\n"
+        "            time.sleep(0.05)\n"
+        "engine.apply.checkpoint = hold\n"
         "sys.exit(main(['apply', '--env', 'test']))\n"
     )
     env = {"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin", "TILLSYNC_STATE_URL": postgres_url}
-    procs = [
-        subprocess.Popen([sys.executable, "-c", code], cwd=repo.root, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-        for _ in range(2)
-    ]  # fmt: skip
-    outcomes = [(*proc.communicate(timeout=120), proc.returncode) for proc in procs]
-    codes = sorted(code for _, _, code in outcomes)
-    assert codes == [0, 1], outcomes
-    refused = next(err for _, err, code in outcomes if code == 1)
-    assert "being applied by another process" in refused
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-c", code], cwd=repo.root, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+    first = start()
+    deadline = time.monotonic() + 60
+    while not (repo.root / "holding").exists() and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = start()
+    second_out, second_err = second.communicate(timeout=120)
+    (repo.root / "released").touch()
+    first_out, first_err = first.communicate(timeout=120)
+    assert (first.returncode, second.returncode) == (0, 1), (first_out, first_err, second_out, second_err)
+    assert "being applied by another process" in second_err
     with StateStore(postgres_url) as store:
         assert [r["status"] for r in store.runs()] == ["succeeded"]
         assert len(store.activity()) == 5
