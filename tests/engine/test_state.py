@@ -139,7 +139,7 @@ def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_ur
         "def hold(step):\n"
         "    if step == 'intent':\n"
         "        Path('holding').touch()\n"
-        "        deadline = time.monotonic() + 60\n"
+        "        deadline = time.monotonic() + 20\n"
         "        while not Path('released').exists() and time.monotonic() < deadline:\n"
         "            time.sleep(0.05)\n"
         "engine.apply.checkpoint = hold\n"
