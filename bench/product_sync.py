@@ -47,16 +47,7 @@ SEPARATE = {
 }
 PRODUCT_FIELDS = ("title", "descriptionHtml", "vendor", "productType", "status", "tags", "metafields", "productOptions")
 
-SPEC = """\
-version: 1
-name: bench
-systems:
-  erp: {connector: files, settings: {path: erp, format: csv}}
-  shop:
-    connector: shopify
-    settings: {url: "http://127.0.0.1:1", currency: EUR}
-    credentials: {access_token: env:SHOP_TOKEN}
-flows:
+FLOWS = """\
   products:
     entity: product
     from: erp
@@ -138,7 +129,7 @@ def _sync(root: Path, export: Path, separate: bool) -> Outcome:
     clock = VirtualClock()
     sandbox = ShopifySandbox(plan=PLAN, clock=clock)
     with serving(sandbox) as url:
-        workspace = shopify.workspace(root, SPEC, export, url, sandbox.token)
+        workspace = shopify.workspace(root, FLOWS, export, url, sandbox.token)
         client, transport = shopify.client(sandbox, url, clock)
         started = clock()
         if separate:

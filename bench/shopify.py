@@ -52,11 +52,25 @@ def refill(clock: VirtualClock, plan: Plan) -> None:
     clock.sleep(plan.bucket / plan.restore_rate)
 
 
-def workspace(root: Path, spec: str, export: Path, url: str, token: str) -> Workspace:
-    """A repository with one integration, `erp` (a `files` export at `export`) → `shop` (the sandbox)."""
+SYSTEMS = """\
+version: 1
+name: bench
+systems:
+  erp: {connector: files, settings: {path: erp, format: csv}}
+  shop:
+    connector: shopify
+    settings: {url: "http://127.0.0.1:1", currency: EUR}
+    credentials: {access_token: env:SHOP_TOKEN}
+flows:
+"""
+
+
+def workspace(root: Path, flows: str, export: Path, url: str, token: str) -> Workspace:
+    """A repository with one integration, `erp` (a `files` export at `export`) → `shop` (the sandbox),
+    running these flows (the spec's `flows:` entries)."""
     (root / "specs").mkdir()
     (root / "environments").mkdir()
-    (root / "specs" / "bench.yaml").write_text(spec)
+    (root / "specs" / "bench.yaml").write_text(SYSTEMS + flows)
     environment = "name: bench\nintegrations:\n  bench:\n    spec: specs/bench.yaml\n"
     (root / "environments" / "bench.yaml").write_text(environment)
     environ = {

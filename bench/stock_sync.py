@@ -42,16 +42,7 @@ LOCATIONS = {"1": "warehouse", "2": "store-amsterdam"}
 PLAN = PLANS["standard"]
 
 
-SPEC = """\
-version: 1
-name: bench
-systems:
-  erp: {connector: files, settings: {path: erp, format: csv}}
-  shop:
-    connector: shopify
-    settings: {url: "http://127.0.0.1:1", currency: EUR}
-    credentials: {access_token: env:SHOP_TOKEN}
-flows:
+FLOWS = """\
   stock:
     entity: stock
     from: erp
@@ -135,7 +126,7 @@ class _Bench:
         sandbox = ShopifySandbox(plan=PLAN, clock=clock)
         _seed(sandbox, stock)
         with serving(sandbox) as url:
-            yield cls(root, shopify.workspace(root, SPEC, root / "erp", url, sandbox.token), sandbox, url, clock)
+            yield cls(root, shopify.workspace(root, FLOWS, root / "erp", url, sandbox.token), sandbox, url, clock)
 
     def sync(self, one_call_per_sku: bool = False) -> Run:
         """One run of the stock flow from a full bucket, measured."""

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from engine.pipeline import FlowSetup
 
 Key = tuple[str, ...]
-Remembered = tuple[RawRecord, InStep]
+Held = tuple[RawRecord, InStep]  # a source record held unbuilt, and what was remembered of it
 
 
 def seal_of(setup: FlowSetup) -> str:
@@ -48,7 +48,7 @@ class SourceRead:
     desires: Desires
     remembered: Mapping[Key, InStep]  # by the source record's own key
     seal: str
-    unchanged: dict[Key, Remembered] = field(default_factory=dict)
+    unchanged: dict[Key, Held] = field(default_factory=dict)
     sources: dict[Key, Key | None] = field(default_factory=dict)  # source key → target key it is held for
     count: int = 0
 
@@ -87,7 +87,7 @@ class TargetRead:
 
 
 def read_target(
-    setup: FlowSetup, client: Client, keys: Iterable[Key], unchanged: Mapping[Key, Remembered], seal: str
+    setup: FlowSetup, client: Client, keys: Iterable[Key], unchanged: Mapping[Key, Held], seal: str
 ) -> TargetRead:
     """The target's records for these keys; those of records held unchanged whose target record is
     also as remembered are only noted as in step."""

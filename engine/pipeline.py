@@ -114,11 +114,7 @@ class FlowSetup:
 
 def read_actual(setup: FlowSetup, target: Client, keys: Iterable[Key]) -> dict[Key, Record]:
     """The target's records for these keys, indexed by the flow's match key."""
-    wanted = list(dict.fromkeys(keys))
-    by_entity_key = setup.rules.match == KEYS[setup.rules.entity]
-    records = target.read(setup.rules.entity, wanted if by_entity_key else None)
-    wanted_set = set(wanted)
-    return {key: record for record in records if (key := setup.key_of(record)) in wanted_set}
+    return read_target(setup, target, keys, {}, seal="").actual
 
 
 CURSOR_OVERLAP = timedelta(minutes=5)  # re-read a little: a change saved late is not missed

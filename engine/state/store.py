@@ -299,21 +299,13 @@ class StateStore:
         scope = {"integration": integration, "flow": flow}
         with self.engine.begin() as connection:
             for chunk in _chunks(records, KEYS_PER_STATEMENT):
-                self._forget(connection, scope, [encode_key(item.key) for item in chunk])
+                _delete_keys(connection, t.in_step, scope, [encode_key(item.key) for item in chunk])
                 connection.execute(
                     sa.insert(t.in_step),
                     [{**scope, "key": encode_key(item.key), "source_key": encode_key(item.source_key),
                       "source": item.source, "target": item.target, "document": item.document,
                       "recorded_at": stamp} for item in chunk],
                 )  # fmt: skip
-
-    def _forget(self, connection: sa.Connection, scope: dict[str, str], keys: Sequence[str]) -> None:
-        in_step = t.in_step.c
-        connection.execute(
-            sa.delete(t.in_step).where(
-                in_step.integration == scope["integration"], in_step.flow == scope["flow"], in_step.key.in_(keys)
-            )
-        )
 
     def target_ids(self, integration: str, flow: str) -> dict[Key, str]:
         query = sa.select(t.id_map.c.key, t.id_map.c.target_id).where(
@@ -403,12 +395,8 @@ class StateStore:
         for all of them."""
         latest = list({item.key: item for item in items}.values())
         keys = [encode_key(item.key) for item in latest]
-        applied, ids, dl = t.applied.c, t.id_map.c, t.dead_letters.c
-        connection.execute(
-            sa.delete(t.applied).where(
-                applied.integration == scope["integration"], applied.flow == scope["flow"], applied.key.in_(keys)
-            )
-        )
+        dl = t.dead_letters.c
+        _delete_keys(connection, t.applied, scope, keys)
         documents = [
             {**scope, "key": encode_key(item.key), "document": dict(item.document),
              "fingerprint": fingerprint(item.document), "run_id": run_id, "applied_at": stamp}
@@ -417,12 +405,8 @@ class StateStore:
         ]  # fmt: skip
         if documents:
             connection.execute(sa.insert(t.applied), documents)
-        self._forget(connection, scope, keys)  # written: what was in step is no longer
-        connection.execute(
-            sa.delete(t.id_map).where(
-                ids.integration == scope["integration"], ids.flow == scope["flow"], ids.key.in_(keys)
-            )
-        )
+        _delete_keys(connection, t.in_step, scope, keys)  # written: what was in step is no longer
+        _delete_keys(connection, t.id_map, scope, keys)
         mapped = [
             {**scope, "key": encode_key(item.key), "target_id": item.target_id, "updated_at": stamp}
             for item in latest
@@ -644,6 +628,16 @@ def _safe(exc: Exception) -> str:
 
 
 KEYS_PER_STATEMENT = 500  # keys in one `IN (…)`, well inside every database's limit on parameters
+
+
+def _delete_keys(connection: sa.Connection, table: sa.Table, scope: dict[str, str], keys: Sequence[str]) -> None:
+    """Delete a flow's rows of `table` with these (encoded) keys."""
+    columns = table.c
+    connection.execute(
+        sa.delete(table).where(
+            columns.integration == scope["integration"], columns.flow == scope["flow"], columns.key.in_(keys)
+        )
+    )
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
