@@ -25,13 +25,16 @@ from typing import Any
 
 from bench import Figures
 from bench.catalogue import SIZES, Article, write_products
+from connectors import CONNECTORS
 from connectors.files import FilesClient, FilesSettings
-from engine.apply import apply_flow
-from engine.pipeline import FlowSetup, Systems, plan_flow
-from engine.plan import Action
+from engine.plan.model import Action
 from engine.records import Entity, Product
-from engine.runner import state_store
-from engine.workspace import Workspace, load_workspace
+from engine.run.apply import apply_flow
+from engine.run.flow import FlowSetup
+from engine.run.planner import plan_flow
+from engine.run.runner import state_store
+from engine.run.systems import Systems
+from engine.run.workspace import Workspace, load_workspace
 
 PRODUCTS = 100_000
 CHANGED, NEW, EDITED = 0.05, 0.01, 0.005
@@ -122,7 +125,7 @@ def _set_up(root: Path, count: int) -> dict[str, int]:
 def _workspace(root: Path) -> Workspace:
     environ = {"TILLSYNC__SYSTEMS__ERP__SETTINGS__PATH": str(root / "erp"),
                "TILLSYNC__SYSTEMS__SHOP__SETTINGS__PATH": str(root / "shop")}  # fmt: skip
-    return load_workspace(root, "bench", environ)
+    return load_workspace(root, "bench", connectors=CONNECTORS, environ=environ)
 
 
 def _sync(workspace: Workspace) -> None:

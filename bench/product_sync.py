@@ -24,19 +24,21 @@ from graphql import OperationDefinitionNode, parse, print_ast
 from bench import Figures, shopify
 from bench.catalogue import SIZES, Article, write_products
 from bench.clock import VirtualClock
-from connectors.sandbox_server import serving
 from connectors.shopify import products
 from connectors.shopify.client import PRODUCTS_PER_READ, SKUS_PER_READ, ShopifyClient
 from connectors.shopify.cost import PLANS
 from connectors.shopify.documents import Document
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox.shop import Shop
-from engine.apply import apply_flow
-from engine.pipeline import FlowSetup, Systems, plan_flow
-from engine.plan import Action
+from connectors.testing.server import serving
+from engine.plan.model import Action
 from engine.records import Product
-from engine.runner import state_store
-from engine.workspace import Workspace
+from engine.run.apply import apply_flow
+from engine.run.flow import FlowSetup
+from engine.run.planner import plan_flow
+from engine.run.runner import state_store
+from engine.run.systems import Systems
+from engine.run.workspace import Workspace
 
 PRODUCTS = 5_000
 PLAN = PLANS["standard"]

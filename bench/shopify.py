@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.clock import VirtualClock
+from connectors import CONNECTORS
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.cost import Plan
 from connectors.shopify.documents import Document
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
-from engine.workspace import Workspace, load_workspace
+from engine.run.workspace import Workspace, load_workspace
 
 
 @dataclass
@@ -78,7 +79,7 @@ def workspace(root: Path, flows: str, export: Path, url: str, token: str) -> Wor
         "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": url,
         "TILLSYNC__SYSTEMS__ERP__SETTINGS__PATH": str(export),
     }
-    return load_workspace(root, "bench", environ)
+    return load_workspace(root, "bench", connectors=CONNECTORS, environ=environ)
 
 
 def note(plan: Plan) -> str:

@@ -26,15 +26,17 @@ from pathlib import Path
 
 from bench import Figures, shopify
 from bench.clock import VirtualClock
-from connectors.sandbox_server import serving
 from connectors.shopify.cost import PLANS
 from connectors.shopify.sandbox import ShopifySandbox
-from engine.apply import apply_flow
-from engine.pipeline import FlowSetup, Systems, plan_flow
+from connectors.testing.server import serving
 from engine.records import Entity, StockLevel
-from engine.runner import state_store
+from engine.run.apply import apply_flow
+from engine.run.flow import FlowSetup
+from engine.run.planner import plan_flow
+from engine.run.runner import state_store
+from engine.run.systems import Systems
+from engine.run.workspace import Workspace
 from engine.state import StateStore
-from engine.workspace import Workspace
 
 SKUS = 10_000
 CHANGED = 0.10

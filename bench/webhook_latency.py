@@ -20,14 +20,15 @@ import time
 from pathlib import Path
 
 from bench import Figures
+from connectors import CONNECTORS
 from connectors.mpluskassa.sandbox import MplusSandbox
-from connectors.sandbox_server import serving
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import ShopifySandbox
-from engine import runner, sandboxes
-from engine.receiver import receiver
-from engine.worker import EventWorker
-from engine.workspace import Workspace, load_workspace
+from connectors.testing.server import RunningSandbox, running_sandboxes, serving
+from engine.run import runner
+from engine.run.workspace import Workspace, load_workspace
+from engine.webhooks.receiver import receiver
+from engine.webhooks.worker import EventWorker
 
 ORDERS = 100
 RATE = 2.0  # orders per second, on average
@@ -40,11 +41,13 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
     count = max(int(ORDERS * scale), 5)
     with (
         tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder,
-        sandboxes.running({"shopify": 0, "mpluskassa": 0}) as (shop, till),
+        running_sandboxes(CONNECTORS, {"shopify": 0, "mpluskassa": 0}) as started,
     ):
+        shop, till = started["shopify"], started["mpluskassa"]
         workspace = _workspace(Path(folder), shop, till)
         _sync_catalogue(workspace)
-        placed, booked = _pay_orders(workspace, shop.server, till.server, count)
+        assert isinstance(shop.sandbox, ShopifySandbox) and isinstance(till.sandbox, MplusSandbox)
+        placed, booked = _pay_orders(workspace, shop.sandbox, till.sandbox, count)
     latencies = sorted(booked[name] - placed[name] for name in placed)
     return {
         "webhook_latency": {
@@ -58,7 +61,7 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
     }  # fmt: skip
 
 
-def _workspace(root: Path, shop: sandboxes.RunningSandbox, till: sandboxes.RunningSandbox) -> Workspace:
+def _workspace(root: Path, shop: RunningSandbox, till: RunningSandbox) -> Workspace:
     (root / "specs").mkdir()
     (root / "environments").mkdir()
     shutil.copy(SPEC, root / "specs")
@@ -66,11 +69,12 @@ def _workspace(root: Path, shop: sandboxes.RunningSandbox, till: sandboxes.Runni
         f"name: bench\nintegrations:\n  {INTEGRATION}:\n    spec: specs/{SPEC.name}\n"
     )
     environ = {
-        "MPLUS_IDENT": till.server.ident, "MPLUS_SECRET": till.server.secret,
-        "SHOPIFY_ACCESS_TOKEN": shop.server.token, "SHOPIFY_WEBHOOK_SECRET": shop.server.webhook_secret,
+        "MPLUS_IDENT": till.credentials["ident"], "MPLUS_SECRET": till.credentials["secret"],
+        "SHOPIFY_ACCESS_TOKEN": shop.credentials["access_token"],
+        "SHOPIFY_WEBHOOK_SECRET": shop.credentials["webhook_secret"],
         "TILLSYNC__SYSTEMS__POS__SETTINGS__URL": till.url, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop.url,
     }  # fmt: skip
-    return load_workspace(root, "bench", environ)
+    return load_workspace(root, "bench", connectors=CONNECTORS, environ=environ)
 
 
 def _sync_catalogue(workspace: Workspace) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connectors import files, mpluskassa, shopify
-from connectors.base import Connector
+from engine.connector import Connector
 
 CONNECTORS: dict[str, Connector] = {
     files.CONNECTOR.name: files.CONNECTOR,

@@ -8,14 +8,15 @@ the till, and shows that running again changes nothing. Each run starts afresh f
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from pathlib import Path
 
+from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
-from engine import sandboxes
+from connectors.testing.server import running_sandboxes
 from engine.cli import main as tillsync
+from engine.run.sandbox_env import write_sandbox_env
 
 DATA = Path(__file__).parent / "data"
 SANDBOX = Path(".tillsync") / "sandbox"
@@ -47,12 +48,13 @@ def shoppers_buy(shop: ShopifySandbox) -> None:
 
 def run() -> int:
     reset_sandbox()
-    with sandboxes.running() as started:
-        for sandbox in started:
+    with running_sandboxes(CONNECTORS) as started:
+        for sandbox in started.values():
             print(f"Serving the {sandbox.name} sandbox at {sandbox.url}")
-            os.environ.update(sandbox.credentials)
-        shop = next(s.server for s in started if s.name == "shopify")
-        till = next(s.server for s in started if s.name == "mpluskassa")
+        credentials = {name: sandbox.credentials for name, sandbox in started.items()}
+        write_sandbox_env(Path.cwd(), "sandbox", CONNECTORS, credentials)
+        shop = started["shopify"].sandbox
+        till = started["mpluskassa"].sandbox
         checks = [
             step("every spec and environment is valid", "validate") == 0,
             step("what a sync would change (exit 2: there are changes)", "plan", *ENV) == 2,

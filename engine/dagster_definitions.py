@@ -19,14 +19,17 @@ from typing import Any
 import dagster as dg
 from dagster import AssetExecutionContext, SensorEvaluationContext
 
-from engine import runner
-from engine.apply import apply_flow
-from engine.gate import gate_problems
-from engine.pipeline import FlowSetup, open_systems, plan_flow
-from engine.plan import Action, FlowPlan
-from engine.render import markdown
-from engine.runner import Selected
-from engine.workspace import Workspace, load_workspace
+from connectors import CONNECTORS
+from engine.plan.gate import gate_problems
+from engine.plan.model import Action, FlowPlan
+from engine.plan.render import markdown
+from engine.run import runner
+from engine.run.apply import apply_flow
+from engine.run.flow import FlowSetup
+from engine.run.planner import plan_flow
+from engine.run.runner import Selected
+from engine.run.systems import open_systems
+from engine.run.workspace import Workspace, load_workspace
 
 PLURAL = {"category": "categories", "stock": "stock"}
 CHECKS = ("parity", "no_dead_letters")
@@ -91,7 +94,7 @@ def _reaches(deps: dict[dg.AssetKey, list[dg.AssetKey]], start: dg.AssetKey, goa
 
 def _workspace() -> Workspace:
     root = Path(os.environ.get("TILLSYNC_ROOT") or Path.cwd())
-    return load_workspace(root, os.environ.get("TILLSYNC_ENV", "sandbox"))
+    return load_workspace(root, os.environ.get("TILLSYNC_ENV", "sandbox"), connectors=CONNECTORS)
 
 
 def _flow_asset(asset: FlowAsset, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:

@@ -10,10 +10,10 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from connectors.base import Connector, EntitySupport
 from connectors.files.client import FilesClient
 from connectors.files.settings import FilesSettings
 from engine.catalogue import entity_catalogue
+from engine.connector import Connector, EntitySupport
 from engine.records import Entity
 
 ORDER_STATUSES = ("pending", "authorized", "paid", "partially_paid", "refunded", "voided")

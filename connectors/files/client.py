@@ -17,10 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from connectors.base import Changes, RawRecord, WriteOutcome, digest
 from connectors.files.formats import CsvLayout, from_document, to_document
 from connectors.files.settings import FilesSettings
+from engine.connector import RawRecord, ReadFilter, WriteOutcome
 from engine.errors import FatalConnectorError
+from engine.keys import digest
 from engine.records import Entity, Record, record_key
 
 Key = tuple[str, ...]
@@ -35,7 +36,7 @@ class FilesClient:
     def path(self, entity: Entity) -> Path:
         return self.folder / self.settings.file_name(entity)
 
-    def read(self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None) -> list[Record]:
+    def read(self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None) -> list[Record]:
         # A folder is read whole; the engine applies the flow's filters.
         records = self._load(entity)
         if keys is None:
@@ -43,20 +44,20 @@ class FilesClient:
         return [records[key] for key in keys if key in records]
 
     def read_raw(
-        self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None
+        self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
     ) -> Iterator[RawRecord]:
         """The file's records unbuilt, each fingerprinted by the text it was read from."""
         path = self._existing(entity)
         if path is None:
             return
-        wanted = None if keys is None else set(keys)
+        only = None if keys is None else set(keys)
         seen: set[Key] = set()
         with path.open(encoding="utf-8-sig") as handle:
             for raw in self._raw(entity, handle, str(path)):
                 if raw.key in seen:
                     raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(raw.key)} appears twice")
                 seen.add(raw.key)
-                if wanted is None or raw.key in wanted:
+                if only is None or raw.key in only:
                     yield raw
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:

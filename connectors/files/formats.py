@@ -19,9 +19,10 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from connectors.base import RawRecord, digest
 from engine.catalogue import Catalogue, FieldInfo, entity_catalogue
+from engine.connector import RawRecord
 from engine.errors import FatalConnectorError
+from engine.keys import digest
 from engine.records import KEYS, MODELS, Entity, Record, compact, record_key
 
 LIST_SEPARATOR = "|"

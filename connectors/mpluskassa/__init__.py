@@ -11,10 +11,9 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from connectors.base import Connector, EntitySupport
-from connectors.mpluskassa.client import MplusClient
 from connectors.mpluskassa.settings import MplusSettings
 from engine.catalogue import entity_catalogue
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "categories", "options", "features", "variants",
@@ -32,9 +31,17 @@ ORDER_DEFAULTS: dict[str, str | None] = {
 }
 
 
-def _open(settings: BaseModel, credentials: Mapping[str, str]) -> MplusClient:
+def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
+    from connectors.mpluskassa.client import MplusClient  # the HTTP client is imported only when a client opens
+
     assert isinstance(settings, MplusSettings)
     return MplusClient(settings, dict(credentials))
+
+
+def _sandbox(catalogue: bool) -> Sandbox:
+    from connectors.mpluskassa import sandbox
+
+    return sandbox.start(catalogue)
 
 
 CONNECTOR = Connector(
@@ -63,6 +70,7 @@ CONNECTOR = Connector(
     },
     open=_open,
     credentials=("ident", "secret"),
+    sandbox=SandboxSupport(8702, _sandbox),
 )
 
-__all__ = ["CONNECTOR", "MplusClient", "MplusSettings"]
+__all__ = ["CONNECTOR", "MplusSettings"]

@@ -12,16 +12,16 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import Changes, WriteOutcome
 from connectors.mpluskassa import convert
 from connectors.mpluskassa.amounts import to_amount
 from connectors.mpluskassa.protocol import QUANTITY_PLACES
 from connectors.mpluskassa.settings import MplusSettings
 from connectors.mpluskassa.soap import SoapFault
 from connectors.mpluskassa.transport import Transport
+from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import FatalConnectorError, RecordError
+from engine.mapping.transforms import numeric_sku
 from engine.records import KEYS, MODELS, Category, Customer, Entity, Order, Product, Record, StockLevel
-from engine.transforms import numeric_sku
 
 Key = tuple[str, ...]
 CURRENCY = "EUR"
@@ -49,7 +49,7 @@ class MplusClient:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def read(self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None) -> list[Record]:
+    def read(self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None) -> list[Record]:
         readers = {
             Entity.product: self._read_products,
             Entity.category: self._read_categories,
@@ -58,7 +58,7 @@ class MplusClient:
             Entity.customer: self._read_customers,
         }
         if entity is Entity.order:
-            return self._read_orders(keys, changes.since if changes else None)
+            return self._read_orders(keys, wanted.since if wanted else None)
         if entity not in readers:
             raise FatalConnectorError(f"the mpluskassa connector cannot read {entity.value} records")
         return readers[entity](keys)

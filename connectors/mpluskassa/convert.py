@@ -9,8 +9,8 @@ from typing import Any
 from connectors.mpluskassa.amounts import from_amount, to_amount
 from connectors.mpluskassa.protocol import PRICE_PLACES, QUANTITY_PLACES
 from engine.errors import RecordError
+from engine.mapping.transforms import numeric_sku
 from engine.records import Address, Category, Contact, Customer, Money, Order, Price, Product, StockLevel, Variant
-from engine.transforms import numeric_sku
 
 
 def _list(value: Any) -> list[Any]:

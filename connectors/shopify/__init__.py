@@ -10,12 +10,11 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel
 
-from connectors.base import Connector, EntitySupport, WebhookSupport
 from connectors.shopify import shipments, stock
-from connectors.shopify.client import ShopifyClient
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport, WebhookSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "categories", "options",
@@ -35,9 +34,17 @@ PRODUCT_DEFAULTS: dict[str, str | None] = {
 }
 
 
-def _open(settings: BaseModel, credentials: Mapping[str, str]) -> ShopifyClient:
+def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
+    from connectors.shopify.client import ShopifyClient  # the HTTP client is imported only when a client opens
+
     assert isinstance(settings, ShopifySettings)
     return ShopifyClient(settings, credentials["access_token"])
+
+
+def _sandbox(catalogue: bool) -> Sandbox:
+    from connectors.shopify import sandbox
+
+    return sandbox.start(catalogue)
 
 
 CONNECTOR = Connector(
@@ -71,6 +78,7 @@ CONNECTOR = Connector(
     credentials=("access_token",),
     optional_credentials=("webhook_secret",),
     webhooks=WebhookSupport("webhook_secret", verify_delivery, read_delivery),
+    sandbox=SandboxSupport(8701, _sandbox),
 )
 
-__all__ = ["CONNECTOR", "ShopifyClient", "ShopifySettings"]
+__all__ = ["CONNECTOR", "ShopifySettings"]

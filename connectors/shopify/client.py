@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from connectors.base import Changes, WriteOutcome
 from connectors.shopify import bulk, categories, customers, orders, prices, products, shipments, stock
 from connectors.shopify.documents import batched, bulk_query, document
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.transport import Transport
 from connectors.shopify.webhooks import topic_enum
+from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import ConnectorError, FatalConnectorError, RecordError
 from engine.records import Category, Customer, Entity, Order, Price, Product, Record, Shipment, StockLevel
 
@@ -54,7 +54,7 @@ class ShopifyClient:
 
     # ---- reading ---------------------------------------------------------------------------
 
-    def read(self, entity: Entity, keys: Sequence[Key] | None = None, changes: Changes | None = None) -> list[Record]:
+    def read(self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None) -> list[Record]:
         if entity is Entity.product:
             return list(self._read_products(keys))
         if entity is Entity.stock:
@@ -62,7 +62,7 @@ class ShopifyClient:
         if entity is Entity.customer:
             return self._read_customers(keys)
         if entity is Entity.order:
-            return self._read_orders(keys, orders.search(changes, self.settings.order_query))
+            return self._read_orders(keys, orders.search(wanted, self.settings.order_query))
         if entity is Entity.category:
             return self._read_categories(keys)
         if entity is Entity.price:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.mapping.transforms import split_street
 from engine.records import Address, Contact, Customer
-from engine.transforms import split_street
 
 NUMBER_TAG = "number:"
 

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from connectors.base import Changes
 from connectors.shopify.customers import address_from_node
+from engine.connector import ReadFilter
 from engine.errors import RecordError
 from engine.records import Contact, Customer, Money, Order, OrderLine
 
@@ -81,13 +81,13 @@ def name_query(names: list[str]) -> str:
     return " OR ".join(f'name:"{name}"' for name in names)
 
 
-def search(changes: Changes | None, extra: str | None) -> str | None:
+def search(wanted: ReadFilter | None, extra: str | None) -> str | None:
     """The Shopify order search for a flow's statuses and cursor, plus the system's own filter."""
     terms = [f"({extra})"] if extra else []
-    if changes is not None and changes.statuses:
-        terms.append("(" + " OR ".join(f"financial_status:{status}" for status in changes.statuses) + ")")
-    if changes is not None and changes.since:
-        terms.append(f"updated_at:>'{changes.since}'")
+    if wanted is not None and wanted.statuses:
+        terms.append("(" + " OR ".join(f"financial_status:{status}" for status in wanted.statuses) + ")")
+    if wanted is not None and wanted.since:
+        terms.append(f"updated_at:>'{wanted.since}'")
     return " AND ".join(terms) or None
 
 

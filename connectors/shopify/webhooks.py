@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from connectors.base import Event
+from engine.connector import Event
 from engine.records import Entity
 
 TOPICS: dict[str, Entity] = {

@@ -23,27 +23,11 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 
 from engine.errors import FlowLockedError, StateError
+from engine.keys import Key, decode_key, encode_key, fingerprint
+from engine.plan.model import InStep
 from engine.state import tables as t
 
 T = TypeVar("T")
-
-Key = tuple[str, ...]
-
-
-def encode_key(key: Key) -> str:
-    return json.dumps(list(key), ensure_ascii=False)
-
-
-def decode_key(text: str) -> Key:
-    if text.startswith('["') and text.endswith('"]') and "\\" not in text:  # a plan decodes 100,000s
-        return tuple(text[2:-2].split('", "'))  # nothing escaped: no part holds a quote
-    return tuple(json.loads(text))
-
-
-def fingerprint(document: Any) -> str:
-    """A stable digest of a JSON document: equal documents, equal fingerprints."""
-    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def now() -> datetime:
@@ -116,19 +100,6 @@ class Written:
     source: Any = None
     sent: Any = None
     response: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class InStep:
-    """A record a plan found in step, with the fingerprints that told it so: of the source record as
-    read (with the flow's spec), of the target's record as read, and of the last-applied document.
-    While all three hold, the next plan knows the record is still in step without building it."""
-
-    key: Key
-    source_key: Key  # the source record's own key
-    source: str
-    target: str
-    document: str
 
 
 @dataclass(frozen=True)

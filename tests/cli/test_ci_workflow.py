@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from engine import sandboxes
+from connectors import CONNECTORS
+from connectors.testing.server import running_sandboxes
+from engine.run.sandbox_env import write_sandbox_env
 
 REPO = Path(__file__).parents[2]
 
@@ -27,10 +29,9 @@ def test_the_workflow_validates_tests_plans_applies_and_promotes() -> None:
 
 @pytest.mark.slow
 def test_make_ci_runs_the_same_steps_locally() -> None:
-    with sandboxes.running() as started:
+    with running_sandboxes(CONNECTORS) as started:
         env = {**os.environ, "TILLSYNC_ENV": "sandbox"}
-        for sandbox in started:
-            env.update(sandbox.credentials)
+        write_sandbox_env(REPO, "sandbox", CONNECTORS, {name: s.credentials for name, s in started.items()})
         done = subprocess.run(
             ["make", "ci", "ENV=sandbox"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300
         )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from connectors import CONNECTORS
-from connectors.base import Connector
-from engine import jmes
 from engine.catalogue import entity_catalogue, lookup
+from engine.connector import Connector
+from engine.mapping import jmes
 from engine.records import Entity
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import sandboxes
+from connectors import CONNECTORS
+from connectors.testing.server import running_sandboxes
 
 REPO = Path(__file__).parents[2]
 
@@ -19,15 +20,15 @@ def location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[s
     (tmp_path / "environments" / "test.yaml").write_text(
         "name: test\nintegrations:\n  mpluskassa-shopify-pos:\n    spec: specs/mpluskassa-shopify-pos.yaml\n"
     )
-    with sandboxes.running({"shopify": 0, "mpluskassa": 0}) as started:
-        shop, till = started
+    with running_sandboxes(CONNECTORS, {"shopify": 0, "mpluskassa": 0}) as started:
+        shop, till = started["shopify"], started["mpluskassa"]
         for name, value in {
             "TILLSYNC_ROOT": str(tmp_path), "TILLSYNC_ENV": "test",
-            "MPLUS_IDENT": till.server.ident, "MPLUS_SECRET": till.server.secret,
-            "SHOPIFY_ACCESS_TOKEN": shop.server.token,
+            "MPLUS_IDENT": till.sandbox.ident, "MPLUS_SECRET": till.sandbox.secret,
+            "SHOPIFY_ACCESS_TOKEN": shop.sandbox.token,
             "TILLSYNC__SYSTEMS__POS__SETTINGS__URL": till.url, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop.url,
         }.items():  # fmt: skip
             monkeypatch.setenv(name, value)
         from engine.dagster_definitions import build_definitions
 
-        yield {"defs": build_definitions(), "shop": shop.server, "till": till.server, "root": tmp_path}
+        yield {"defs": build_definitions(), "shop": shop.sandbox, "till": till.sandbox, "root": tmp_path}

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox_server import serving
+from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
-from engine import runner
-from engine.plan import Action, FlowPlan
-from engine.workspace import load_workspace
+from connectors.testing.server import serving
+from engine.plan.model import Action, FlowPlan
+from engine.run import runner
+from engine.run.workspace import load_workspace
 
 DEMO_ERP = Path(__file__).parents[2] / "demo" / "data" / "erp"
 
@@ -71,13 +72,13 @@ def environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shop: tuple[Shopify
 
 
 def plan(environ: dict[str, str]) -> dict[str, FlowPlan]:
-    workspace = load_workspace(Path.cwd(), "test", environ)
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
         return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace))}
 
 
 def apply(environ: dict[str, str]) -> list[runner.ApplyResult]:
-    workspace = load_workspace(Path.cwd(), "test", environ)
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
         return runner.apply(workspace, store, runner.select(workspace))
 
@@ -125,7 +126,7 @@ def test_stock_goes_out_in_calls_of_as_many_quantities_as_shopify_takes(
         sandbox.shop.product_set(None, {"title": f"Item {sku}", "variants": [variant]})
     Path("erp/stock.csv").write_text("sku,location,on_hand,reserved\n" + "".join(f"{sku},1,5,1\n" for sku in skus))
 
-    workspace = load_workspace(Path.cwd(), "test", environ)
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
         [result] = runner.apply(workspace, store, runner.select(workspace, "stock"))
 

@@ -18,15 +18,16 @@ from typing import Any
 
 import pytest
 
-from connectors.faults import Faults
+from connectors import CONNECTORS
 from connectors.mpluskassa.sandbox import MplusSandbox
-from connectors.sandbox_server import serving
 from connectors.shopify.sandbox import ShopifySandbox
-from engine import runner, sandboxes
-from engine.plan import Action, FlowPlan
-from engine.receiver import receiver
-from engine.worker import EventWorker
-from engine.workspace import load_workspace
+from connectors.testing.faults import Faults
+from connectors.testing.server import running_sandboxes, serving
+from engine.plan.model import Action, FlowPlan
+from engine.run import runner
+from engine.run.workspace import load_workspace
+from engine.webhooks.receiver import receiver
+from engine.webhooks.worker import EventWorker
 
 REPO = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
@@ -39,22 +40,22 @@ class Integration:
     environ: dict[str, str]
 
     def plan(self, flow: str | None = None) -> dict[str, FlowPlan]:
-        workspace = load_workspace(Path.cwd(), "test", self.environ)
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
             return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace, flow))}
 
     def apply(self, flow: str | None = None) -> dict[str, runner.ApplyResult]:
-        workspace = load_workspace(Path.cwd(), "test", self.environ)
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
             return {r.flow: r for r in runner.apply(workspace, store, runner.select(workspace, flow))}
 
     def retry(self) -> list[runner.ApplyResult]:
-        workspace = load_workspace(Path.cwd(), "test", self.environ)
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
             return runner.retry(workspace, store, runner.select(workspace))
 
     def dead_letters(self) -> list[tuple[tuple[str, ...], str]]:
-        workspace = load_workspace(Path.cwd(), "test", self.environ)
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
             return [(d.key, d.reason) for d in store.dead_letters()]
 
@@ -68,14 +69,14 @@ def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Int
         "name: test\nintegrations:\n  mpluskassa-shopify-pos:\n    spec: specs/mpluskassa-shopify-pos.yaml\n"
     )
     monkeypatch.chdir(tmp_path)
-    with sandboxes.running({"shopify": 0, "mpluskassa": 0}) as started:
-        shop, till = (s for s in started)
+    with running_sandboxes(CONNECTORS, {"shopify": 0, "mpluskassa": 0}) as started:
+        shop, till = started["shopify"], started["mpluskassa"]
         environ = {
-            "MPLUS_IDENT": till.server.ident, "MPLUS_SECRET": till.server.secret,
-            "SHOPIFY_ACCESS_TOKEN": shop.server.token,
+            "MPLUS_IDENT": till.sandbox.ident, "MPLUS_SECRET": till.sandbox.secret,
+            "SHOPIFY_ACCESS_TOKEN": shop.sandbox.token,
             "TILLSYNC__SYSTEMS__POS__SETTINGS__URL": till.url, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop.url,
         }  # fmt: skip
-        yield Integration(shop.server, till.server, environ)
+        yield Integration(shop.sandbox, till.sandbox, environ)
 
 
 def simple_variant(sku: str, price: str) -> dict[str, object]:
@@ -211,13 +212,15 @@ def test_the_tills_own_paid_sales_are_booked_in_shopify_once_and_not_sent_back(i
 
 
 def test_a_price_edited_in_the_shopify_admin_is_reported_as_drift_and_overwritten(integration: Integration) -> None:
-    from engine.pipeline import FlowSetup, drift_flow, open_systems
+    from engine.run.drift import drift_flow
+    from engine.run.flow import FlowSetup
+    from engine.run.systems import open_systems
 
     catalogue_synced(integration)
     shop = integration.shop.shop
     mug = next(v for v in shop.variants.values() if v["sku"] == "2000")
     mug["price"] = "9.99"  # someone edits the price in the Shopify admin
-    workspace = load_workspace(Path.cwd(), "test", integration.environ)
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=integration.environ)
     deployment = workspace.deployments["mpluskassa-shopify-pos"]
     with runner.state_store(workspace) as store, open_systems(workspace, deployment) as systems:
         [drift] = drift_flow(FlowSetup.of(deployment, "products"), systems, store)
@@ -233,7 +236,7 @@ def test_a_paid_order_webhook_books_that_order_in_the_till_at_once(integration: 
     shop, till = integration.shop.shop, integration.till.till
     earlier = shop.place_order([("2000", 1)], email="j.jansen@example.com", gateway="ideal")  # before the webhook
     environ = {**integration.environ, "SHOPIFY_WEBHOOK_SECRET": integration.shop.webhook_secret}
-    workspace = load_workspace(Path.cwd(), "test", environ)
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     reserved = till.stock[(1, 1001)]["reserved"]
     with runner.state_store(workspace) as store:
         worker = EventWorker(workspace, store)

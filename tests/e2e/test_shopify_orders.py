@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from connectors.sandbox_server import serving
-from connectors.shopify import ShopifyClient, ShopifySettings
+from connectors import CONNECTORS
+from connectors.shopify import ShopifySettings
+from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import ShopifySandbox
-from engine import runner
+from connectors.testing.server import serving
 from engine.records import Entity, Money, Product, StockLevel, Variant
-from engine.workspace import load_workspace
+from engine.run import runner
+from engine.run.workspace import load_workspace
 
 SPEC = """\
 version: 1
@@ -59,7 +61,7 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Shop
 
 
 def apply(environ: dict[str, str]) -> runner.ApplyResult:
-    workspace = load_workspace(Path.cwd(), "test", environ)
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
         [result] = runner.apply(workspace, store, runner.select(workspace))
         return result

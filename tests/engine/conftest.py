@@ -9,11 +9,12 @@ from textwrap import dedent
 
 import pytest
 
+from connectors import CONNECTORS
 from connectors.files import FilesClient, FilesSettings
 from engine.records import Entity, Record
-from engine.runner import Selected, select
+from engine.run.runner import Selected, select
+from engine.run.workspace import Workspace, load_workspace
 from engine.state import StateStore, default_url
-from engine.workspace import Workspace, load_workspace
 
 SYSTEMS = """\
 version: 1
@@ -67,7 +68,7 @@ class Repo:
         client.write(entity, records)
 
     def workspace(self) -> Workspace:
-        return load_workspace(self.root, "test", environ=dict(os.environ))
+        return load_workspace(self.root, "test", connectors=CONNECTORS, environ=dict(os.environ))
 
     def flows(self, name: str | None = None) -> list[Selected]:
         return select(self.workspace(), name)

@@ -7,15 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from connectors.base import Connector, WriteOutcome
 from connectors.files import CONNECTOR as FILES
 from connectors.files import FilesClient
-from engine import runner
-from engine.apply import StalePlanError
+from engine.connector import Connector, WriteOutcome
 from engine.errors import FlowLockedError
-from engine.plan import Action, FlowPlan
+from engine.plan.model import Action, FlowPlan
 from engine.records import Entity, Money, Product, Record, Variant
-from engine.workspace import load_workspace
+from engine.run import runner
+from engine.run.apply import StalePlanError
+from engine.run.workspace import load_workspace
 from tests.engine.conftest import SPEC, SYSTEMS, Repo
 
 
@@ -259,7 +259,7 @@ def test_stock_is_sent_as_the_formula_per_mapped_location(repo: Repo) -> None:
 def test_a_target_connectors_default_mapping_applies_unless_the_spec_overrides_it(repo: Repo) -> None:
     from dataclasses import replace
 
-    from engine.mapping import effective_mapping
+    from engine.mapping.mapper import effective_mapping
 
     support = FILES.entities[Entity.product]
     defaults = {"title": "upper(title)", "vendor": "'Tillwear'"}

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.plan import Action
+from engine.plan.model import Action
 from engine.records import Entity
 from tests.engine.conftest import Repo
 from tests.engine.test_apply import CATALOGUE, plan
 
 KILLER = """
 import os, signal, sys
-import engine.apply
+import engine.run.apply
 from engine.cli import main
 
 step, nth = sys.argv[1], int(sys.argv[2])
@@ -36,7 +36,7 @@ def checkpoint(name):
         if seen == nth:
             os.kill(os.getpid(), signal.SIGKILL)
 
-engine.apply.checkpoint = checkpoint
+engine.run.apply.checkpoint = checkpoint
 sys.exit(main(["apply", "--env", "test"]))
 """
 

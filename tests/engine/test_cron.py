@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cron import cron_problem
+from engine.validate.cron import cron_problem
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from engine.errors import RecordError
-from engine.formula import FormulaError, parse_formula
+from engine.mapping.formula import FormulaError, parse_formula
 
 FIELDS = ("available", "on_hand", "reserved")
 VALUES: dict[str, Decimal | int | None] = {

@@ -9,10 +9,12 @@ import pytest
 
 import connectors.files.client
 import connectors.files.formats
-from engine import runner
-from engine.pipeline import FlowSetup, Systems, open_systems, plan_flow
-from engine.plan import UNCHANGED, Action, FlowPlan
+from engine.plan.model import UNCHANGED, Action, FlowPlan
 from engine.records import Entity, Record
+from engine.run import runner
+from engine.run.flow import FlowSetup
+from engine.run.planner import plan_flow
+from engine.run.systems import Systems, open_systems
 from engine.state import Written
 from tests.engine.conftest import SPEC, Repo
 from tests.engine.test_apply import CATALOGUE, actions, apply, plan, product
@@ -165,7 +167,7 @@ class WithoutRawReads:
 def test_a_connector_without_raw_reads_is_fingerprinted_by_its_records(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from connectors.base import RawReader, read_raw
+    from engine.connector import RawReader, read_raw
 
     shop = WithoutRawReads(repo.shop())
     assert not isinstance(shop, RawReader)

@@ -1,6 +1,6 @@
 """Precedence of settings: spec < environments/<env>.yaml < environment variables, one test a pair."""
 
-from engine.environment import layered
+from engine.spec.overlay import layered
 
 SCOPE = ("systems", "shop", "settings")
 

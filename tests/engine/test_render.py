@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.plan import FlowPlan
+from engine.plan.model import FlowPlan
+from engine.plan.render import render
 from engine.records import Entity
-from engine.render import render
 from tests.engine.conftest import SPEC, Repo
 from tests.engine.test_apply import CATALOGUE, apply, plan, product
 

@@ -14,8 +14,10 @@ import pytest
 import sqlalchemy as sa
 
 from engine.errors import FlowLockedError, StateError
+from engine.keys import decode_key, encode_key, fingerprint
+from engine.plan.model import InStep
 from engine.records import Entity
-from engine.state import Failed, InStep, StateStore, Written, decode_key, encode_key, fingerprint
+from engine.state import Failed, StateStore, Written
 from engine.state import tables as t
 from tests.engine.conftest import Repo
 from tests.engine.test_apply import CATALOGUE
@@ -133,7 +135,7 @@ def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_ur
     other starts; exactly one writes, the other is refused."""
     repo.seed(Entity.product, CATALOGUE)
     code = (
-        "import sys, time, engine.apply\n"
+        "import sys, time, engine.run.apply\n"
         "from pathlib import Path\n"
         "from engine.cli import main\n"
         "def hold(step):\n"
@@ -142,7 +144,7 @@ def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_ur
         "        deadline = time.monotonic() + 20\n"
         "        while not Path('released').exists() and time.monotonic() < deadline:\n"
         "            time.sleep(0.05)\n"
-        "engine.apply.checkpoint = hold\n"
+        "engine.run.apply.checkpoint = hold\n"
         "sys.exit(main(['apply', '--env', 'test']))\n"
     )
     env = {"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin", "TILLSYNC_STATE_URL": postgres_url}

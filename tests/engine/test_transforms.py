@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from engine import jmes
 from engine.errors import RecordError
+from engine.mapping import jmes
+from engine.mapping.transforms import numeric_sku, price_excl_tax, price_incl_tax, split_street, value_map
 from engine.records import Money
-from engine.transforms import numeric_sku, price_excl_tax, price_incl_tax, split_street, value_map
 
 Compile = Callable[[str], jmes.Expression]
 PAYMENT_METHODS = {"ideal": "IDEAL", "1": "CASH", "bancontact": "BANCONTACT"}

@@ -6,7 +6,7 @@ import shutil
 import time
 
 from engine.records import Entity
-from engine.worker import EventWorker
+from engine.webhooks.worker import EventWorker
 from tests.engine.conftest import SPEC, Repo
 from tests.engine.test_apply import CATALOGUE
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.yamlsource import YamlLoadError, dotted, parse_yaml
+from engine.spec.yamlsource import YamlLoadError, dotted, parse_yaml
 
 
 def load(text: str):  # type: ignore[no-untyped-def]

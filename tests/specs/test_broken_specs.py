@@ -16,11 +16,11 @@ from pydantic import ValidationError
 
 from connectors import CONNECTORS
 from engine.errors import Diagnostic
-from engine.semantics import check_integration
-from engine.spec import Integration
-from engine.structure import model_diagnostics, schema_diagnostics
-from engine.validate import validate_files
-from engine.yamlsource import load_yaml
+from engine.spec.models import Integration
+from engine.spec.yamlsource import load_yaml
+from engine.validate.files import validate_files
+from engine.validate.semantics import check_integration
+from engine.validate.structure import model_diagnostics, schema_diagnostics
 
 BROKEN = Path(__file__).parent / "broken"
 
@@ -116,7 +116,7 @@ def test_every_file_in_the_folder_is_in_the_table() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.file)
 def test_broken_spec_is_reported_where_it_breaks(case: Case) -> None:
     path = BROKEN / case.file
-    report = validate_files([path], root=BROKEN, environ={})
+    report = validate_files([path], root=BROKEN, connectors=CONNECTORS, environ={})
     assert not report.ok
     assert _found(report.diagnostics, case), _show(report.diagnostics)
     assert all(d.file.endswith(case.file) and d.line >= 1 and d.column >= 1 for d in report.diagnostics)
@@ -141,5 +141,5 @@ def test_broken_spec_is_reported_where_it_breaks(case: Case) -> None:
 
 
 def test_a_literal_secret_is_never_echoed() -> None:
-    report = validate_files([BROKEN / "literal_secret.yaml"], root=BROKEN, environ={})
+    report = validate_files([BROKEN / "literal_secret.yaml"], root=BROKEN, connectors=CONNECTORS, environ={})
     assert "shpat_0123456789abcdef" not in _show(report.diagnostics)

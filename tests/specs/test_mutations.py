@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from engine.validate import validate_files
+from connectors import CONNECTORS
+from engine.validate.files import validate_files
 
 SPEC = Path(__file__).parents[2] / "specs" / "erp-webshop.yaml"
 TEXT = SPEC.read_text(encoding="utf-8")
@@ -36,7 +37,7 @@ values = st.recursive(
 def _check(tmp_path: Path, text: str) -> None:
     path = tmp_path / "spec.yaml"
     path.write_text(text, encoding="utf-8")
-    report = validate_files([path], root=tmp_path, environ={})
+    report = validate_files([path], root=tmp_path, connectors=CONNECTORS, environ={})
     lines = text.count("\n") + 2
     for d in report.diagnostics:
         assert d.file.endswith("spec.yaml") or d.file.startswith("$")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -17,10 +18,10 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from connectors.faults import Faults
 from connectors.mpluskassa import soap
 from connectors.mpluskassa.protocol import OPERATIONS
 from connectors.mpluskassa.sandbox.store import Till
+from connectors.testing.faults import Faults
 
 XML = "text/xml; charset=utf-8"
 
@@ -66,6 +67,13 @@ class MplusSandbox:
 
     def __post_init__(self) -> None:
         self.app = Starlette(routes=[Route("/", self._get, methods=["GET"]), Route("/", self._post, methods=["POST"])])
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"ident": self.ident, "secret": self.secret}
+
+    def settings(self, url: str) -> dict[str, Any]:
+        return {"url": url}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)

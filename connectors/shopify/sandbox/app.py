@@ -31,12 +31,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from connectors.faults import Faults
 from connectors.shopify.cost import MAX_QUERY_COST, PLANS, Bucket, Plan, query_cost
 from connectors.shopify.sandbox.resolvers import root
 from connectors.shopify.sandbox.shop import Shop
 from connectors.shopify.sandbox.webhooks import Dispatcher
 from connectors.shopify.schema import API_VERSION, admin_schema, root_field_scopes
+from connectors.testing.faults import Faults
 
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 
@@ -64,6 +64,13 @@ class ShopifySandbox:
                 Route("/_sandbox/bulk/{number}.jsonl", self._bulk_file, methods=["GET"]),
             ]
         )
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {"access_token": self.token, "webhook_secret": self.webhook_secret}
+
+    def settings(self, url: str) -> dict[str, Any]:
+        return {"url": url}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from connectors.mpluskassa import MplusClient, MplusSettings
+from connectors.mpluskassa import MplusSettings
+from connectors.mpluskassa.client import MplusClient
 from connectors.mpluskassa.sandbox import MplusSandbox
-from connectors.sandbox_server import serving
+from connectors.testing.server import serving
 
 
 @dataclass

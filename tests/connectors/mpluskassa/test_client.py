@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.faults import Faults
 from connectors.mpluskassa.amounts import from_amount, to_amount
+from connectors.testing.faults import Faults
 from engine.errors import FatalConnectorError, RecordError
 from engine.records import Address, Contact, Customer, Entity, Money, Order, OrderLine, Product, StockLevel, Variant
 from tests.connectors.mpluskassa.conftest import RunningTill
@@ -155,7 +155,7 @@ def test_relative_stock_books_the_difference(till: RunningTill) -> None:
 
 
 def test_order_changes_are_read_from_a_sync_marker(till: RunningTill) -> None:
-    from connectors.base import Changes
+    from engine.connector import ReadFilter
 
     client = till.client()
     client.write(Entity.product, [MUG])
@@ -164,5 +164,5 @@ def test_order_changes_are_read_from_a_sync_marker(till: RunningTill) -> None:
     [first] = client.read(Entity.order)
     assert isinstance(first, Order) and first.updated_at is not None
     client.write(Entity.order, [order("B", ("2001", 1), customer_number="1000")])
-    later = client.read(Entity.order, None, Changes(since=first.updated_at))
+    later = client.read(Entity.order, None, ReadFilter(since=first.updated_at))
     assert [o.number for o in later] == ["B"]  # type: ignore[attr-defined]

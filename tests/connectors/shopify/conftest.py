@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from connectors.sandbox_server import serving
-from connectors.shopify import ShopifyClient, ShopifySettings
+from connectors.shopify import ShopifySettings
+from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import ShopifySandbox
+from connectors.testing.server import serving
 
 LOCATIONS = ("warehouse", "store-amsterdam")
 

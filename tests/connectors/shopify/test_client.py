@@ -158,7 +158,7 @@ def test_a_slow_answer_is_a_timeout_then_retried(shopify: Running) -> None:
 
 
 def test_pacing_never_overdraws_a_small_bucket_and_waits_no_longer_than_needed() -> None:
-    from connectors.sandbox_server import serving
+    from connectors.testing.server import serving
 
     clock = FakeClock()
     sandbox = ShopifySandbox(plan=Plan("small", 1000, 50), clock=clock.now)
@@ -377,7 +377,7 @@ def test_a_product_made_by_hand_with_the_same_sku_is_adopted_not_duplicated(shop
 
 
 def test_a_system_order_query_keeps_to_pos_sales(shopify: Running) -> None:
-    from connectors.base import Changes
+    from engine.connector import ReadFilter
 
     client = shopify.client(order_query="source_name:pos")
     client.write(Entity.product, [MUG])
@@ -385,6 +385,6 @@ def test_a_system_order_query_keeps_to_pos_sales(shopify: Running) -> None:
     shop.place_order([("2000", 1)])
     till = shop.place_order([("2000", 1)], source="pos", location="warehouse")
     shop.place_order([("2000", 1)], source="pos", location="warehouse", financial_status="PENDING")
-    read = client.read(Entity.order, None, Changes(statuses=("paid",)))
+    read = client.read(Entity.order, None, ReadFilter(statuses=("paid",)))
     assert [o.number for o in read] == [shop.orders[till]["name"]]  # type: ignore[attr-defined]
     assert shopify.sandbox.log[-1][1]["query"] == "(source_name:pos) AND (financial_status:paid)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,7 +40,7 @@ def test_a_query_over_the_single_query_limit_is_refused_before_it_runs(shopify: 
 
 
 def test_an_empty_bucket_throttles_and_refills_at_the_restore_rate() -> None:
-    from connectors.sandbox_server import serving
+    from connectors.testing.server import serving
 
     now = [0.0]
     sandbox = ShopifySandbox(plan=Plan("tiny", 25, 10), clock=lambda: now[0])
@@ -70,31 +72,30 @@ def test_a_cancelled_order_returns_its_stock_and_says_so(shopify: Running) -> No
     assert [topic for topic, _ in shop.events][-2:] == ["inventory_levels/update", "orders/cancelled"]
 
 
-def test_sandbox_up_prints_each_sandbox_and_its_credentials() -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "engine.cli",
-        "sandbox",
-        "up",
-        "--shopify-port",
-        "0",
-        "--mpluskassa-port",
-        "0",
-        "--seed",
-    ]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[3]) as process:
+def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials(tmp_path: Path) -> None:
+    """`sandbox up` serves each declared sandbox and fills the sandbox environment's env_file from the
+    credential references in its specs."""
+    repo = Path(__file__).parents[3]
+    shutil.copytree(repo / "specs", tmp_path / "specs")
+    shutil.copytree(repo / "environments", tmp_path / "environments")
+    command = [sys.executable, "-m", "engine.cli", "sandbox", "up", "--port", "shopify=0", "--port", "mpluskassa=0",
+               "--seed"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as process:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(7)]
-        url = lines[0].split()[1]
-        answer = httpx.post(url + PATH, json={"query": "{ locations(first: 5) { nodes { name } } }"},
+        lines = [process.stdout.readline() for _ in range(4)]
+        urls = dict(line.split(": ", 1) for line in lines[:2])
+        query = {"query": "{ locations(first: 5) { nodes { name } } }"}
+        answer = httpx.post(urls["shopify"].strip() + PATH, json=query,
                             headers={"X-Shopify-Access-Token": "shpat_sandbox_token"}).json()  # fmt: skip
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
-    assert lines[0].startswith("shopify: http://127.0.0.1:")
-    assert lines[1].strip() == "SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token"
-    assert lines[3].startswith("mpluskassa: http://127.0.0.1:")
-    assert lines[6].startswith("Sandboxes are running")
+    assert sorted(urls) == ["mpluskassa", "shopify"] and all(u.startswith("http://127.0.0.1:") for u in urls.values())
+    assert lines[2].startswith("wrote the sandboxes' credentials to .tillsync/sandbox/sandbox.env")
+    assert lines[3].startswith("Sandboxes are running")
+    written = (tmp_path / ".tillsync" / "sandbox" / "sandbox.env").read_text().splitlines()
+    assert "SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token" in written
+    assert "SANDBOX_MPLUS_IDENT=sandbox" in written and "SANDBOX_MPLUS_SECRET=sandbox-secret" in written
     assert [n["name"] for n in answer["data"]["locations"]["nodes"]] == ["warehouse", "store-amsterdam"]
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from connectors.sandbox_server import serving
+from connectors import CONNECTORS
 from connectors.shopify.webhooks import sign
-from engine.receiver import receiver
+from connectors.testing.server import serving
 from engine.records import Entity
+from engine.run.workspace import load_workspace
 from engine.state import StateStore, default_url
-from engine.workspace import load_workspace
+from engine.webhooks.receiver import receiver
 from tests.connectors.shopify.conftest import Running
 from tests.connectors.shopify.test_client import MUG
 
@@ -50,7 +51,7 @@ def receiving(tmp_path: Path, shopify: Running) -> Iterator[tuple[str, StateStor
     )
     environ = {"SHOP_TOKEN": shopify.sandbox.token, "SHOP_WEBHOOK_SECRET": shopify.sandbox.webhook_secret,
                "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shopify.url}  # fmt: skip
-    workspace = load_workspace(tmp_path, "test", environ)
+    workspace = load_workspace(tmp_path, "test", connectors=CONNECTORS, environ=environ)
     store = StateStore(default_url(tmp_path, "test"))
     with serving(receiver(workspace, store)) as url:
         yield f"{url}/webhooks/shop-sync/shop", store

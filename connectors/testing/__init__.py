@@ -1,0 +1,1 @@
+"""What connectors share for testing: serving a sandbox, injecting faults, the contract suite."""

@@ -1,0 +1,88 @@
+"""Serve a sandbox's ASGI app with uvicorn on 127.0.0.1, in a background thread.
+
+Used by the tests, by `make demo` and by `tillsync sandbox up`: real HTTP over loopback, on a port
+the operating system picks unless one is asked for.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+
+from engine.connector import Connector, Sandbox
+
+
+class Serving:
+    def __init__(self, app: Any, port: int = 0) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="sandbox", daemon=True)
+
+    def start(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
+        host, port = self.server.servers[0].sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def serving(app: Any, port: int = 0) -> Iterator[str]:
+    """Serve `app` for the block; yields its base URL, `http://127.0.0.1:PORT`."""
+    server = Serving(app, port)
+    base_url = server.start()
+    try:
+        yield base_url
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class RunningSandbox:
+    """A connector's sandbox being served: where, and what a client needs."""
+
+    connector: Connector
+    url: str
+    sandbox: Sandbox
+
+    @property
+    def name(self) -> str:
+        return self.connector.name
+
+    @property
+    def credentials(self) -> Mapping[str, str]:
+        return self.sandbox.credentials
+
+    def settings(self) -> dict[str, Any]:
+        return self.sandbox.settings(self.url)
+
+
+@contextmanager
+def running_sandboxes(
+    connectors: Mapping[str, Connector], ports: Mapping[str, int] | None = None, catalogue: bool = False
+) -> Iterator[dict[str, RunningSandbox]]:
+    """Serve the sandbox of every connector that declares one, for the block, by connector name.
+    Each is on its declared port unless `ports` names another (0 picks a free port)."""
+    chosen = dict(ports or {})
+    with ExitStack() as stack:
+        started = {}
+        for name, connector in connectors.items():
+            if connector.sandbox is None:
+                continue
+            sandbox = connector.sandbox.start(catalogue)
+            url = stack.enter_context(serving(sandbox, chosen.get(name, connector.sandbox.port)))
+            started[name] = RunningSandbox(connector, url, sandbox)
+        yield started

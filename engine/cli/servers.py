@@ -1,0 +1,110 @@
+"""`tillsync sandbox up` and `tillsync webhooks serve`: the commands that run servers."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from connectors import CONNECTORS
+from engine.errors import UsageError
+
+EXIT_OK = 0
+
+
+def ui(args: argparse.Namespace) -> int:
+    """Dagster's UI for this repository's code location, with DAGSTER_HOME under .tillsync/ and, for
+    the sandbox environment, the sandboxes running beside it."""
+    home = Path.cwd() / ".tillsync" / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    environ = {**os.environ, "DAGSTER_HOME": str(home), "TILLSYNC_ENV": args.env, "TILLSYNC_ROOT": str(Path.cwd())}
+    command = [sys.executable, "-m", "dagster", "dev", "-m", "engine.dagster_definitions",
+               "--host", "127.0.0.1", "--port", str(args.port)]  # fmt: skip
+    with contextlib.ExitStack() as stack:
+        if args.env == "sandbox":
+            from connectors.testing.server import running_sandboxes
+            from engine.run.sandbox_env import write_sandbox_env
+
+            started = stack.enter_context(running_sandboxes(CONNECTORS))
+            for sandbox in started.values():
+                print(f"{sandbox.name} sandbox: {sandbox.url}")
+            credentials = {name: sandbox.credentials for name, sandbox in started.items()}
+            _, variables = write_sandbox_env(Path.cwd(), args.env, CONNECTORS, credentials)
+            environ.update(variables)
+        print(f"Dagster UI for {args.env}: http://127.0.0.1:{args.port} (DAGSTER_HOME={home})", flush=True)
+        process = subprocess.Popen(command, env=environ)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.send_signal(signal.SIGINT)
+            return process.wait(timeout=60)
+
+
+def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from connectors.testing.server import running_sandboxes
+    from engine.run.sandbox_env import write_sandbox_env
+
+    ports = _ports(args.port)
+    root = Path.cwd()
+    with running_sandboxes(CONNECTORS, ports, catalogue=args.seed) as started:
+        for sandbox in started.values():
+            print(f"{sandbox.name}: {sandbox.url}")
+        credentials = {name: sandbox.credentials for name, sandbox in started.items()}
+        if (root / "environments" / f"{args.env}.yaml").is_file():
+            path, variables = write_sandbox_env(root, args.env, CONNECTORS, credentials)
+            if path is not None:
+                print(f"wrote the sandboxes' credentials to {path.relative_to(root)}; "
+                      f"tillsync --env {args.env} reads them from there")  # fmt: skip
+            else:
+                print("the environment names no env_file; export these before running tillsync:")
+                for variable, value in sorted(variables.items()):
+                    print(f"  export {variable}={value}")
+        print("Sandboxes are running; press Ctrl-C to stop.", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            (stop or threading.Event()).wait()
+    return EXIT_OK
+
+
+def _ports(given: list[str]) -> dict[str, int]:
+    ports = {}
+    for item in given:
+        name, _, port = item.partition("=")
+        if name not in CONNECTORS or CONNECTORS[name].sandbox is None:
+            known = ", ".join(n for n, c in CONNECTORS.items() if c.sandbox is not None)
+            raise UsageError(f"--port {item}: no sandbox '{name}'; known: {known}")
+        if not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise UsageError(f"--port {item}: give CONNECTOR=PORT with a port number, e.g. {name}=8701")
+        ports[name] = int(port)
+    return ports
+
+
+def webhooks_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from engine.run import runner
+    from engine.run.workspace import load_workspace
+    from engine.webhooks.receiver import receiver
+    from engine.webhooks.worker import EventWorker
+
+    workspace = load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)
+    with runner.state_store(workspace) as store:
+        worker = None if args.queue_only else EventWorker(workspace, store)
+        print(
+            f"receiving webhooks for {args.env} at http://{args.host}:{args.port}/webhooks/INTEGRATION/SYSTEM"
+            + ("; events wait for Dagster" if worker is None else "; affected flows run at once"),
+            flush=True,
+        )
+        if worker is not None:
+            worker.start()
+        try:
+            app = receiver(workspace, store, worker.wake if worker is not None else None)
+            uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        finally:
+            if worker is not None:
+                worker.stop()
+    return EXIT_OK

@@ -1,0 +1,226 @@
+"""`tillsync plan`, `apply`, `retry` and `logs`: the commands that talk to systems."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from connectors import CONNECTORS
+from engine.errors import TillsyncError, UsageError
+from engine.plan import render
+from engine.plan.model import FlowPlan
+from engine.run import runner
+from engine.run.apply import ApplyResult
+from engine.run.workspace import Workspace, load_workspace
+
+EXIT_OK, EXIT_FINDING, EXIT_CHANGES = 0, 1, 2
+DEFAULT_RETENTION_DAYS = 30
+
+
+def _workspace(args: argparse.Namespace) -> Workspace:
+    return load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)
+
+
+def plan(args: argparse.Namespace) -> int:
+    if args.refresh_only:
+        return drift(args)
+    workspace = _workspace(args)
+    with runner.state_store(workspace) as store:
+        plans = runner.plan(workspace, store, runner.select(workspace, args.flow))
+    output = render.render(plans, args.format)
+    if args.out:
+        args.out.write_text(output, encoding="utf-8")
+        print(f"wrote the plan to {args.out}")
+        if args.format != "json":
+            sys.stdout.write(render.text(plans))
+    else:
+        sys.stdout.write(output)
+    return EXIT_CHANGES if any(plan.has_changes for plan in plans) else EXIT_OK
+
+
+def drift(args: argparse.Namespace) -> int:
+    from engine.run.drift import drift_flow
+    from engine.run.flow import FlowSetup
+    from engine.run.systems import open_systems
+
+    workspace = _workspace(args)
+    found = []
+    with runner.state_store(workspace) as store:
+        for item in runner.select(workspace, args.flow):
+            with open_systems(workspace, item.deployment) as systems:
+                found += [(item.label, d) for d in drift_flow(FlowSetup.of(item.deployment, item.flow), systems, store)]
+    if args.format == "json":
+        rows = [{"flow": label, "key": list(d.key), "field": d.field, "applied": d.applied, "current": d.current,
+                 "policy": d.policy} for label, d in found]  # fmt: skip
+        output = json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    else:
+        lines = [f"{label} {'/'.join(d.key)} {d.field}: {render.value_text(d.applied)} → "
+                 f"{render.value_text(d.current)}  ({'adopted' if d.policy == 'adopt' else 'will be overwritten'})"
+                 for label, d in found]  # fmt: skip
+        lines.append(f"{len(found)} change{'s' * (len(found) != 1)} made in the targets outside Tillsync"
+                     if found else "No changes made in the targets outside Tillsync.")  # fmt: skip
+        output = "\n".join(lines) + "\n"
+    if args.out:
+        args.out.write_text(output, encoding="utf-8")
+    sys.stdout.write(output)
+    return EXIT_CHANGES if found else EXIT_OK
+
+
+def apply(args: argparse.Namespace) -> int:
+    workspace = _workspace(args)
+    saved = _load_plan(args.plan, workspace) if args.plan else None
+    with runner.state_store(workspace) as store:
+        results = runner.apply(workspace, store, runner.select(workspace, args.flow), saved)
+    for result in results:
+        print(_result_line(result))
+        for key, reason in result.failures:
+            print(f"  x {'/'.join(key)}: {reason}")
+    failed = sum(len(r.failures) for r in results)
+    if failed:
+        print(f"{failed} record{'s' * (failed != 1)} went to dead letters; fix the cause and run: "
+              f"tillsync retry --env {args.env}")  # fmt: skip
+    return EXIT_FINDING if failed else EXIT_OK
+
+
+def retry(args: argparse.Namespace) -> int:
+    workspace = _workspace(args)
+    with runner.state_store(workspace) as store:
+        results = runner.retry(workspace, store, runner.select(workspace, args.flow))
+        left = len(store.dead_letters())
+    for result in results:
+        print(_result_line(result))
+        for key, reason in result.failures:
+            print(f"  x {'/'.join(key)}: {reason}")
+    if not results:
+        print("no dead letters to retry")
+    print(f"{left} dead letter{'s' * (left != 1)} open")
+    return EXIT_FINDING if left else EXIT_OK
+
+
+def status(args: argparse.Namespace) -> int:
+    from engine.run.gitops import check
+
+    workspace = _workspace(args)
+    statuses = check(workspace, args.flow)
+    for name, deployment in workspace.deployments.items():
+        entry = workspace.environment.integrations[name]
+        pinned = f"pinned at {entry.version.digest[:19]}…" if entry.version else "not pinned"
+        print(f"{name}: {deployment.spec_path} {deployment.digest[:19]}… ({pinned})")
+        for s in (s for s in statuses if s.integration == name):
+            applied = "never applied" if s.last_apply is None else f"last apply {s.last_apply}" + (
+                "" if s.applied_digest == s.digest else " (an older version)")  # fmt: skip
+            state = "in sync" if s.in_sync else f"{s.pending} to change, {s.dead_letters} dead letters"
+            print(f"  {s.flow}: {state}; {applied}")
+    return EXIT_OK if all(s.in_sync for s in statuses) else EXIT_FINDING
+
+
+def promote(args: argparse.Namespace) -> int:
+    from engine.run.gitops import promote
+
+    source = load_workspace(Path.cwd(), args.source, connectors=CONNECTORS)
+    promotions = promote(source, args.target, args.integration)
+    for promotion in promotions:
+        revision = f" (verified at {promotion.revision[:12]})" if promotion.revision else ""
+        print(f"promoted {promotion.integration} {promotion.digest[:19]}…{revision} to {args.target}")
+    sys.stdout.write(promotions[0].diff if promotions else "")
+    return EXIT_OK
+
+
+def test(args: argparse.Namespace) -> int:
+    from engine.run.mapping_tests import run_suites
+
+    root = Path.cwd()
+    paths = args.paths or sorted((root / "specs" / "tests").glob("*.yaml"))
+    if not paths:
+        raise UsageError("no mapping tests found in specs/tests/; name a PATH")
+    count, failures = run_suites(paths, root, CONNECTORS)
+    for failure in failures:
+        print(f"FAIL {failure}")
+    print(f"{count - len({f.case for f in failures})} of {count} mapping cases passed")
+    return EXIT_FINDING if failures else EXIT_OK
+
+
+def _result_line(result: ApplyResult) -> str:
+    counts = result.counts
+    done = ", ".join(
+        f"{counts[name]} {label}"
+        for name, label in (("create", "created"), ("update", "updated"), ("conflict", "conflicts resolved"),
+                            ("archive", "archived"), ("delete", "deleted"), ("skip", "unchanged or skipped"))
+        if counts.get(name)
+    )  # fmt: skip
+    recovered = f", {result.recovered} recovered from an interrupted run" if result.recovered else ""
+    return (
+        f"{result.integration}/{result.flow}: {done or 'nothing to do'}, {len(result.failures)} failed{recovered} "
+        f"({result.api_calls} calls, {result.duration_s:.2f} s)"
+    )
+
+
+def _load_plan(path: Path, workspace: Workspace) -> dict[str, FlowPlan]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise TillsyncError(f"{path}: not a saved plan ({exc}); save one with plan --format json --out FILE") from None
+    if not isinstance(data, dict) or data.get("format") != "tillsync-plan/1":
+        raise TillsyncError(f"{path}: not a saved plan; save one with plan --format json --out FILE")
+    if data.get("environment") != workspace.environment.name:
+        raise TillsyncError(
+            f"{path}: the plan was made for environment {data.get('environment')}, not {workspace.environment.name}"
+        )
+    plans = [FlowPlan.from_json(flow) for flow in data["flows"]]
+    return {f"{plan.integration}/{plan.flow}": plan for plan in plans}
+
+
+def logs(args: argparse.Namespace) -> int:
+    if not args.env:
+        raise UsageError("logs needs --env ENV")
+    workspace = _workspace(args)
+    scopes: list[tuple[str | None, str | None]] = [(None, None)]
+    if args.flow:
+        scopes = [(item.deployment.name, item.flow) for item in runner.select(workspace, args.flow)]
+    key = tuple(args.key.split("/")) if args.key else None
+    since = _since(args.since) if args.since else None
+    with runner.state_store(workspace) as store:
+        entries = []
+        for integration, flow in scopes:
+            entries += store.activity(integration, flow, key, since, args.limit)
+    entries.sort(key=lambda entry: entry.id)
+    if args.format == "json":
+        rows = [
+            {"at": e.at.isoformat(), "run": e.run_id, "flow": f"{e.integration}/{e.flow}", "key": list(e.key),
+             "action": e.action, "outcome": e.outcome, "source": e.source, "sent": e.sent, "response": e.response}
+            for e in entries
+        ]  # fmt: skip
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for e in entries:
+        print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.integration}/{e.flow} {'/'.join(e.key)} {e.action} {e.outcome}")
+        for label, value in (("from source", e.source), ("sent", e.sent), ("response", e.response)):
+            if value is not None:
+                print(f"    {label}: {render.value_text(value)}")
+    if not entries:
+        print("no activity")
+    return EXIT_OK
+
+
+def _since(text: str) -> datetime:
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if text[:-1].isdigit() and text[-1] in units:
+        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise TillsyncError(f"--since {text!r}: give an ISO date or time, or a duration such as 2h or 7d") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def purge(args: argparse.Namespace) -> int:
+    workspace = _workspace(args)
+    days = args.older_than if args.older_than is not None else workspace.environment.activity_retention_days
+    before = datetime.now(UTC) - timedelta(days=days)
+    with runner.state_store(workspace) as store:
+        removed = store.purge_activity(before)
+    print(f"purged {removed} activity entr{'ies' if removed != 1 else 'y'} older than {days} days")
+    return EXIT_OK

@@ -1,0 +1,182 @@
+"""The port every connector implements: what a connector is, as the engine sees it.
+
+A connector is a value, not a class tree: a settings model, the credentials it needs, per entity
+what it can read and write with that entity's field catalogue and status list, a function that
+opens a client, how its webhooks are checked and read, and how its sandbox starts. The engine owns
+this contract; connectors import it, and the engine never imports a concrete connector. The
+registry (`connectors/__init__.py`, a plain dict of these values) is known only to the faces (the
+CLI, the Dagster definitions, the demo), which pass it down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from engine.catalogue import Catalogue
+from engine.keys import Key, digest
+from engine.records import Entity, Record, record_key
+
+
+@dataclass(frozen=True)
+class EntitySupport:
+    """What a connector can do with one entity."""
+
+    read: bool
+    write: bool
+    catalogue: Catalogue
+    statuses: Key = ()  # values a flow's `status:` filter may name
+    status_field: str | None = None  # the record field those statuses are read from
+    # target field → JMESPath when written here; None leaves a field the target cannot take unmapped
+    defaults: Mapping[str, str | None] = field(default_factory=dict)
+    updates: bool = True  # False: a record once written is never changed (a till's orders)
+    batch: int | None = None  # records the target takes in one call; the engine's default otherwise
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What the target said about one written record: its id there, or why it refused it."""
+
+    key: Key
+    target_id: str | None = None
+    error: str | None = None
+    response: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadFilter:
+    """What a flow wants read: records in these statuses, changed after `since` (ISO time)."""
+
+    statuses: Key | None = None
+    since: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """A record as read, not yet built: its own key (`KEYS`), a fingerprint of what was read (equal
+    reads, equal fingerprints), and how to build it. Building is what costs; a plan builds only the
+    records whose fingerprints say they may have changed."""
+
+    key: Key
+    fingerprint: str
+    build: Callable[[], Record]
+
+
+class Client(Protocol):
+    """An open connection to one system."""
+
+    @property
+    def calls(self) -> int:
+        """Requests made so far: API calls, or file reads and writes."""
+        ...
+
+    def read(
+        self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
+    ) -> Iterable[Record]:
+        """Records of `entity`; only those with the given match keys when `keys` is set. `wanted`
+        lets a system that can search narrow the read; the engine filters again either way."""
+        ...
+
+    def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
+        """Create or update these records (one batch); one outcome per record, in order."""
+        ...
+
+    def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:
+        """Delete the records with these match keys; one outcome per key, in order."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class RawReader(Protocol):
+    """A client that can hand out records before building them (see `RawRecord`)."""
+
+    def read_raw(
+        self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
+    ) -> Iterable[RawRecord]:
+        """As `Client.read`, record by record and unbuilt."""
+        ...
+
+
+def read_raw(
+    client: Client, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
+) -> Iterator[RawRecord]:
+    """A client's records unbuilt where it can read them so; otherwise built, and fingerprinted by their JSON."""
+    if isinstance(client, RawReader):
+        yield from client.read_raw(entity, keys, wanted)
+        return
+    for record in client.read(entity, keys, wanted):
+        yield RawRecord(record_key(entity, record), digest(record.model_dump_json()), _built(record))
+
+
+def _built(record: Record) -> Callable[[], Record]:
+    return lambda: record
+
+
+@dataclass(frozen=True)
+class Event:
+    """A webhook delivery as the connector reads it."""
+
+    topic: str
+    webhook_id: str
+    entity: Entity | None
+    keys: list[list[str]]  # the keys of the records it is about, as the system reads them; [] when it names none
+
+
+@dataclass(frozen=True)
+class WebhookSupport:
+    """How a system's webhooks are checked and read. `verify(secret, raw body, headers)` must
+    compare signatures in constant time; `read(headers, payload, settings)` names what changed."""
+
+    secret_credential: str
+    verify: Callable[[str, bytes, Mapping[str, str]], bool]
+    read: Callable[[Mapping[str, str], Mapping[str, Any], BaseModel], Event]
+
+
+class Sandbox(Protocol):
+    """A sandbox made ready to serve: an ASGI app speaking the system's API, and what a client
+    needs to reach it."""
+
+    @property
+    def credentials(self) -> Mapping[str, str]:
+        """The connector's credentials (by the names in `Connector.credentials`) the sandbox accepts."""
+        ...
+
+    def settings(self, url: str) -> dict[str, Any]:
+        """The system settings that point a client at this sandbox served at `url`."""
+        ...
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None: ...
+
+
+@dataclass(frozen=True)
+class SandboxSupport:
+    """How a connector's sandbox starts. `start(catalogue)` builds a seeded sandbox (with a sample
+    catalogue and orders when `catalogue`), importing its server code only then."""
+
+    port: int  # the port on 127.0.0.1 it is served on unless another is asked for
+    start: Callable[[bool], Sandbox]
+
+
+@dataclass(frozen=True)
+class Connector:
+    name: str
+    description: str
+    settings: type[BaseModel]
+    entities: Mapping[Entity, EntitySupport]
+    open: Callable[[BaseModel, Mapping[str, str]], Client]
+    credentials: tuple[str, ...] = ()  # names of the credentials it needs
+    optional_credentials: tuple[str, ...] = ()  # and of those it can use (a webhook secret)
+    webhooks: WebhookSupport | None = None
+    sandbox: SandboxSupport | None = None
+
+    def supports(self, entity: Entity, *, read: bool = False, write: bool = False) -> bool:
+        support = self.entities.get(entity)
+        return support is not None and (support.read or not read) and (support.write or not write)
+
+
+Registry = Mapping[str, Connector]  # the name a spec uses → the connector; the faces hold the one there is

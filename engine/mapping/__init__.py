@@ -1,0 +1,1 @@
+"""Mapping: JMESPath with Tillsync's transforms, stock formulas, entity rules, and the mapper. Pure."""

@@ -1,0 +1,150 @@
+"""Source records to what the target should hold: filtered, mapped, one per match key.
+
+A record the status filter or `when` leaves out is noted by key (it is still in the source, so
+not gone); one that cannot be mapped becomes an error, one the mapping skips a skip, and a second
+record mapping to a key already taken an error naming the key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from engine.errors import RecordError
+from engine.keys import Key
+from engine.mapping.entity_rules import Skip
+from engine.mapping.mapper import Mapper
+from engine.records import KEYS, Entity, Record
+
+Document = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Desired:
+    """One source record's outcome after filtering and mapping."""
+
+    key: Key
+    source: Document
+    record: Record | None = None
+    error: str | None = None
+    skip: str | None = None
+    origin: tuple[Key, str] | None = None  # the source record's own key and fingerprint, when read unbuilt
+
+
+@dataclass(frozen=True)
+class Matching:
+    """How a flow turns source records into target records and tells them apart."""
+
+    mapper: Mapper
+    entity: Entity
+    match: tuple[str, ...]
+    status_field: str | None = None
+
+    def key_of(self, record: Record) -> Key:
+        """A target record's match key as text."""
+        return tuple("" if getattr(record, f, None) is None else str(getattr(record, f)) for f in self.match)
+
+
+class DesiredRecords:
+    """The desired records of one plan, added source record by source record."""
+
+    def __init__(self, matching: Matching) -> None:
+        self.matching = matching
+        self.items: dict[Key, Desired] = {}
+        self.filtered: set[Key] = set()
+        self.stamps: list[str] = []  # the source records' times of change, for the flow's cursor
+        self.added = 0
+
+    def add(self, record: Record, origin: tuple[Key, str] | None = None) -> None:
+        """Filter and map one source record; `origin` is its own key and fingerprint as read."""
+        self.added += 1
+        matching = self.matching
+        stamp = getattr(record, "updated_at", None)
+        if stamp:
+            self.stamps.append(stamp)
+        document = record_document(record)
+        shown = record.model_dump(mode="json", exclude_none=True)
+        if not matching.mapper.passes(document, matching.status_field):
+            key = _key_or_none(matching, document)
+            if key is not None:
+                self.filtered.add(key)
+            return
+        item = _desired(matching, document, shown, origin)
+        if item.key in self.items:
+            self._taken(item)
+            return
+        self.items[item.key] = item
+
+    def give_way(self, key: Key) -> None:
+        """The record mapped to `key` is an error: a record already known unchanged holds that key."""
+        self._taken(self.items.pop(key))
+
+    def only(self, keys: set[Key]) -> None:
+        """Keep only the records mapped to these keys (a retry of some records)."""
+        self.items = {slot: item for slot, item in self.items.items() if item.key in keys}
+
+    def _taken(self, item: Desired) -> None:
+        error = f"another source record also maps to {'/'.join(item.key)}"
+        self.items[(*item.key, f"#{self.added}")] = Desired(item.key, item.source, error=error)
+
+
+def desired_records(matching: Matching, records: Iterable[Record]) -> tuple[list[Desired], set[Key], int]:
+    """Filter and map source records; returns (desired, keys of filtered-out records, count read)."""
+    desired = DesiredRecords(matching)
+    for record in records:
+        desired.add(record)
+    return list(desired.items.values()), desired.filtered, desired.added
+
+
+def record_document(record: Record) -> dict[str, Any]:
+    """A record as JMESPath sees it: lists for tuples, decimals kept as numbers."""
+    return _listed(record.model_dump())  # type: ignore[no-any-return]
+
+
+_NESTED = (dict, list, tuple)
+
+
+def _listed(value: Any) -> Any:
+    # Exact types, and leaves not visited: a dump holds plain dicts, lists and tuples, and this runs
+    # over every source record a plan builds.
+    kind = type(value)
+    if kind is dict:
+        return {k: _listed(v) if type(v) in _NESTED else v for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_listed(v) if type(v) in _NESTED else v for v in value]
+    return value
+
+
+def _desired(
+    matching: Matching, document: Mapping[str, Any], shown: dict[str, Any], origin: tuple[Key, str] | None
+) -> Desired:
+    try:
+        record = matching.mapper.map(document)
+    except RecordError as exc:
+        return Desired(_fallback_key(matching, document), shown, error=str(exc))
+    except Skip as exc:
+        return Desired(_fallback_key(matching, document), shown, skip=str(exc))
+    return Desired(matching.key_of(record), shown, record=record, origin=origin)
+
+
+def _key_or_none(matching: Matching, document: Mapping[str, Any]) -> Key | None:
+    try:
+        values = matching.mapper.key(document, matching.match)
+    except (RecordError, Skip):
+        return None
+    return None if values is None else tuple(_text(v) for v in values)
+
+
+def _fallback_key(matching: Matching, document: Mapping[str, Any]) -> Key:
+    key = _key_or_none(matching, document)
+    if key is not None:
+        return key
+    return tuple(_text(document.get(name)) for name in KEYS[matching.entity])
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)

@@ -1,0 +1,210 @@
+"""The three-way diff: desired (mapped source), actual (target) and last applied (state).
+
+Pure: records in, changes out, no I/O. Per match key, one `Change`: create, update with only
+the changed fields, skip, archive or delete where the delete policy allows, conflict where both
+sides changed a field since the last apply in a two-way flow, or error where the source record
+cannot be mapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.keys import Key
+from engine.mapping.desired import Desired
+from engine.plan.model import ORDER, UNCHANGED, Action, Change, Document, FieldChange
+from engine.records import Entity, Record, compact
+from engine.spec.models import DeletePolicy, Direction
+
+
+@dataclass(frozen=True)
+class DiffPolicy:
+    """What the diff needs to know of a flow."""
+
+    entity: Entity
+    source: str
+    target: str
+    fields: tuple[str, ...]  # top-level fields the flow writes and compares
+    match: tuple[str, ...]
+    create_only: frozenset[str] = frozenset()
+    delete: DeletePolicy = DeletePolicy.never
+    direction: Direction = Direction.one_way
+    master: str | None = None
+    objects: frozenset[str] = frozenset()  # fields holding an object with fixed fields (an address)
+    updates: bool = True  # False: records that exist in the target are left as they are
+    adopt: frozenset[str] = frozenset()  # fields whose changes made in the target are kept
+
+
+def project(record: Record, fields: Sequence[str]) -> Document:
+    """A record's values for `fields`, as JSON data (decimals as text, so equal means equal)."""
+    dumped = record.model_dump(mode="json", include=set(fields), exclude_none=True)
+    return {name: compact(dumped.get(name)) for name in fields}
+
+
+def diff(
+    policy: DiffPolicy,
+    desired: Sequence[Desired],
+    present_in_source: set[Key],
+    actual: Mapping[Key, Record],
+    applied: Mapping[Key, Document],
+    in_step: Iterable[Key] = (),
+) -> list[Change]:
+    """The changes that bring the target to the desired state, sorted by action then key. Keys
+    `in_step` are records known to be unchanged without building them; they are skipped as such."""
+    changes = [Change(Action.skip, key, UNCHANGED) for key in in_step]
+    wanted: set[Key] = set()
+    for item in desired:
+        wanted.add(item.key)
+        if item.error is not None:
+            changes.append(Change(Action.error, item.key, item.error, source=item.source))
+        elif item.skip is not None:
+            changes.append(Change(Action.skip, item.key, item.skip, source=item.source))
+        elif item.record is not None:
+            current = actual.get(item.key)
+            if current is None:
+                changes.append(_create(policy, item))
+            elif not policy.updates:
+                rule = f"exists in {policy.target}, which does not change {policy.entity.value} records once made"
+                changes.append(Change(Action.skip, item.key, rule, source=item.source))
+            else:
+                changes.append(_update(policy, item, current, applied.get(item.key)))
+    for key in sorted(set(applied) - wanted - present_in_source):
+        removal = _removal(policy, key, actual.get(key))
+        if removal is not None:
+            changes.append(removal)
+    return sorted(changes, key=lambda change: (ORDER[change.action], change.key))
+
+
+def _create(policy: DiffPolicy, item: Desired) -> Change:
+    assert item.record is not None
+    after = project(item.record, policy.fields)
+    fields = tuple(FieldChange(name, None, value) for name, value in after.items() if value not in (None, [], {}))
+    return Change(
+        Action.create,
+        item.key,
+        f"new in {policy.source}",
+        fields,
+        record=item.record.model_dump(mode="json", exclude_none=True),
+        applied=after,
+        source=item.source,
+    )
+
+
+def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document | None) -> Change:
+    assert item.record is not None
+    want, have = project(item.record, policy.fields), project(current, policy.fields)
+    if want == have:  # most records of most runs: no field to restrict or weigh
+        return _unchanged(policy, item, have, base)
+    source_wins = policy.direction is Direction.one_way or policy.master == policy.source
+    updates: list[FieldChange] = []
+    conflicts: list[FieldChange] = []
+    # Fields whose target value is kept though the source gives another: the state records the
+    # source's value, so a later run tells a new change in the source from this one.
+    kept: dict[str, Any] = {}
+    have = {name: _restricted(policy, name, have[name], want[name]) for name in policy.fields}
+    for name in policy.fields:
+        if name in policy.match or want[name] is None or want[name] == have[name]:
+            continue  # a field the source leaves empty is left alone in the target
+        if name in policy.create_only:
+            continue
+        if (
+            name in policy.adopt
+            and base is not None
+            and name in base
+            and have[name] != base[name]
+            and want[name] == base[name]
+        ):
+            kept[name] = want[name]
+            continue  # changed in the target outside Tillsync, and the spec adopts such changes
+        before_target = base.get(name) if base is not None else None
+        if policy.direction is Direction.two_way and base is not None and name in base:
+            source_changed, target_changed = want[name] != base[name], have[name] != base[name]
+            if source_changed and target_changed:
+                winner = policy.source if source_wins else policy.target
+                after = want[name] if source_wins else have[name]
+                conflicts.append(FieldChange(name, have[name], after, f"both changed; master {winner} wins"))
+                continue
+            if target_changed:
+                kept[name] = want[name]
+                continue  # changed in the target only: a two-way flow keeps it
+        elif policy.direction is Direction.two_way and not source_wins:
+            kept[name] = want[name]
+            continue  # never applied before and the target is master: keep the target's value
+        rule = (
+            f"overwrites a change made in {policy.target}"
+            if base is not None and name in base and before_target != have[name] and want[name] == base[name]
+            else f"{policy.source} has a different {name}"
+        )
+        updates.append(FieldChange(name, have[name], want[name], rule))
+    written = [change for change in (*conflicts, *updates) if change.before != change.after]
+    if not conflicts and not updates:
+        return _unchanged(policy, item, have | kept, base)
+    merged = current.model_dump(mode="json", exclude_none=True) | {c.field: c.after for c in written}
+    merged = {name: value for name, value in merged.items() if value is not None}
+    action = Action.conflict if conflicts else Action.update
+    summary = (
+        f"conflict on {', '.join(c.field for c in conflicts)}: master "
+        f"{policy.source if source_wins else policy.target} wins"
+        if conflicts
+        else f"{policy.source} changed {', '.join(c.field for c in updates)}"
+    )
+    return Change(
+        action,
+        item.key,
+        summary,
+        tuple(conflicts + updates),
+        record=merged if written else None,
+        applied=have | kept | {c.field: c.after for c in written},
+        source=item.source,
+    )
+
+
+def _unchanged(policy: DiffPolicy, item: Desired, have: Document, base: Document | None) -> Change:
+    """Nothing to write; `have` is recorded as applied unless the state says so already."""
+    state_current = base is not None and all(base.get(n) == have[n] for n in policy.fields)
+    return Change(Action.skip, item.key, UNCHANGED, applied=None if state_current else have, source=item.source)
+
+
+def _restricted(policy: DiffPolicy, name: str, have: Any, want: Any) -> Any:
+    if have == want:  # nothing to leave out; most fields of most records, and far cheaper to tell
+        return have
+    return _restrict(have, want) if name in policy.objects else _restrict_items(have, want)
+
+
+def _restrict_items(have: Any, want: Any) -> Any:
+    """For a list of objects (variants, order lines): each item without the fields the source does
+    not give, so a field only the target has (a variant title Shopify computes) is no difference.
+    An object (an address) is restricted the same way; a map with free keys (features) is compared
+    whole, so a feature gone from the source is removed."""
+    if isinstance(have, list) and isinstance(want, list) and len(have) == len(want):
+        return [_restrict(h, w) for h, w in zip(have, want, strict=True)]
+    return have
+
+
+def _restrict(have: Any, want: Any) -> Any:
+    if isinstance(have, dict) and isinstance(want, dict):
+        return {key: _restrict(value, want[key]) for key, value in have.items() if key in want}
+    if isinstance(have, list) and isinstance(want, list) and len(have) == len(want):
+        return [_restrict(h, w) for h, w in zip(have, want, strict=True)]
+    return have
+
+
+def _removal(policy: DiffPolicy, key: Key, current: Record | None) -> Change | None:
+    """A record Tillsync wrote before that is gone from the source."""
+    if current is None or policy.delete is DeletePolicy.never:
+        return None
+    if policy.delete is DeletePolicy.archive and "status" in type(current).model_fields:
+        if getattr(current, "status", None) == "archived":
+            return None
+        record = current.model_dump(mode="json", exclude_none=True) | {"status": "archived"}
+        return Change(
+            Action.archive,
+            key,
+            f"gone from {policy.source}; delete policy archives",
+            (FieldChange("status", getattr(current, "status", None), "archived"),),
+            record=record,
+            applied=project(type(current).model_validate(record), policy.fields),
+        )
+    return Change(Action.delete, key, f"gone from {policy.source}; delete policy deletes")

@@ -1,0 +1,1 @@
+"""Running flows: the only layer that talks to systems. Workspace, read, plan, apply, the runner."""

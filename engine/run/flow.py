@@ -1,0 +1,68 @@
+"""A flow made ready to run: its mapper, diff policy and fingerprints, built once per run."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from engine.keys import Key, encode_key, fingerprint
+from engine.mapping.desired import Matching
+from engine.mapping.mapper import Mapper
+from engine.plan.diff import DiffPolicy, project
+from engine.records import KEYS, Record
+from engine.run.workspace import Deployment
+
+
+@dataclass(frozen=True)
+class FlowSetup:
+    """A flow's matching and diff policy, built once per run."""
+
+    deployment: Deployment
+    name: str
+    matching: Matching
+    policy: DiffPolicy
+    batch: int | None = None  # records the target takes in one call
+
+    @classmethod
+    def of(cls, deployment: Deployment, name: str) -> FlowSetup:
+        flow = deployment.flow(name)
+        source = deployment.systems[flow.source].connector.entities[flow.entity]
+        target = deployment.systems[flow.target].connector.entities[flow.entity]
+        mapper = Mapper(flow, deployment.integration.value_maps, source.catalogue, target.catalogue, target.defaults)
+        match = tuple(flow.match or KEYS[flow.entity])
+        policy = DiffPolicy(
+            entity=flow.entity,
+            source=flow.source,
+            target=flow.target,
+            fields=tuple(mapper.fields()),
+            match=match,
+            create_only=frozenset(flow.create_only),
+            delete=flow.delete,
+            direction=flow.direction,
+            master=flow.master,
+            updates=target.updates,
+            adopt=frozenset(name for name, policy in flow.drift.items() if policy == "adopt"),
+            objects=frozenset(
+                name for name, info in target.catalogue.items() if info.type in ("object", "money") and info.fields
+            ),
+        )
+        matching = Matching(mapper, flow.entity, match, source.status_field)
+        return cls(deployment, name, matching, policy, target.batch)
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the flow matches records on their own keys, so records can be told apart unbuilt."""
+        return self.policy.match == KEYS[self.policy.entity]
+
+    def key_of(self, record: Record) -> Key:
+        return self.matching.key_of(record)
+
+    def spec_fingerprint(self) -> str:
+        flow = self.deployment.flow(self.name)
+        systems = {name: dict(self.deployment.systems[name].settings) for name in (flow.source, flow.target)}
+        return fingerprint([self.deployment.digest, flow.model_dump(mode="json"), systems])
+
+    def target_fingerprint(self, actual: Mapping[Key, Record], keys: Iterable[Key]) -> str:
+        return fingerprint(
+            {encode_key(key): project(actual[key], self.policy.fields) if key in actual else None for key in keys}
+        )

@@ -1,0 +1,54 @@
+"""What an environment that runs on sandboxes needs in its environment file.
+
+The sandbox environment names its credentials by reference (`access_token: env:SANDBOX_SHOPIFY_TOKEN`)
+like any other. When sandboxes start, this fills those variables from the credentials each
+sandbox accepts, by connector, so `tillsync plan --env sandbox` in another terminal just works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from engine.connector import Registry
+from engine.errors import SpecError
+from engine.spec.envfile import write_env_file
+from engine.validate.files import load_environment, load_spec
+
+
+def sandbox_variables(
+    root: Path, environment: str, connectors: Registry, credentials: Mapping[str, Mapping[str, str]]
+) -> dict[str, str]:
+    """Variable → value for every credential reference in `environment` whose system's connector
+    has a running sandbox; `credentials` holds each sandbox's credentials by connector name."""
+    loaded = load_environment(root / "environments" / f"{environment}.yaml")
+    variables: dict[str, str] = {}
+    for entry in loaded.environment.integrations.values():
+        try:
+            spec = load_spec(root / entry.spec, connectors).integration
+        except (SpecError, OSError):
+            continue  # `validate` says what is wrong with it; its systems get no variables here
+        for name, system in spec.systems.items():
+            accepted = credentials.get(system.connector)
+            if accepted is None:
+                continue
+            overlay = entry.systems.get(name)
+            references = {**system.credentials, **(overlay.credentials if overlay else {})}
+            for credential, reference in references.items():
+                if credential in accepted:
+                    variables[reference.removeprefix("env:")] = accepted[credential]
+    return variables
+
+
+def write_sandbox_env(
+    root: Path, environment: str, connectors: Registry, credentials: Mapping[str, Mapping[str, str]]
+) -> tuple[Path | None, dict[str, str]]:
+    """Write the variables of `sandbox_variables` to the environment's `env_file`; returns the file
+    (None when the environment names none) and the variables."""
+    loaded = load_environment(root / "environments" / f"{environment}.yaml")
+    variables = sandbox_variables(root, environment, connectors, credentials)
+    if loaded.environment.env_file is None:
+        return None, variables
+    path = root / loaded.environment.env_file
+    write_env_file(path, variables, "Credentials of the running sandboxes, written by `tillsync sandbox up`.")
+    return path, variables

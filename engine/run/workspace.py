@@ -1,0 +1,140 @@
+"""An environment as it runs: its specs loaded with every overlay applied, ready to open.
+
+`load_workspace` validates the environment and its specs first (the same checks as
+`tillsync validate --env`) and refuses to go on if anything is wrong, so plan and apply never
+run on a spec that validation would reject.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.connector import Client, Connector, Registry
+from engine.errors import ConnectorError, SpecError, TillsyncError
+from engine.spec.envfile import with_env_file
+from engine.spec.environment import Environment
+from engine.spec.models import Flow, Integration
+from engine.spec.overlay import layered
+from engine.validate.files import check_environment, load_environment
+
+
+@dataclass(frozen=True)
+class ResolvedSystem:
+    name: str
+    connector: Connector
+    settings: Mapping[str, Any]
+    credentials: Mapping[str, str]  # credential name → env:NAME reference, resolved on open
+
+    def open(self, environ: Mapping[str, str]) -> Client:
+        values = {}
+        for credential, reference in self.credentials.items():
+            variable = reference.removeprefix("env:")
+            if not environ.get(variable) and credential not in self.connector.credentials:
+                continue  # an optional credential (a webhook secret) the client does not need
+            if not environ.get(variable):
+                raise ConnectorError(
+                    f"system '{self.name}' needs credential '{credential}': environment variable {variable} is not set"
+                )
+            values[credential] = environ[variable]
+        return self.connector.open(self.connector.settings.model_validate(self.settings), values)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One integration in one environment."""
+
+    name: str
+    spec_path: str
+    digest: str  # sha256 of the spec file: the version that runs
+    integration: Integration  # with the environment's flow overlays applied
+    systems: Mapping[str, ResolvedSystem]
+
+    def flow(self, name: str) -> Flow:
+        return self.integration.flows[name]
+
+    def enabled_flows(self) -> list[str]:
+        return [name for name, flow in self.integration.flows.items() if flow.enabled]
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+    environment: Environment
+    deployments: Mapping[str, Deployment]
+    environ: Mapping[str, str]
+
+    @property
+    def state_url(self) -> str | None:
+        reference = self.environ.get("TILLSYNC_STATE_URL")
+        if reference:
+            return reference
+        if self.environment.state_url is None:
+            return None
+        variable = self.environment.state_url.removeprefix("env:")
+        if not self.environ.get(variable):
+            raise TillsyncError(f"state_url refers to {variable}, which is not set")
+        return self.environ[variable]
+
+
+def spec_digest(path: Path) -> str:
+    return "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_workspace(
+    root: Path,
+    environment: str,
+    *,
+    connectors: Registry,
+    environ: Mapping[str, str] | None = None,
+) -> Workspace:
+    environ = os.environ if environ is None else environ
+    path = root / "environments" / f"{environment}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (root / "environments").glob("*.yaml"))
+        raise TillsyncError(f"unknown environment '{environment}'; known: {', '.join(known) or 'none'}")
+    loaded = load_environment(path)
+    environ = with_env_file(root, loaded.environment.env_file, environ)
+    problems, specs = check_environment(loaded, root, environ, connectors)
+    if problems:
+        raise SpecError(problems)
+    deployments = {}
+    for name, entry in loaded.environment.integrations.items():
+        if not entry.enabled:
+            continue
+        spec = specs[name].integration
+        digest = spec_digest(root / entry.spec)
+        if entry.version is not None and entry.version.digest != digest:
+            raise TillsyncError(
+                f"{environment} runs {name} at {entry.version.digest[:19]}…, but {entry.spec} is now {digest[:19]}…; "
+                f"verify the new version in the environment before it and promote it"
+            )
+        systems = {}
+        for system_name, system in spec.systems.items():
+            overlay = entry.systems.get(system_name)
+            settings, _ = layered(
+                system.settings,
+                overlay.settings if overlay else {},
+                environ,
+                ("systems", system_name, "settings"),
+            )
+            credentials = {**system.credentials, **(overlay.credentials if overlay else {})}
+            systems[system_name] = ResolvedSystem(system_name, connectors[system.connector], settings, credentials)
+        data = spec.model_dump(by_alias=True, exclude_unset=True)
+        for flow_name, flow_overlay in entry.flows.items():
+            flow_data = data["flows"][flow_name]
+            if flow_overlay.enabled is not None:
+                flow_data["enabled"] = flow_overlay.enabled
+            if flow_overlay.trigger is not None:
+                flow_data["trigger"] = flow_overlay.trigger.model_dump(exclude_unset=True)
+            flow_data["settings"] = {**flow_data.get("settings", {}), **flow_overlay.settings}
+        for flow_name in data["flows"]:
+            data["flows"][flow_name]["settings"], _ = layered(
+                data["flows"][flow_name].get("settings", {}), {}, environ, ("flows", flow_name, "settings")
+            )
+        deployments[name] = Deployment(name, entry.spec, digest, Integration.model_validate(data), systems)
+    return Workspace(root, loaded.environment, deployments, environ)

@@ -1,0 +1,1 @@
+"""The spec language: models, YAML with line numbers, environments, and the one overlay function."""

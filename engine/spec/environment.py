@@ -1,0 +1,59 @@
+"""Environments (`environments/<env>.yaml`): which specs run there, at which version, with which
+settings. How an environment's values are laid over a spec is `engine.spec.overlay`'s one job.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from engine.spec.models import Model, Name, SecretRef, Trigger
+
+
+class SystemOverlay(Model):
+    settings: dict[str, Any] = Field(default_factory=dict)
+    credentials: dict[str, SecretRef] = Field(default_factory=dict)
+
+
+class FlowOverlay(Model):
+    enabled: bool | None = None
+    trigger: Trigger | None = None
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+
+class SpecVersion(Model):
+    """The version of a spec that runs in an environment: its content digest and git revision."""
+
+    digest: str = Field(pattern=r"^sha256:[0-9a-f]{64}$")
+    revision: str | None = Field(default=None, pattern=r"^[0-9a-f]{7,40}$")
+
+
+class EnvironmentIntegration(Model):
+    spec: str = Field(description="path of the spec file, relative to the repository root")
+    enabled: bool = True
+    version: SpecVersion | None = None
+    systems: dict[Name, SystemOverlay] = Field(default_factory=dict)
+    flows: dict[Name, FlowOverlay] = Field(default_factory=dict)
+
+
+class Environment(Model):
+    """One environment (sandbox, test, production): what runs there and with which settings."""
+
+    name: Name
+    description: str | None = None
+    state_url: SecretRef | None = Field(
+        default=None,
+        description="state store database URL by reference; a SQLite file under .tillsync/ if unset",
+    )
+    activity_retention_days: int = Field(
+        default=30,
+        ge=1,
+        description="days the activity log keeps entries; `tillsync logs purge` removes older",
+    )
+    env_file: str | None = Field(
+        default=None,
+        description="a file of NAME=value lines, relative to the repository root, supplying variables the "
+        "process environment does not set (the sandbox's credentials, written by `tillsync sandbox up`)",
+    )
+    integrations: dict[Name, EnvironmentIntegration] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Validation of specs and environments: structure (JSON Schema, models) and meaning. No I/O but files."""

@@ -1,0 +1,335 @@
+"""Semantic checks of an integration: everything JSON Schema cannot know.
+
+Runs after the document has the right shape. Needs no network: connectors are consulted through
+their declared catalogues only. Every problem is collected, each located in the YAML file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.catalogue import Catalogue, lookup, suggest
+from engine.connector import Connector
+from engine.errors import Diagnostic
+from engine.mapping import jmes
+from engine.mapping.formula import FormulaError, parse_formula
+from engine.mapping.mapper import effective_mapping
+from engine.records import KEYS
+from engine.spec.models import DeletePolicy, Direction, Flow, Integration
+from engine.spec.yamlsource import SourceMap, dotted
+from engine.validate import cron
+
+STOCK_FIELDS = ("available", "on_hand", "reserved")
+_SECRET_WORDS = ("password", "secret", "token", "api_key", "apikey", "private_key", "access_key")
+# Flow settings that only mean something for one entity; elsewhere they are a mistake.
+_SETTINGS_FOR = {
+    "stock": ("stock_formula", "location_map", "tracked", "compare_quantities"),
+    "order": ("default_debtor", "employee_number", "branch", "order_type"),
+    "price": ("price_group_map",),
+}
+
+
+class Checker:
+    """Collects the diagnostics of one integration."""
+
+    def __init__(self, integration: Integration, source: SourceMap, connectors: Mapping[str, Connector]) -> None:
+        self.integration = integration
+        self.source = source
+        self.connectors = connectors
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, path: Sequence[str | int], message: str, prefer_key: bool = True) -> None:
+        self.diagnostics.append(self.source.diagnostic(path, message, prefer_key))
+
+    def error_in_value(self, path: Sequence[str | int], column: int, message: str) -> None:
+        """An error at `column` (1-based) inside the scalar at `path`."""
+        line, start = self.source.values.get(tuple(path), self.source.position(path))
+        self.diagnostics.append(Diagnostic(self.source.file, line, start + column - 1, message, dotted(path)))
+
+    def connector(self, system: str) -> Connector | None:
+        spec = self.integration.systems.get(system)
+        return self.connectors.get(spec.connector) if spec else None
+
+
+def check_integration(
+    integration: Integration, source: SourceMap, connectors: Mapping[str, Connector]
+) -> list[Diagnostic]:
+    """Every semantic problem of `integration` as its spec file stands.
+
+    Required connector settings may be missing here: an environment can supply them, and
+    `engine.validate` checks the settings again with the environment applied.
+    """
+    checker = Checker(integration, source, connectors)
+    for name, system in integration.systems.items():
+        _check_system(checker, name, system.connector, system.settings)
+    for name, flow in integration.flows.items():
+        _check_flow(checker, name, flow)
+    return checker.diagnostics
+
+
+def _check_system(
+    checker: Checker,
+    name: str,
+    connector_name: str,
+    spec_settings: Mapping[str, Any],
+) -> None:
+    path = ("systems", name)
+    connector = checker.connectors.get(connector_name)
+    if connector is None:
+        known = ", ".join(sorted(checker.connectors))
+        near = suggest(connector_name, checker.connectors)
+        hint = f"did you mean '{near}'? " if near else ""
+        checker.error((*path, "connector"), f"unknown connector '{connector_name}'; {hint}known: {known}", False)
+        return
+    for key in spec_settings:
+        if any(word in key.lower() for word in _SECRET_WORDS):
+            checker.error(
+                (*path, "settings", key),
+                f"'{key}' looks like a secret; put it under credentials as env:NAME",
+            )
+    for loc, message in settings_problems(connector, spec_settings, partial=True):
+        checker.error((*path, "settings", *loc), message)
+    credentials = checker.integration.systems[name].credentials
+    for key in credentials:
+        if key not in (*connector.credentials, *connector.optional_credentials):
+            known = ", ".join((*connector.credentials, *connector.optional_credentials)) or "none"
+            checker.error((*path, "credentials", key), f"{connector.name} takes no credential '{key}'; known: {known}")
+
+
+def settings_problems(
+    connector: Connector, values: Mapping[str, Any], *, partial: bool
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Problems of a system's settings, each with its path below `settings`.
+
+    `partial` leaves out missing required settings, which an environment may still supply.
+    """
+    try:
+        connector.settings.model_validate(values)
+    except ValidationError as exc:
+        return [
+            (tuple(err["loc"]), _settings_message(err, connector))
+            for err in exc.errors()
+            if not (partial and err["type"] == "missing")
+        ]
+    return []
+
+
+def _settings_message(err: Any, connector: Connector) -> str:
+    if err["type"] == "extra_forbidden":
+        name = str(err["loc"][-1])
+        known = list(connector.settings.model_fields)
+        near = suggest(name, known)
+        hint = f"did you mean '{near}'? " if near else ""
+        return f"unknown setting for {connector.name}; {hint}known: {', '.join(known)}"
+    if err["type"] == "missing":
+        return f"required setting of {connector.name} is missing"
+    return str(err["msg"])
+
+
+def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
+    path: tuple[str | int, ...] = ("flows", name)
+    systems = checker.integration.systems
+    for role, system in (("from", flow.source), ("to", flow.target)):
+        if system not in systems:
+            near = suggest(system, systems)
+            hint = f"did you mean '{near}'? " if near else ""
+            checker.error((*path, role), f"unknown system '{system}'; {hint}defined: {', '.join(systems)}", False)
+    if flow.source == flow.target:
+        checker.error((*path, "to"), "a flow cannot copy a system onto itself", False)
+    _check_master(checker, path, flow)
+    source, target = checker.connector(flow.source), checker.connector(flow.target)
+    if source is None or target is None:
+        return
+    two_way = flow.direction is Direction.two_way
+    readable = _supports(checker, path, "from", source, flow, read=True, write=two_way)
+    writable = _supports(checker, path, "to", target, flow, read=two_way, write=True)
+    if not (readable and writable):
+        return
+    source_fields = source.entities[flow.entity].catalogue
+    target_fields = target.entities[flow.entity].catalogue
+    _check_match(checker, path, flow, source_fields, target_fields, target.name)
+    _check_filters(checker, path, flow, source, source_fields)
+    _check_mapping(checker, path, flow, source, target, source_fields, target_fields)
+    if flow.delete is DeletePolicy.archive and "status" not in target_fields:
+        checker.error(
+            (*path, "delete"),
+            f"{target.name} {flow.entity.value} records have no status to archive; use delete: delete or never",
+        )
+    if flow.trigger and flow.trigger.schedule and (problem := cron.cron_problem(flow.trigger.schedule)):
+        checker.error_in_value((*path, "trigger", "schedule"), problem[0], problem[1])
+    _check_settings(checker, path, flow)
+
+
+def _check_master(checker: Checker, path: tuple[str | int, ...], flow: Flow) -> None:
+    if flow.direction is Direction.two_way:
+        if flow.master is None:
+            checker.error((*path, "direction"), "a two-way flow needs a master: the system that wins a conflict", False)
+        elif flow.master not in (flow.source, flow.target):
+            checker.error(
+                (*path, "master"),
+                f"master must be '{flow.source}' or '{flow.target}', the flow's systems",
+                False,
+            )
+    elif flow.master is not None and flow.master != flow.source:
+        checker.error(
+            (*path, "master"),
+            f"a one-way flow's master is its source '{flow.source}'; "
+            f"set direction: two-way to make '{flow.master}' master",
+            False,
+        )
+
+
+def _supports(
+    checker: Checker,
+    path: tuple[str | int, ...],
+    role: str,
+    connector: Connector,
+    flow: Flow,
+    *,
+    read: bool,
+    write: bool,
+) -> bool:
+    if connector.supports(flow.entity, read=read, write=write):
+        return True
+    verbs = " and ".join(v for v, wanted in (("read", read), ("write", write)) if wanted)
+    able = [e.value for e, s in connector.entities.items() if (s.read or not read) and (s.write or not write)]
+    checker.error(
+        (*path, role),
+        f"connector {connector.name} cannot {verbs} {flow.entity.value} records; "
+        f"it can {verbs}: {', '.join(able) or 'nothing'}",
+        False,
+    )
+    return False
+
+
+def _check_match(
+    checker: Checker,
+    path: tuple[str | int, ...],
+    flow: Flow,
+    source: Catalogue,
+    target: Catalogue,
+    target_name: str,
+) -> None:
+    for index, field_name in enumerate(flow.match or KEYS[flow.entity]):
+        if flow.match is not None:
+            _check_field(checker, (*path, "match", index), field_name, target, f"{target_name} {flow.entity.value}")
+
+
+def _check_filters(
+    checker: Checker, path: tuple[str | int, ...], flow: Flow, source: Connector, fields: Catalogue
+) -> None:
+    if flow.when is not None:
+        _check_expression(checker, (*path, "when"), flow.when, fields, f"{source.name} {flow.entity.value}")
+    if flow.status is not None:
+        known = source.entities[flow.entity].statuses
+        if not known:
+            checker.error(
+                (*path, "status"),
+                f"{source.name} has no status list for {flow.entity.value}; filter with when: instead",
+            )
+            return
+        for index, status in enumerate(flow.status):
+            if status not in known:
+                near = suggest(status, known)
+                hint = f"did you mean '{near}'? " if near else ""
+                checker.error(
+                    (*path, "status", index),
+                    f"unknown {source.name} {flow.entity.value} status '{status}'; {hint}known: {', '.join(known)}",
+                    False,
+                )
+
+
+def _check_mapping(
+    checker: Checker,
+    path: tuple[str | int, ...],
+    flow: Flow,
+    source: Connector,
+    target: Connector,
+    source_fields: Catalogue,
+    target_fields: Catalogue,
+) -> None:
+    target_label = f"{target.name} {flow.entity.value}"
+    source_label = f"{source.name} {flow.entity.value}"
+    for field_name, expression in flow.mapping.items():
+        field_path = (*path, "mapping", field_name)
+        _check_field(checker, field_path, field_name, target_fields, target_label)
+        if expression is not None:
+            _check_expression(checker, field_path, expression, source_fields, source_label)
+    mapped = effective_mapping(flow.mapping, source_fields, target_fields, target.entities[flow.entity].defaults)
+    keys = set(flow.match or KEYS[flow.entity])
+    for field_name in flow.drift:
+        _check_field(checker, (*path, "drift", field_name), field_name, target_fields, target_label)
+    for index, field_name in enumerate(flow.create_only):
+        where = (*path, "create_only", index)
+        if _check_field(checker, where, field_name, target_fields, target_label):
+            if field_name.split(".")[0] not in mapped:
+                checker.error(where, f"'{field_name}' is not mapped, so create_only has nothing to hold back", False)
+            elif field_name in keys:
+                checker.error(where, f"'{field_name}' is the match key; it cannot be create-only", False)
+
+
+def _check_field(
+    checker: Checker, where: Sequence[str | int], dotted_name: str, catalogue: Catalogue, label: str
+) -> bool:
+    found = lookup(catalogue, dotted_name.split("."))
+    if found.info is not None:
+        return True
+    missing = found.missing or dotted_name
+    near = suggest(missing, found.known)
+    hint = f"did you mean '{near}'? " if near else ""
+    known = f"known: {', '.join(found.known)}" if found.known else "it has no fields"
+    checker.error(where, f"unknown field '{missing}' on {label}; {hint}{known}", isinstance(where[-1], str))
+    return False
+
+
+def _check_expression(
+    checker: Checker, where: tuple[str | int, ...], expression: str, fields: Catalogue, label: str
+) -> None:
+    analysis = jmes.check(expression)
+    offset = _quote_offset(checker.source, where)
+    for problem in analysis.problems:
+        checker.error_in_value(where, problem.column + offset, problem.message)
+    for field_path in analysis.fields:
+        found = lookup(fields, field_path)
+        if found.info is None and found.missing is not None:
+            near = suggest(found.missing, found.known)
+            hint = f"did you mean '{near}'? " if near else ""
+            known = f"known: {', '.join(found.known)}" if found.known else "it has no fields"
+            column = expression.find(found.missing) + 1 or 1
+            checker.error_in_value(
+                where, column + offset, f"reads unknown field '{found.missing}' of {label}; {hint}{known}"
+            )
+    declared = checker.integration.value_maps
+    for name in analysis.value_maps:
+        if name not in declared:
+            known = ", ".join(declared) or "none declared"
+            checker.error_in_value(
+                where,
+                (expression.find(name) + 1 or 1) + offset,
+                f"value map '{name}' is not declared in value_maps; known: {known}",
+            )
+
+
+def _check_settings(checker: Checker, path: tuple[str | int, ...], flow: Flow) -> None:
+    given = flow.settings.model_fields_set
+    for entity, names in _SETTINGS_FOR.items():
+        for name in names:
+            if name in given and flow.entity.value != entity:
+                checker.error(
+                    (*path, "settings", name),
+                    f"{name} applies to {entity} flows only, not {flow.entity.value}",
+                )
+    formula = flow.settings.stock_formula
+    if formula is not None and flow.entity.value == "stock":
+        try:
+            parse_formula(formula, STOCK_FIELDS)
+        except FormulaError as exc:
+            checker.error_in_value((*path, "settings", "stock_formula"), exc.column, exc.message)
+
+
+def _quote_offset(source: SourceMap, where: Sequence[str | int]) -> int:
+    """1 when the scalar at `where` is quoted, so columns inside it land on the right character."""
+    return 1 if tuple(where) in source.quoted else 0

@@ -1,0 +1,1 @@
+"""Webhooks: the receiver that stores verified deliveries, and the worker that runs their flows."""
