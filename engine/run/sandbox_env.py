@@ -13,6 +13,7 @@ from pathlib import Path
 from engine.connector import Registry
 from engine.errors import SpecError
 from engine.spec.envfile import write_env_file
+from engine.spec.overlay import overlay
 from engine.validate.files import load_environment, load_spec
 
 
@@ -25,17 +26,14 @@ def sandbox_variables(
     variables: dict[str, str] = {}
     for entry in loaded.environment.integrations.values():
         try:
-            spec = load_spec(root / entry.spec, connectors).integration
+            spec = load_spec(root / entry.spec, connectors)
         except (SpecError, OSError):
             continue  # `validate` says what is wrong with it; its systems get no variables here
-        for name, system in spec.systems.items():
-            accepted = credentials.get(system.connector)
-            if accepted is None:
-                continue
-            overlay = entry.systems.get(name)
-            references = {**system.credentials, **(overlay.credentials if overlay else {})}
-            for credential, reference in references.items():
-                if credential in accepted:
+        laid = overlay(spec.document.data, entry.model_dump(by_alias=True, exclude_unset=True), {}).data
+        for system in laid["systems"].values():
+            accepted = credentials.get(system["connector"], {})
+            for credential, reference in (system.get("credentials") or {}).items():
+                if credential in accepted and isinstance(reference, str):
                     variables[reference.removeprefix("env:")] = accepted[credential]
     return variables
 

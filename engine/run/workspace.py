@@ -19,7 +19,7 @@ from engine.errors import ConnectorError, SpecError, TillsyncError
 from engine.spec.envfile import with_env_file
 from engine.spec.environment import Environment
 from engine.spec.models import Flow, Integration
-from engine.spec.overlay import layered
+from engine.spec.overlay import state_url
 from engine.validate.files import check_environment, load_environment
 
 
@@ -51,7 +51,7 @@ class Deployment:
     name: str
     spec_path: str
     digest: str  # sha256 of the spec file: the version that runs
-    integration: Integration  # with the environment's flow overlays applied
+    integration: Integration  # with the environment's values and variables laid over it
     systems: Mapping[str, ResolvedSystem]
 
     def flow(self, name: str) -> Flow:
@@ -70,15 +70,7 @@ class Workspace:
 
     @property
     def state_url(self) -> str | None:
-        reference = self.environ.get("TILLSYNC_STATE_URL")
-        if reference:
-            return reference
-        if self.environment.state_url is None:
-            return None
-        variable = self.environment.state_url.removeprefix("env:")
-        if not self.environ.get(variable):
-            raise TillsyncError(f"state_url refers to {variable}, which is not set")
-        return self.environ[variable]
+        return state_url(self.environment, self.environ)
 
 
 def spec_digest(path: Path) -> str:
@@ -106,35 +98,16 @@ def load_workspace(
     for name, entry in loaded.environment.integrations.items():
         if not entry.enabled:
             continue
-        spec = specs[name].integration
+        integration = specs[name].integration
         digest = spec_digest(root / entry.spec)
         if entry.version is not None and entry.version.digest != digest:
             raise TillsyncError(
                 f"{environment} runs {name} at {entry.version.digest[:19]}…, but {entry.spec} is now {digest[:19]}…; "
                 f"verify the new version in the environment before it and promote it"
             )
-        systems = {}
-        for system_name, system in spec.systems.items():
-            overlay = entry.systems.get(system_name)
-            settings, _ = layered(
-                system.settings,
-                overlay.settings if overlay else {},
-                environ,
-                ("systems", system_name, "settings"),
-            )
-            credentials = {**system.credentials, **(overlay.credentials if overlay else {})}
-            systems[system_name] = ResolvedSystem(system_name, connectors[system.connector], settings, credentials)
-        data = spec.model_dump(by_alias=True, exclude_unset=True)
-        for flow_name, flow_overlay in entry.flows.items():
-            flow_data = data["flows"][flow_name]
-            if flow_overlay.enabled is not None:
-                flow_data["enabled"] = flow_overlay.enabled
-            if flow_overlay.trigger is not None:
-                flow_data["trigger"] = flow_overlay.trigger.model_dump(exclude_unset=True)
-            flow_data["settings"] = {**flow_data.get("settings", {}), **flow_overlay.settings}
-        for flow_name in data["flows"]:
-            data["flows"][flow_name]["settings"], _ = layered(
-                data["flows"][flow_name].get("settings", {}), {}, environ, ("flows", flow_name, "settings")
-            )
-        deployments[name] = Deployment(name, entry.spec, digest, Integration.model_validate(data), systems)
+        systems = {
+            system_name: ResolvedSystem(system_name, connectors[system.connector], system.settings, system.credentials)
+            for system_name, system in integration.systems.items()
+        }
+        deployments[name] = Deployment(name, entry.spec, digest, integration, systems)
     return Workspace(root, loaded.environment, deployments, environ)

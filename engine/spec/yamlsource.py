@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -49,6 +49,21 @@ class SourceMap:
     def diagnostic(self, path: Sequence[str | int], message: str, prefer_key: bool = True) -> Diagnostic:
         line, column = self.position(path, prefer_key)
         return Diagnostic(self.file, line, column, message, dotted(path))
+
+    def value_diagnostic(self, path: Sequence[str | int], column: int, message: str) -> Diagnostic:
+        """A problem at `column` (1-based) inside the scalar at `path`; a quote before it is counted."""
+        line, start = self.values.get(tuple(path), self.position(path))
+        quote = 1 if tuple(path) in self.quoted else 0
+        return Diagnostic(self.file, line, start + column - 1 + quote, message, dotted(path))
+
+
+class Locator(Protocol):
+    """Where a document's parts stand, for diagnostics: one YAML file (`SourceMap`), or the layers of
+    a spec with an environment laid over it (`engine.spec.overlay`)."""
+
+    def diagnostic(self, path: Sequence[str | int], message: str, prefer_key: bool = True) -> Diagnostic: ...
+
+    def value_diagnostic(self, path: Sequence[str | int], column: int, message: str) -> Diagnostic: ...
 
 
 def dotted(path: Sequence[str | int]) -> str:

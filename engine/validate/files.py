@@ -19,10 +19,10 @@ from engine.connector import Registry
 from engine.errors import Diagnostic, SpecError
 from engine.spec.envfile import with_env_file
 from engine.spec.environment import Environment, EnvironmentIntegration
-from engine.spec.models import FlowSettings, Integration
-from engine.spec.overlay import layered
-from engine.spec.yamlsource import Document, YamlLoadError, load_yaml
-from engine.validate.semantics import check_integration, settings_problems
+from engine.spec.models import Integration
+from engine.spec.overlay import overlay
+from engine.spec.yamlsource import Document, SourceMap, YamlLoadError, load_yaml
+from engine.validate.semantics import check_integration
 from engine.validate.structure import model_diagnostics, schema_diagnostics
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -96,15 +96,25 @@ def load_environment(path: Path) -> LoadedEnvironment:
     return LoadedEnvironment(document, environment)
 
 
+@dataclass(frozen=True)
+class EnvironmentSpec:
+    """A spec as one environment runs it: the file as loaded, and its integration with the
+    environment's values and variables laid over it."""
+
+    loaded: LoadedSpec
+    integration: Integration
+
+
 def check_environment(
     loaded: LoadedEnvironment,
     root: Path,
     environ: Mapping[str, str],
     connectors: Registry,
-) -> tuple[list[Diagnostic], dict[str, LoadedSpec]]:
-    """Check an environment and the specs it runs, with its overlays and variables applied."""
+) -> tuple[list[Diagnostic], dict[str, EnvironmentSpec]]:
+    """Check an environment and the specs it runs, each on its own and then with the environment's
+    values and variables laid over it (`engine.spec.overlay`), with the same semantic checks."""
     problems: list[Diagnostic] = []
-    specs: dict[str, LoadedSpec] = {}
+    specs: dict[str, EnvironmentSpec] = {}
     source = loaded.document.source
     for name, entry in loaded.environment.integrations.items():
         where = ("integrations", name)
@@ -122,70 +132,37 @@ def check_environment(
                 source.diagnostic(where, f"'{entry.spec}' holds integration '{spec.integration.name}', not '{name}'")
             )
             continue
-        specs[name] = spec
-        problems.extend(_overlay_problems(loaded, name, entry, spec, environ, connectors))
+        unknown = list(_unknown_overrides(source, name, entry, spec.integration))
+        if unknown:
+            problems.extend(unknown)
+            continue
+        overlaid = overlay(spec.document.data, entry.model_dump(by_alias=True, exclude_unset=True), environ)
+        locator = overlaid.locator(spec.document.source, source, name)
+        try:
+            integration = Integration.model_validate(overlaid.data)
+        except ValidationError as exc:
+            problems.extend(model_diagnostics(exc, Integration, locator))
+            continue
+        found = check_integration(integration, locator, connectors, complete=True)
+        problems.extend(found)
+        if not found:
+            specs[name] = EnvironmentSpec(spec, integration)
     return problems, specs
 
 
-def _overlay_problems(
-    loaded: LoadedEnvironment,
-    name: str,
-    entry: EnvironmentIntegration,
-    spec: LoadedSpec,
-    environ: Mapping[str, str],
-    connectors: Registry,
+def _unknown_overrides(
+    source: SourceMap, name: str, entry: EnvironmentIntegration, integration: Integration
 ) -> Iterable[Diagnostic]:
-    source, integration = loaded.document.source, spec.integration
-    where = ("integrations", name)
-    for kind, overlays, defined in (
+    for kind, overrides, defined in (
         ("systems", entry.systems, integration.systems),
         ("flows", entry.flows, integration.flows),
     ):
-        for key in overlays:
+        for key in overrides:
             if key not in defined:
                 yield source.diagnostic(
-                    (*where, kind, key),
+                    ("integrations", name, kind, key),
                     f"integration '{name}' has no {kind[:-1]} '{key}'; defined: {', '.join(defined)}",
                 )
-    for system_name, system in integration.systems.items():
-        connector = connectors[system.connector]
-        overlay = entry.systems.get(system_name)
-        scope = ("systems", system_name, "settings")
-        values, from_environ = layered(system.settings, overlay.settings if overlay else {}, environ, scope)
-        for loc, message in settings_problems(connector, values, partial=False):
-            key = str(loc[0]) if loc else ""
-            if key in from_environ:
-                yield Diagnostic(f"${from_environ[key]}", 1, 1, message, ".".join(map(str, loc)))
-            elif overlay is not None and key in overlay.settings:
-                yield source.diagnostic((*where, "systems", system_name, "settings", *loc), message)
-            elif key in system.settings:
-                yield spec.document.source.diagnostic((*scope, *loc), message)
-            else:
-                overlay_path = ".".join(map(str, (*where, "systems", system_name, "settings")))
-                hint = f"{message}; set it in the spec or under {overlay_path}"
-                yield source.diagnostic(
-                    (*where, "systems", system_name) if overlay else where, f"settings.{key}: {hint}"
-                )
-        for credential in connector.credentials:
-            given = {**system.credentials, **(overlay.credentials if overlay else {})}
-            if credential not in given:
-                yield source.diagnostic(
-                    where,
-                    f"system '{system_name}' ({connector.name}) needs credential '{credential}' as env:NAME",
-                )
-    for flow_name, flow_overlay in entry.flows.items():
-        if flow_name not in integration.flows:
-            continue
-        merged = {
-            **integration.flows[flow_name].settings.model_dump(exclude_unset=True),
-            **flow_overlay.settings,
-        }
-        try:
-            FlowSettings.model_validate(merged)
-        except ValidationError as exc:
-            base = (*where, "flows", flow_name, "settings")
-            for err in exc.errors():
-                yield source.diagnostic((*base, *err["loc"]), str(err["msg"]))
 
 
 def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -19,7 +19,7 @@ from engine.mapping.formula import FormulaError, parse_formula
 from engine.mapping.mapper import effective_mapping
 from engine.records import KEYS
 from engine.spec.models import DeletePolicy, Direction, Flow, Integration
-from engine.spec.yamlsource import SourceMap, dotted
+from engine.spec.yamlsource import Locator
 from engine.validate import cron
 
 STOCK_FIELDS = ("available", "on_hand", "reserved")
@@ -35,7 +35,7 @@ _SETTINGS_FOR = {
 class Checker:
     """Collects the diagnostics of one integration."""
 
-    def __init__(self, integration: Integration, source: SourceMap, connectors: Mapping[str, Connector]) -> None:
+    def __init__(self, integration: Integration, source: Locator, connectors: Mapping[str, Connector]) -> None:
         self.integration = integration
         self.source = source
         self.connectors = connectors
@@ -46,8 +46,7 @@ class Checker:
 
     def error_in_value(self, path: Sequence[str | int], column: int, message: str) -> None:
         """An error at `column` (1-based) inside the scalar at `path`."""
-        line, start = self.source.values.get(tuple(path), self.source.position(path))
-        self.diagnostics.append(Diagnostic(self.source.file, line, start + column - 1, message, dotted(path)))
+        self.diagnostics.append(self.source.value_diagnostic(path, column, message))
 
     def connector(self, system: str) -> Connector | None:
         spec = self.integration.systems.get(system)
@@ -55,16 +54,17 @@ class Checker:
 
 
 def check_integration(
-    integration: Integration, source: SourceMap, connectors: Mapping[str, Connector]
+    integration: Integration, source: Locator, connectors: Mapping[str, Connector], *, complete: bool = False
 ) -> list[Diagnostic]:
-    """Every semantic problem of `integration` as its spec file stands.
+    """Every semantic problem of `integration`.
 
-    Required connector settings may be missing here: an environment can supply them, and
-    `engine.validate` checks the settings again with the environment applied.
+    A spec file alone may leave out required connector settings and credentials: an environment
+    can supply them. `complete` is for an integration with its environment laid over it, where
+    whatever is still missing is a problem.
     """
     checker = Checker(integration, source, connectors)
     for name, system in integration.systems.items():
-        _check_system(checker, name, system.connector, system.settings)
+        _check_system(checker, name, system.connector, system.settings, complete)
     for name, flow in integration.flows.items():
         _check_flow(checker, name, flow)
     return checker.diagnostics
@@ -75,6 +75,7 @@ def _check_system(
     name: str,
     connector_name: str,
     spec_settings: Mapping[str, Any],
+    complete: bool,
 ) -> None:
     path = ("systems", name)
     connector = checker.connectors.get(connector_name)
@@ -90,13 +91,17 @@ def _check_system(
                 (*path, "settings", key),
                 f"'{key}' looks like a secret; put it under credentials as env:NAME",
             )
-    for loc, message in settings_problems(connector, spec_settings, partial=True):
+    for loc, message in settings_problems(connector, spec_settings, partial=not complete):
         checker.error((*path, "settings", *loc), message)
     credentials = checker.integration.systems[name].credentials
     for key in credentials:
         if key not in (*connector.credentials, *connector.optional_credentials):
             known = ", ".join((*connector.credentials, *connector.optional_credentials)) or "none"
             checker.error((*path, "credentials", key), f"{connector.name} takes no credential '{key}'; known: {known}")
+    for key in connector.credentials if complete else ():
+        if key not in credentials:
+            message = f"system '{name}' ({connector.name}) needs credential '{key}' as env:NAME"
+            checker.error((*path, "credentials"), message)
 
 
 def settings_problems(
@@ -125,7 +130,7 @@ def _settings_message(err: Any, connector: Connector) -> str:
         hint = f"did you mean '{near}'? " if near else ""
         return f"unknown setting for {connector.name}; {hint}known: {', '.join(known)}"
     if err["type"] == "missing":
-        return f"required setting of {connector.name} is missing"
+        return f"required setting of {connector.name} is missing; set it in the spec or in the environment"
     return str(err["msg"])
 
 
@@ -289,9 +294,8 @@ def _check_expression(
     checker: Checker, where: tuple[str | int, ...], expression: str, fields: Catalogue, label: str
 ) -> None:
     analysis = jmes.check(expression)
-    offset = _quote_offset(checker.source, where)
     for problem in analysis.problems:
-        checker.error_in_value(where, problem.column + offset, problem.message)
+        checker.error_in_value(where, problem.column, problem.message)
     for field_path in analysis.fields:
         found = lookup(fields, field_path)
         if found.info is None and found.missing is not None:
@@ -300,7 +304,7 @@ def _check_expression(
             known = f"known: {', '.join(found.known)}" if found.known else "it has no fields"
             column = expression.find(found.missing) + 1 or 1
             checker.error_in_value(
-                where, column + offset, f"reads unknown field '{found.missing}' of {label}; {hint}{known}"
+                where, column, f"reads unknown field '{found.missing}' of {label}; {hint}{known}"
             )
     declared = checker.integration.value_maps
     for name in analysis.value_maps:
@@ -308,7 +312,7 @@ def _check_expression(
             known = ", ".join(declared) or "none declared"
             checker.error_in_value(
                 where,
-                (expression.find(name) + 1 or 1) + offset,
+                expression.find(name) + 1 or 1,
                 f"value map '{name}' is not declared in value_maps; known: {known}",
             )
 
@@ -328,8 +332,3 @@ def _check_settings(checker: Checker, path: tuple[str | int, ...], flow: Flow) -
             parse_formula(formula, STOCK_FIELDS)
         except FormulaError as exc:
             checker.error_in_value((*path, "settings", "stock_formula"), exc.column, exc.message)
-
-
-def _quote_offset(source: SourceMap, where: Sequence[str | int]) -> int:
-    """1 when the scalar at `where` is quoted, so columns inside it land on the right character."""
-    return 1 if tuple(where) in source.quoted else 0

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from engine.catalogue import suggest
 from engine.errors import Diagnostic
 from engine.spec.schema import schema_for
-from engine.spec.yamlsource import SourceMap
+from engine.spec.yamlsource import Locator, SourceMap
 
 _TYPE_WORDS = {
     "string": "text", "integer": "a whole number", "number": "a number", "boolean": "true or false",
@@ -144,7 +144,7 @@ def _name_message(name: str) -> str:
 # --- pydantic ------------------------------------------------------------------------------
 
 
-def model_diagnostics(exc: ValidationError, model: type[BaseModel], source: SourceMap) -> list[Diagnostic]:
+def model_diagnostics(exc: ValidationError, model: type[BaseModel], source: Locator) -> list[Diagnostic]:
     """The errors of a failed `model.model_validate`, in the same words as the schema layer."""
     out = []
     for err in exc.errors():
