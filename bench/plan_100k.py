@@ -29,10 +29,9 @@ from connectors import CONNECTORS
 from connectors.files import FilesClient, FilesSettings
 from engine.plan.model import Action
 from engine.records import Entity, Product
-from engine.run.apply import apply_flow
 from engine.run.flow import FlowSetup
 from engine.run.planner import plan_flow
-from engine.run.runner import state_store
+from engine.run.runner import Selected, state_store, sync_flow
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace, load_workspace
 
@@ -119,7 +118,7 @@ def _set_up(root: Path, count: int) -> dict[str, int]:
     edited = sorted(set(chance.sample(numbers, int(count * EDITED))) - set(changed))
     _edit_target(root, edited)
     return {"create": int(count * NEW), "update": len(changed) + len(edited),
-            "skip": count - len(changed) - len(edited)}  # fmt: skip
+            "unchanged": count - len(changed) - len(edited)}  # fmt: skip
 
 
 def _workspace(root: Path) -> Workspace:
@@ -140,9 +139,9 @@ def _sync(workspace: Workspace) -> None:
         records = [Product.model_validate(c.record) for c in plan.changes if c.action is Action.create]
         systems.client("shop").write(Entity.product, records)
         for _ in range(2):
-            result = apply_flow(workspace, setup, systems, store)
-            if result.counts["create"] or result.counts["update"]:
-                raise RuntimeError(f"the first sync left changes: {result.counts}")
+            result = sync_flow(workspace, store, Selected(deployment, "products"), systems=systems).result
+            if result is None or result.counts["create"] or result.counts["update"]:
+                raise RuntimeError(f"the first sync left changes: {result and result.counts}")
         systems.close()
 
 
@@ -178,7 +177,7 @@ def _plan_in_this_process(root: Path) -> dict[str, object]:
         plan = plan_flow(workspace, setup, systems, store)
         cpu_s, wall_s = time.process_time() - cpu, time.perf_counter() - wall
         systems.close()
-    changes = {action.value: plan.count(action) for action in (Action.create, Action.update, Action.skip)}
+    changes = {action.value: plan.count(action) for action in (Action.create, Action.update, Action.unchanged)}
     peak = _peak_rss_mb()
     return {"cpu_s": cpu_s, "wall_s": wall_s, "peak_rss_mb": peak, "rss_before_mb": before, "changes": changes}
 

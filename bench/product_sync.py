@@ -33,10 +33,9 @@ from connectors.shopify.sandbox.shop import Shop
 from connectors.testing.server import serving
 from engine.plan.model import Action
 from engine.records import Product
-from engine.run.apply import apply_flow
 from engine.run.flow import FlowSetup
 from engine.run.planner import plan_flow
-from engine.run.runner import state_store
+from engine.run.runner import Selected, state_store, sync_flow
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 
@@ -152,9 +151,9 @@ def _apply(workspace: Workspace, client: ShopifyClient) -> None:
     deployment = workspace.deployments["bench"]
     with state_store(workspace) as store:
         systems = Systems(workspace, deployment, {"shop": client})
-        result = apply_flow(workspace, FlowSetup.of(deployment, "products"), systems, store)
-    if not result.ok:
-        raise RuntimeError(f"the benchmark's product sync failed: {result.failures[:3]}")
+        result = sync_flow(workspace, store, Selected(deployment, "products"), systems=systems).result
+    if result is None or not result.ok:
+        raise RuntimeError(f"the benchmark's product sync failed: {result and result.failures[:3]}")
 
 
 def _create_separately(workspace: Workspace, client: ShopifyClient) -> None:

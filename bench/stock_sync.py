@@ -29,11 +29,11 @@ from bench.clock import VirtualClock
 from connectors.shopify.cost import PLANS
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import serving
+from engine.plan.model import WRITES
 from engine.records import Entity, StockLevel
-from engine.run.apply import apply_flow
 from engine.run.flow import FlowSetup
 from engine.run.planner import plan_flow
-from engine.run.runner import state_store
+from engine.run.runner import Selected, state_store, sync_flow
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.state import StateStore
@@ -142,9 +142,9 @@ class _Bench:
             if one_call_per_sku:
                 levels = self._per_sku(setup, systems, store)
             else:
-                result = apply_flow(self.workspace, setup, systems, store)
-                if not result.ok:
-                    raise RuntimeError(f"the benchmark's sync failed: {result.failures[:3]}")
+                result = sync_flow(self.workspace, store, Selected(deployment, "stock"), systems=systems).result
+                if result is None or not result.ok:
+                    raise RuntimeError(f"the benchmark's sync failed: {result and result.failures[:3]}")
                 levels = result.counts["create"] + result.counts["update"]
         wall_s, cpu_s = self.clock() - started, time.thread_time() - cpu
         systems.close()
@@ -158,7 +158,7 @@ class _Bench:
         plan = plan_flow(self.workspace, setup, systems, store)
         by_sku: dict[str, list[StockLevel]] = {}
         for change in plan.changes:
-            if change.writes and change.record is not None:
+            if change.action in WRITES and change.record is not None:
                 record = StockLevel.model_validate(change.record)
                 by_sku.setdefault(record.sku, []).append(record)
         client = systems.client("shop")

@@ -80,9 +80,9 @@ def _workspace(root: Path, shop: RunningSandbox, till: RunningSandbox) -> Worksp
 def _sync_catalogue(workspace: Workspace) -> None:
     with runner.state_store(workspace) as store:
         for flow in ("categories", "products", "stock", "customers"):
-            [result] = runner.apply(workspace, store, runner.select(workspace, flow))
-            if not result.ok:
-                raise RuntimeError(f"the benchmark's catalogue sync failed: {result.failures[:3]}")
+            [outcome] = runner.sync(workspace, store, runner.select(workspace, flow))
+            if outcome.result is None or not outcome.result.ok:
+                raise RuntimeError(f"the benchmark's catalogue sync failed: {outcome}")
 
 
 def _pay_orders(

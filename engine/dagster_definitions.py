@@ -20,19 +20,17 @@ import dagster as dg
 from dagster import AssetExecutionContext, SensorEvaluationContext
 
 from connectors import CONNECTORS
-from engine.plan.gate import gate_problems
-from engine.plan.model import Action, FlowPlan
-from engine.plan.render import markdown
+from engine.plan.model import FlowPlan, Plan
+from engine.plan.render import QUIET, markdown
 from engine.run import runner
-from engine.run.apply import apply_flow
-from engine.run.flow import FlowSetup
-from engine.run.planner import plan_flow
-from engine.run.runner import Selected
-from engine.run.systems import open_systems
+from engine.run.apply import ApplyResult
+from engine.run.gitops import record_check
+from engine.run.runner import FlowOutcome, Selected
 from engine.run.workspace import Workspace, load_workspace
+from engine.webhooks.events import run_events
 
 PLURAL = {"category": "categories", "stock": "stock"}
-CHECKS = ("parity", "no_dead_letters")
+EVENTS_TAG = "tillsync/events"  # on runs the sensor starts: the newest event they were started for
 
 
 def _plural(entity: str) -> str:
@@ -113,49 +111,47 @@ def _flow_asset(asset: FlowAsset, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
         metadata={"integration": name, "flow": flow_name, "entity": asset.flow.entity.value},
     )
     def sync(context: AssetExecutionContext) -> Iterator[Any]:
-        # A webhook run syncs the whole flow too: incremental reads keep that cheap, and an event's
-        # ids (an inventory item, a location) are not always the flow's match keys.
-        result, plan, problems = sync_flow(name, flow_name)
+        outcome = sync_asset(name, flow_name, from_events=EVENTS_TAG in context.run.tags)
+        if outcome is None:  # the events were taken by an earlier run; nothing left to do
+            yield dg.AssetCheckResult(check_name="blast_radius", passed=True, asset_key=asset.key)
+            yield dg.MaterializeResult(asset_key=asset.key, metadata={"events": "none pending"})
+            return
         yield dg.AssetCheckResult(
-            check_name="blast_radius", passed=not problems, asset_key=asset.key,
-            metadata={"problems": "; ".join(problems) or "none"},
+            check_name="blast_radius", passed=not outcome.stopped, asset_key=asset.key,
+            metadata={"problems": "; ".join(outcome.stopped) or "none"},
         )  # fmt: skip
-        if problems:
-            raise dg.Failure(f"{name}/{flow_name} stopped at the gate: {'; '.join(problems)}", allow_retries=False)
-        assert result is not None
-        yield dg.MaterializeResult(asset_key=asset.key, metadata=_metadata(result, plan))
+        if outcome.stopped:
+            problems = "; ".join(outcome.stopped)
+            raise dg.Failure(f"{name}/{flow_name} stopped at the gate: {problems}", allow_retries=False)
+        assert outcome.result is not None
+        yield dg.MaterializeResult(asset_key=asset.key, metadata=_metadata(outcome.result, outcome.plan))
 
     return sync
 
 
-def sync_flow(
-    integration: str, flow: str, only: set[tuple[str, ...]] | None = None, force: bool = False
-) -> tuple[Any, FlowPlan, list[str]]:
-    """Plan a flow, check the gate, apply it when the gate allows (or `force`): what an asset does."""
+def sync_asset(integration: str, flow: str, from_events: bool = False) -> FlowOutcome | None:
+    """What materializing a flow's asset does: plan → gate → apply through the runner, like every
+    face; for a run the sensor started, the flow's pending webhook events (None when none are left)."""
     workspace = _workspace()
-    deployment = workspace.deployments[integration]
-    setup = FlowSetup.of(deployment, flow)
-    with runner.state_store(workspace) as store, open_systems(workspace, deployment) as systems:
-        plan = plan_flow(workspace, setup, systems, store, only)
-        problems = [] if force else gate_problems(plan, deployment.flow(flow).gate)
-        if problems:
-            return None, plan, problems
-        result = apply_flow(workspace, setup, systems, store, saved=plan, only=only)
-        return result, plan, []
+    with runner.state_store(workspace) as store:
+        if from_events:
+            return run_events(workspace, store, {(integration, flow)}).get((integration, flow))
+        return runner.sync_flow(workspace, store, Selected(workspace.deployments[integration], flow), gated=True)
 
 
-def _metadata(result: Any, plan: FlowPlan) -> dict[str, Any]:
+def _metadata(result: ApplyResult, plan: FlowPlan) -> dict[str, Any]:
     counts = result.counts
     return {
         "created": counts.get("create", 0),
         "updated": counts.get("update", 0),
-        "skipped": counts.get("skip", 0),
+        "skipped": sum(counts.get(action.value, 0) for action in QUIET),
+        "adopted": counts.get("adopt", 0),
         "archived_or_deleted": counts.get("archive", 0) + counts.get("delete", 0),
         "conflicts": counts.get("conflict", 0),
         "failed": len(result.failures),
         "api_calls": result.api_calls,
         "duration_s": round(result.duration_s, 3),
-        "plan": dg.MetadataValue.md(markdown([plan])),
+        "plan": dg.MetadataValue.md(markdown(Plan(plan.environment, (plan,)))),
         "dead_letters": dg.MetadataValue.json([{"key": list(k), "reason": r} for k, r in result.failures]),
     }
 
@@ -167,12 +163,9 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
     def parity() -> dg.AssetCheckResult:
         workspace = _workspace()
         deployment = workspace.deployments[name]
-        setup = FlowSetup.of(deployment, flow_name)
-        with runner.state_store(workspace) as store, open_systems(workspace, deployment) as systems:
-            plan = plan_flow(workspace, setup, systems, store)
-            pending = [c for c in plan.changes if c.action not in (Action.skip, Action.error)]
-            run = store.start_run(name, flow_name, "check", deployment.digest)  # what promotion relies on
-            store.finish_run(run, "failed" if pending else "succeeded", {"pending": len(pending)})
+        with runner.state_store(workspace) as store:
+            [plan] = runner.plan(workspace, store, [Selected(deployment, flow_name)]).flows
+            pending, _ = record_check(store, deployment, plan)  # what promotion relies on
         return dg.AssetCheckResult(
             passed=not pending,
             metadata={
@@ -185,7 +178,7 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
     def no_dead_letters() -> dg.AssetCheckResult:
         workspace = _workspace()
         with runner.state_store(workspace) as store:
-            letters = store.dead_letters(name, flow_name)
+            letters = store.dead_letters.open(name, flow_name)
         return dg.AssetCheckResult(
             passed=not letters,
             metadata={
@@ -213,24 +206,25 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
     job = dg.define_asset_job("webhook_runs", selection=dg.AssetSelection.assets(*by_flow.values()))
 
     @dg.sensor(name="webhook_events", job=job, minimum_interval_seconds=5,
-               description="runs the flows stored webhook events affect")  # fmt: skip
+               description="runs the flows stored webhook events affect, for the records they name")  # fmt: skip
     def webhook_events(context: SensorEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
+        # Events stay pending until their run succeeded (engine.webhooks.events); a request per flow
+        # and newest event keeps one run per burst, and a new event after a failed run tries again.
         workspace = _workspace()
         with runner.state_store(workspace) as store:
-            events = store.pending_events()
-            wanted: dict[dg.AssetKey, list[int]] = {}
-            for event in events:
-                for flow in event.flows:
-                    key = by_flow.get((event.integration, flow))
-                    if key is not None:
-                        wanted.setdefault(key, []).append(event.id)
-            if not wanted:
-                yield dg.SkipReason("no webhook events waiting")
-                return
-            for key, ids in wanted.items():
-                yield dg.RunRequest(run_key=f"events-{min(ids)}-{max(ids)}", asset_selection=[key],
-                                    tags={"tillsync/events": ",".join(map(str, ids))})  # fmt: skip
-            store.finish_events([event.id for event in events])
+            events = store.events.pending()
+        newest: dict[dg.AssetKey, int] = {}
+        for event in events:
+            for flow in event.flows:
+                key = by_flow.get((event.integration, flow))
+                if key is not None:
+                    newest[key] = max(newest.get(key, 0), event.id)
+        if not newest:
+            yield dg.SkipReason("no webhook events waiting")
+            return
+        for key, event_id in newest.items():
+            yield dg.RunRequest(run_key=f"events-{key.to_user_string()}-{event_id}", asset_selection=[key],
+                                tags={EVENTS_TAG: str(event_id)})  # fmt: skip
 
     return webhook_events
 

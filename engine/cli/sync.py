@@ -10,8 +10,7 @@ from pathlib import Path
 
 from connectors import CONNECTORS
 from engine.errors import TillsyncError, UsageError
-from engine.plan import render
-from engine.plan.model import FlowPlan
+from engine.plan import planfile, render
 from engine.run import runner
 from engine.run.apply import ApplyResult
 from engine.run.workspace import Workspace, load_workspace
@@ -29,29 +28,24 @@ def plan(args: argparse.Namespace) -> int:
         return drift(args)
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        plans = runner.plan(workspace, store, runner.select(workspace, args.flow))
-    output = render.render(plans, args.format)
+        made = runner.plan(workspace, store, runner.select(workspace, args.flow))
+    output = render.render(made, args.format)
     if args.out:
         args.out.write_text(output, encoding="utf-8")
         print(f"wrote the plan to {args.out}")
         if args.format != "json":
-            sys.stdout.write(render.text(plans))
+            sys.stdout.write(render.text(made))
     else:
         sys.stdout.write(output)
-    return EXIT_CHANGES if any(plan.has_changes for plan in plans) else EXIT_OK
+    return EXIT_CHANGES if made.has_changes else EXIT_OK
 
 
 def drift(args: argparse.Namespace) -> int:
-    from engine.run.drift import drift_flow
-    from engine.run.flow import FlowSetup
-    from engine.run.systems import open_systems
+    from engine.run.drift import drift as find_drift
 
     workspace = _workspace(args)
-    found = []
     with runner.state_store(workspace) as store:
-        for item in runner.select(workspace, args.flow):
-            with open_systems(workspace, item.deployment) as systems:
-                found += [(item.label, d) for d in drift_flow(FlowSetup.of(item.deployment, item.flow), systems, store)]
+        found = find_drift(workspace, store, runner.select(workspace, args.flow))
     if args.format == "json":
         rows = [{"flow": label, "key": list(d.key), "field": d.field, "applied": d.applied, "current": d.current,
                  "policy": d.policy} for label, d in found]  # fmt: skip
@@ -71,13 +65,15 @@ def drift(args: argparse.Namespace) -> int:
 
 def apply(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
-    saved = _load_plan(args.plan, workspace) if args.plan else None
+    saved = planfile.read(args.plan) if args.plan else None
     with runner.state_store(workspace) as store:
-        results = runner.apply(workspace, store, runner.select(workspace, args.flow), saved)
-    for result in results:
-        print(_result_line(result))
-        for key, reason in result.failures:
-            print(f"  x {'/'.join(key)}: {reason}")
+        flows = runner.select(workspace, args.flow)
+        if saved is not None:
+            outcomes = runner.apply_saved(workspace, store, saved, flows)
+        else:
+            outcomes = runner.sync(workspace, store, flows)
+    results = [outcome.result for outcome in outcomes if outcome.result is not None]
+    _print_results(results)
     failed = sum(len(r.failures) for r in results)
     if failed:
         print(f"{failed} record{'s' * (failed != 1)} went to dead letters; fix the cause and run: "
@@ -88,16 +84,20 @@ def apply(args: argparse.Namespace) -> int:
 def retry(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        results = runner.retry(workspace, store, runner.select(workspace, args.flow))
-        left = len(store.dead_letters())
+        outcomes = runner.retry(workspace, store, runner.select(workspace, args.flow))
+        left = len(store.dead_letters.open())
+    _print_results([outcome.result for outcome in outcomes if outcome.result is not None])
+    if not outcomes:
+        print("no dead letters to retry")
+    print(f"{left} dead letter{'s' * (left != 1)} open")
+    return EXIT_FINDING if left else EXIT_OK
+
+
+def _print_results(results: list[ApplyResult]) -> None:
     for result in results:
         print(_result_line(result))
         for key, reason in result.failures:
             print(f"  x {'/'.join(key)}: {reason}")
-    if not results:
-        print("no dead letters to retry")
-    print(f"{left} dead letter{'s' * (left != 1)} open")
-    return EXIT_FINDING if left else EXIT_OK
 
 
 def status(args: argparse.Namespace) -> int:
@@ -145,32 +145,20 @@ def test(args: argparse.Namespace) -> int:
 
 def _result_line(result: ApplyResult) -> str:
     counts = result.counts
+    quiet = counts.get("unchanged", 0) + counts.get("record", 0) + counts.get("skip", 0)
     done = ", ".join(
-        f"{counts[name]} {label}"
-        for name, label in (("create", "created"), ("update", "updated"), ("conflict", "conflicts resolved"),
-                            ("archive", "archived"), ("delete", "deleted"), ("skip", "unchanged or skipped"))
-        if counts.get(name)
+        f"{count} {label}"
+        for count, label in ((counts.get("create"), "created"), (counts.get("update"), "updated"),
+                             (counts.get("conflict"), "conflicts resolved"), (counts.get("archive"), "archived"),
+                             (counts.get("delete"), "deleted"), (counts.get("adopt"), "adopted"),
+                             (quiet, "unchanged or skipped"))
+        if count
     )  # fmt: skip
     recovered = f", {result.recovered} recovered from an interrupted run" if result.recovered else ""
     return (
         f"{result.integration}/{result.flow}: {done or 'nothing to do'}, {len(result.failures)} failed{recovered} "
         f"({result.api_calls} calls, {result.duration_s:.2f} s)"
     )
-
-
-def _load_plan(path: Path, workspace: Workspace) -> dict[str, FlowPlan]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TillsyncError(f"{path}: not a saved plan ({exc}); save one with plan --format json --out FILE") from None
-    if not isinstance(data, dict) or data.get("format") != "tillsync-plan/1":
-        raise TillsyncError(f"{path}: not a saved plan; save one with plan --format json --out FILE")
-    if data.get("environment") != workspace.environment.name:
-        raise TillsyncError(
-            f"{path}: the plan was made for environment {data.get('environment')}, not {workspace.environment.name}"
-        )
-    plans = [FlowPlan.from_json(flow) for flow in data["flows"]]
-    return {f"{plan.integration}/{plan.flow}": plan for plan in plans}
 
 
 def logs(args: argparse.Namespace) -> int:
@@ -185,7 +173,7 @@ def logs(args: argparse.Namespace) -> int:
     with runner.state_store(workspace) as store:
         entries = []
         for integration, flow in scopes:
-            entries += store.activity(integration, flow, key, since, args.limit)
+            entries += store.activity.list(integration, flow, key, since, args.limit)
     entries.sort(key=lambda entry: entry.id)
     if args.format == "json":
         rows = [
@@ -221,6 +209,6 @@ def purge(args: argparse.Namespace) -> int:
     days = args.older_than if args.older_than is not None else workspace.environment.activity_retention_days
     before = datetime.now(UTC) - timedelta(days=days)
     with runner.state_store(workspace) as store:
-        removed = store.purge_activity(before)
+        removed = store.activity.purge(before)
     print(f"purged {removed} activity entr{'ies' if removed != 1 else 'y'} older than {days} days")
     return EXIT_OK

@@ -1,9 +1,11 @@
 """The three-way diff: desired (mapped source), actual (target) and last applied (state).
 
-Pure: records in, changes out, no I/O. Per match key, one `Change`: create, update with only
-the changed fields, skip, archive or delete where the delete policy allows, conflict where both
-sides changed a field since the last apply in a two-way flow, or error where the source record
-cannot be mapped.
+Pure: records in, changes out, no I/O, no state. Per match key, one `Change` whose action says
+what apply does: create; update only the changed fields (create-only fields never); conflict where
+both sides changed a field since the last apply in a two-way flow (the master's value wins);
+archive or delete a record gone from the source where the delete policy allows; adopt values
+changed in the target that the flow keeps; record a record the target already holds; nothing
+(unchanged, skip) or error.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from engine.keys import Key
 from engine.mapping.desired import Desired
-from engine.plan.model import ORDER, UNCHANGED, Action, Change, Document, FieldChange
+from engine.plan.model import ORDER, Action, Change, Document, FieldChange
 from engine.records import Entity, Record, compact
 from engine.spec.models import DeletePolicy, Direction
 
@@ -49,11 +51,11 @@ def diff(
     present_in_source: set[Key],
     actual: Mapping[Key, Record],
     applied: Mapping[Key, Document],
-    in_step: Iterable[Key] = (),
+    known_unchanged: Iterable[Key] = (),
 ) -> list[Change]:
-    """The changes that bring the target to the desired state, sorted by action then key. Keys
-    `in_step` are records known to be unchanged without building them; they are skipped as such."""
-    changes = [Change(Action.skip, key, UNCHANGED) for key in in_step]
+    """The changes that bring the target to the desired state, sorted by action then key.
+    `known_unchanged` are keys of records known by their fingerprints to be unchanged, not built."""
+    changes = [Change(Action.unchanged, key, UNCHANGED) for key in known_unchanged]
     wanted: set[Key] = set()
     for item in desired:
         wanted.add(item.key)
@@ -66,8 +68,8 @@ def diff(
             if current is None:
                 changes.append(_create(policy, item))
             elif not policy.updates:
-                rule = f"exists in {policy.target}, which does not change {policy.entity.value} records once made"
-                changes.append(Change(Action.skip, item.key, rule, source=item.source))
+                reason = f"exists in {policy.target}, which does not change {policy.entity.value} records once made"
+                changes.append(Change(Action.skip, item.key, reason, source=item.source))
             else:
                 changes.append(_update(policy, item, current, applied.get(item.key)))
     for key in sorted(set(applied) - wanted - present_in_source):
@@ -75,6 +77,9 @@ def diff(
         if removal is not None:
             changes.append(removal)
     return sorted(changes, key=lambda change: (ORDER[change.action], change.key))
+
+
+UNCHANGED = "unchanged"
 
 
 def _create(policy: DiffPolicy, item: Desired) -> Change:
@@ -96,75 +101,80 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     assert item.record is not None
     want, have = project(item.record, policy.fields), project(current, policy.fields)
     if want == have:  # most records of most runs: no field to restrict or weigh
-        return _unchanged(policy, item, have, base)
+        return _in_step(policy, item, have, base, ())
     source_wins = policy.direction is Direction.one_way or policy.master == policy.source
+    winner = policy.source if source_wins else policy.target
     updates: list[FieldChange] = []
     conflicts: list[FieldChange] = []
     # Fields whose target value is kept though the source gives another: the state records the
     # source's value, so a later run tells a new change in the source from this one.
-    kept: dict[str, Any] = {}
+    kept: dict[str, str] = {}  # field → why it is kept
     have = {name: _restricted(policy, name, have[name], want[name]) for name in policy.fields}
     for name in policy.fields:
         if name in policy.match or want[name] is None or want[name] == have[name]:
             continue  # a field the source leaves empty is left alone in the target
         if name in policy.create_only:
             continue
-        if (
-            name in policy.adopt
-            and base is not None
-            and name in base
-            and have[name] != base[name]
-            and want[name] == base[name]
-        ):
-            kept[name] = want[name]
-            continue  # changed in the target outside Tillsync, and the spec adopts such changes
-        before_target = base.get(name) if base is not None else None
+        if name in policy.adopt and base is not None and name in base and have[name] != base[name] == want[name]:
+            kept[name] = f"changed in {policy.target}; the flow adopts it"
+            continue
         if policy.direction is Direction.two_way and base is not None and name in base:
             source_changed, target_changed = want[name] != base[name], have[name] != base[name]
+            if source_changed and target_changed and source_wins:
+                conflicts.append(FieldChange(name, have[name], want[name], f"both changed; master {winner} wins"))
+                continue
             if source_changed and target_changed:
-                winner = policy.source if source_wins else policy.target
-                after = want[name] if source_wins else have[name]
-                conflicts.append(FieldChange(name, have[name], after, f"both changed; master {winner} wins"))
+                kept[name] = f"both changed; master {winner} wins"
                 continue
             if target_changed:
-                kept[name] = want[name]
-                continue  # changed in the target only: a two-way flow keeps it
+                kept[name] = f"changed in {policy.target} only; a two-way flow keeps it"
+                continue
         elif policy.direction is Direction.two_way and not source_wins:
-            kept[name] = want[name]
-            continue  # never applied before and the target is master: keep the target's value
-        rule = (
+            kept[name] = f"never applied; master {winner}'s value is kept"
+            continue
+        reason = (
             f"overwrites a change made in {policy.target}"
-            if base is not None and name in base and before_target != have[name] and want[name] == base[name]
+            if base is not None and name in base and base[name] != have[name] and want[name] == base[name]
             else f"{policy.source} has a different {name}"
         )
-        updates.append(FieldChange(name, have[name], want[name], rule))
-    written = [change for change in (*conflicts, *updates) if change.before != change.after]
+        updates.append(FieldChange(name, have[name], want[name], reason))
+    adopted = tuple(FieldChange(name, want[name], have[name], why) for name, why in kept.items())
+    applied = have | {name: want[name] for name in kept}
     if not conflicts and not updates:
-        return _unchanged(policy, item, have | kept, base)
+        return _in_step(policy, item, applied, base, adopted)
+    written = (*conflicts, *updates)
     merged = current.model_dump(mode="json", exclude_none=True) | {c.field: c.after for c in written}
     merged = {name: value for name, value in merged.items() if value is not None}
-    action = Action.conflict if conflicts else Action.update
-    summary = (
-        f"conflict on {', '.join(c.field for c in conflicts)}: master "
-        f"{policy.source if source_wins else policy.target} wins"
+    reason = (
+        f"conflict on {', '.join(c.field for c in conflicts)}: master {winner} wins"
         if conflicts
         else f"{policy.source} changed {', '.join(c.field for c in updates)}"
     )
     return Change(
-        action,
+        Action.conflict if conflicts else Action.update,
         item.key,
-        summary,
-        tuple(conflicts + updates),
-        record=merged if written else None,
-        applied=have | kept | {c.field: c.after for c in written},
+        reason,
+        written,
+        adopted,
+        record=merged,
+        applied=applied | {c.field: c.after for c in written},
         source=item.source,
     )
 
 
-def _unchanged(policy: DiffPolicy, item: Desired, have: Document, base: Document | None) -> Change:
-    """Nothing to write; `have` is recorded as applied unless the state says so already."""
-    state_current = base is not None and all(base.get(n) == have[n] for n in policy.fields)
-    return Change(Action.skip, item.key, UNCHANGED, applied=None if state_current else have, source=item.source)
+def _in_step(
+    policy: DiffPolicy, item: Desired, applied: Document, base: Document | None, adopted: tuple[FieldChange, ...]
+) -> Change:
+    """Nothing to write. The target's values (with the source's for fields kept in the target) are
+    recorded as applied unless the state says so already."""
+    if base is not None and all(base.get(n) == applied[n] for n in policy.fields):
+        return Change(Action.unchanged, item.key, UNCHANGED, source=item.source)
+    if adopted:
+        why = "; ".join(dict.fromkeys(c.reason for c in adopted))
+        reason = f"keeps {policy.target}'s {', '.join(c.field for c in adopted)} ({why})"
+        return Change(Action.adopt, item.key, reason, kept=adopted, applied=applied, source=item.source)
+    reason = f"{policy.target} already holds it; recorded as applied"
+    return Change(Action.record, item.key, reason, applied=applied, source=item.source)
 
 
 def _restricted(policy: DiffPolicy, name: str, have: Any, want: Any) -> Any:

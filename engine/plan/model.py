@@ -1,16 +1,14 @@
-"""The plan: a three-way diff of desired (mapped source), actual (target) and last applied (state).
+"""What a plan is: frozen values, sorted, and saved as a file so `apply --plan` does exactly what was
+reviewed (`engine.plan.planfile` writes and reads them).
 
-Per match key, one `Change`: create, update with only the changed fields, skip, archive or
-delete where the delete policy allows, conflict where both sides changed a field since the last
-apply in a two-way flow, or error where the source record cannot be mapped. Each change carries
-before → after per field and the rule that produced it. A plan is a value: frozen, sorted, and
-saved as JSON so `apply --plan` does exactly what was reviewed.
+Each `Change` has an `action`, which is all apply looks at, and a `reason`, which only people read:
+like Terraform's `ActionReason`, it must never drive what apply does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from collections import Counter
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -21,31 +19,39 @@ Document = dict[str, Any]
 
 
 class Action(StrEnum):
-    create = "create"
-    update = "update"
-    conflict = "conflict"
-    archive = "archive"
-    delete = "delete"
-    error = "error"
-    skip = "skip"
+    """What apply does with one record."""
+
+    create = "create"  # write a record the target does not have
+    update = "update"  # write the fields that differ
+    conflict = "conflict"  # write, where both sides changed a field: the master's value
+    archive = "archive"  # write the record archived: it is gone from the source
+    delete = "delete"  # delete the record: it is gone from the source
+    adopt = "adopt"  # write nothing; keep values changed in the target, and record them as applied
+    record = "record"  # write nothing; the target already holds it: record it as applied
+    unchanged = "unchanged"  # nothing: target, source and last apply agree
+    skip = "skip"  # nothing: the record is left out on purpose (the reason says why)
+    error = "error"  # nothing: the source record cannot be synced; it goes to dead letters
 
 
-UNCHANGED = "unchanged"  # the rule of a skip: the target holds what the source gives
-WRITES = (Action.create, Action.update, Action.conflict, Action.archive, Action.delete)
+WRITES = frozenset({Action.create, Action.update, Action.conflict, Action.archive, Action.delete})
+RECORDS = frozenset({Action.adopt, Action.record})  # apply records the target's values, writing nothing
+IN_STEP = frozenset({Action.unchanged, Action.adopt, Action.record})  # the target holds what the flow wants
+SHOWN = WRITES | {Action.adopt, Action.error}  # a plan lists these one by one; the rest it counts
+OUT_OF_STEP = WRITES | {Action.adopt}  # what a check counts as pending: the target does not hold it yet
 ORDER = {action: index for index, action in enumerate(Action)}
 
 
 @dataclass(frozen=True, slots=True)
-class InStep:
-    """A record a plan found in step, with the fingerprints that told it so: of the source record as
-    read (with the flow's spec), of the target's record as read, and of the last-applied document.
-    While all three hold, the next plan knows the record is still in step without building it."""
+class Fingerprints:
+    """A record a plan found unchanged, with the fingerprints that told it so: of the source record as
+    read (under the flow's spec version), of the target's record as read, and of the last-applied
+    document. While all three hold, the next plan knows the record is unchanged without building it."""
 
     key: Key
     source_key: Key  # the source record's own key
     source: str
     target: str
-    document: str
+    applied: str
 
 
 @dataclass(frozen=True)
@@ -53,22 +59,19 @@ class FieldChange:
     field: str
     before: Any
     after: Any
-    rule: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class Change:
     action: Action
     key: Key
-    rule: str
-    fields: tuple[FieldChange, ...] = ()
-    record: Document | None = None  # what is written (create/update/conflict/archive), whole
-    applied: Document | None = None  # what the target then holds for the flow's fields
+    reason: str  # for people; never drives what apply does
+    fields: tuple[FieldChange, ...] = ()  # what is written: before (the target's) → after
+    kept: tuple[FieldChange, ...] = ()  # target values kept: before (the source's) → after (the target's)
+    record: Document | None = None  # what apply writes (create, update, conflict, archive), whole
+    applied: Document | None = None  # what the target holds for the flow's fields once applied; recorded
     source: Document | None = None  # the source record it came from
-
-    @property
-    def writes(self) -> bool:
-        return self.action in WRITES and (self.record is not None or self.action is Action.delete)
 
 
 @dataclass(frozen=True)
@@ -81,49 +84,42 @@ class FlowPlan:
     target: str
     match: tuple[str, ...]
     changes: tuple[Change, ...]
-    spec_fingerprint: str
-    target_fingerprint: str
+    spec_fingerprint: str  # the spec, environment and settings the plan was made under
     source_count: int = 0
     filtered_count: int = 0  # source records the status filter or `when` left out
     cursor: str | None = None  # the latest change read from the source; the next read starts there
-    in_step: tuple[InStep, ...] = ()  # records found unchanged, for apply to remember (see `InStep`)
+    fingerprints: tuple[Fingerprints, ...] = ()  # records found unchanged, for apply to remember
+
+    @property
+    def label(self) -> str:
+        return f"{self.integration}/{self.flow}"
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action is action)
 
+    def counts(self) -> dict[str, int]:
+        counted = Counter(change.action.value for change in self.changes)
+        return {action.value: counted[action.value] for action in Action}
+
     @property
     def has_changes(self) -> bool:
-        return any(change.action is not Action.skip for change in self.changes)
-
-    def to_json(self) -> Document:
-        data = asdict(self)
-        data["changes"] = [_change_json(change) for change in self.changes]
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> FlowPlan:
-        changes = tuple(
-            Change(
-                action=Action(c["action"]),
-                key=tuple(c["key"]),
-                rule=c["rule"],
-                fields=tuple(FieldChange(**f) for f in c.get("fields", ())),
-                record=c.get("record"),
-                applied=c.get("applied"),
-                source=c.get("source"),
-            )
-            for c in data["changes"]
-        )
-        in_step = tuple(
-            InStep(**{**item, "key": tuple(item["key"]), "source_key": tuple(item["source_key"])})
-            for item in data.get("in_step", ())
-        )
-        values = {**data, "entity": Entity(data["entity"]), "match": tuple(data["match"]), "changes": changes,
-                  "in_step": in_step}  # fmt: skip
-        return cls(**values)
+        return any(change.action in SHOWN for change in self.changes)
 
 
-def _change_json(change: Change) -> Document:
-    data = asdict(change)
-    data["key"] = list(change.key)
-    return {name: value for name, value in data.items() if value not in (None, [], ())}
+@dataclass(frozen=True)
+class Plan:
+    """What a sync of some flows of an environment would do, flow by flow in the order they run."""
+
+    environment: str
+    flows: tuple[FlowPlan, ...]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(flow.has_changes for flow in self.flows)
+
+    def counts(self) -> dict[str, int]:
+        totals = {action.value: 0 for action in Action}
+        for flow in self.flows:
+            for action, count in flow.counts().items():
+                totals[action] += count
+        return totals

@@ -1,9 +1,10 @@
-"""Apply: make exactly the planned changes, in batches, each write journaled intent → done.
+"""Apply: execute a plan, exactly as it stands; never make one.
 
-Under the flow's lock, an apply first settles what an earlier run left in doubt (intents without
-a done: the process died mid-write) by looking at the target, then plans afresh (or checks that a
-saved plan still holds), then writes. A record the target refuses goes to dead letters with the
-reason and the run goes on; a fatal connector error stops the run after recording what was done.
+Errors go to dead letters, records the target already holds (or whose target values the flow
+keeps) are recorded as applied, records found unchanged are remembered by their fingerprints, and
+the writes go out in batches the target takes in one call, each journaled intent → outcome. A
+record the target refuses goes to dead letters with the target's own words and the run goes on; a
+fatal connector error stops the run after recording what was done.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from engine.connector import WriteOutcome
-from engine.errors import ConnectorError, FatalConnectorError, TillsyncError
-from engine.plan.diff import project
-from engine.plan.model import UNCHANGED, Action, Change, FlowPlan
+from engine.errors import ConnectorError, FatalConnectorError
+from engine.keys import Key
+from engine.plan.model import IN_STEP, RECORDS, WRITES, Action, Change, FlowPlan
 from engine.records import MODELS, Record
 from engine.run.flow import FlowSetup
-from engine.run.planner import plan_flow
-from engine.run.read import read_actual
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.state import Failed, StateStore, Written
@@ -30,8 +29,27 @@ DEFAULT_BATCH = 100  # records per write, unless the flow or the target says oth
 checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
 
 
-class StalePlanError(TillsyncError):
-    """A saved plan no longer describes what apply would do."""
+@dataclass
+class FlowRun:
+    """One run of one flow, under its lock: its setup, open systems, the state, and its row in runs."""
+
+    workspace: Workspace
+    setup: FlowSetup
+    systems: Systems
+    store: StateStore
+    run_id: str
+    kind: str  # apply | retry | event
+    recovered: int = 0  # writes of an interrupted run found done in the target
+    started: float = field(default_factory=time.perf_counter)
+    calls_before: int = 0
+
+    @property
+    def integration(self) -> str:
+        return self.setup.deployment.name
+
+    @property
+    def flow(self) -> str:
+        return self.setup.name
 
 
 @dataclass(frozen=True)
@@ -40,7 +58,7 @@ class ApplyResult:
     flow: str
     run_id: str
     counts: dict[str, int]
-    failures: tuple[tuple[tuple[str, ...], str], ...]
+    failures: tuple[tuple[Key, str], ...]
     duration_s: float
     api_calls: int
     recovered: int = 0  # writes of an interrupted run found done in the target
@@ -60,112 +78,36 @@ class ApplyResult:
         }
 
 
-def apply_flow(
-    workspace: Workspace,
-    setup: FlowSetup,
-    systems: Systems,
-    store: StateStore,
-    saved: FlowPlan | None = None,
-    only: set[tuple[str, ...]] | None = None,
-    kind: str = "apply",
-    source_keys: Sequence[tuple[str, ...]] | None = None,
-) -> ApplyResult:
-    started = time.perf_counter()
-    calls_before = systems.calls()
-    name, flow = setup.deployment.name, setup.name
-    with store.lock(name, flow):
-        run_id = store.start_run(name, flow, kind, setup.deployment.digest)
-        try:
-            recovered = _recover(setup, systems, store, run_id)
-            if saved:
-                plan = _checked(saved, setup, systems)
-            else:
-                plan = plan_flow(workspace, setup, systems, store, only, source_keys)
-            failures = _execute(plan, setup, systems, store, run_id)
-            if plan.cursor:
-                store.set_cursor(name, flow, plan.cursor)
-            if only is not None:  # dead letters of records no longer in the source have nothing to retry
-                store.resolve_dead_letters(name, flow, list(only - {change.key for change in plan.changes}))
-        except BaseException as exc:
-            store.finish_run(run_id, "failed", {"error": str(exc)})
-            raise
-        counts = {action.value: plan.count(action) for action in Action if action is not Action.error}
-        result = ApplyResult(
-            name, flow, run_id, counts, tuple((f.key, f.reason) for f in failures),
-            time.perf_counter() - started,
-            systems.calls() - calls_before, recovered, plan,
-        )  # fmt: skip
-        store.finish_run(run_id, "succeeded" if result.ok else "failed", result.summary())
-    return result
+def apply_plan(run: FlowRun, plan: FlowPlan) -> ApplyResult:
+    """Do what `plan` says, and only that."""
+    failures = _execute(run, plan)
+    if plan.cursor:
+        run.store.applied.set_cursor(run.integration, run.flow, plan.cursor)
+    counts = {action: count for action, count in plan.counts().items() if action != Action.error.value}
+    return ApplyResult(
+        run.integration, run.flow, run.run_id, counts, tuple((f.key, f.reason) for f in failures),
+        time.perf_counter() - run.started, run.systems.calls() - run.calls_before, run.recovered, plan,
+    )  # fmt: skip
 
 
-def _checked(saved: FlowPlan, setup: FlowSetup, systems: Systems) -> FlowPlan:
-    if saved.spec_fingerprint != setup.spec_fingerprint():
-        raise StalePlanError(
-            f"{saved.integration}/{saved.flow}: the spec or its environment changed since the plan was made; plan again"
-        )
-    keys = [change.key for change in saved.changes if change.writes]
-    actual = read_actual(setup, systems.client(setup.policy.target), keys)
-    if setup.target_fingerprint(actual, keys) != saved.target_fingerprint:
-        raise StalePlanError(
-            f"{saved.integration}/{saved.flow}: {setup.policy.target} changed since the plan was made; plan again"
-        )
-    return saved
-
-
-def _recover(setup: FlowSetup, systems: Systems, store: StateStore, run_id: str) -> int:
-    """Settle intents an interrupted run left open: done if the target shows the write, else abandoned
-    (the fresh plan that follows does it again)."""
-    entries = store.open_intents(setup.deployment.name, setup.name)
-    if not entries:
-        return 0
-    actual = read_actual(setup, systems.client(setup.policy.target), [e.key for e in entries])
-    written, done, abandoned = [], [], []
-    for entry in entries:
-        current = actual.get(entry.key)
-        if entry.action == Action.delete.value:
-            landed, document = current is None, None
-        else:
-            document = _applied_document(setup, entry.document)
-            landed = current is not None and project(current, setup.policy.fields) == document
-        if landed:
-            done.append(entry.id)
-            written.append(Written(entry.key, entry.action, document, None, sent=entry.document,
-                                   response={"recovered_from_run": entry.run_id}))  # fmt: skip
-        else:
-            abandoned.append(entry.id)
-    store.settle(run_id, setup.deployment.name, setup.name, done, written, [], abandoned)
-    return len(done)
-
-
-def _applied_document(setup: FlowSetup, document: object) -> dict[str, object] | None:
-    if not isinstance(document, dict):
-        return None
-    return project(MODELS[setup.policy.entity].model_validate(document), setup.policy.fields)
-
-
-def _execute(plan: FlowPlan, setup: FlowSetup, systems: Systems, store: StateStore, run_id: str) -> list[Failed]:
-    name, flow = setup.deployment.name, setup.name
-    errors = [Failed(c.key, c.action.value, c.rule, source=c.source) for c in plan.changes if c.action is Action.error]
-    adopted = [
-        Written(c.key, "adopt", c.applied, None, source=c.source)
-        for c in plan.changes
-        if c.action is Action.skip and c.applied is not None
-    ]
-    store.settle(run_id, name, flow, [], adopted, errors)
-    store.remember(name, flow, plan.in_step)
-    in_sync = [c.key for c in plan.changes if c.action is Action.skip and c.rule == UNCHANGED]
-    store.resolve_dead_letters(name, flow, in_sync)
+def _execute(run: FlowRun, plan: FlowPlan) -> list[Failed]:
+    store, name, flow = run.store, run.integration, run.flow
+    changes = plan.changes
+    errors = [Failed(c.key, c.action.value, c.reason, source=c.source) for c in changes if c.action is Action.error]
+    held = [Written(c.key, c.action.value, c.applied, source=c.source) for c in changes if c.action in RECORDS]
+    store.record_batch(run.run_id, name, flow, written=held, failed=errors)
+    store.applied.remember_unchanged(name, flow, plan.fingerprints)
+    store.dead_letters.resolve(name, flow, [c.key for c in plan.changes if c.action in IN_STEP - RECORDS])
     failures = list(errors)
-    writes = [change for change in plan.changes if change.writes]
-    size = setup.deployment.flow(flow).settings.batch_size or setup.batch or DEFAULT_BATCH
+    writes = [change for change in plan.changes if change.action in WRITES]
+    size = run.setup.deployment.flow(flow).settings.batch_size or run.setup.batch or DEFAULT_BATCH
     for start in range(0, len(writes), size):
         batch = writes[start : start + size]
-        ids = store.intend(run_id, name, flow, [(c.key, c.action.value, c.record) for c in batch])
+        ids = store.journal.intend(run.run_id, name, flow, [(c.key, c.action.value, c.record) for c in batch])
         checkpoint("intent")
-        written, failed, fatal = _write(setup, systems, batch)
+        written, failed, fatal = _write(run.setup, run.systems, batch)
         checkpoint("written")
-        store.settle(run_id, name, flow, ids, written, failed)
+        store.record_batch(run.run_id, name, flow, done=ids, written=written, failed=failed)
         checkpoint("settled")
         failures.extend(failed)
         if fatal is not None:
@@ -214,6 +156,6 @@ def _write(
             failed.append(Failed(change.key, change.action.value, outcome.error, change.record, change.source,
                                  change.record, response))  # fmt: skip
         else:
-            written.append(Written(change.key, change.action.value, change.applied, outcome.target_id,
-                                   change.source, change.record, response))  # fmt: skip
+            written.append(Written(change.key, change.action.value, change.applied, change.source, change.record,
+                                   response))  # fmt: skip
     return written, failed, fatal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,9 @@ from engine.keys import Key
 from engine.plan.diff import project
 from engine.run.flow import FlowSetup
 from engine.run.read import read_actual
-from engine.run.systems import Systems
+from engine.run.runner import Selected
+from engine.run.systems import Systems, open_systems
+from engine.run.workspace import Workspace
 from engine.state import StateStore
 
 
@@ -24,9 +27,19 @@ class Drift:
     policy: str  # adopt | overwrite
 
 
+def drift(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) -> list[tuple[str, Drift]]:
+    """Per flow (by label), the changes made in its target outside Tillsync since the last apply."""
+    found = []
+    for item in flows:
+        with open_systems(workspace, item.deployment) as systems:
+            setup = FlowSetup.of(item.deployment, item.flow)
+            found += [(item.label, change) for change in drift_flow(setup, systems, store)]
+    return found
+
+
 def drift_flow(setup: FlowSetup, systems: Systems, store: StateStore) -> list[Drift]:
     """Changes made in the target outside Tillsync since the last apply; the source is not read."""
-    applied = store.applied(setup.deployment.name, setup.name)
+    applied = store.applied.documents(setup.deployment.name, setup.name)
     actual = read_actual(setup, systems.client(setup.policy.target), list(applied))
     policies = setup.deployment.flow(setup.name).drift
     found = []

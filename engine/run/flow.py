@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from engine.keys import Key, encode_key, fingerprint
+from engine.keys import Key, fingerprint
 from engine.mapping.desired import Matching
 from engine.mapping.mapper import Mapper
-from engine.plan.diff import DiffPolicy, project
+from engine.plan.diff import DiffPolicy
 from engine.records import KEYS, Record
 from engine.run.workspace import Deployment
 
@@ -61,8 +60,3 @@ class FlowSetup:
         flow = self.deployment.flow(self.name)
         systems = {name: dict(self.deployment.systems[name].settings) for name in (flow.source, flow.target)}
         return fingerprint([self.deployment.digest, flow.model_dump(mode="json"), systems])
-
-    def target_fingerprint(self, actual: Mapping[Key, Record], keys: Iterable[Key]) -> str:
-        return fingerprint(
-            {encode_key(key): project(actual[key], self.policy.fields) if key in actual else None for key in keys}
-        )

@@ -18,12 +18,10 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from engine.errors import TillsyncError
-from engine.plan.model import Action
+from engine.plan.model import OUT_OF_STEP, Change, FlowPlan
 from engine.run import runner
-from engine.run.flow import FlowSetup
-from engine.run.planner import plan_flow
-from engine.run.systems import open_systems
-from engine.run.workspace import Workspace, spec_digest
+from engine.run.workspace import Deployment, Workspace, spec_digest
+from engine.state import StateStore
 
 
 @dataclass(frozen=True)
@@ -38,27 +36,34 @@ class FlowStatus:
     dead_letters: int
 
 
+APPLY_KINDS = ("apply", "retry", "event")  # runs that write; each counts towards promotion
+
+
 def check(workspace: Workspace, flow: str | None = None) -> list[FlowStatus]:
     """Plan every selected flow without writing; record whether each is in sync."""
     statuses = []
     with runner.state_store(workspace) as store:
         for item in runner.select(workspace, flow):
-            deployment = item.deployment
-            setup = FlowSetup.of(deployment, item.flow)
-            with open_systems(workspace, deployment) as systems:
-                plan = plan_flow(workspace, setup, systems, store)
-            pending = sum(1 for c in plan.changes if c.action not in (Action.skip, Action.error))
-            letters = len(store.dead_letters(deployment.name, item.flow))
-            applies = [r for r in store.runs(deployment.name, item.flow) if r["kind"] in ("apply", "retry")]
+            [flow_plan] = runner.plan(workspace, store, [item]).flows
+            pending, letters = record_check(store, item.deployment, flow_plan)
+            applies = [r for r in store.runs.list(item.deployment.name, item.flow) if r["kind"] in APPLY_KINDS]
             last = applies[-1] if applies else None
-            in_sync = pending == 0 and letters == 0
-            run = store.start_run(deployment.name, item.flow, "check", deployment.digest)
-            store.finish_run(run, "succeeded" if in_sync else "failed", {"pending": pending, "dead_letters": letters})
             statuses.append(FlowStatus(
-                deployment.name, item.flow, deployment.digest, last["status"] if last else None,
-                last["spec_digest"] if last else None, in_sync, pending, letters,
+                item.deployment.name, item.flow, item.deployment.digest, last["status"] if last else None,
+                last["spec_digest"] if last else None, not pending and not letters, len(pending), letters,
             ))  # fmt: skip
     return statuses
+
+
+def record_check(store: StateStore, deployment: Deployment, flow_plan: FlowPlan) -> tuple[list[Change], int]:
+    """Record, as a check run promotion relies on, whether a fresh plan of a flow finds it in sync:
+    nothing pending and no dead letters. Returns the pending changes and the number of dead letters."""
+    pending = [c for c in flow_plan.changes if c.action in OUT_OF_STEP]
+    letters = len(store.dead_letters.open(deployment.name, flow_plan.flow))
+    run = store.runs.start(deployment.name, flow_plan.flow, "check", deployment.digest)
+    in_sync = not pending and not letters
+    store.runs.finish(run, "succeeded" if in_sync else "failed", {"pending": len(pending), "dead_letters": letters})
+    return pending, letters
 
 
 def verified(workspace: Workspace, integration: str, digest: str) -> list[str]:
@@ -69,8 +74,8 @@ def verified(workspace: Workspace, integration: str, digest: str) -> list[str]:
     problems = []
     with runner.state_store(workspace) as store:
         for flow in deployment.enabled_flows():
-            runs = store.runs(integration, flow)
-            applies = [r for r in runs if r["kind"] in ("apply", "retry") and r["spec_digest"] == digest]
+            runs = store.runs.list(integration, flow)
+            applies = [r for r in runs if r["kind"] in APPLY_KINDS and r["spec_digest"] == digest]
             if not applies:
                 problems.append(f"{integration}/{flow} has not been applied at this version")
                 continue

@@ -9,6 +9,7 @@
         source: [{number: W1, currency: EUR, financial_status: paid, payment_method: ideal}]
         expect: [{number: W1, payment_method: IDEAL}]      # the fields named must match
         target: []                                          # what the target holds (optional)
+        applied: []                                         # what Tillsync last applied there (optional)
         plan: {create: [W1]}                                # actions by key (optional)
 
 No system is called: the spec's mappings, rules and diff run on the records given.
@@ -41,6 +42,9 @@ class Case(Model):
     source: list[dict[str, Any]] = Field(min_length=1)
     expect: list[dict[str, Any]] | None = None
     target: list[dict[str, Any]] = Field(default_factory=list)
+    applied: list[dict[str, Any]] = Field(
+        default_factory=list, description="what Tillsync last applied to the target: the third side of the diff"
+    )
     plan: dict[str, list[str]] | None = None
 
 
@@ -106,8 +110,10 @@ def _run_case(deployment: Deployment, case: Case) -> list[str]:
     try:
         source = [model.model_validate(record) for record in case.source]
         target = [model.model_validate(record) for record in case.target]
+        applied = [model.model_validate(record) for record in case.applied]
     except ValidationError as exc:
-        return [f"a source or target record is not a valid {setup.policy.entity.value}: {exc.errors()[0]['msg']}"]
+        return [f"a source, target or applied record is not a valid {setup.policy.entity.value}: "
+                f"{exc.errors()[0]['msg']}"]  # fmt: skip
     desired, filtered, _ = desired_records(setup.matching, source)
     problems = []
     if case.expect is not None:
@@ -120,7 +126,8 @@ def _run_case(deployment: Deployment, case: Case) -> list[str]:
             problems += _mismatches(expected, record)
     if case.plan is not None:
         actual = {setup.key_of(record): record for record in target}
-        changes = diff(setup.policy, desired, filtered, actual, {})
+        base = {setup.key_of(record): project(record, setup.policy.fields) for record in applied}
+        changes = diff(setup.policy, desired, filtered, actual, base)
         planned: dict[str, list[str]] = {}
         for change in changes:
             planned.setdefault(change.action.value, []).append("/".join(change.key))

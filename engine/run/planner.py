@@ -1,6 +1,6 @@
 """One flow, from its systems to a plan: read, filter, map, read the target, diff against state.
 
-Records remembered in step whose fingerprints still hold are neither built nor mapped
+Records last found unchanged whose fingerprints still hold are neither built nor mapped
 (`engine.run.read`). Reads only; nothing here writes to a system or to the state store.
 """
 
@@ -11,13 +11,12 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from engine.connector import ReadFilter, read_raw
+from engine.connector import ReadFilter
 from engine.keys import Key
-from engine.mapping.desired import DesiredRecords
 from engine.plan.diff import diff
 from engine.plan.model import FlowPlan
 from engine.run.flow import FlowSetup
-from engine.run.read import SourceRead, found_in_step, read_target, seal_of
+from engine.run.read import found_unchanged, read_source, read_target, spec_version
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.spec.models import DeletePolicy
@@ -77,31 +76,28 @@ def _plan_flow(
     since = None
     partial = only is not None or source_keys is not None
     if not partial and policy.delete is DeletePolicy.never:  # a partial read cannot tell what is gone
-        since = _with_overlap(store.cursor(name, setup.name))
-    reading = ReadFilter(tuple(flow.status) if flow.status else None, since)
-    remembered = store.remembered(name, setup.name)
-    seal = seal_of(setup)
-    source = SourceRead(DesiredRecords(setup.matching), remembered.in_step if setup.keyed else {}, seal)
-    for raw in read_raw(systems.client(policy.source), policy.entity, source_keys, reading):
-        source.add(raw)
-    source.settle()
-    desires, unchanged, applied_keys = source.desires, source.unchanged, remembered.applied
+        since = _with_overlap(store.applied.cursor(name, setup.name))
+    wanted = ReadFilter(tuple(flow.status) if flow.status else None, since)
+    remembered = store.applied.keys(name, setup.name)
+    spec = spec_version(setup)
+    known = remembered.unchanged if setup.keyed else {}
+    source = read_source(setup, systems.client(policy.source), known, spec, source_keys, wanted)
+    desired, held, applied_keys = source.desired, source.held, remembered.keys
     if only is not None:
-        desires.only(only)
-        unchanged = {key: held for key, held in unchanged.items() if key in only}
+        desired.only(only)
+        held = {key: item for key, item in held.items() if key in only}
         applied_keys = applied_keys & only
     if source_keys is not None:  # what was not read is neither gone nor to be touched
-        read = {item.key for item in desires.items.values()} | desires.filtered | set(unchanged)
+        read = {item.key for item in desired.items.values()} | desired.filtered | set(held)
         applied_keys = applied_keys & read
-    wanted = [item.key for item in desires.items.values() if item.record is not None]
-    target = read_target(setup, systems.client(policy.target), [*wanted, *unchanged, *applied_keys], unchanged, seal)
-    for key, (raw, _) in unchanged.items():
-        if key not in target.in_step:  # the target's record is not as remembered: built and diffed after all
+    mapped = [item.key for item in desired.items.values() if item.record is not None]
+    target = read_target(setup, systems.client(policy.target), [*mapped, *held, *applied_keys], held, spec)
+    for key, (raw, _) in held.items():
+        if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
             source.build(raw)
-    desired = list(desires.items.values())
-    applied = store.applied(name, setup.name, sorted(applied_keys - target.in_step))
-    changes = diff(policy, desired, desires.filtered, target.actual, applied, target.in_step)
-    written_keys = [change.key for change in changes if change.writes]
+    items = list(desired.items.values())
+    applied = store.applied.documents(name, setup.name, sorted(applied_keys - target.unchanged))
+    changes = diff(policy, items, desired.filtered, target.actual, applied, target.unchanged)
     return FlowPlan(
         environment=workspace.environment.name,
         integration=name,
@@ -112,9 +108,8 @@ def _plan_flow(
         match=policy.match,
         changes=tuple(changes),
         spec_fingerprint=setup.spec_fingerprint(),
-        target_fingerprint=setup.target_fingerprint(target.actual, written_keys),
         source_count=source.count,
-        cursor=None if partial or not desires.stamps else max(desires.stamps),
-        filtered_count=source.count - len(desired) - len(target.in_step) if only is None else 0,
-        in_step=found_in_step(changes, desired, target, applied) if setup.keyed else (),
+        cursor=None if partial or not desired.stamps else max(desired.stamps),
+        filtered_count=source.count - len(items) - len(target.unchanged) if only is None else 0,
+        fingerprints=found_unchanged(changes, items, target, applied) if setup.keyed else (),
     )

@@ -1,21 +1,27 @@
-"""Running flows of an environment: plan, apply and retry, flow by flow.
+"""Running an environment's flows: the functions every face calls.
 
-The functions the CLI and the Dagster adapter share. Each opens the flow's systems, runs, and
-closes them again; results are values.
+`sync_flow` is plan → gate → apply for one flow, under the flow's lock, after settling what an
+interrupted run left in doubt. The CLI (`apply`, `retry`), the event worker and the Dagster assets
+all run flows through it; `apply_saved` applies a plan saved earlier, flow by flow in its order,
+each checked against a plan made just before it (`engine.plan.staleness`). `plan` only reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from engine.errors import TillsyncError
-from engine.plan.model import FlowPlan
-from engine.run.apply import ApplyResult, apply_flow
+from engine.keys import Key
+from engine.plan.gate import gate_problems
+from engine.plan.model import WRITES, FlowPlan, Plan
+from engine.plan.staleness import StalePlanError, to_apply
+from engine.run.apply import ApplyResult, FlowRun, apply_plan
 from engine.run.flow import FlowSetup
 from engine.run.planner import plan_flow
-from engine.run.systems import open_systems
+from engine.run.recovery import recover
+from engine.run.systems import Systems, open_systems
 from engine.run.workspace import Deployment, Workspace
 from engine.state import StateStore, default_url
 
@@ -30,8 +36,18 @@ class Selected:
         return f"{self.deployment.name}/{self.flow}"
 
 
+@dataclass(frozen=True)
+class FlowOutcome:
+    """What one flow's plan → gate → apply came to: the plan, and either why the gate stopped it
+    (nothing written) or what apply did."""
+
+    plan: FlowPlan
+    stopped: tuple[str, ...] = ()
+    result: ApplyResult | None = None
+
+
 def select(workspace: Workspace, flow: str | None = None) -> list[Selected]:
-    """The enabled flows named by `flow` (`NAME` or `INTEGRATION/NAME`), or all of them."""
+    """The enabled flows named by `flow` (`NAME` or `INTEGRATION/NAME`), or all of them, in order."""
     every = [Selected(d, name) for d in workspace.deployments.values() for name in d.enabled_flows()]
     if flow is None:
         return every
@@ -51,41 +67,106 @@ def state_store(workspace: Workspace) -> Iterator[StateStore]:
         store.close()
 
 
-def plan(workspace: Workspace, store: StateStore, flows: list[Selected]) -> list[FlowPlan]:
+def plan(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) -> Plan:
+    """What syncing these flows would do, each planned against the targets as they are now."""
     plans = []
     for item in flows:
         setup = FlowSetup.of(item.deployment, item.flow)
         with open_systems(workspace, item.deployment) as systems:
             plans.append(plan_flow(workspace, setup, systems, store))
-    return plans
+    return Plan(workspace.environment.name, tuple(plans))
 
 
-def apply(
+@contextmanager
+def flow_run(
+    workspace: Workspace, store: StateStore, item: Selected, kind: str, systems: Systems | None = None
+) -> Iterator[FlowRun]:
+    """A run of one flow under its lock, recorded in runs, with an interrupted run's writes settled
+    first. The caller finishes the run; a run that raises is recorded as failed. `systems` are the
+    clients to use (the benchmarks pass clients on a virtual clock); by default they are opened."""
+    setup = FlowSetup.of(item.deployment, item.flow)
+    name = item.deployment.name
+    opened = nullcontext(systems) if systems is not None else open_systems(workspace, item.deployment)
+    with opened as systems, store.lock(name, item.flow):
+        run_id = store.runs.start(name, item.flow, kind, item.deployment.digest)
+        run = FlowRun(workspace, setup, systems, store, run_id, kind, calls_before=systems.calls())
+        try:
+            run.recovered = recover(setup, systems, store, run_id)
+            yield run
+        except BaseException as exc:
+            store.runs.finish(run_id, "failed", {"error": str(exc)})
+            raise
+
+
+def sync_flow(
     workspace: Workspace,
     store: StateStore,
-    flows: list[Selected],
-    saved: Mapping[str, FlowPlan] | None = None,
-) -> list[ApplyResult]:
-    results = []
-    for item in flows:
-        setup = FlowSetup.of(item.deployment, item.flow)
-        with open_systems(workspace, item.deployment) as systems:
-            given = saved.get(item.label) if saved is not None else None
-            if saved is not None and given is None:
-                continue
-            results.append(apply_flow(workspace, setup, systems, store, given))
-    return results
+    item: Selected,
+    *,
+    kind: str = "apply",
+    gated: bool = False,
+    only: set[Key] | None = None,
+    source_keys: Sequence[Key] | None = None,
+    systems: Systems | None = None,
+) -> FlowOutcome:
+    """Plan → gate → apply one flow. `gated` stops a plan beyond the flow's `gate` before anything is
+    written (unattended runs); `only` narrows the run to some keys (a retry of dead letters);
+    `source_keys` to the source records with these keys (those webhook events name)."""
+    with flow_run(workspace, store, item, kind, systems) as run:
+        flow_plan = plan_flow(workspace, run.setup, run.systems, store, only, source_keys)
+        problems = gate_problems(flow_plan, item.deployment.flow(item.flow).gate) if gated else []
+        if problems:
+            store.runs.finish(run.run_id, "stopped", {"gate": problems})
+            return FlowOutcome(flow_plan, tuple(problems))
+        result = apply_plan(run, flow_plan)
+        if only is not None:  # dead letters of records no longer in the source have nothing to retry
+            store.dead_letters.resolve(item.deployment.name, item.flow, list(only - {c.key for c in flow_plan.changes}))
+        store.runs.finish(run.run_id, "succeeded" if result.ok else "failed", result.summary())
+    return FlowOutcome(flow_plan, result=result)
 
 
-def retry(workspace: Workspace, store: StateStore, flows: list[Selected]) -> list[ApplyResult]:
+def sync(
+    workspace: Workspace, store: StateStore, flows: Sequence[Selected], *, kind: str = "apply", gated: bool = False
+) -> list[FlowOutcome]:
+    """`sync_flow` for each flow in order: each is planned after the ones before it were applied."""
+    return [sync_flow(workspace, store, item, kind=kind, gated=gated) for item in flows]
+
+
+def retry(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) -> list[FlowOutcome]:
     """Replay only the records in dead letters, each through a fresh plan of its key."""
-    results = []
+    outcomes = []
     for item in flows:
-        letters = store.dead_letters(item.deployment.name, item.flow)
-        if not letters:
-            continue
-        setup = FlowSetup.of(item.deployment, item.flow)
-        with open_systems(workspace, item.deployment) as systems:
+        letters = store.dead_letters.open(item.deployment.name, item.flow)
+        if letters:
             keys = {letter.key for letter in letters}
-            results.append(apply_flow(workspace, setup, systems, store, only=keys, kind="retry"))
-    return results
+            outcomes.append(sync_flow(workspace, store, item, kind="retry", only=keys))
+    return outcomes
+
+
+def apply_saved(workspace: Workspace, store: StateStore, saved: Plan, flows: Sequence[Selected]) -> list[FlowOutcome]:
+    """Apply a saved plan's flows (those of `flows` it holds), in the plan's order. A flow whose spec
+    changed since refuses the whole plan before anything is written; each flow is then planned again
+    just before it is applied, and its saved changes must still hold (`engine.plan.staleness`)."""
+    if saved.environment != workspace.environment.name:
+        raise StalePlanError(
+            f"the plan was made for environment {saved.environment}, not {workspace.environment.name}"
+        )
+    chosen = {item.label: item for item in flows}
+    steps = [(flow_plan, chosen[flow_plan.label]) for flow_plan in saved.flows if flow_plan.label in chosen]
+    for flow_plan, item in steps:
+        if flow_plan.spec_fingerprint != FlowSetup.of(item.deployment, item.flow).spec_fingerprint():
+            raise StalePlanError(f"{flow_plan.label}: the spec or its environment changed since the plan was made; "
+                                 "plan again")  # fmt: skip
+    outcomes = []
+    written: set[tuple[str, str]] = set()  # (integration, system) written to by a flow before
+    for flow_plan, item in steps:
+        with flow_run(workspace, store, item, "apply") as run:
+            keys = {change.key for change in flow_plan.changes}
+            fresh = plan_flow(workspace, run.setup, run.systems, store, only=keys)
+            doing = to_apply(flow_plan, fresh, after_upstream=(item.deployment.name, flow_plan.target) in written)
+            result = apply_plan(run, doing)
+            store.runs.finish(run.run_id, "succeeded" if result.ok else "failed", result.summary())
+        if any(change.action in WRITES for change in doing.changes):
+            written.add((item.deployment.name, flow_plan.target))
+        outcomes.append(FlowOutcome(flow_plan, result=result))
+    return outcomes

@@ -1,23 +1,19 @@
-"""What Tillsync remembers between runs. See `engine.state.store`."""
+"""What Tillsync remembers between runs: one facade (`StateStore`) over one store per concern."""
 
-from engine.state.store import (
-    Activity,
-    DeadLetter,
-    Failed,
-    JournalEntry,
-    Remembered,
-    StateStore,
-    StoredEvent,
-    Written,
-    default_url,
-)
+from engine.state.activity import Activity
+from engine.state.applied import AppliedKeys
+from engine.state.database import default_url
+from engine.state.dead_letters import DeadLetter
+from engine.state.events import StoredEvent
+from engine.state.journal import JournalEntry
+from engine.state.store import Failed, StateStore, Written
 
 __all__ = [
     "Activity",
+    "AppliedKeys",
     "DeadLetter",
     "Failed",
     "JournalEntry",
-    "Remembered",
     "StateStore",
     "StoredEvent",
     "Written",

@@ -159,6 +159,16 @@ in_step = sa.Table(  # records a plan found in step, with what told it so: the n
 )
 
 
+event_flows = sa.Table(  # the flows each pending event affects, and when each of them ran for it
+    "event_flows",
+    metadata,
+    sa.Column("event_id", sa.Integer, sa.ForeignKey("events.id"), primary_key=True),
+    sa.Column("flow", sa.String(100), primary_key=True),
+    sa.Column("done_at", sa.DateTime(timezone=True)),
+    sa.Index("event_flows_pending", "done_at"),
+)
+
+
 def _version_1(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=list(VERSION_1))
 
@@ -171,7 +181,18 @@ def _version_3(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=[in_step])
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2, _version_3]
+def _version_4(connection: sa.Connection) -> None:
+    """Events are done per flow (the worker and Dagster's sensor run flows apart); the id map, which
+    nothing read, goes."""
+    metadata.create_all(connection, tables=[event_flows])
+    pending = connection.execute(sa.select(events.c.id, events.c.flows).where(events.c.status == "pending"))
+    rows = [{"event_id": event_id, "flow": flow} for event_id, flows in pending for flow in dict.fromkeys(flows)]
+    if rows:
+        connection.execute(sa.insert(event_flows), rows)
+    id_map.drop(connection, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2, _version_3, _version_4]
 LATEST = len(MIGRATIONS)
 
 

@@ -59,7 +59,7 @@ def receiver(workspace: Workspace, store: StateStore, on_stored: Callable[[], No
             and flow.trigger is not None and flow.trigger.webhook
         ]  # fmt: skip
         stored = await run_in_threadpool(
-            store.record_event, integration, system_name, event.webhook_id, event.topic,
+            store.events.record, integration, system_name, event.webhook_id, event.topic,
             event.entity.value if event.entity else None, flows, event.keys, payload,
         )  # fmt: skip
         if stored and flows and on_stored is not None:

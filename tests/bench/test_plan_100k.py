@@ -11,7 +11,7 @@ def test_plan_100k_plans_the_changes_the_data_was_given_in_a_process_of_its_own(
     result = plan_100k.run(0.001)
     figures = result["plan_100k"]
     assert (figures["products"], figures["variants"]) == (100, 300)
-    assert (figures["create"], figures["update"], figures["skip"]) == (1, 5, 95)
+    assert (figures["create"], figures["update"], figures["unchanged"]) == (1, 5, 95)
     assert figures["cpu_s"] > 0 and figures["wall_s"] > 0
     assert 0 < figures["rss_before_mb"] < figures["peak_rss_mb"] < 2048
     assert figures["cold_cpu_s"] > 0 and figures["cold_peak_rss_mb"] > figures["rss_before_mb"]

@@ -13,11 +13,11 @@ REPO = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
 
 
-def materialize(defs: dg.Definitions, *keys: str) -> dg.ExecuteInProcessResult:
+def materialize(defs: dg.Definitions, *keys: str, tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
     selection = [dg.AssetKey(key.split("/")) for key in keys]
     job = defs.resolve_implicit_global_asset_job_def()
     with dg.DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(asset_selection=selection, raise_on_error=False, instance=instance)
+        return job.execute_in_process(asset_selection=selection, raise_on_error=False, instance=instance, tags=tags)
 
 
 def checks(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
@@ -87,18 +87,32 @@ def test_dead_letters_fail_their_check(location: dict[str, object]) -> None:
     assert checks(result)["no_dead_letters"] is False
 
 
-def test_the_sensor_turns_a_webhook_event_into_a_run(location: dict[str, object]) -> None:
+def test_the_sensor_turns_a_webhook_event_into_a_run_that_books_its_order(location: dict[str, object]) -> None:
+    """An event stays pending until the run it started succeeded; that run books only the event's order
+    and counts as an apply like any other."""
     defs = location["defs"]
     assert isinstance(defs, dg.Definitions)
+    materialize(defs, "shopify/categories", "shopify/products", "shopify/customers")
+    shop = location["shop"].shop  # type: ignore[attr-defined]
+    paid = [shop.orders[shop.place_order([("1001", 1)], email="j.jansen@example.com")]["name"] for _ in range(2)]
     with StateStore(default_url(location["root"], "test")) as store:  # type: ignore[arg-type]
-        store.record_event("mpluskassa-shopify-pos", "shop", "w-1", "orders/paid", "order", ["orders"], [["#1001"]], {})
+        store.events.record("mpluskassa-shopify-pos", "shop", "w-1", "orders/paid", "order", ["orders"],
+                            [[paid[0]]], {})  # fmt: skip
     sensor = defs.resolve_sensor_def("webhook_events")
     with dg.DagsterInstance.ephemeral() as instance:
         result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
     [request] = result.run_requests or []
     assert request.asset_selection == [dg.AssetKey(["mpluskassa", "orders"])]
     with StateStore(default_url(location["root"], "test")) as store:  # type: ignore[arg-type]
-        assert store.pending_events() == []
+        assert [e.flows for e in store.events.pending()] == [["orders"]], "pending until its run succeeded"
+    run = materialize(defs, "mpluskassa/orders", tags=request.tags)
+    assert run.success
+    booked = [o.get("extOrderId") for o in location["till"].till.orders.values()]  # type: ignore[attr-defined]
+    assert paid[0] in booked and paid[1] not in booked, "the run read only the order the event names"
+    with StateStore(default_url(location["root"], "test")) as store:  # type: ignore[arg-type]
+        assert store.events.pending() == []
+        runs = store.runs.list("mpluskassa-shopify-pos", "orders")
+        assert [(r["kind"], r["status"]) for r in runs if r["kind"] != "check"] == [("event", "succeeded")]
 
 
 def test_dagster_definitions_validate_passes() -> None:

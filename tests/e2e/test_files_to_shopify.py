@@ -13,6 +13,7 @@ from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import serving
 from engine.plan.model import Action, FlowPlan
 from engine.run import runner
+from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
 
 DEMO_ERP = Path(__file__).parents[2] / "demo" / "data" / "erp"
@@ -74,13 +75,13 @@ def environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shop: tuple[Shopify
 def plan(environ: dict[str, str]) -> dict[str, FlowPlan]:
     workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
-        return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace))}
+        return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace)).flows}
 
 
-def apply(environ: dict[str, str]) -> list[runner.ApplyResult]:
+def apply(environ: dict[str, str]) -> list[ApplyResult]:
     workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
-        return runner.apply(workspace, store, runner.select(workspace))
+        return [o.result for o in runner.sync(workspace, store, runner.select(workspace)) if o.result]
 
 
 @pytest.mark.slow
@@ -128,7 +129,9 @@ def test_stock_goes_out_in_calls_of_as_many_quantities_as_shopify_takes(
 
     workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
-        [result] = runner.apply(workspace, store, runner.select(workspace, "stock"))
+        [outcome] = runner.sync(workspace, store, runner.select(workspace, "stock"))
+        result = outcome.result
+    assert result is not None
 
     assert result.ok and result.counts["update"] == 260
     sent = [variables for name, variables in sandbox.log if name == "InventorySetQuantities"]

@@ -25,6 +25,7 @@ from connectors.testing.faults import Faults
 from connectors.testing.server import running_sandboxes, serving
 from engine.plan.model import Action, FlowPlan
 from engine.run import runner
+from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
 from engine.webhooks.receiver import receiver
 from engine.webhooks.worker import EventWorker
@@ -42,22 +43,23 @@ class Integration:
     def plan(self, flow: str | None = None) -> dict[str, FlowPlan]:
         workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
-            return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace, flow))}
+            return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace, flow)).flows}
 
-    def apply(self, flow: str | None = None) -> dict[str, runner.ApplyResult]:
+    def apply(self, flow: str | None = None) -> dict[str, ApplyResult]:
         workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
-            return {r.flow: r for r in runner.apply(workspace, store, runner.select(workspace, flow))}
+            outcomes = runner.sync(workspace, store, runner.select(workspace, flow))
+        return {o.plan.flow: o.result for o in outcomes if o.result}
 
-    def retry(self) -> list[runner.ApplyResult]:
+    def retry(self) -> list[ApplyResult]:
         workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
-            return runner.retry(workspace, store, runner.select(workspace))
+            return [o.result for o in runner.retry(workspace, store, runner.select(workspace)) if o.result]
 
     def dead_letters(self) -> list[tuple[tuple[str, ...], str]]:
         workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
         with runner.state_store(workspace) as store:
-            return [(d.key, d.reason) for d in store.dead_letters()]
+            return [(d.key, d.reason) for d in store.dead_letters.open()]
 
 
 @pytest.fixture
@@ -168,8 +170,9 @@ def test_a_non_numeric_sku_is_a_record_error_when_the_plan_is_made(integration: 
     shop = integration.shop.shop
     shop.product_set(None, {"title": "Tote bag", "variants": [simple_variant("TOTE-1", "9.00")]})
     shop.place_order([("TOTE-1", 1)], email="j.jansen@example.com")
-    [change] = [c for c in integration.plan("orders")["orders"].changes if c.action is not Action.skip]
-    assert change.action is Action.error and "SKU 'TOTE-1' is not numeric" in change.rule
+    changes = integration.plan("orders")["orders"].changes
+    [change] = [c for c in changes if c.action not in (Action.skip, Action.unchanged)]
+    assert change.action is Action.error and "SKU 'TOTE-1' is not numeric" in change.reason
     assert "createOrder" not in integration.till.calls
 
 
@@ -248,12 +251,12 @@ def test_a_paid_order_webhook_books_that_order_in_the_till_at_once(integration: 
                 client.close()
                 paid = shop.place_order([("1001", 2)], email="j.jansen@example.com", gateway="ideal")
                 deadline = time.monotonic() + 20
-                while store.pending_events() or not _booked(till, shop.orders[paid]["name"]):
+                while store.events.pending() or not _booked(till, shop.orders[paid]["name"]):
                     assert time.monotonic() < deadline, "the order did not reach the till"
                     time.sleep(0.05)
         finally:
             worker.stop()
-        runs = [r for r in store.runs() if r["kind"] == "event"]
+        runs = [r for r in store.runs.list() if r["kind"] == "event"]
     assert till.stock[(1, 1001)]["reserved"] == reserved + 2
     assert not _booked(till, shop.orders[earlier]["name"]), "the event's run reads only the order it names"
     assert [(r["flow"], r["status"]) for r in runs] == [("orders", "succeeded")]

@@ -15,6 +15,7 @@ from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import serving
 from engine.records import Entity, Money, Product, StockLevel, Variant
 from engine.run import runner
+from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
 
 SPEC = """\
@@ -60,11 +61,12 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Shop
         yield sandbox, {"SHOP_TOKEN": sandbox.token, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": url}
 
 
-def apply(environ: dict[str, str]) -> runner.ApplyResult:
+def apply(environ: dict[str, str]) -> ApplyResult:
     workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
-        [result] = runner.apply(workspace, store, runner.select(workspace))
-        return result
+        [outcome] = runner.sync(workspace, store, runner.select(workspace))
+    assert outcome.result is not None
+    return outcome.result
 
 
 @pytest.mark.slow

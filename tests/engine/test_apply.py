@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from decimal import Decimal
 
 import pytest
@@ -11,10 +10,12 @@ from connectors.files import CONNECTOR as FILES
 from connectors.files import FilesClient
 from engine.connector import Connector, WriteOutcome
 from engine.errors import FlowLockedError
-from engine.plan.model import Action, FlowPlan
+from engine.plan import planfile
+from engine.plan.model import Action, FlowPlan, Plan
+from engine.plan.staleness import StalePlanError
 from engine.records import Entity, Money, Product, Record, Variant
 from engine.run import runner
-from engine.run.apply import StalePlanError
+from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
 from tests.engine.conftest import SPEC, SYSTEMS, Repo
 
@@ -36,13 +37,20 @@ CATALOGUE = [
 def plan(repo: Repo, flow: str | None = None) -> list[FlowPlan]:
     workspace = repo.workspace()
     with runner.state_store(workspace) as store:
-        return runner.plan(workspace, store, runner.select(workspace, flow))
+        return list(runner.plan(workspace, store, runner.select(workspace, flow)).flows)
 
 
-def apply(repo: Repo, saved: Mapping[str, FlowPlan] | None = None) -> list[runner.ApplyResult]:
+def apply(repo: Repo, saved: Plan | None = None) -> list[ApplyResult]:
+    """What `tillsync apply` does: a sync of every flow, or the saved plan."""
     workspace = repo.workspace()
     with runner.state_store(workspace) as store:
-        return runner.apply(workspace, store, runner.select(workspace), saved)
+        flows = runner.select(workspace)
+        outcomes = runner.apply_saved(workspace, store, saved, flows) if saved else runner.sync(workspace, store, flows)
+    return [outcome.result for outcome in outcomes if outcome.result is not None]
+
+
+def results(outcomes: list[runner.FlowOutcome]) -> list[ApplyResult]:
+    return [outcome.result for outcome in outcomes if outcome.result is not None]
 
 
 def actions(plans: list[FlowPlan]) -> dict[str, list[str]]:
@@ -58,7 +66,7 @@ def test_apply_creates_then_the_next_plan_is_empty_and_apply_writes_nothing(repo
     [result] = apply(repo)
     assert result.ok and result.counts["create"] == 5
     assert repo.shop().read(Entity.product) == CATALOGUE
-    assert actions(plan(repo)) == {"skip": ["1", "2", "3", "4", "5"]}
+    assert actions(plan(repo)) == {"unchanged": ["1", "2", "3", "4", "5"]}
     written = (repo.root / "shop" / "products.jsonl").stat().st_mtime_ns
     [again] = apply(repo)
     assert again.counts["create"] == again.counts["update"] == 0 and again.ok
@@ -88,7 +96,7 @@ def test_a_product_gone_from_the_source_is_archived_once(repo: Repo) -> None:
     apply(repo)
     repo.seed(Entity.product, CATALOGUE[:4])
     [flow] = plan(repo)
-    assert actions([flow]) == {"archive": ["5"], "skip": ["1", "2", "3", "4"]}
+    assert actions([flow]) == {"archive": ["5"], "unchanged": ["1", "2", "3", "4"]}
     apply(repo)
     assert repo.shop().read(Entity.product, [("5",)])[0].status == "archived"
     assert "archive" not in actions(plan(repo))
@@ -101,20 +109,20 @@ def test_a_record_that_cannot_be_mapped_goes_to_dead_letters_and_retry_replays_o
     assert result.failures == ((("X-9",), "sku: SKU 'X-9' is not numeric; this system takes digits only"),)
     assert [p.sku for p in repo.shop().read(Entity.product)] == ["1", "2"], "the run went on"
     with repo.store() as store:
-        [letter] = store.dead_letters()
+        [letter] = store.dead_letters.open()
     assert letter.key == ("X-9",) and letter.attempts == 1
 
     repo.seed(Entity.product, [*CATALOGUE[:2], product("9", "Fixed")])
     workspace = repo.workspace()
     with runner.state_store(workspace) as store:
-        [gone] = runner.retry(workspace, store, runner.select(workspace))
-        assert gone.counts["create"] == 0 and store.dead_letters() == [], "a record gone from the source is let go"
+        [gone] = results(runner.retry(workspace, store, runner.select(workspace)))
+        assert gone.counts["create"] == 0 and store.dead_letters.open() == [], "a record gone from the source is let go"
         assert [p.sku for p in repo.shop().read(Entity.product)] == ["1", "2"], "retry only replays dead letters"
     repo.seed(Entity.product, [*CATALOGUE[:2], product("X-9", "Bad")])
     apply(repo)
     with runner.state_store(workspace) as store:
-        [again] = runner.retry(workspace, store, runner.select(workspace))
-        assert again.failures and store.dead_letters()[0].attempts == 2
+        [again] = results(runner.retry(workspace, store, runner.select(workspace)))
+        assert again.failures and store.dead_letters.open()[0].attempts == 2
 
 
 SPEC_WITH_NUMERIC_TITLE_CHECK = (
@@ -153,36 +161,43 @@ def test_a_refused_record_is_dead_lettered_the_rest_written_and_retry_fixes_it(r
     repo.seed(Entity.product, [product("1", "Fine"), product("2", "Refuse me"), product("3", "Fine too")])
     workspace = load_workspace(repo.root, "test", environ={}, connectors={"files": refusing})
     with runner.state_store(workspace) as store:
-        [result] = runner.apply(workspace, store, runner.select(workspace))
+        [result] = results(runner.sync(workspace, store, runner.select(workspace)))
         assert result.failures == ((("2",), "title: is refused"),)
         assert [p.sku for p in repo.shop().read(Entity.product)] == ["1", "3"]
-        [entry] = [a for a in store.activity(key=("2",))]
+        [entry] = [a for a in store.activity.list(key=("2",))]
         assert entry.outcome == "failed" and entry.response == {"id": None}
         RefusingClient.refuse = False
         try:
-            [retried] = runner.retry(workspace, store, runner.select(workspace))
+            [retried] = results(runner.retry(workspace, store, runner.select(workspace)))
         finally:
             RefusingClient.refuse = True
-        assert retried.ok and retried.counts["create"] == 1 and store.dead_letters() == []
+        assert retried.ok and retried.counts["create"] == 1 and store.dead_letters.open() == []
     assert [p.sku for p in repo.shop().read(Entity.product)] == ["1", "2", "3"]
+
+
+def saved_plan(repo: Repo) -> Plan:
+    """A plan as `plan --format json --out FILE` saves it and `apply --plan FILE` reads it back."""
+    return planfile.loads(planfile.dumps(Plan("test", tuple(plan(repo)))))
 
 
 def test_a_saved_plan_is_applied_exactly_or_refused_when_stale(repo: Repo) -> None:
     repo.seed(Entity.product, CATALOGUE[:2])
-    [saved] = plan(repo)
-    saved = FlowPlan.from_json(saved.to_json())
-    repo.seed(Entity.product, CATALOGUE)  # the source moved on: the saved plan still holds
-    [result] = apply(repo, {"shop-sync/products": saved})
+    saved = saved_plan(repo)
+    repo.seed(Entity.product, CATALOGUE)  # the source moved on: the saved plan still holds for what it shows
+    [result] = apply(repo, saved)
     assert result.counts["create"] == 2 and [p.sku for p in repo.shop().read(Entity.product)] == ["1", "2"]
+    with pytest.raises(StalePlanError, match=r"for 2 records \(1: the plan shows create, now it would do nothing; 2:"):
+        apply(repo, saved)  # a saved plan is applied once
 
-    [stale] = plan(repo)
+    stale = saved_plan(repo)  # creates 3, 4 and 5
     repo.shop().write(Entity.product, [product("3", "Made by hand in the shop")])
-    with pytest.raises(StalePlanError, match="shop changed since the plan was made"):
-        apply(repo, {"shop-sync/products": stale})
-    [stale] = plan(repo)
+    with pytest.raises(StalePlanError, match=r"for 1 record \(3: the plan shows create, now it would update\)"):
+        apply(repo, stale)
+    assert [p.sku for p in repo.shop().read(Entity.product)] == ["1", "2", "3"], "nothing of a stale flow is written"
+    stale = saved_plan(repo)
     repo.write_spec(SPEC.replace("trim(title)", "upper(title)"))
     with pytest.raises(StalePlanError, match="the spec or its environment changed"):
-        apply(repo, {"shop-sync/products": stale})
+        apply(repo, stale)
 
 
 TWO_WAY = (
@@ -209,17 +224,23 @@ def test_a_field_changed_on_both_sides_is_a_conflict_the_master_wins(repo: Repo,
     [flow] = plan(repo)
     by_key = {c.key: c for c in flow.changes}
     conflict = by_key[("1",)]
-    assert conflict.action is Action.conflict
-    assert [(f.field, f.before, f.after) for f in conflict.fields] == [("title", "Shirt from shop", winner)]
-    assert f"master {master} wins" in conflict.rule
+    assert f"master {master} wins" in conflict.reason
+    if master == "erp":  # the source wins: the shop is written
+        assert conflict.action is Action.conflict
+        assert [(f.field, f.before, f.after) for f in conflict.fields] == [("title", "Shirt from shop", winner)]
+    else:  # the shop wins: nothing is written, its value is adopted
+        assert conflict.action is Action.adopt and conflict.fields == ()
+        assert [(f.field, f.before, f.after) for f in conflict.kept] == [("title", "Shirt from ERP", winner)]
     mug = by_key[("2",)]
-    assert [f.field for f in mug.fields] == ["variants"], "the shop's own title change is kept"
+    assert [f.field for f in mug.fields] == ["variants"] and [f.field for f in mug.kept] == ["title"]
     apply(repo)
     titles = {p.sku: p.title for p in repo.shop().read(Entity.product)}
     assert titles == {"1": winner, "2": "Mug from shop"}
     assert repo.shop().read(Entity.product, [("2",)])[0].variants[0].price == Money.model_validate("11.00 EUR")
     apply(repo)
-    assert repo.shop().read(Entity.product, [("2",)])[0].title == "Mug from shop", "kept in later runs too"
+    titles = {p.sku: p.title for p in repo.shop().read(Entity.product)}
+    assert titles == {"1": winner, "2": "Mug from shop"}, "the master's value and the shop's own change stay"
+    assert actions(plan(repo)) == {"unchanged": ["1", "2"]}
 
 
 def test_two_applies_of_one_flow_never_run_at_once(repo: Repo) -> None:
@@ -251,7 +272,8 @@ def test_stock_is_sent_as_the_formula_per_mapped_location(repo: Repo) -> None:
     ])  # fmt: skip
     [flow] = plan(repo, "stock")
     assert actions([flow]) == {"create": ["1/warehouse", "2/warehouse"], "skip": ["2/9"]}
-    assert [c.rule for c in flow.changes if c.action is Action.skip] == ["location 9 is not in the flow's location_map"]
+    skipped = [c.reason for c in flow.changes if c.action is Action.skip]
+    assert skipped == ["location 9 is not in the flow's location_map"]
     creates = [c.record for c in flow.changes if c.action is Action.create]
     assert [(r or {}).get("available") for r in creates] == ["0", "3"]
 
@@ -270,7 +292,7 @@ def test_a_target_connectors_default_mapping_applies_unless_the_spec_overrides_i
     repo.seed(Entity.product, CATALOGUE[:1])
     workspace = load_workspace(repo.root, "test", environ={}, connectors={"files": shouting})
     with runner.state_store(workspace) as store:
-        [flow] = runner.plan(workspace, store, runner.select(workspace))
+        [flow] = runner.plan(workspace, store, runner.select(workspace)).flows
     [create] = flow.changes
     assert create.record is not None and create.record["title"] == "Shirt", "the spec's trim(title) wins"
     assert create.record["vendor"] == "Tillwear", "the connector's default fills what the spec leaves"

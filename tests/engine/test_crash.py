@@ -68,9 +68,9 @@ def test_a_killed_apply_converges_when_run_again(repo: Repo, step: str, nth: int
     assert sorted(json.loads(line)["sku"] for line in lines) == ["1", "2", "3", "4", "5"], "each exactly once"
     assert repo.shop().read(Entity.product) == CATALOGUE
     with repo.store() as store:
-        assert sorted(store.applied("shop-sync", "products")) == [(s,) for s in "12345"]
-        assert store.open_intents("shop-sync", "products") == []
-        assert store.dead_letters() == []
-    assert {c.action for c in plan(repo)[0].changes} == {Action.skip}
+        assert sorted(store.applied.documents("shop-sync", "products")) == [(s,) for s in "12345"]
+        assert store.journal.open_intents("shop-sync", "products") == []
+        assert store.dead_letters.open() == []
+    assert {c.action for c in plan(repo)[0].changes} == {Action.unchanged}
     if step == "written":
         assert "recovered from an interrupted run" in rerun.stdout, "the rerun settled the write it found done"

@@ -150,7 +150,8 @@ def test_a_bad_value_from_a_variable_is_located_at_the_variable(tmp_path: Path) 
     report = validate_files([], root=root, connectors=CONNECTORS, environment="test", environ=environ)
     [problem] = report.diagnostics
     assert problem.file == "$TILLSYNC__FLOWS__STOCK__SETTINGS__BATCH_SIZE"
-    assert problem.path == "flows.stock.settings.batch_size" and "5000 is out of range (maximum 1000)" in problem.message
+    assert problem.path == "flows.stock.settings.batch_size"
+    assert "5000 is out of range (maximum 1000)" in problem.message
 
 
 def test_a_required_setting_missing_after_every_layer_is_reported(tmp_path: Path) -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.plan.model import FlowPlan
+from engine.plan import planfile
+from engine.plan.model import Plan
 from engine.plan.render import render
 from engine.records import Entity
 from tests.engine.conftest import SPEC, Repo
@@ -22,7 +23,7 @@ from tests.engine.test_apply import CATALOGUE, apply, plan, product
 GOLDEN = Path(__file__).parent / "golden"
 
 
-def scenario(repo: Repo) -> list[FlowPlan]:
+def scenario(repo: Repo) -> Plan:
     """One of every kind of change: create, update, archive, error, unchanged."""
     repo.write_spec(SPEC.replace("title: trim(title)", "title: trim(title)\n      sku: numeric_sku(sku)"))
     repo.seed(Entity.product, CATALOGUE)
@@ -37,7 +38,7 @@ def scenario(repo: Repo) -> list[FlowPlan]:
             product("7-A", "Not numeric"),
         ],
     )
-    return plan(repo)
+    return Plan("test", tuple(plan(repo)))
 
 
 @pytest.mark.parametrize(("fmt", "name"), [("text", "plan.txt"), ("markdown", "plan.md"), ("json", "plan.json")])
@@ -50,8 +51,8 @@ def test_rendered_plan_matches_the_snapshot(repo: Repo, fmt: str, name: str) -> 
 
 
 def test_a_saved_json_plan_reads_back_equal(repo: Repo) -> None:
-    [flow] = scenario(repo)
-    assert FlowPlan.from_json(json.loads(json.dumps(flow.to_json()))) == flow
+    made = scenario(repo)
+    assert planfile.loads(planfile.dumps(made)) == made
 
 
 def test_plan_exit_codes_and_a_saved_plan_applied_by_the_cli(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -62,7 +63,7 @@ def test_plan_exit_codes_and_a_saved_plan_applied_by_the_cli(repo: Repo, capsys:
     assert main(["plan", "--env", "test"]) == 0
     assert capsys.readouterr().out.endswith("No changes. The targets match the sources.\n")
     assert main(["apply", "--env", "test", "--plan", "plan.json"]) == 1
-    assert "shop changed since the plan was made" in capsys.readouterr().err
+    assert "the plan no longer holds for 5 records" in capsys.readouterr().err
 
 
 def test_logs_show_what_was_sent_and_purge_removes_it(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -84,7 +85,7 @@ def test_logs_show_what_was_sent_and_purge_removes_it(repo: Repo, capsys: pytest
             ["plan", "--env", "test", "--flow", "stok"],
             "no enabled flow 'stok' in environment test; known: shop-sync/products",
         ),
-        (["apply", "--env", "test", "--plan", "missing.json"], "missing.json: not a saved plan"),
+        (["apply", "--env", "test", "--plan", "missing.json"], "missing.json: cannot read the plan"),
         (["logs", "--env", "test", "--since", "yesterday"], "--since 'yesterday': give an ISO date"),
     ],
 )

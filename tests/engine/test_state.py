@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from engine.errors import FlowLockedError, StateError
 from engine.keys import decode_key, encode_key, fingerprint
-from engine.plan.model import InStep
+from engine.plan.model import Fingerprints
 from engine.records import Entity
 from engine.state import Failed, StateStore, Written
 from engine.state import tables as t
@@ -50,29 +50,28 @@ def test_a_newer_schema_is_refused(url: str) -> None:
         StateStore(url)
 
 
-def test_settle_records_applied_id_map_activity_and_dead_letters_together(store: StateStore) -> None:
-    run = store.start_run("shop", "products", "apply")
-    ids = store.intend(run, "shop", "products", [(("1",), "create", {"sku": "1"}), (("2/a",), "create", None)])
-    assert [e.key for e in store.open_intents("shop", "products")] == [("1",), ("2/a",)]
-    store.settle(
-        run, "shop", "products", ids,
-        [Written(("1",), "create", {"title": "Shirt"}, "gid://shopify/Product/1", {"in": 1}, {"out": 1}, {"id": 1})],
-        [Failed(("2/a",), "create", "SKU '2/a' is not numeric", {"sku": "2/a"})],
+def test_a_batch_records_journal_applied_activity_and_dead_letters_together(store: StateStore) -> None:
+    run = store.runs.start("shop", "products", "apply")
+    ids = store.journal.intend(run, "shop", "products", [(("1",), "create", {"sku": "1"}), (("2/a",), "create", None)])
+    assert [e.key for e in store.journal.open_intents("shop", "products")] == [("1",), ("2/a",)]
+    store.record_batch(
+        run, "shop", "products", done=ids,
+        written=[Written(("1",), "create", {"title": "Shirt"}, {"in": 1}, {"out": 1}, {"id": 1})],
+        failed=[Failed(("2/a",), "create", "SKU '2/a' is not numeric", {"sku": "2/a"})],
     )  # fmt: skip
-    assert store.open_intents("shop", "products") == []
-    assert store.applied("shop", "products") == {("1",): {"title": "Shirt"}}
-    assert store.target_ids("shop", "products") == {("1",): "gid://shopify/Product/1"}
-    [letter] = store.dead_letters("shop")
+    assert store.journal.open_intents("shop", "products") == []
+    assert store.applied.documents("shop", "products") == {("1",): {"title": "Shirt"}}
+    [letter] = store.dead_letters.open("shop")
     assert (letter.key, letter.reason, letter.attempts) == (("2/a",), "SKU '2/a' is not numeric", 1)
-    logged = store.activity(integration="shop")
+    logged = store.activity.list(integration="shop")
     assert [(a.key, a.outcome, a.sent) for a in logged] == [(("1",), "done", {"out": 1}), (("2/a",), "failed", None)]
 
-    store.settle(run, "shop", "products", [], [], [Failed(("2/a",), "create", "still not numeric")])
-    assert store.dead_letters()[0].attempts == 2 and len(store.dead_letters()) == 1
-    store.settle(run, "shop", "products", [], [Written(("2/a",), "create", {"t": 1}, "9")], [])
-    assert store.dead_letters() == []
-    store.finish_run(run, "succeeded", {"create": 2})
-    assert store.runs("shop")[0]["summary"] == {"create": 2}
+    store.record_batch(run, "shop", "products", failed=[Failed(("2/a",), "create", "still not numeric")])
+    assert store.dead_letters.open()[0].attempts == 2 and len(store.dead_letters.open()) == 1
+    store.record_batch(run, "shop", "products", written=[Written(("2/a",), "create", {"t": 1})])
+    assert store.dead_letters.open() == []
+    store.runs.finish(run, "succeeded", {"create": 2})
+    assert store.runs.list("shop")[0]["summary"] == {"create": 2}
 
 
 @pytest.mark.parametrize("key", [("1",), ("a", "b"), ('x", "y',), ("é", ""), ("",), ("back\\slash", "line\nbreak")])
@@ -80,39 +79,38 @@ def test_keys_are_stored_as_json_and_read_back_whole(key: tuple[str, ...]) -> No
     assert json.loads(encode_key(key)) == list(key) and decode_key(encode_key(key)) == key
 
 
-def test_what_was_found_in_step_is_remembered_while_the_applied_document_holds(store: StateStore) -> None:
-    run = store.start_run("shop", "products", "apply")
+def test_fingerprints_of_unchanged_records_are_remembered_while_the_applied_document_holds(store: StateStore) -> None:
+    run = store.runs.start("shop", "products", "apply")
     documents = {"1": {"title": "Shirt"}, "2": {"title": "Mug"}}
-    store.settle(run, "shop", "products", [], [Written((k,), "create", d, k) for k, d in documents.items()], [])
-    store.remember("shop", "products", [
-        InStep(("1",), ("A-1",), "s1", "t1", fingerprint(documents["1"])),
-        InStep(("2",), ("A-2",), "s2", "t2", fingerprint({"title": "Mug, as another plan saw it"})),
+    store.record_batch(run, "shop", "products", written=[Written((k,), "create", d) for k, d in documents.items()])
+    store.applied.remember_unchanged("shop", "products", [
+        Fingerprints(("1",), ("A-1",), "s1", "t1", fingerprint(documents["1"])),
+        Fingerprints(("2",), ("A-2",), "s2", "t2", fingerprint({"title": "Mug, as another plan saw it"})),
     ])  # fmt: skip
-    remembered = store.remembered("shop", "products")
-    assert remembered.applied == {("1",), ("2",)}
-    assert remembered.in_step == {("A-1",): InStep(("1",), ("A-1",), "s1", "t1", fingerprint(documents["1"]))}
-    store.settle(run, "shop", "products", [], [Written(("1",), "update", {"title": "Shirt"}, "1")], [])
-    assert store.remembered("shop", "products").in_step == {}, "a record written since is forgotten"
-    assert store.applied("shop", "products", [("2",), ("3",)]) == {("2",): {"title": "Mug"}}
+    remembered = store.applied.keys("shop", "products")
+    assert remembered.keys == {("1",), ("2",)}
+    assert remembered.unchanged == {("A-1",): Fingerprints(("1",), ("A-1",), "s1", "t1", fingerprint(documents["1"]))}
+    store.record_batch(run, "shop", "products", written=[Written(("1",), "update", {"title": "Shirt"})])
+    assert store.applied.keys("shop", "products").unchanged == {}, "a record written since is forgotten"
+    assert store.applied.documents("shop", "products", [("2",), ("3",)]) == {("2",): {"title": "Mug"}}
 
 
 def test_activity_is_filtered_and_purged_by_age(store: StateStore) -> None:
-    run = store.start_run("shop", "orders", "apply")
-    store.settle(
-        run, "shop", "orders", [], [Written(("W1",), "create", {}, "1"), Written(("W2",), "create", {}, "2")], []
-    )
-    assert [a.key for a in store.activity(flow="orders", key=("W2",))] == [("W2",)]
-    assert store.activity(since=datetime.now(UTC) + timedelta(minutes=1)) == []
-    assert store.purge_activity(datetime.now(UTC) - timedelta(days=1)) == 0
-    assert store.purge_activity(datetime.now(UTC) + timedelta(seconds=1)) == 2
-    assert store.activity() == []
+    run = store.runs.start("shop", "orders", "apply")
+    store.record_batch(run, "shop", "orders", written=[Written(("W1",), "create", {}), Written(("W2",), "create", {})])
+    assert [a.key for a in store.activity.list(flow="orders", key=("W2",))] == [("W2",)]
+    assert store.activity.list(since=datetime.now(UTC) + timedelta(minutes=1)) == []
+    assert store.activity.purge(datetime.now(UTC) - timedelta(days=1)) == 0
+    assert store.activity.purge(datetime.now(UTC) + timedelta(seconds=1)) == 2
+    assert store.activity.list() == []
 
 
 def test_cursors_are_kept_per_flow(store: StateStore) -> None:
-    assert store.cursor("shop", "orders") is None
-    store.set_cursor("shop", "orders", "2026-11-20T10:00:00Z")
-    store.set_cursor("shop", "orders", "2026-11-21T10:00:00Z")
-    assert store.cursor("shop", "orders") == "2026-11-21T10:00:00Z" and store.cursor("shop", "stock") is None
+    assert store.applied.cursor("shop", "orders") is None
+    store.applied.set_cursor("shop", "orders", "2026-11-20T10:00:00Z")
+    store.applied.set_cursor("shop", "orders", "2026-11-21T10:00:00Z")
+    assert store.applied.cursor("shop", "orders") == "2026-11-21T10:00:00Z"
+    assert store.applied.cursor("shop", "stock") is None
 
 
 def test_one_lock_per_flow(store: StateStore, url: str) -> None:
@@ -164,5 +162,5 @@ def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_ur
     assert (first.returncode, second.returncode) == (0, 1), (first_out, first_err, second_out, second_err)
     assert "being applied by another process" in second_err
     with StateStore(postgres_url) as store:
-        assert [r["status"] for r in store.runs()] == ["succeeded"]
-        assert len(store.activity()) == 5
+        assert [r["status"] for r in store.runs.list()] == ["succeeded"]
+        assert len(store.activity.list()) == 5

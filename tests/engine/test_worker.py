@@ -13,14 +13,14 @@ from tests.engine.test_apply import CATALOGUE
 
 def event(repo: Repo, webhook_id: str, keys: list[list[str]], flows: tuple[str, ...] = ("products",)) -> None:
     with repo.store() as store:
-        store.record_event("shop-sync", "erp", webhook_id, "products/update", "product", list(flows), keys, {})
+        store.events.record("shop-sync", "erp", webhook_id, "products/update", "product", list(flows), keys, {})
 
 
 def drained(repo: Repo) -> tuple[list[str], int]:
     """(SKUs the shop holds after one pass, events still pending)."""
     with repo.store() as store:
         EventWorker(repo.workspace(), store).drain()
-        pending = len(store.pending_events())
+        pending = len(store.events.pending())
     return sorted(p.sku for p in repo.shop().read(Entity.product)), pending
 
 
@@ -30,8 +30,8 @@ def test_a_run_reads_and_writes_only_the_records_the_events_name(repo: Repo) -> 
     event(repo, "w-2", [["3"], ["1"]])
     assert drained(repo) == (["1", "3"], 0)
     with repo.store() as store:
-        assert store.cursor("shop-sync", "products") is None, "a partial read moves no cursor"
-        assert [(r["kind"], r["status"]) for r in store.runs()] == [("event", "succeeded")], "one run for both"
+        assert store.applied.cursor("shop-sync", "products") is None, "a partial read moves no cursor"
+        assert [(r["kind"], r["status"]) for r in store.runs.list()] == [("event", "succeeded")], "one run for both"
 
 
 def test_an_event_that_names_no_record_runs_the_whole_flow(repo: Repo) -> None:
@@ -81,10 +81,10 @@ def test_the_started_worker_runs_what_is_waiting_and_what_it_is_woken_for(repo: 
         worker = EventWorker(repo.workspace(), store)
         worker.start()
         try:
-            wait_until(lambda: not store.pending_events())
-            store.record_event("shop-sync", "erp", "w-2", "products/update", "product", ["products"], [["2"]], {})
+            wait_until(lambda: not store.events.pending())
+            store.events.record("shop-sync", "erp", "w-2", "products/update", "product", ["products"], [["2"]], {})
             worker.wake()
-            wait_until(lambda: not store.pending_events())
+            wait_until(lambda: not store.events.pending())
         finally:
             worker.stop()
     assert sorted(p.sku for p in repo.shop().read(Entity.product)) == ["1", "2"]

@@ -69,13 +69,13 @@ def test_a_shopify_event_is_verified_stored_and_marks_its_flow(
     client.write(Entity.product, [MUG.model_copy(update={"title": "Big mug"})])
     shopify.sandbox.webhooks.wait_idle()
     assert [d.status for d in shopify.sandbox.webhooks.deliveries] == [200, 200]
-    events = store.pending_events()
+    events = store.events.pending()
     assert [(e.topic, e.flows, e.keys) for e in events] == [
         ("products/create", ["products"], [["2000"]]),
         ("products/update", ["products"], [["2000"]]),
     ]
-    store.finish_events([e.id for e in events])
-    assert store.pending_events() == []
+    store.events.finish_flow([e.id for e in events], "products")
+    assert store.events.pending() == []
 
 
 def test_a_bad_or_missing_signature_is_refused_and_nothing_is_stored(receiving: tuple[str, StateStore]) -> None:
@@ -105,7 +105,7 @@ def test_a_redelivery_is_acknowledged_once_stored(receiving: tuple[str, StateSto
     with httpx.Client() as http:
         answers = [http.post(endpoint, content=body, headers=headers).json()["status"] for _ in range(3)]
     assert answers == ["stored", "duplicate", "duplicate"]
-    assert len(store.pending_events()) == 1
+    assert len(store.events.pending()) == 1
 
 
 def test_an_unknown_system_is_404(receiving: tuple[str, StateStore]) -> None:

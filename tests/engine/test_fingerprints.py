@@ -1,4 +1,4 @@
-"""Records in step, told by fingerprint: a plan builds only what may have changed, and plans the same."""
+"""Records known unchanged by their fingerprints: a plan builds only what may have changed, and plans the same."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 import connectors.files.client
 import connectors.files.formats
-from engine.plan.model import UNCHANGED, Action, FlowPlan
+from engine.plan.model import Action, FlowPlan
 from engine.records import Entity, Record
 from engine.run import runner
 from engine.run.flow import FlowSetup
@@ -17,7 +17,7 @@ from engine.run.planner import plan_flow
 from engine.run.systems import Systems, open_systems
 from engine.state import Written
 from tests.engine.conftest import SPEC, Repo
-from tests.engine.test_apply import CATALOGUE, actions, apply, plan, product
+from tests.engine.test_apply import CATALOGUE, actions, apply, plan, product, saved_plan
 
 
 @pytest.fixture
@@ -35,27 +35,27 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     return counts
 
 
-def in_step(repo: Repo) -> None:
-    """Synced, and synced again: the second run finds everything in step and remembers it."""
+def synced_twice(repo: Repo) -> None:
+    """Synced, and synced again: the second run finds everything unchanged and remembers it."""
     repo.seed(Entity.product, CATALOGUE)
     apply(repo)
     [again] = apply(repo)
-    assert again.plan is not None and len(again.plan.in_step) == len(CATALOGUE)
+    assert again.plan is not None and len(again.plan.fingerprints) == len(CATALOGUE)
 
 
-def skipped(flow: FlowPlan) -> list[str]:
-    return ["/".join(c.key) for c in flow.changes if c.action is Action.skip and c.rule == UNCHANGED]
+def unchanged(flow: FlowPlan) -> list[str]:
+    return ["/".join(c.key) for c in flow.changes if c.action is Action.unchanged]
 
 
 def test_a_plan_builds_only_the_records_whose_fingerprints_changed(repo: Repo, built: Counter[str]) -> None:
-    in_step(repo)
+    synced_twice(repo)
     repo.seed(Entity.product, [*CATALOGUE[:3], product("4", "Apron, blue"), CATALOGUE[4]])
     built.clear()
     [flow] = plan(repo)
-    assert actions([flow]) == {"update": ["4"], "skip": ["1", "2", "3", "5"]}
+    assert actions([flow]) == {"update": ["4"], "unchanged": ["1", "2", "3", "5"]}
     assert built == {"erp": 1, "shop": 1}, "only product 4 is built, on both sides"
     assert flow.source_count == 5 and flow.filtered_count == 0
-    assert [item.key for item in flow.in_step] == [], "the records known in step need not be remembered again"
+    assert [item.key for item in flow.fingerprints] == [], "the records known unchanged need not be remembered again"
 
 
 def test_the_first_plan_in_step_after_an_apply_remembers_and_the_next_builds_nothing(
@@ -63,22 +63,22 @@ def test_the_first_plan_in_step_after_an_apply_remembers_and_the_next_builds_not
 ) -> None:
     repo.seed(Entity.product, CATALOGUE)
     [first] = apply(repo)
-    assert first.plan is not None and first.plan.in_step == (), "nothing is remembered before the state is current"
+    assert first.plan is not None and first.plan.fingerprints == (), "nothing is remembered before the state is current"
     built.clear()
     [second] = apply(repo)
-    assert second.plan is not None and sorted(item.key for item in second.plan.in_step) == [(s,) for s in "12345"]
+    assert second.plan is not None and sorted(item.key for item in second.plan.fingerprints) == [(s,) for s in "12345"]
     assert built == {"erp": 5, "shop": 5}
     built.clear()
     [third] = plan(repo)
-    assert skipped(third) == ["1", "2", "3", "4", "5"] and not built
+    assert unchanged(third) == ["1", "2", "3", "4", "5"] and not built
 
 
 def test_a_change_made_in_the_target_is_seen_though_the_source_is_unchanged(repo: Repo, built: Counter[str]) -> None:
-    in_step(repo)
+    synced_twice(repo)
     repo.shop().write(Entity.product, [product("2", "Mug", "12.00")])
     built.clear()
     [flow] = plan(repo)
-    assert actions([flow]) == {"update": ["2"], "skip": ["1", "3", "4", "5"]}
+    assert actions([flow]) == {"update": ["2"], "unchanged": ["1", "3", "4", "5"]}
     assert built["erp"] == 1, "the source record of a target changed since is built after all"
     [result] = apply(repo)
     assert result.counts["update"] == 1
@@ -86,14 +86,14 @@ def test_a_change_made_in_the_target_is_seen_though_the_source_is_unchanged(repo
 
 
 def test_a_record_gone_from_either_side_is_planned_as_ever(repo: Repo) -> None:
-    in_step(repo)
+    synced_twice(repo)
     repo.shop().delete(Entity.product, [("3",)])
     repo.seed(Entity.product, [c for c in CATALOGUE if c.sku != "5"])
-    assert actions(plan(repo)) == {"create": ["3"], "archive": ["5"], "skip": ["1", "2", "4"]}
+    assert actions(plan(repo)) == {"create": ["3"], "archive": ["5"], "unchanged": ["1", "2", "4"]}
 
 
 def test_a_changed_spec_makes_every_record_be_built_again(repo: Repo, built: Counter[str]) -> None:
-    in_step(repo)
+    synced_twice(repo)
     repo.write_spec(SPEC.replace("title: trim(title)", "title: upper(title)"))
     built.clear()
     [flow] = plan(repo)
@@ -101,33 +101,32 @@ def test_a_changed_spec_makes_every_record_be_built_again(repo: Repo, built: Cou
     assert built == {"erp": 5, "shop": 5}
 
 
-def test_a_record_written_since_is_not_taken_as_in_step(repo: Repo, built: Counter[str]) -> None:
+def test_a_record_written_since_is_not_taken_as_unchanged(repo: Repo, built: Counter[str]) -> None:
     """Another run wrote product 1 (its last-applied document changed): what was remembered of it no longer holds."""
-    in_step(repo)
+    synced_twice(repo)
     with repo.store() as store:
-        run = store.start_run("shop-sync", "products", "apply")
+        run = store.runs.start("shop-sync", "products", "apply")
         document = {"title": "Shirt, as written by another run"}
-        store.settle(run, "shop-sync", "products", [], [Written(("1",), "update", document, None)], [])
-        assert ("1",) not in {memory.key for memory in store.remembered("shop-sync", "products").in_step.values()}
+        store.record_batch(run, "shop-sync", "products", written=[Written(("1",), "update", document)])
+        assert ("1",) not in {memory.key for memory in store.applied.keys("shop-sync", "products").unchanged.values()}
     built.clear()
     [flow] = plan(repo)
     assert built == {"erp": 1, "shop": 1}
     assert next(c.applied for c in flow.changes if c.key == ("1",)) is not None, "the state is put right"
 
 
-def test_a_saved_plan_carries_what_it_found_in_step_to_apply(repo: Repo) -> None:
+def test_a_saved_plan_carries_the_fingerprints_it_found_to_apply(repo: Repo) -> None:
     repo.seed(Entity.product, CATALOGUE)
     apply(repo)
-    [flow] = plan(repo)
-    saved = FlowPlan.from_json(flow.to_json())
-    assert saved == flow and len(saved.in_step) == 5
-    apply(repo, {"shop-sync/products": saved})
+    saved = saved_plan(repo)
+    assert len(saved.flows[0].fingerprints) == 5
+    apply(repo, saved)
     with repo.store() as store:
-        assert len(store.remembered("shop-sync", "products").in_step) == 5
+        assert len(store.applied.keys("shop-sync", "products").unchanged) == 5
 
 
-def test_only_and_source_keys_narrow_records_in_step_too(repo: Repo) -> None:
-    in_step(repo)
+def test_only_and_source_keys_narrow_records_known_unchanged_too(repo: Repo) -> None:
+    synced_twice(repo)
     workspace = repo.workspace()
     [selected] = runner.select(workspace)
     setup = FlowSetup.of(selected.deployment, selected.flow)
@@ -138,18 +137,18 @@ def test_only_and_source_keys_narrow_records_in_step_too(repo: Repo) -> None:
     assert [c.key for c in by_event.changes] == [("3",), ("4",)]
 
 
-def test_a_new_record_mapping_onto_a_key_in_step_is_the_error(repo: Repo) -> None:
+def test_a_new_record_mapping_onto_a_key_known_unchanged_is_the_error(repo: Repo) -> None:
     repo.write_spec(
         SPEC.replace("      title: trim(title)\n", "      title: trim(title)\n      sku: value_map('skus', sku, sku)\n")
         + "value_maps:\n  skus: {'9': '2'}\n"
     )
-    in_step(repo)
+    synced_twice(repo)
     repo.seed(Entity.product, [*CATALOGUE, product("9", "Mug, renumbered")])
     [flow] = plan(repo)
     by_action = actions([flow])
-    assert by_action["error"] == ["2"] and by_action["skip"] == ["1", "2", "3", "4", "5"]
+    assert by_action["error"] == ["2"] and by_action["unchanged"] == ["1", "2", "3", "4", "5"]
     [error] = [c for c in flow.changes if c.action is Action.error]
-    assert "another source record also maps to 2" in error.rule and error.source and error.source["sku"] == "9"
+    assert "another source record also maps to 2" in error.reason and error.source and error.source["sku"] == "9"
 
 
 class WithoutRawReads:
@@ -171,15 +170,15 @@ def test_a_connector_without_raw_reads_is_fingerprinted_by_its_records(
 
     shop = WithoutRawReads(repo.shop())
     assert not isinstance(shop, RawReader)
-    in_step(repo)
+    synced_twice(repo)
     repo.seed(Entity.product, [*CATALOGUE[:4], product("5", "Cap, red")])
     original = Systems.client
     monkeypatch.setattr(Systems, "client", lambda self, name: shop if name == "shop" else original(self, name))
     [first] = [r.fingerprint for r in read_raw(shop, Entity.product, [("1",)])]  # type: ignore[arg-type]
     assert first == next(r.fingerprint for r in read_raw(shop, Entity.product, [("1",)]))  # type: ignore[arg-type]
     [flow] = plan(repo)  # the shop's records were remembered by their raw text; now by their JSON
-    assert actions([flow]) == {"update": ["5"], "skip": ["1", "2", "3", "4"]}
+    assert actions([flow]) == {"update": ["5"], "unchanged": ["1", "2", "3", "4"]}
     apply(repo)
     apply(repo)
     [again] = plan(repo)
-    assert skipped(again) == ["1", "2", "3", "4", "5"] and again.in_step == ()
+    assert unchanged(again) == ["1", "2", "3", "4", "5"] and again.fingerprints == ()

@@ -1,0 +1,96 @@
+"""The activity log: per record and run, what came from the source, what was sent and what came
+back. Kept for the environment's retention period, then purged: Tillsync stores logs, not the
+merchant's data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.keys import Key, decode_key, encode_key
+from engine.state import tables as t
+from engine.state.database import aware, to_json
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: int
+    run_id: str
+    integration: str
+    flow: str
+    key: Key
+    action: str
+    outcome: str  # done | failed
+    source: Any
+    sent: Any
+    response: Any
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the log to write."""
+
+    key: Key
+    action: str
+    outcome: str
+    source: Any = None
+    sent: Any = None
+    response: Any = None
+
+
+class ActivityStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def list(
+        self,
+        integration: str | None = None,
+        flow: str | None = None,
+        key: Key | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Activity]:
+        """Entries, oldest first; with `limit`, the most recent that many."""
+        a = t.activity.c
+        query = sa.select(t.activity).order_by(a.id)
+        if integration:
+            query = query.where(a.integration == integration)
+        if flow:
+            query = query.where(a.flow == flow)
+        if key is not None:
+            query = query.where(a.key == encode_key(key))
+        if since is not None:
+            query = query.where(a.at >= since)
+        if limit is not None:
+            query = query.order_by(None).order_by(a.id.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            rows = [
+                Activity(row.id, row.run_id, row.integration, row.flow, decode_key(row.key), row.action,
+                         row.outcome, row.source, row.sent, row.response, aware(row.at))
+                for row in connection.execute(query)
+            ]  # fmt: skip
+        return sorted(rows, key=lambda entry: entry.id)
+
+    def purge(self, before: datetime) -> int:
+        """Delete entries older than `before`; returns how many went."""
+        with self.engine.begin() as connection:
+            result = connection.execute(sa.delete(t.activity).where(t.activity.c.at < before))
+            return result.rowcount or 0
+
+
+def log(
+    connection: sa.Connection, run_id: str, integration: str, flow: str, entries: Sequence[Entry], stamp: datetime
+) -> None:
+    """Inside a batch's transaction: these lines of the log."""
+    if entries:
+        connection.execute(
+            sa.insert(t.activity),
+            [{"run_id": run_id, "integration": integration, "flow": flow, "key": encode_key(e.key),
+              "action": e.action, "outcome": e.outcome, "source": to_json(e.source), "sent": to_json(e.sent),
+              "response": to_json(e.response), "at": stamp} for e in entries],
+        )  # fmt: skip

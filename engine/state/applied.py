@@ -1,0 +1,121 @@
+"""What Tillsync last applied, per flow and record: the third side of every diff.
+
+Per record its last-applied document (the flow's fields as the target holds them after the write)
+and, for records a plan found unchanged, the fingerprints that told it so (`Fingerprints`); per
+flow the cursor where the next incremental read starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from engine.keys import Key, decode_key, encode_key, fingerprint
+from engine.plan.model import Fingerprints
+from engine.state import tables as t
+from engine.state.database import chunks, delete_keys, now
+
+
+@dataclass(frozen=True)
+class AppliedKeys:
+    """A flow's last-applied keys, and the fingerprints of its records last found unchanged (by the
+    source record's own key) whose last-applied document has not changed since."""
+
+    keys: set[Key]
+    unchanged: dict[Key, Fingerprints]
+
+
+class AppliedStore:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def documents(self, integration: str, flow: str, keys: Sequence[Key] | None = None) -> dict[Key, dict[str, Any]]:
+        """Last-applied documents of a flow: all of them, or those of these keys."""
+        query = sa.select(t.applied.c.key, t.applied.c.document).where(
+            t.applied.c.integration == integration, t.applied.c.flow == flow
+        )
+        with self.engine.connect() as connection:
+            if keys is None:
+                return {decode_key(row.key): row.document for row in connection.execute(query)}
+            found = {}
+            for chunk in chunks([encode_key(key) for key in keys]):
+                rows = connection.execute(query.where(t.applied.c.key.in_(chunk)))
+                found.update({decode_key(row.key): row.document for row in rows})
+            return found
+
+    def keys(self, integration: str, flow: str) -> AppliedKeys:
+        applied, known = t.applied.c, t.in_step.c
+        joined = t.applied.outerjoin(
+            t.in_step,
+            sa.and_(known.integration == applied.integration, known.flow == applied.flow,
+                    known.key == applied.key, known.document == applied.fingerprint),
+        )  # fmt: skip
+        query = (
+            sa.select(applied.key, applied.fingerprint, known.source_key, known.source, known.target)
+            .select_from(joined)
+            .where(applied.integration == integration, applied.flow == flow)
+        )
+        keys: set[Key] = set()
+        found: dict[Key, Fingerprints] = {}
+        with self.engine.connect() as connection:
+            for key_text, document, source_key, source, target in connection.execute(query):
+                key = decode_key(key_text)
+                keys.add(key)
+                if source_key is not None:
+                    source_key = key if source_key == key_text else decode_key(source_key)
+                    found[source_key] = Fingerprints(key, source_key, source, target, document)
+        return AppliedKeys(keys, found)
+
+    def remember_unchanged(self, integration: str, flow: str, records: Sequence[Fingerprints]) -> None:
+        """Record these records as found unchanged, with their fingerprints (see `Fingerprints`)."""
+        stamp = now()
+        with self.engine.begin() as connection:
+            for chunk in chunks(records):
+                delete_keys(connection, t.in_step, integration, flow, [encode_key(item.key) for item in chunk])
+                connection.execute(
+                    sa.insert(t.in_step),
+                    [{"integration": integration, "flow": flow, "key": encode_key(item.key),
+                      "source_key": encode_key(item.source_key), "source": item.source, "target": item.target,
+                      "document": item.applied, "recorded_at": stamp} for item in chunk],
+                )  # fmt: skip
+
+    def cursor(self, integration: str, flow: str) -> str | None:
+        query = sa.select(t.cursors.c.value).where(t.cursors.c.integration == integration, t.cursors.c.flow == flow)
+        with self.engine.connect() as connection:
+            value: str | None = connection.execute(query).scalar()
+            return value
+
+    def set_cursor(self, integration: str, flow: str, value: str) -> None:
+        with self.engine.begin() as connection:
+            where = (t.cursors.c.integration == integration, t.cursors.c.flow == flow)
+            connection.execute(sa.delete(t.cursors).where(*where))
+            connection.execute(
+                sa.insert(t.cursors).values(integration=integration, flow=flow, value=value, updated_at=now())
+            )
+
+
+def record_applied(
+    connection: sa.Connection,
+    run_id: str,
+    integration: str,
+    flow: str,
+    documents: Mapping[Key, Mapping[str, Any] | None],
+    stamp: datetime,
+) -> None:
+    """Inside a batch's transaction: these records' last-applied documents (None: none to keep, as
+    for a delete), and their fingerprints forgotten: what was unchanged is no longer."""
+    keys = [encode_key(key) for key in documents]
+    delete_keys(connection, t.applied, integration, flow, keys)
+    rows = [
+        {"integration": integration, "flow": flow, "key": encode_key(key), "document": dict(document),
+         "fingerprint": fingerprint(document), "run_id": run_id, "applied_at": stamp}
+        for key, document in documents.items()
+        if document is not None
+    ]  # fmt: skip
+    if rows:
+        connection.execute(sa.insert(t.applied), rows)
+    delete_keys(connection, t.in_step, integration, flow, keys)
