@@ -15,6 +15,8 @@ import pytest
 from connectors import http
 from connectors.http import Action, Backoff, HeaderToken, QueryCredentials, Resolution, Retry
 from connectors.mpluskassa import soap
+from connectors.shopify.documents import document
+from connectors.shopify.transport import Transport as ShopifyTransport
 from engine.errors import FatalConnectorError, RecordError, RetriableConnectorError
 
 TOKEN = "shpat_0123456789abcdef"
@@ -289,4 +291,53 @@ def test_no_credential_appears_in_a_log_line(caplog: pytest.LogCaptureFixture) -
     run([status(503, SECRET), ok()], auth=QueryCredentials({"ident": "shop1", "secret": SECRET}))
     assert "api.test/items" in caplog.text and "retrying in 0.5 s" in caplog.text, "the lines were logged"
     assert SECRET not in caplog.text and "ident=" not in caplog.text
+
+# ---- the transports' quirks on the layer -------------------------------------------------------
+
+
+def shopify_answer(available: float, *errors: dict[str, Any], data: Any = None) -> httpx.Response:
+    status_ = {"maximumAvailable": 1000, "currentlyAvailable": available, "restoreRate": 50}
+    cost = {"requestedQueryCost": 12, "actualQueryCost": 4, "throttleStatus": status_}
+    body: dict[str, Any] = {"data": data, "extensions": {"cost": cost}}
+    if errors:
+        body["errors"] = list(errors)
+    return httpx.Response(200, json=body)
+
+
+def shopify(outcomes: Sequence[Outcome]) -> tuple[ShopifyTransport, Script, FakeTime]:
+    script, time = Script(list(outcomes)), FakeTime(now=1000.0)  # a monotonic clock, as Shopify's transport keeps
+    made = ShopifyTransport("https://shop.test", TOKEN, sleep=time.sleep, clock=time.clock,
+                            http_transport=httpx.MockTransport(script))  # fmt: skip
+    return made, script, time
+
+
+def test_shopify_waits_out_throttled_inside_an_http_200_by_its_bucket() -> None:
+    throttled = shopify_answer(0, {"message": "Throttled", "extensions": {"code": "THROTTLED"}})
+    transport, script, time = shopify([throttled, shopify_answer(990, data={"locations": []})])
+    locations = document("Locations")
+    assert transport.request(locations, {"first": 50}) == {"locations": []}
+    cost = transport.cost_of(locations, {"first": 50})
+    assert time.waits[0] == pytest.approx((cost + 1) / 50), "what the restore rate needs, with one point to spare"
+    assert sum(time.waits) == pytest.approx(transport.usage.waited_s) == pytest.approx((cost + 1) / 50)
+    usage = transport.usage
+    assert (usage.calls, usage.throttled, usage.retries, usage.actual_points) == (2, 1, 0, 4)
+    assert all(r.headers["X-Shopify-Access-Token"] == TOKEN for r in script.requests)
+
+
+def test_shopify_retries_a_cut_answer_and_server_errors_and_names_a_missing_scope() -> None:
+    denied = {"message": "Required access: `write_products` access scope.", "extensions": {"code": "ACCESS_DENIED"}}
+    transport, script, time = shopify([status(502), httpx.Response(200, text='{"da'), shopify_answer(990, denied)])
+    with pytest.raises(FatalConnectorError, match=r"^Shopify: Required access: `write_products` access scope\."):
+        transport.request(document("Locations"), {"first": 50})
+    assert transport.usage.retries == 2 and time.waits == [0.25, 0.5] and len(script.requests) == 3
+
+
+def test_shopify_bulk_files_are_fetched_without_the_token_and_a_refusal_names_no_url() -> None:
+    signed = "https://storage.test/export.jsonl?X-Goog-Signature=abc123"
+    transport, script, _ = shopify([httpx.Response(200, text='{"id": 1}\n{"id": 2}\n'), status(403, signed)])
+    assert list(transport.download(signed)) == ['{"id": 1}', '{"id": 2}']
+    assert "X-Shopify-Access-Token" not in script.requests[0].headers
+    with pytest.raises(FatalConnectorError) as caught:
+        list(transport.download(signed))
+    assert "refused (HTTP 403)" in str(caught.value) and "abc123" not in str(caught.value)
 
