@@ -15,6 +15,7 @@ import pytest
 from connectors import http
 from connectors.http import Action, Backoff, HeaderToken, QueryCredentials, Resolution, Retry
 from connectors.mpluskassa import soap
+from connectors.mpluskassa.transport import Transport as MplusTransport
 from connectors.shopify.documents import document
 from connectors.shopify.transport import Transport as ShopifyTransport
 from engine.errors import FatalConnectorError, RecordError, RetriableConnectorError
@@ -292,6 +293,7 @@ def test_no_credential_appears_in_a_log_line(caplog: pytest.LogCaptureFixture) -
     assert "api.test/items" in caplog.text and "retrying in 0.5 s" in caplog.text, "the lines were logged"
     assert SECRET not in caplog.text and "ident=" not in caplog.text
 
+
 # ---- the transports' quirks on the layer -------------------------------------------------------
 
 
@@ -341,3 +343,36 @@ def test_shopify_bulk_files_are_fetched_without_the_token_and_a_refusal_names_no
         list(transport.download(signed))
     assert "refused (HTTP 403)" in str(caught.value) and "abc123" not in str(caught.value)
 
+
+def mplus(outcomes: Sequence[Outcome]) -> tuple[MplusTransport, Script]:
+    script = Script(list(outcomes))
+    made = MplusTransport("https://till.test:34567/", "shop1", SECRET, sleep=lambda s: None,
+                          http_transport=httpx.MockTransport(script))  # fmt: skip
+    return made, script
+
+
+def soap_answer(code: int, body: bytes) -> httpx.Response:
+    return httpx.Response(code, content=body, headers={"Content-Type": "text/xml; charset=utf-8"})
+
+
+def test_mplus_retries_a_server_fault_in_an_http_500_and_raises_a_client_fault() -> None:
+    server = soap_answer(500, soap.fault_envelope("Server", "busy"))
+    transport, script = mplus([server, soap_answer(200, soap.response_envelope("getBranches", {"branchList": []}))])
+    assert transport.call("getBranches") == {"branchList": []}
+    assert (transport.calls, transport.retries, transport.log) == (2, 1, ["getBranches", "getBranches"])
+    assert [r.url.params["secret"] for r in script.requests] == [SECRET, SECRET]
+    transport, script = mplus([soap_answer(500, soap.fault_envelope("Client", "no such article")), ok()])
+    with pytest.raises(soap.SoapFault, match="no such article"):
+        transport.call("getProducts", {"articleNumberList": [1]})
+    assert len(script.requests) == 1
+
+
+def test_mplus_a_refused_login_is_fatal_and_gives_up_naming_the_fault_not_the_url() -> None:
+    transport, _ = mplus([soap_answer(401, soap.fault_envelope("Client", "Invalid ident or secret"))])
+    with pytest.raises(FatalConnectorError, match=r"^MplusKASSA refused the ident and secret \(HTTP 401\)$"):
+        transport.call("getBranches")
+    transport, _ = mplus([soap_answer(500, soap.fault_envelope("Server", "busy"))] * 5)
+    with pytest.raises(RetriableConnectorError) as caught:
+        transport.call("getBranches")
+    assert str(caught.value) == "MplusKASSA getBranches: gave up after 5 attempts (server fault: busy)"
+    assert SECRET not in repr(transport) and "till.test" not in str(caught.value)
