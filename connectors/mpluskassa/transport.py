@@ -1,9 +1,11 @@
-"""SOAP calls to one MplusKASSA API port over httpx, retried the way Mplus's own client does.
+"""SOAP calls to one MplusKASSA API port: MplusKASSA's quirks on `connectors.http`.
 
-The endpoint URL carries the credentials, so it never appears in an error or a log line: errors
-name the operation, not the address. Server faults, 429, 5xx, timeouts and cut connections are
-retried with backoff; a client fault (bad input) is raised as `SoapFault` for the caller to turn
-into a record error; a refused login is fatal.
+The ident and secret travel as query parameters of the endpoint URL (a `QueryCredentials` adds
+them to each request), so the URL never appears in an error or a log line: errors name the
+operation, not the address. SOAP 1.1 sends every fault as HTTP 500, so a 500 is read: a server
+fault is retried, a client fault (bad input) is raised as `SoapFault` for the caller to turn into
+a record error. A refused login (HTTP 401) is fatal; 429, other 5xx, timeouts and cut connections
+are retried by the shared table, with backoff the way Mplus's own client does.
 """
 
 from __future__ import annotations
@@ -11,60 +13,78 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import httpx
 
+from connectors import http
+from connectors.http import DEFAULT_TABLE, Action, Backoff, ErrorTable, QueryCredentials, Resolution, Retry
 from connectors.mpluskassa import soap
-from engine.errors import FatalConnectorError, RetriableConnectorError
+
+TABLE: ErrorTable = MappingProxyType({
+    **DEFAULT_TABLE,
+    401: Resolution(Action.fatal, "MplusKASSA refused the ident and secret (HTTP 401)"),
+    500: http.ANSWER,
+})  # fmt: skip
+BACKOFF = Backoff(first=0.5, cap=8.0)
 
 
 @dataclass
 class Transport:
     url: str
     ident: str
-    secret: str
+    secret: str = field(repr=False)
     timeout: float = 30.0
     max_attempts: int = 5
     sleep: Callable[[float], None] = time.sleep
     calls: int = 0
     retries: int = 0
     log: list[str] = field(default_factory=list)  # operations called, for tests and activity
+    http_transport: httpx.BaseTransport | None = None  # in place of the network: tests pass an httpx.MockTransport
+    clock: Callable[[], float] = time.time  # wall time, for a Retry-After given as a date
 
     def __post_init__(self) -> None:
-        self.http = httpx.Client(timeout=self.timeout)
-        self._params = {"ident": self.ident, "secret": self.secret}
+        self._auth = QueryCredentials({"ident": self.ident, "secret": self.secret}, masked=("secret",))
+        self.http = http.client(auth=self._auth, timeout=self.timeout, transport=self.http_transport)
+
+    @property
+    def _params(self) -> dict[str, str]:
+        """The credentials sent with every call; settable, so a test can send a wrong pair."""
+        return dict(self._auth.params)
+
+    @_params.setter
+    def _params(self, params: Mapping[str, str]) -> None:
+        self._auth.params = dict(params)
 
     def close(self) -> None:
         self.http.close()
 
     def call(self, operation: str, request: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Call `operation` with `request` as its `request` element; returns the answer's data."""
         body = soap.envelope(operation, {"request": dict(request or {})})
-        problem = ""
-        for attempt in range(self.max_attempts):
-            self.calls += 1
-            self.log.append(operation)
-            try:
-                response = self.http.post(self.url, params=self._params, content=body,
-                                          headers={"Content-Type": "text/xml; charset=utf-8",
-                                                   "SOAPAction": f"urn:mplusqapi#{operation}"})  # fmt: skip
-            except httpx.TimeoutException:
-                problem = f"no answer within {self.timeout:g} s"
-            except httpx.TransportError as exc:
-                problem = f"connection failed ({type(exc).__name__})"
-            else:
-                if response.status_code == 401:
-                    raise FatalConnectorError("MplusKASSA refused the ident and secret (HTTP 401)")
-                if response.status_code == 429 or response.status_code >= 502:
-                    problem = f"HTTP {response.status_code}"
-                else:
-                    try:
-                        _, data = soap.parse(response.content)
-                        return data
-                    except soap.SoapFault as fault:
-                        if fault.code != "Server":
-                            raise
-                        problem = f"server fault: {fault.message}"
-            self.retries += 1
-            self.sleep(min(0.5 * 2**attempt, 8.0))
-        raise RetriableConnectorError(f"MplusKASSA {operation}: gave up after {self.max_attempts} attempts ({problem})")
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f"urn:mplusqapi#{operation}"}
+        sent = self.http.build_request("POST", self.url, content=body, headers=headers)
+        retry = Retry(TABLE, self.max_attempts, BACKOFF, self.sleep, self.clock)  # per call: tests change `sleep`
+        return http.send(
+            self.http, sent, f"MplusKASSA {operation}", _read, retry,
+            before=lambda: self._count(operation), on_retry=self._count_retry,
+        )  # fmt: skip
+
+    def _count(self, operation: str) -> None:
+        self.calls += 1
+        self.log.append(operation)
+
+    def _count_retry(self, resolution: Resolution) -> None:
+        self.retries += 1
+
+
+def _read(response: httpx.Response) -> dict[str, Any] | Resolution:
+    """The answer's data; a server fault is retried, a client fault raised as `SoapFault`."""
+    try:
+        _, data = soap.parse(response.content)
+    except soap.SoapFault as fault:
+        if fault.code != "Server":
+            raise
+        return Resolution(Action.retry, f"server fault: {fault.message}")
+    return data

@@ -10,8 +10,6 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
-
 from connectors.shopify.documents import document
 from connectors.shopify.transport import Transport
 from engine.errors import FatalConnectorError, RetriableConnectorError
@@ -39,11 +37,9 @@ def export(
         raise RetriableConnectorError(f"the bulk export ended {operation['status']} ({operation.get('errorCode')})")
     if not operation.get("url"):
         return  # no objects
-    with httpx.stream("GET", operation["url"], timeout=transport.timeout) as response:
-        response.raise_for_status()
-        for line in response.iter_lines():
-            if line.strip():
-                yield json.loads(line)
+    for line in transport.download(operation["url"]):
+        if line.strip():
+            yield json.loads(line)
 
 
 def regroup(objects: Iterator[dict[str, Any]], children: Callable[[dict[str, Any]], str]) -> list[dict[str, Any]]:

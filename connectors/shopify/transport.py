@@ -1,28 +1,45 @@
-"""GraphQL over HTTP to Shopify's Admin API, inside its rate budget.
+"""GraphQL over HTTP to Shopify's Admin API, inside its rate budget: Shopify's quirks on `connectors.http`.
 
 Every response carries `extensions.cost.throttleStatus`; the transport keeps a model of the bucket
 from it and, before each request, waits until the bucket holds the request's calculated cost, so
-it is never overdrawn. When Shopify still answers THROTTLED it waits exactly what the restore rate
-needs; it honours 429 Retry-After, retries 5xx, timeouts and dropped connections with backoff, and
-classifies the rest: 401/403 and access-denied errors are fatal and name the missing scope.
+it is never overdrawn. When Shopify still answers THROTTLED (inside an HTTP 200) it waits exactly
+what the restore rate needs. GraphQL `errors` without `data` are fatal, and ACCESS_DENIED names the
+missing scope. The rest is the shared table: 429 Retry-After, 5xx, timeouts and dropped connections
+retried with backoff, 401/403 and other 4xx fatal.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import httpx
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
+from connectors import http
+from connectors.http import DEFAULT_TABLE, Action, Backoff, ErrorTable, HeaderToken, Resolution, Retry
 from connectors.shopify.cost import query_cost
 from connectors.shopify.documents import Document
 from connectors.shopify.schema import API_VERSION, admin_schema
-from engine.errors import FatalConnectorError, RetriableConnectorError
 
 SAFETY_POINTS = 1.0
+TABLE: ErrorTable = MappingProxyType({
+    **DEFAULT_TABLE,
+    401: Resolution(Action.fatal, "Shopify refused the access token (HTTP 401); check the shop's credentials"),
+    403: Resolution(Action.fatal, "Shopify refused the request (HTTP 403): {body}"),
+    range(400, 500): Resolution(Action.fatal, "Shopify answered HTTP {status}: {body}"),
+})  # fmt: skip
+# A signed download URL is a credential: a refusal's body may quote it, so it is not repeated.
+DOWNLOAD_TABLE: ErrorTable = MappingProxyType({
+    **DEFAULT_TABLE,
+    403: Resolution(Action.fatal, "{what}: refused (HTTP 403); the link may have expired"),
+    range(400, 500): Resolution(Action.fatal, "{what}: HTTP {status}"),
+})  # fmt: skip
+BACKOFF = Backoff(first=0.25, cap=10.0)
+THROTTLED = "throttled"  # the problem a THROTTLED answer is retried for; counted apart from other retries
 
 
 @dataclass
@@ -57,25 +74,31 @@ class Usage:
 @dataclass
 class Transport:
     base_url: str
-    token: str
+    token: str = field(repr=False)
     timeout: float = 30.0
     max_attempts: int = 6
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     bucket: BucketModel = field(default_factory=BucketModel)
     usage: Usage = field(default_factory=Usage)
+    http_transport: httpx.BaseTransport | None = None  # in place of the network: tests pass an httpx.MockTransport
 
     def __post_init__(self) -> None:
-        self.http = httpx.Client(
+        self.http = http.client(
             base_url=self.base_url.rstrip("/"),
-            headers={"X-Shopify-Access-Token": self.token, "Content-Type": "application/json"},
+            auth=HeaderToken("X-Shopify-Access-Token", self.token),
+            headers={"Content-Type": "application/json"},
             timeout=self.timeout,
+            transport=self.http_transport,
         )
+        # Files Shopify hands out at signed URLs are fetched without the shop's token: that host needs none.
+        self.downloads = http.client(auth=None, timeout=self.timeout, transport=self.http_transport)
         self.path = f"/admin/api/{API_VERSION}/graphql.json"
         self._costs: dict[tuple[str, tuple[tuple[str, Any], ...]], int] = {}
 
     def close(self) -> None:
         self.http.close()
+        self.downloads.close()
 
     def cost_of(self, document: Document, variables: Mapping[str, Any]) -> int:
         """The requested cost Shopify will charge, computed from the document as Shopify does."""
@@ -91,71 +114,49 @@ class Transport:
     def request(self, document: Document, variables: Mapping[str, Any]) -> dict[str, Any]:
         """Run one operation; returns its `data`. Raises a connector error it has classified."""
         cost = self.cost_of(document, variables)
-        last_problem = ""
-        for attempt in range(self.max_attempts):
-            self._wait(self.bucket.wait_for(cost, self.clock()))
-            self.usage.calls += 1
-            try:
-                response = self.http.post(self.path, json={"query": document.text, "variables": dict(variables)})
-            except httpx.TimeoutException:
-                last_problem = f"no answer within {self.timeout:g} s"
-                self._backoff(attempt)
-                continue
-            except httpx.TransportError as exc:
-                last_problem = f"connection failed: {type(exc).__name__}"
-                self._backoff(attempt)
-                continue
-            retry_after = self._retry_after(response)
-            if retry_after is not None:
-                last_problem = f"HTTP {response.status_code}"
-                self.usage.retries += 1
-                self._wait(retry_after)
-                continue
-            body = self._body(response)
-            if body is None:
-                last_problem = "the answer was cut off"
-                self._backoff(attempt)
-                continue
-            throttled = self._observe(body, cost)
-            if throttled is not None:
-                last_problem = "throttled"
-                self._wait(throttled)
-                continue
-            return body.get("data") or {}
-        raise RetriableConnectorError(
-            f"Shopify {document.name}: gave up after {self.max_attempts} attempts ({last_problem})", retry_after=5.0
+        sent = self.http.build_request("POST", self.path, json={"query": document.text, "variables": dict(variables)})
+        return http.send(
+            self.http,
+            sent,
+            f"Shopify {document.name}",
+            lambda response: self._read(response, cost),
+            self._retry(TABLE),
+            before=lambda: self._pace(cost),
+            on_retry=self._count_retry,
         )
 
-    def _retry_after(self, response: httpx.Response) -> float | None:
-        """Seconds to wait before retrying, for answers that ask for a retry; None otherwise."""
-        status = response.status_code
-        if status == 401:
-            raise FatalConnectorError("Shopify refused the access token (HTTP 401); check the shop's credentials")
-        if status == 403:
-            raise FatalConnectorError(f"Shopify refused the request (HTTP 403): {response.text[:200]}")
-        if status == 429:
-            header = response.headers.get("Retry-After", "1")
-            try:
-                return max(float(header), 0.0)
-            except ValueError:
-                return 1.0
-        if status >= 500:
-            return min(2.0**self.usage.retries, 30.0) * 0.25
-        if status >= 400:
-            raise FatalConnectorError(f"Shopify answered HTTP {status}: {response.text[:200]}")
-        return None
+    def download(self, url: str) -> Iterator[str]:
+        """The lines of a file Shopify hands out at a signed URL (a bulk export's), streamed."""
+        sent = self.downloads.build_request("GET", url)
+        response = http.send(self.downloads, sent, "Shopify bulk export file", _unread, self._retry(DOWNLOAD_TABLE),
+                             stream=True)  # fmt: skip
+        try:
+            yield from response.iter_lines()
+        finally:
+            response.close()
 
-    def _body(self, response: httpx.Response) -> dict[str, Any] | None:
+    def _retry(self, table: ErrorTable) -> Retry:
+        # Built per call: tests and the bench change `max_attempts` and `sleep` on a transport in use.
+        return Retry(table, self.max_attempts, BACKOFF, self._wait)
+
+    def _pace(self, cost: int) -> None:
+        self._wait(self.bucket.wait_for(cost, self.clock()))
+        self.usage.calls += 1
+
+    def _count_retry(self, resolution: Resolution) -> None:
+        if resolution.message != THROTTLED:
+            self.usage.retries += 1
+
+    def _read(self, response: httpx.Response, cost: int) -> dict[str, Any] | Resolution:
+        """The answer's `data`, having learnt the bucket from it; or what to do when it has none."""
         try:
             body = response.json()
         except ValueError:
-            return None
-        return body if isinstance(body, dict) else None
-
-    def _observe(self, body: Mapping[str, Any], cost: int) -> float | None:
-        """Learn the bucket from the answer; return the wait when Shopify throttled the request."""
-        status = ((body.get("extensions") or {}).get("cost") or {}).get("throttleStatus")
+            body = None
+        if not isinstance(body, dict):
+            return Resolution(Action.retry, "the answer was cut off")
         usage = (body.get("extensions") or {}).get("cost") or {}
+        status = usage.get("throttleStatus")
         if status:
             self.bucket = BucketModel(
                 float(status["maximumAvailable"]), float(status["currentlyAvailable"]),
@@ -165,22 +166,24 @@ class Transport:
         codes = {((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
         if "THROTTLED" in codes:
             self.usage.throttled += 1
-            return self.bucket.wait_for(cost, self.clock()) or 1.0 / max(self.bucket.restore_rate, 1.0)
+            wait = self.bucket.wait_for(cost, self.clock()) or 1.0 / max(self.bucket.restore_rate, 1.0)
+            return Resolution(Action.rate_limited, THROTTLED, wait=wait)
         self.usage.requested_points += int(usage.get("requestedQueryCost") or 0)
         self.usage.actual_points += int(usage.get("actualQueryCost") or 0)
         if "ACCESS_DENIED" in codes:
             denied = next(e for e in errors if (e.get("extensions") or {}).get("code") == "ACCESS_DENIED")
-            raise FatalConnectorError(f"Shopify: {denied.get('message')} Grant it to the app and try again.")
+            return Resolution(Action.fatal, f"Shopify: {denied.get('message')} Grant it to the app and try again.")
         if errors and not body.get("data"):
             messages = "; ".join(str(e.get("message", e)) if isinstance(e, dict) else str(e) for e in errors)
-            raise FatalConnectorError(f"Shopify rejected the request: {messages}")
-        return None
-
-    def _backoff(self, attempt: int) -> None:
-        self.usage.retries += 1
-        self._wait(min(0.25 * 2**attempt, 10.0))
+            return Resolution(Action.fatal, f"Shopify rejected the request: {messages}")
+        data: dict[str, Any] = body.get("data") or {}
+        return data
 
     def _wait(self, seconds: float) -> None:
         if seconds > 0:
             self.usage.waited_s += seconds
             self.sleep(seconds)
+
+
+def _unread(response: httpx.Response) -> httpx.Response:
+    return response
