@@ -20,6 +20,9 @@ EXIT_OK = 0
 def ui(args: argparse.Namespace) -> int:
     """Dagster's UI for this repository's code location, with DAGSTER_HOME under .tillsync/ and, for
     the sandbox environment, the sandboxes running beside it."""
+    from engine.run.workspace import load_workspace
+
+    load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)  # what is wrong is said here, not by Dagster
     home = Path.cwd() / ".tillsync" / "dagster"
     home.mkdir(parents=True, exist_ok=True)
     environ = {**os.environ, "DAGSTER_HOME": str(home), "TILLSYNC_ENV": args.env, "TILLSYNC_ROOT": str(Path.cwd())}

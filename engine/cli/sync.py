@@ -31,7 +31,7 @@ def plan(args: argparse.Namespace) -> int:
         made = runner.plan(workspace, store, runner.select(workspace, args.flow))
     output = render.render(made, args.format)
     if args.out:
-        args.out.write_text(output, encoding="utf-8")
+        _write(args.out, output)
         print(f"wrote the plan to {args.out}")
         if args.format != "json":
             sys.stdout.write(render.text(made))
@@ -58,9 +58,16 @@ def drift(args: argparse.Namespace) -> int:
                      if found else "No changes made in the targets outside Tillsync.")  # fmt: skip
         output = "\n".join(lines) + "\n"
     if args.out:
-        args.out.write_text(output, encoding="utf-8")
+        _write(args.out, output)
     sys.stdout.write(output)
     return EXIT_CHANGES if found else EXIT_OK
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise TillsyncError(f"{path}: cannot write it ({exc.strerror or exc.__class__.__name__})") from None
 
 
 def apply(args: argparse.Namespace) -> int:
@@ -164,6 +171,8 @@ def _result_line(result: ApplyResult) -> str:
 def logs(args: argparse.Namespace) -> int:
     if not args.env:
         raise UsageError("logs needs --env ENV")
+    if args.limit < 1:
+        raise UsageError(f"--limit {args.limit}: give a number of entries, 1 or more")
     workspace = _workspace(args)
     scopes: list[tuple[str | None, str | None]] = [(None, None)]
     if args.flow:
@@ -206,6 +215,8 @@ def _since(text: str) -> datetime:
 
 def purge(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
+    if args.older_than is not None and args.older_than < 0:
+        raise UsageError(f"--older-than {args.older_than}: give a number of days, 0 or more")
     days = args.older_than if args.older_than is not None else workspace.environment.activity_retention_days
     before = datetime.now(UTC) - timedelta(days=days)
     with runner.state_store(workspace) as store:
