@@ -15,7 +15,6 @@ from functools import cache
 from pathlib import Path
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     NameNode,
@@ -128,10 +127,6 @@ class _Rename(Visitor):
         if node.name.value in self.names:
             return VariableNode(name=NameNode(value=f"{node.name.value}{self.index}"))
         return None
-
-
-def as_document(text: str) -> DocumentNode:
-    return parse(text)
 
 
 def bulk_query(name: str, **values: str) -> str:
