@@ -2,7 +2,8 @@
 
 Shopify signs each delivery with a base64 HMAC-SHA256 of the raw body, keyed with the app's
 secret, in `X-Shopify-Hmac-Sha256`. `verify` checks it in constant time; `affected` reads from a
-payload which entity changed and the keys Tillsync can match on.
+payload which entity changed and the keys Tillsync can match on; `subscribe` asks a shop to send a
+topic's events.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from connectors.shopify.session import Session, user_errors
 from engine.connector import Event
+from engine.errors import FatalConnectorError
 from engine.records import Entity
 
 TOPICS: dict[str, Entity] = {
@@ -73,3 +76,13 @@ def read_delivery(headers: Mapping[str, str], payload: Mapping[str, Any], settin
     topic = headers.get("x-shopify-topic", "")
     entity, keys = affected(topic, payload, getattr(settings, "key_namespace", "tillsync"))
     return Event(topic, headers.get("x-shopify-webhook-id", ""), entity, keys)
+
+
+def subscribe(session: Session, topic: str, uri: str) -> str:
+    """Have Shopify send `topic` events (e.g. `orders/paid`) to `uri`; returns the subscription id.
+    The product number's metafield namespace rides along, so a product event names its product."""
+    variables = {"topic": topic_enum(topic), "uri": uri, "namespaces": [session.settings.key_namespace]}
+    payload = session.request("WebhookSubscriptionCreate", variables)["webhookSubscriptionCreate"]
+    if payload["userErrors"]:
+        raise FatalConnectorError(f"Shopify refused the webhook subscription: {user_errors(payload['userErrors'])}")
+    return str(payload["webhookSubscription"]["id"])
