@@ -22,6 +22,7 @@ COLLECTIONS_PER_WRITE = 10
 
 
 def from_node(node: Mapping[str, Any]) -> Category:
+    """The canonical category of a `CollectionFields` node."""
     return Category(
         key=node["handle"],
         name=node["title"],
@@ -31,6 +32,7 @@ def from_node(node: Mapping[str, Any]) -> Category:
 
 
 def collection_input(settings: ShopifySettings, category: Category, collection_id: str | None) -> dict[str, Any]:
+    """The CollectionCreateInput (no id yet) or CollectionUpdateInput of a category."""
     data: dict[str, Any] = {
         "title": category.name,
         "descriptionHtml": category.description or "",

@@ -33,9 +33,13 @@ from engine.records import Entity, Record
 class EntityClient(Protocol):
     """One entity's reads and writes, as the client hands them on."""
 
-    def read(self, keys: Sequence[Key] | None, wanted: ReadFilter | None) -> list[Record]: ...
+    def read(self, keys: Sequence[Key] | None, wanted: ReadFilter | None) -> list[Record]:
+        """The records with these keys, or all of them (narrowed by `wanted` where Shopify can search)."""
+        ...
 
-    def write(self, records: Sequence[Record]) -> list[WriteOutcome]: ...
+    def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
+        """One batch of records created or updated; one outcome per record, in order."""
+        ...
 
 
 @dataclass
@@ -97,6 +101,7 @@ class ShopifyClient:
         return self.transport.usage.calls
 
     def close(self) -> None:
+        """Close the HTTP connections."""
         self.transport.close()
 
     def read(self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None) -> list[Record]:

@@ -24,6 +24,7 @@ CUSTOMERS_PER_WRITE = 25
 
 
 def customer_set_input(customer: Customer) -> dict[str, Any]:
+    """The CustomerSetInput of a canonical customer; a company rides on its first address."""
     contact = customer.contact or Contact()
     first, last = (contact.first_name, contact.last_name) if customer.kind == "company" else (
         customer.first_name, customer.last_name)  # fmt: skip
@@ -58,6 +59,7 @@ def _address_input(address: Address, company: str | None) -> dict[str, Any]:
 
 
 def from_node(node: Mapping[str, Any]) -> Customer | None:
+    """The canonical customer of a `CustomerFields` node; None for one without an email."""
     if not node.get("email"):
         return None  # Tillsync matches customers by email; one without cannot be matched
     addresses = [address_from_node(a) for a in node.get("addresses") or []]
@@ -80,6 +82,7 @@ def from_node(node: Mapping[str, Any]) -> Customer | None:
 
 
 def address_from_node(node: Mapping[str, Any]) -> Address:
+    """A canonical address of an `AddressFields` node, its first line split into street and number."""
     parts = split_street(node.get("address1") or "") if node.get("address1") else {}
     name = " ".join(p for p in (node.get("firstName"), node.get("lastName")) if p) or None
     return Address(

@@ -24,6 +24,7 @@ ORDERS_PER_PAGE = 5
 
 
 def from_node(node: Mapping[str, Any]) -> Order:
+    """The canonical order of an `OrderFields` node."""
     name = node["name"]
     page = node.get("lineItems") or {}
     if (page.get("pageInfo") or {}).get("hasNextPage"):

@@ -24,6 +24,7 @@ PRICE_LISTS_PER_PAGE = 50
 
 
 def from_node(group: str, node: Mapping[str, Any]) -> Price:
+    """The canonical price of a fixed price in the price list of `group`."""
     return Price(
         sku=node["variant"]["sku"] or "",
         price_group=group,
@@ -33,6 +34,7 @@ def from_node(group: str, node: Mapping[str, Any]) -> Price:
 
 
 def price_input(price: Price, variant_id: str, currency: str) -> dict[str, Any]:
+    """The PriceListPriceInput of a price, in the price list's `currency`."""
     for money in (price.price, price.compare_at_price):
         if money is not None and money.currency != currency:
             raise RecordError(

@@ -36,6 +36,7 @@ BULK_CHILDREN = {"ProductVariant": "variants", "Metafield": "features", "Collect
 
 
 def identifier(settings: ShopifySettings, product: Product) -> dict[str, Any]:
+    """The ProductSetIdentifiers that find a product by its product number."""
     return {"customId": {"namespace": settings.key_namespace, "key": settings.key_name, "value": product.sku}}
 
 

@@ -24,7 +24,9 @@ class Session(Protocol):
     """One shop's Admin GraphQL API, operations named as in the `graphql/` folder."""
 
     @property
-    def settings(self) -> ShopifySettings: ...
+    def settings(self) -> ShopifySettings:
+        """The shop's settings: its currency, the product number's metafield, how to write stock."""
+        ...
 
     def request(self, operation: str, variables: Mapping[str, Any]) -> dict[str, Any]:
         """Run one operation; its `data`. Raises a connector error the transport has classified."""

@@ -24,10 +24,12 @@ ORDERS_PER_READ = 4  # orders with their fulfillment orders and fulfillments, un
 
 
 def key_of(order_name: str, tracking_number: str | None, fallback: str) -> str:
+    """A shipment's key: `ORDER/TRACKING`, or the fulfillment's name where it has no tracking number."""
     return f"{order_name}/{tracking_number or fallback}"
 
 
 def from_order(order: Mapping[str, Any]) -> list[Shipment]:
+    """The shipments of an `OrderFulfillments` order node, one per fulfillment."""
     shipments = []
     for fulfillment in order.get("fulfillments") or []:
         tracking = (fulfillment.get("trackingInfo") or [{}])[0] if fulfillment.get("trackingInfo") else {}

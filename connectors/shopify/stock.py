@@ -44,6 +44,7 @@ def levels_from_variant(node: Mapping[str, Any]) -> list[tuple[StockLevel, str, 
 
 
 def whole_units(record: StockLevel) -> int:
+    """The available quantity to send; Shopify counts whole units."""
     if record.available is None:
         raise RecordError(f"stock of {record.sku} at {record.location} has no available quantity to send", "available")
     if record.available != record.available.to_integral_value():

@@ -36,6 +36,7 @@ TOPICS: dict[str, Entity] = {
 
 
 def sign(secret: str, body: bytes) -> str:
+    """Shopify's signature of `body`: base64 of its HMAC-SHA256 keyed with `secret`."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
@@ -69,10 +70,12 @@ def affected(
 
 
 def verify_delivery(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether a delivery's `X-Shopify-Hmac-Sha256` header signs its body."""
     return verify(secret, body, headers.get("x-shopify-hmac-sha256"))
 
 
 def read_delivery(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
+    """A delivery as the engine's `Event`: its topic, webhook id, entity and keys."""
     topic = headers.get("x-shopify-topic", "")
     entity, keys = affected(topic, payload, getattr(settings, "key_namespace", "tillsync"))
     return Event(topic, headers.get("x-shopify-webhook-id", ""), entity, keys)

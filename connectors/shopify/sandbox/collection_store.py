@@ -44,4 +44,5 @@ class CollectionStore:
             return collection["id"], []
 
     def collection_by_handle(self, handle: str) -> str | None:
+        """The id of the collection with this handle, if there is one."""
         return next((c for c, v in self.collections.items() if v["handle"] == handle), None)

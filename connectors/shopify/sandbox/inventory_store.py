@@ -33,6 +33,7 @@ class InventoryStore:
             return location
 
     def location_named(self, name: str) -> str | None:
+        """The id of the location with this name, if there is one."""
         return next((lid for lid, loc in self.locations.items() if loc["name"] == name), None)
 
     # ---- items, as variants make and change them -------------------------------------------
@@ -92,6 +93,7 @@ class InventoryStore:
         return self.level_event(item_id, location_id, level)
 
     def level_event(self, item_id: str, location_id: str, level: Mapping[str, int]) -> Event:
+        """The `inventory_levels/update` webhook of a level that changed."""
         payload = {"inventory_item_id": item_id, "location_id": location_id, "available": level["available"],
                    "updated_at": now()}  # fmt: skip
         return ("inventory_levels/update", payload)

@@ -44,6 +44,7 @@ class ProductStore:
         return None
 
     def variant_with_sku(self, sku: str) -> dict[str, Any] | None:
+        """The first variant with this SKU, if there is one."""
         return next((v for v in self.variants.values() if v.get("sku") == sku), None)
 
     def product_set(
