@@ -32,7 +32,6 @@ class Shop:
 
     def __init__(self, name: str = "tillsync-sandbox", currency: str = "EUR") -> None:
         self.name = name
-        self.currency = currency
         self.public_url = "http://127.0.0.1"  # where bulk files are fetched from; the app sets it per request
         self.ledger = Ledger()
         self.inventory_store = InventoryStore(self.ledger)
@@ -81,6 +80,15 @@ class Shop:
         self.fulfill = self.order_store.fulfill
         self.add_price_list = self.price_list_store.add_price_list
         self.add_fixed_prices = self.price_list_store.add_fixed_prices
+
+    @property
+    def currency(self) -> str:
+        """The shop's currency: what its orders are placed in."""
+        return self.order_store.currency
+
+    @currency.setter
+    def currency(self, currency: str) -> None:
+        self.order_store.currency = currency
 
     @property
     def on_event(self) -> Callable[[str, dict[str, Any]], None] | None:
