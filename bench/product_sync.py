@@ -25,9 +25,10 @@ from bench import Figures, shopify
 from bench.catalogue import SIZES, Article, write_products
 from bench.clock import VirtualClock
 from connectors.shopify import products
-from connectors.shopify.client import PRODUCTS_PER_READ, SKUS_PER_READ, ShopifyClient
+from connectors.shopify.client import ShopifyClient
 from connectors.shopify.cost import PLANS
 from connectors.shopify.documents import Document
+from connectors.shopify.products import PRODUCTS_PER_READ, SKUS_PER_READ
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox.shop import Shop
 from connectors.testing.server import serving

@@ -128,11 +128,6 @@ def customer_from(relation: Mapping[str, Any]) -> Customer | None:
     )
 
 
-def _contact_from(data: Mapping[str, Any]) -> Contact:
-    return Contact(first_name=_text(data.get("firstName")), last_name=_text(data.get("lastName")),
-                   email=_text(data.get("email")), phone=_text(data.get("phone")))  # fmt: skip
-
-
 def _address_from(data: Any) -> Address | None:
     if not isinstance(data, dict) or not any(data.values()):
         return None

@@ -2,6 +2,11 @@
 
 Products (with variants, options and features) created or updated by product number with
 `productSet`, stock per location with `inventorySetQuantities`, paced inside the shop's rate budget.
+
+`client.ShopifyClient` hands each entity to its own module's object (`products`, `stock`,
+`categories`, `prices`, `customers`, `orders`, `shipments`), which holds that entity's conversions
+to and from canonical records, names the operations it sends (`graphql/<entity>.graphql`), and cuts
+its own batches; `transport` paces and retries every request.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
-"""Every GraphQL document the Shopify connector sends, loaded from the `.graphql` files beside it.
+"""Every GraphQL document the Shopify connector sends, loaded from the `.graphql` files beside it:
+one file per entity module (`graphql/products.graphql` holds what `products.py` sends).
 
 An operation is sent with the fragments it uses appended. To write or read a batch in one request,
-`batched` repeats an operation's single root field under aliases (`s0`, `s1`, …), giving each copy
+`batched` repeats an operation's single root field under aliases named after the field's first
+letter (`p0`, `p1`, … for `productSet`), giving each copy
 its own variables for the arguments that differ per record; a contract test validates both forms
 against Shopify's published schema.
 """
@@ -15,7 +17,6 @@ from functools import cache
 from pathlib import Path
 
 from graphql import (
-    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     NameNode,
@@ -128,10 +129,6 @@ class _Rename(Visitor):
         if node.name.value in self.names:
             return VariableNode(name=NameNode(value=f"{node.name.value}{self.index}"))
         return None
-
-
-def as_document(text: str) -> DocumentNode:
-    return parse(text)
 
 
 def bulk_query(name: str, **values: str) -> str:

@@ -1,22 +1,30 @@
 """Orders read from Shopify as canonical records: web and POS sales with their lines and customer.
 
 An order's number is its name in Shopify (`#1001`), the id a till or ERP keeps as the external
-order id; `source` is `pos` for Shopify POS sales.
+order id; `source` is `pos` for Shopify POS sales. Orders are read by a search built from the flow's
+statuses and cursor; an order made elsewhere (a till's sale) is booked once with `orderCreate`, and
+never changed after.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from connectors.shopify.customers import address_from_node
-from engine.connector import ReadFilter
+from connectors.shopify.products import variant_ids
+from connectors.shopify.session import Session, chunks_or_all, of_type, user_errors
+from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import RecordError
-from engine.records import Contact, Customer, Money, Order, OrderLine
+from engine.keys import Key
+from engine.records import Contact, Customer, Money, Order, OrderLine, Record
+
+ORDERS_PER_PAGE = 5
 
 
 def from_node(node: Mapping[str, Any]) -> Order:
+    """The canonical order of an `OrderFields` node."""
     name = node["name"]
     page = node.get("lineItems") or {}
     if (page.get("pageInfo") or {}).get("hasNextPage"):
@@ -78,6 +86,7 @@ def _money(bag: Mapping[str, Any] | None) -> Money | None:
 
 
 def name_query(names: list[str]) -> str:
+    """The order search for these names: `name:"#1001" OR name:"#1002"`."""
     return " OR ".join(f'name:"{name}"' for name in names)
 
 
@@ -127,3 +136,49 @@ def order_create_input(order: Order, variant_ids: Mapping[str, str], currency: s
 
 def _bag(amount: Decimal, currency: str) -> dict[str, Any]:
     return {"shopMoney": {"amount": str(amount), "currencyCode": currency}}
+
+
+class Orders:
+    """Reads orders; books orders made elsewhere."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def read(self, keys: Sequence[Key] | None, wanted: ReadFilter | None = None) -> list[Record]:
+        """The orders with these names, or those the flow's statuses, cursor and the system's
+        `order_query` choose."""
+        return self._read(keys, search(wanted, self.session.settings.order_query))
+
+    def _read(self, keys: Sequence[Key] | None, query: str | None) -> list[Record]:
+        names = [key[0] for key in keys] if keys is not None else None
+        found: list[Record] = []
+        for chunk in chunks_or_all(names, ORDERS_PER_PAGE):
+            variables = {"query": name_query(chunk) if chunk else query, "first": ORDERS_PER_PAGE}
+            found += [from_node(node) for node in self.session.nodes("Orders", "orders", variables)]
+        return found
+
+    def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
+        """Orders made elsewhere, booked once: one that exists (by name) is left as it is."""
+        orders = of_type(records, Order)
+        existing = {o.number for o in of_type(self._read([(r.number,) for r in orders], None), Order)}
+        ids = variant_ids(self.session, [line.sku for order in orders for line in order.lines])
+        outcomes = []
+        for order in orders:
+            key = (order.number,)
+            if order.number in existing:
+                outcomes.append(WriteOutcome(key, target_id=order.number, response={"existed": True}))
+                continue
+            try:
+                data = order_create_input(order, ids, self.session.settings.currency)
+            except RecordError as exc:
+                outcomes.append(WriteOutcome(key, error=str(exc)))
+                continue
+            payload = self.session.request("OrderCreate", {"order": data})["orderCreate"]
+            if payload["userErrors"]:
+                outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
+            else:
+                made = payload["order"]
+                outcomes.append(
+                    WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]})
+                )
+        return outcomes

@@ -2,27 +2,41 @@
 
 A product is identified by its product number, kept in a unique metafield (`tillsync.product_number`
 by default), so `productSet` creates or updates it by that key. Attributes (size, colour) become
-product options, features become metafields in their own namespace.
+product options, features become metafields in their own namespace. Products are read five keys to
+a request (aliased `productByIdentifier`), or all at once as a bulk export; written ten to a request.
+A product the merchant made by hand that holds the SKUs of one being written is adopted (updated by
+its id) rather than made twice.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
+from connectors.shopify.categories import Categories
+from connectors.shopify.session import Session, chunks, of_type, user_errors
 from connectors.shopify.settings import ShopifySettings
+from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import RecordError
-from engine.records import Money, Product, Variant
+from engine.keys import Key
+from engine.records import Money, Product, Record, Variant
 
 DEFAULT_OPTION = ("Title", "Default Title")  # Shopify's option of a product without attributes
 STATUSES: dict[str, Literal["active", "draft", "archived"]] = {
     "ACTIVE": "active", "DRAFT": "draft", "ARCHIVED": "archived", "UNLISTED": "draft",
 }  # fmt: skip
+PRODUCTS_PER_READ = 5  # keeps a read of full products under Shopify's 1000-point query limit
+PRODUCTS_PER_WRITE = 10
+SKUS_PER_READ = 25
+VARIANTS_PER_READ = 250
+# A bulk export's child lines, by __typename: the connection of ProductFields each belongs to.
+BULK_CHILDREN = {"ProductVariant": "variants", "Metafield": "features", "Collection": "collections"}
 
 
 def identifier(settings: ShopifySettings, product: Product) -> dict[str, Any]:
+    """The ProductSetIdentifiers that find a product by its product number."""
     return {"customId": {"namespace": settings.key_namespace, "key": settings.key_name, "value": product.sku}}
 
 
@@ -152,3 +166,112 @@ def _money(amount: Any, currency: str) -> Money | None:
     if amount in (None, ""):
         return None
     return Money(amount=Decimal(str(amount)).quantize(Decimal("0.01")), currency=currency)
+
+
+def sku_query(skus: list[str]) -> str:
+    """The variant search for these SKUs: `sku:"1001" OR sku:"1002"`."""
+    return " OR ".join(f'sku:"{sku}"' for sku in skus)
+
+
+def variant_ids(session: Session, skus: list[str]) -> dict[str, str]:
+    """The ids of the variants with these SKUs, by SKU (prices and orders name variants by id)."""
+    ids: dict[str, str] = {}
+    for chunk in chunks(list(dict.fromkeys(skus)), VARIANTS_PER_READ):
+        variables = {"query": sku_query(chunk), "first": VARIANTS_PER_READ}
+        for node in session.nodes("VariantsBySku", "productVariants", variables):
+            ids[node["sku"]] = node["id"]
+    return ids
+
+
+class Products:
+    """Reads and writes products; joins them to the collections `categories` knows."""
+
+    def __init__(self, session: Session, categories: Categories) -> None:
+        self.session = session
+        self.categories = categories
+        self._images: dict[str, tuple[str, ...]] = {}  # product number → image URLs last read or written
+
+    def read(self, keys: Sequence[Key] | None, wanted: ReadFilter | None = None) -> list[Record]:
+        """The products with these product numbers, or every product (one bulk export)."""
+        return list(self._by_key(keys) if keys is not None else self._everything())
+
+    def _key_variables(self) -> dict[str, Any]:
+        s = self.session.settings
+        return {"keyNamespace": s.key_namespace, "keyName": s.key_name, "featureNamespace": s.feature_namespace}
+
+    def _by_key(self, keys: Sequence[Key]) -> Iterator[Product]:
+        wanted = [key[0] for key in keys]
+        for chunk in chunks(wanted, PRODUCTS_PER_READ):
+            variables = self._key_variables() | {f"value{i}": value for i, value in enumerate(chunk)}
+            data = self.session.request_batch("ProductByKey", len(chunk), ("value",), variables)
+            for index in range(len(chunk)):
+                node = data.get(f"p{index}")
+                product = self._product(node) if node else None
+                if product is not None:
+                    yield product
+
+    def _everything(self) -> Iterator[Product]:
+        for node in self.session.bulk_export("products", BULK_CHILDREN, **self._key_variables()):
+            product = self._product(node)
+            if product is not None:
+                yield product
+
+    def _product(self, node: dict[str, Any]) -> Product | None:
+        product = from_node(self.session.settings, node)
+        if product is not None:
+            self._images[product.sku] = product.images
+        return product
+
+    def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
+        """Creates or updates products by product number, ten to a `productSet` request."""
+        settings = self.session.settings
+        products = of_type(records, Product)
+        outcomes: dict[str, WriteOutcome] = {}
+        ready: list[tuple[Product, dict[str, Any]]] = []
+        collections = self.categories.collections([key for product in products for key in product.categories])
+        for product in products:
+            try:
+                images = self._images.get(product.sku)
+                ready.append((product, product_set_input(settings, product, collections, images)))
+            except RecordError as exc:
+                outcomes[product.sku] = WriteOutcome((product.sku,), error=str(exc))
+        owners = self._sku_owners([p for p, _ in ready])
+        for product, _ in list(ready):
+            taken = {owners[v.sku] for v in product.variants if v.sku in owners} - {(None, product.sku)}
+            claimed = [key for _, key in taken if key is not None and key != product.sku]
+            if claimed:
+                error = f"SKU of {product.sku} already belongs to Shopify product {claimed[0]}"
+                outcomes[product.sku] = WriteOutcome((product.sku,), error=error)
+                ready = [(p, d) for p, d in ready if p is not product]
+        for chunk in chunks(ready, PRODUCTS_PER_WRITE):
+            variables = self._key_variables()
+            for index, (product, data) in enumerate(chunk):
+                adopted = next((gid for v in product.variants if (gid := owners.get(v.sku, (None, None))[0])), None)
+                variables[f"identifier{index}"] = {"id": adopted} if adopted else identifier(settings, product)
+                variables[f"input{index}"] = data
+            result = self.session.request_batch("ProductSet", len(chunk), ("identifier", "input"), variables)
+            for index, (product, _) in enumerate(chunk):
+                outcomes[product.sku] = self._outcome(product, result.get(f"p{index}") or {})
+        return [outcomes[p.sku] for p in products]
+
+    def _outcome(self, product: Product, payload: Mapping[str, Any]) -> WriteOutcome:
+        key = (product.sku,)
+        errors = payload.get("userErrors") or []
+        if errors:
+            return WriteOutcome(key, error=user_errors(errors), response=payload)
+        node = payload.get("product") or {}
+        self._images[product.sku] = product.images
+        return WriteOutcome(key, target_id=node.get("id"), response={"id": node.get("id")})
+
+    def _sku_owners(self, products: list[Product]) -> dict[str, tuple[str | None, str | None]]:
+        """For variant SKUs already in the shop: (id of a product without a product number to adopt,
+        or None; the product number of the product they belong to, or None)."""
+        skus = [v.sku for p in products for v in p.variants]
+        owners: dict[str, tuple[str | None, str | None]] = {}
+        for chunk in chunks(list(dict.fromkeys(skus)), SKUS_PER_READ):
+            variables = self._key_variables() | {"query": sku_query(chunk), "first": SKUS_PER_READ}
+            variables.pop("featureNamespace")
+            for node in self.session.nodes("ProductsBySku", "productVariants", variables):
+                key = (node["product"].get("key") or {}).get("value")
+                owners[node["sku"]] = (None if key else node["product"]["id"], key)
+        return owners

@@ -3,25 +3,33 @@
 A fulfillment has no id of the sender's, so a shipment is known in Shopify by its order and
 tracking number: its key is `ORDER/TRACKING` (`#1001/3SABC123`). Shipping takes the shipment's
 lines from what is left to fulfil on the order; a shipment without lines ships all that is left.
+Each shipment is one `fulfillmentCreate`, after which the order is read again for what is left.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from connectors.shopify.orders import name_query
+from connectors.shopify.session import Session, chunks_or_all, of_type, user_errors
+from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import RecordError
-from engine.records import Shipment, ShipmentLine
+from engine.keys import Key
+from engine.records import Record, Shipment, ShipmentLine
 
 KEY_MAPPING = "join('/', [order_number, tracking_number || key])"
+ORDERS_PER_READ = 4  # orders with their fulfillment orders and fulfillments, under the query cost limit
 
 
 def key_of(order_name: str, tracking_number: str | None, fallback: str) -> str:
+    """A shipment's key: `ORDER/TRACKING`, or the fulfillment's name where it has no tracking number."""
     return f"{order_name}/{tracking_number or fallback}"
 
 
 def from_order(order: Mapping[str, Any]) -> list[Shipment]:
+    """The shipments of an `OrderFulfillments` order node, one per fulfillment."""
     shipments = []
     for fulfillment in order.get("fulfillments") or []:
         tracking = (fulfillment.get("trackingInfo") or [{}])[0] if fulfillment.get("trackingInfo") else {}
@@ -69,3 +77,48 @@ def fulfillment_input(shipment: Shipment, order: Mapping[str, Any], notify: bool
     if any(tracking.values()):
         data["trackingInfo"] = {k: v for k, v in tracking.items() if v}
     return data
+
+
+class Shipments:
+    """Reads fulfillments as shipments; ships orders."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def read(self, keys: Sequence[Key] | None, wanted: ReadFilter | None = None) -> list[Record]:
+        """The shipments with these keys (read from their orders), or those of every order."""
+        names = list(dict.fromkeys(key[0].rsplit("/", 1)[0] for key in keys)) if keys is not None else None
+        found = [s for order in self._orders(names) for s in from_order(order)]
+        return [s for s in found if keys is None or (s.key,) in set(keys)]
+
+    def _orders(self, names: list[str] | None) -> list[dict[str, Any]]:
+        """Orders by name (all when None) with what is left to fulfil and what was shipped."""
+        found: list[dict[str, Any]] = []
+        for chunk in chunks_or_all(names, ORDERS_PER_READ):
+            variables = {"query": name_query(chunk) if chunk else "", "first": ORDERS_PER_READ}
+            found += list(self.session.nodes("OrderFulfillments", "orders", variables))
+        return found
+
+    def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
+        """Ships each shipment from its order's open fulfillment orders, one request per shipment."""
+        shipments = of_type(records, Shipment)
+        by_name = {order["name"]: order for order in self._orders([s.order_number for s in shipments])}
+        outcomes = []
+        for shipment in shipments:
+            key = (shipment.key,)
+            order = by_name.get(shipment.order_number)
+            try:
+                if order is None:
+                    raise RecordError(f"Shopify has no order {shipment.order_number}", "order_number")
+                data = fulfillment_input(shipment, order, self.session.settings.notify_customers)
+            except RecordError as exc:
+                outcomes.append(WriteOutcome(key, error=str(exc)))
+                continue
+            payload = self.session.request("FulfillmentCreate", {"fulfillment": data})["fulfillmentCreate"]
+            if payload["userErrors"]:
+                outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
+                continue
+            made = payload["fulfillment"]
+            outcomes.append(WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]}))
+            by_name.update({o["name"]: o for o in self._orders([shipment.order_number])})  # what is left
+        return outcomes

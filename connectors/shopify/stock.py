@@ -3,18 +3,26 @@
 A stock record is one SKU at one location, the location named as in Shopify's admin. Quantities
 are written with `inventorySetQuantities`, up to 250 per call; with `compare_quantities` each carries
 the quantity last read as `changeFromQuantity`, so a sale made in the meantime is not overwritten.
+Shopify applies a call's quantities all or none: the ones it refuses are reported and the rest sent
+again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
-from engine.errors import RecordError
-from engine.records import StockLevel
+from connectors.shopify.products import sku_query
+from connectors.shopify.session import Session, chunks, chunks_or_all, of_type, user_errors
+from engine.connector import ReadFilter, WriteOutcome
+from engine.errors import ConnectorError, RecordError
+from engine.keys import Key
+from engine.records import Record, StockLevel
 
 MAX_QUANTITIES = 250
+SKUS_PER_READ = 25
+LOCATIONS_PER_PAGE = 50
 
 
 def levels_from_variant(node: Mapping[str, Any]) -> list[tuple[StockLevel, str, str]]:
@@ -36,6 +44,7 @@ def levels_from_variant(node: Mapping[str, Any]) -> list[tuple[StockLevel, str, 
 
 
 def whole_units(record: StockLevel) -> int:
+    """The available quantity to send; Shopify counts whole units."""
     if record.available is None:
         raise RecordError(f"stock of {record.sku} at {record.location} has no available quantity to send", "available")
     if record.available != record.available.to_integral_value():
@@ -45,5 +54,134 @@ def whole_units(record: StockLevel) -> int:
     return int(record.available)
 
 
-def sku_query(skus: list[str]) -> str:
-    return " OR ".join(f'sku:"{sku}"' for sku in skus)
+class Stocked(NamedTuple):
+    """What the client last knew of one SKU at one location."""
+
+    item_id: str  # the variant's inventory item
+    location_id: str
+    available: int | None  # as last read or written: the compare-and-swap guard
+    tracked: bool | None
+
+
+Quantity = tuple[StockLevel, dict[str, Any]]  # a record and its InventoryQuantityInput
+
+
+class StockLevels:
+    """Reads and writes stock; remembers the shop's locations and each SKU's inventory item there."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._locations: dict[str, str] | None = None  # active location name → id
+        self._stocked: dict[Key, Stocked] = {}  # (sku, location name) → ids and quantity
+
+    def read(self, keys: Sequence[Key] | None, wanted: ReadFilter | None = None) -> list[Record]:
+        """Stock of these (SKU, location) pairs, or of every variant at every location."""
+        skus = list(dict.fromkeys(key[0] for key in keys)) if keys is not None else None
+        chosen = set(keys) if keys is not None else None
+        found: list[Record] = []
+        for chunk in chunks_or_all(skus, SKUS_PER_READ):
+            variables = {"query": sku_query(chunk) if chunk else "", "first": SKUS_PER_READ}
+            for node in self.session.nodes("StockBySku", "productVariants", variables):
+                for record, item_id, location_id in levels_from_variant(node):
+                    key = (record.sku, record.location)
+                    available = int(record.available) if record.available is not None else None
+                    self._stocked[key] = Stocked(item_id, location_id, available, record.tracked)
+                    if chosen is None or key in chosen:
+                        found.append(record)
+        return found
+
+    def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
+        """Sets available quantities, up to 250 to a request; switches tracking where a record asks."""
+        levels = of_type(records, StockLevel)
+        missing = [(r.sku, r.location) for r in levels if (r.sku, r.location) not in self._stocked]
+        if missing:
+            self.read(missing)
+        locations = self._location_ids()
+        outcomes: dict[Key, WriteOutcome] = {}
+        quantities: list[Quantity] = []
+        for record in levels:
+            key = (record.sku, record.location)
+            try:
+                quantities.extend(self._quantity(record, locations))
+            except RecordError as exc:
+                outcomes[key] = WriteOutcome(key, error=str(exc))
+        for chunk in chunks(quantities, MAX_QUANTITIES):
+            outcomes.update(self._set_quantities(chunk))
+        for record in levels:  # an untracked level is written by switching tracking off
+            key = (record.sku, record.location)
+            stocked = self._stocked.get(key)
+            outcomes.setdefault(key, WriteOutcome(key, target_id=stocked.item_id if stocked else ""))
+        return [outcomes[(r.sku, r.location)] for r in levels]
+
+    def _quantity(self, record: StockLevel, locations: dict[str, str]) -> list[Quantity]:
+        if record.location not in locations:
+            known = ", ".join(sorted(locations)) or "none"
+            raise RecordError(f"Shopify has no active location named '{record.location}'; known: {known}", "location")
+        stocked = self._stocked.get((record.sku, record.location))
+        if stocked is None:
+            raise RecordError(f"Shopify has no variant with SKU {record.sku} stocked at {record.location}", "sku")
+        if record.tracked is not None and record.tracked != stocked.tracked:
+            self._set_tracked(stocked.item_id, record.tracked)
+        if record.tracked is False:
+            return []
+        quantity = {
+            "inventoryItemId": stocked.item_id,
+            "locationId": stocked.location_id,
+            "quantity": whole_units(record),
+            "changeFromQuantity": stocked.available if self.session.settings.compare_quantities else None,
+        }
+        return [(record, quantity)]
+
+    def _set_quantities(self, chunk: list[Quantity]) -> dict[Key, WriteOutcome]:
+        """One inventorySetQuantities; Shopify applies all or none, so refused ones are dropped and
+        the rest sent again."""
+        outcomes: dict[Key, WriteOutcome] = {}
+        pending = list(chunk)
+        while pending:
+            variables = {"input": {"name": "available", "reason": "correction",
+                                   "referenceDocumentUri": "gid://tillsync/StockSync/apply",
+                                   "quantities": [q for _, q in pending]}}  # fmt: skip
+            payload = self.session.request("InventorySetQuantities", variables)["inventorySetQuantities"]
+            errors = payload.get("userErrors") or []
+            if not errors:
+                for record, q in pending:
+                    key = (record.sku, record.location)
+                    self._stocked[key] = Stocked(q["inventoryItemId"], q["locationId"], q["quantity"], True)
+                    outcomes[key] = WriteOutcome(
+                        key, target_id=q["inventoryItemId"], response={"quantity": q["quantity"]}
+                    )
+                return outcomes
+            refused = _refused_by_index(errors)
+            if not refused:
+                raise ConnectorError(f"Shopify refused the stock update: {user_errors(errors)}")
+            for index, problems in refused.items():
+                record = pending[index][0]
+                key = (record.sku, record.location)
+                outcomes[key] = WriteOutcome(key, error=user_errors(problems), response={"userErrors": problems})
+            pending = [item for index, item in enumerate(pending) if index not in refused]
+        return outcomes
+
+    def _set_tracked(self, item_id: str, tracked: bool) -> None:
+        payload = self.session.request("InventoryItemUpdate", {"id": item_id, "input": {"tracked": tracked}})
+        errors = payload["inventoryItemUpdate"]["userErrors"]
+        if errors:
+            raise RecordError(f"Shopify did not change stock tracking: {user_errors(errors)}", "tracked")
+        for key, stocked in list(self._stocked.items()):
+            if stocked.item_id == item_id:
+                self._stocked[key] = stocked._replace(tracked=tracked)
+
+    def _location_ids(self) -> dict[str, str]:
+        if self._locations is None:
+            nodes = self.session.nodes("Locations", "locations", {"first": LOCATIONS_PER_PAGE})
+            self._locations = {node["name"]: node["id"] for node in nodes if node["isActive"]}
+        return self._locations
+
+
+def _refused_by_index(errors: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    """The userErrors that name one of the quantities sent (`input.quantities.3.…`), by its index."""
+    refused: dict[int, list[dict[str, Any]]] = {}
+    for error in errors:
+        field = error.get("field") or []
+        if len(field) >= 3 and field[1] == "quantities" and str(field[2]).isdigit():
+            refused.setdefault(int(field[2]), []).append(error)
+    return refused

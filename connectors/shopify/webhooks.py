@@ -2,7 +2,8 @@
 
 Shopify signs each delivery with a base64 HMAC-SHA256 of the raw body, keyed with the app's
 secret, in `X-Shopify-Hmac-Sha256`. `verify` checks it in constant time; `affected` reads from a
-payload which entity changed and the keys Tillsync can match on.
+payload which entity changed and the keys Tillsync can match on; `subscribe` asks a shop to send a
+topic's events.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from connectors.shopify.session import Session, user_errors
 from engine.connector import Event
+from engine.errors import FatalConnectorError
 from engine.records import Entity
 
 TOPICS: dict[str, Entity] = {
@@ -33,6 +36,7 @@ TOPICS: dict[str, Entity] = {
 
 
 def sign(secret: str, body: bytes) -> str:
+    """Shopify's signature of `body`: base64 of its HMAC-SHA256 keyed with `secret`."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
@@ -66,10 +70,22 @@ def affected(
 
 
 def verify_delivery(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether a delivery's `X-Shopify-Hmac-Sha256` header signs its body."""
     return verify(secret, body, headers.get("x-shopify-hmac-sha256"))
 
 
 def read_delivery(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
+    """A delivery as the engine's `Event`: its topic, webhook id, entity and keys."""
     topic = headers.get("x-shopify-topic", "")
     entity, keys = affected(topic, payload, getattr(settings, "key_namespace", "tillsync"))
     return Event(topic, headers.get("x-shopify-webhook-id", ""), entity, keys)
+
+
+def subscribe(session: Session, topic: str, uri: str) -> str:
+    """Have Shopify send `topic` events (e.g. `orders/paid`) to `uri`; returns the subscription id.
+    The product number's metafield namespace rides along, so a product event names its product."""
+    variables = {"topic": topic_enum(topic), "uri": uri, "namespaces": [session.settings.key_namespace]}
+    payload = session.request("WebhookSubscriptionCreate", variables)["webhookSubscriptionCreate"]
+    if payload["userErrors"]:
+        raise FatalConnectorError(f"Shopify refused the webhook subscription: {user_errors(payload['userErrors'])}")
+    return str(payload["webhookSubscription"]["id"])

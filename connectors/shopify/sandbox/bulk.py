@@ -1,7 +1,8 @@
 """Bulk operations in the sandbox: a query run without page limits, flattened to JSON Lines.
 
 As Shopify writes them: one line per node of the top connection, and one line per node of each
-nested connection with `__parentId` set to the id of the node it belongs to.
+nested connection with `__parentId` set to the id of the node it belongs to. The store keeps each
+operation finished, with its file served at `/_sandbox/bulk/NUMBER.jsonl`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,32 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+from connectors.shopify.sandbox.ledger import Ledger, now
+
+
+class BulkOperationStore:
+    """Bulk operations by id, and their JSON Lines by operation number."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.operations: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, str] = {}  # operation number → JSON Lines
+
+    def add(self, query: str, text: str, count: int, roots: int, public_url: str) -> dict[str, Any]:
+        """A completed operation of `query` whose result is `text`, downloadable from `public_url`."""
+        with self.ledger.lock:
+            operation_id = self.ledger.new_id("BulkOperation")
+            number = operation_id.rsplit("/", 1)[-1]
+            self.files[number] = text
+            operation = {
+                "id": operation_id, "status": "COMPLETED", "type": "QUERY", "query": query, "errorCode": None,
+                "objectCount": str(count), "rootObjectCount": str(roots), "fileSize": str(len(text.encode())),
+                "url": f"{public_url}/_sandbox/bulk/{number}.jsonl" if count else None,
+                "partialDataUrl": None, "createdAt": now(), "completedAt": now(),
+            }  # fmt: skip
+            self.operations[operation_id] = operation
+            return operation
 
 
 def json_lines(data: Mapping[str, Any]) -> tuple[str, int]:
