@@ -104,7 +104,9 @@ class Till:
         limit = int(request.get("syncMarkerLimit") or 100)
         limit = min(limit, self.page_cap) if self.page_cap else limit
         changed = sorted((i for i in items if i["syncMarker"] > since), key=lambda i: i["syncMarker"])[:limit]
-        return {name: changed, "syncMarker": changed[-1]["syncMarker"] if changed else since}
+        # only the items, each with its own syncMarker: the published WSDL's feed answers
+        # (GetProductsResponse, GetRelationsResponse, ...) carry no marker of their own
+        return {name: changed}
 
     # ---- catalogue -------------------------------------------------------------------------
 
@@ -127,7 +129,7 @@ class Till:
             return self._feed(self.products.values(), request, "productList")
         found = [p for p in self.products.values() if p["productNumber"] in numbers
                  or any(int(a["articleNumber"]) in wanted for a in p["articleList"])]  # fmt: skip
-        return {"productList": found, "syncMarker": self.marker}
+        return {"productList": found}
 
     def save_product(self, request: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         product = dict(request.get("product") or {})
