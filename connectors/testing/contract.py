@@ -8,12 +8,14 @@ deliberately broken connector (a check that cannot fail, like a primary-key chec
 generator objects, proves nothing).
 
 Reads are always turned into lists before they are looked at: a client may hand out a generator.
+Checks raise AssertionError themselves rather than through `assert`, which `python -O` drops.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -24,6 +26,12 @@ from engine.connector import Client, WebhookSupport, read_raw
 from engine.errors import FatalConnectorError, RetriableConnectorError, TillsyncError
 from engine.keys import Key
 from engine.records import Entity, Record, record_key
+
+
+def expect(condition: object, message: str) -> None:
+    """Raise AssertionError with `message` unless `condition` holds (an `assert` that `-O` keeps)."""
+    if not condition:
+        raise AssertionError(message)
 
 
 def differences(written: Any, read: Any, path: str = "") -> list[str]:
@@ -59,31 +67,31 @@ def check_round_trip(client: Client, entity: Entity, records: Sequence[Record]) 
     everything that was written."""
     keys = [record_key(entity, record) for record in records]
     outcomes = client.write(entity, records)
-    assert len(outcomes) == len(records), f"{entity.value}: {len(records)} records written, {len(outcomes)} outcomes"
+    expect(len(outcomes) == len(records), f"{entity.value}: {len(records)} records written, {len(outcomes)} outcomes")
     refused = [f"{_label(entity, o.key)}: {o.error}" for o in outcomes if o.error]
-    assert not refused, f"the system refused sample records: {refused}"
-    assert [tuple(o.key) for o in outcomes] == keys, f"{entity.value}: outcomes {[o.key for o in outcomes]} " \
-        f"are not those of the records written, in order ({keys})"  # fmt: skip
+    expect(not refused, f"the system refused sample records: {refused}")
+    order = [tuple(o.key) for o in outcomes]
+    expect(order == keys, f"{entity.value}: outcomes {order} are not those of the records written ({keys})")
     found = {record_key(entity, record): record for record in list(client.read(entity, keys))}
     for key, record in zip(keys, records, strict=True):
-        assert key in found, f"{_label(entity, key)} was written but is not read back"
+        expect(key in found, f"{_label(entity, key)} was written but is not read back")
         problems = differences(record.model_dump(), found[key].model_dump())
-        assert not problems, f"{_label(entity, key)} does not read back as written: {'; '.join(problems)}"
+        expect(not problems, f"{_label(entity, key)} does not read back as written: {'; '.join(problems)}")
 
 
 def check_keys(client: Client, entity: Entity) -> list[Record]:
     """A full read gives records whose keys are all non-empty and unique, and each raw record's key
     is that of the record it builds. Returns the records read."""
     raws = list(read_raw(client, entity))
-    assert raws, f"a full read of {entity.value} found nothing; the check needs records to look at"
+    expect(raws, f"a full read of {entity.value} found nothing; the check needs records to look at")
     records = []
     seen: dict[Key, int] = {}
     for index, raw in enumerate(raws):
         record = raw.build()
         key = record_key(entity, record)
-        assert all(part.strip() for part in key), f"{entity.value} record {index} has an empty key part: {key}"
-        assert tuple(raw.key) == key, f"{entity.value} record {index} is read with key {raw.key}, built with {key}"
-        assert key not in seen, f"{_label(entity, key)} is read twice (records {seen[key]} and {index})"
+        expect(all(part.strip() for part in key), f"{entity.value} record {index} has an empty key part: {key}")
+        expect(tuple(raw.key) == key, f"{entity.value} record {index} is read with key {raw.key}, built with {key}")
+        expect(key not in seen, f"{_label(entity, key)} is read twice (records {seen.get(key)} and {index})")
         seen[key] = index
         records.append(record)
     return records
@@ -95,19 +103,19 @@ def check_pages(
     """A full read follows the pages to the end: every one of more than a page of records written is
     read, and none twice. With the sandbox's `control`, the read must also have taken as many
     requests as pages of `page_size` need, so the records did cross a page boundary."""
-    assert len(written) > page_size, f"{len(written)} {entity.value} records cross no page boundary of " \
-        f"{page_size}; the check would prove nothing"  # fmt: skip
+    expect(len(written) > page_size, f"{len(written)} {entity.value} records cross no page boundary of "
+                                     f"{page_size}; the check would prove nothing")  # fmt: skip
     before = control.status()["requests"] if control is not None else 0
-    keys = [record_key(entity, record) for record in list(client.read(entity))]
+    counts = Counter(record_key(entity, record) for record in list(client.read(entity)))
     if control is not None:
-        requests, pages = control.status()["requests"] - before, -(-len(set(keys)) // page_size)
-        assert requests >= pages, f"{len(keys)} {entity.value} records were read in {requests} requests, not " \
-            f"in pages of {page_size}; the inputs' page size is not the read's"  # fmt: skip
-    twice = sorted({key for key in keys if keys.count(key) > 1})
-    assert not twice, f"a full read of {entity.value} gives {[list(k) for k in twice]} more than once"
-    missing = [key for key in (record_key(entity, r) for r in written) if key not in set(keys)]
-    assert not missing, f"a full read of {entity.value} stops early: {len(missing)} of {len(written)} records " \
-        f"written are not read, e.g. {list(missing[0])}"  # fmt: skip
+        requests, pages = control.status()["requests"] - before, -(-len(counts) // page_size)
+        expect(requests >= pages, f"{len(counts)} {entity.value} records were read in {requests} requests, not "
+                                  f"in pages of {page_size}; the inputs' page size is not the read's")  # fmt: skip
+    twice = sorted(list(key) for key, count in counts.items() if count > 1)
+    expect(not twice, f"a full read of {entity.value} gives {twice} more than once")
+    missing = [key for key in (record_key(entity, r) for r in written) if key not in counts]
+    expect(not missing, f"a full read of {entity.value} stops early: {len(missing)} of {len(written)} records "
+                        f"written are not read, e.g. {list(missing[0]) if missing else ''}")  # fmt: skip
 
 
 def check_refusal(client: Client, entity: Entity, good: Sequence[Record], refused: Record) -> None:
@@ -120,15 +128,15 @@ def check_refusal(client: Client, entity: Entity, good: Sequence[Record], refuse
     except TillsyncError as exc:
         raise AssertionError(f"a batch with one refused {entity.value} raised {type(exc).__name__}: {exc}; "
                              "a refused record must be an outcome with an error") from exc  # fmt: skip
-    assert len(outcomes) == len(batch), f"{len(batch)} {entity.value} records written, {len(outcomes)} outcomes"
+    expect(len(outcomes) == len(batch), f"{len(batch)} {entity.value} records written, {len(outcomes)} outcomes")
     key = record_key(entity, refused)
     outcome = outcomes[1 if good else 0]
-    assert tuple(outcome.key) == key, f"the outcome of refused {_label(entity, key)} is that of {outcome.key}"
-    assert outcome.error, f"{_label(entity, key)} was refused by the system but its outcome has no error"
+    expect(tuple(outcome.key) == key, f"the outcome of refused {_label(entity, key)} is that of {outcome.key}")
+    expect(outcome.error, f"{_label(entity, key)} was refused by the system but its outcome has no error")
     others = [f"{_label(entity, o.key)}: {o.error}" for o in outcomes if o is not outcome and o.error]
-    assert not others, f"records beside a refused one failed with it: {others}"
+    expect(not others, f"records beside a refused one failed with it: {others}")
     kept = list(client.read(entity, [key]))
-    assert not kept, f"{_label(entity, key)} was refused, yet the system holds it: {kept}"
+    expect(not kept, f"{_label(entity, key)} was refused, yet the system holds it: {kept}")
 
 
 def check_credentials_refused(
@@ -151,9 +159,8 @@ def check_credentials_refused(
     finally:
         client.close()
     sent = control.status()["requests"] - before
-    assert sent == 1, f"a refused login was sent {sent} times; retrying cannot fix credentials"
-    shown = [secret for secret in secrets if secret and secret in str(error)]
-    assert not shown, "the error shows a credential it was given"
+    expect(sent == 1, f"a refused login was sent {sent} times; retrying cannot fix credentials")
+    expect(not [s for s in secrets if s and s in str(error)], "the error shows a credential it was given")
 
 
 def check_retried(
@@ -162,7 +169,7 @@ def check_retried(
     """One `fault` (429, 500, drop) injected into a read is retried: the read returns what it returns
     without the fault. Each read is a fresh client's, so no cache can answer in the sandbox's place."""
     expected = _dumps(open_client().read(entity, keys))
-    assert expected, f"reading {entity.value} {list(keys)} finds nothing to compare"
+    expect(expected, f"reading {entity.value} {list(keys)} finds nothing to compare")
     before = control.status()["injected"].get(fault, 0)
     control.set(script=[fault])
     try:
@@ -171,8 +178,8 @@ def check_retried(
         raise AssertionError(f"a {fault} was not retried: {type(exc).__name__}: {exc}") from exc
     finally:
         injected = control.set()["injected"].get(fault, 0) - before  # and no fault is left scripted
-    assert injected == 1, f"the read met {injected} injected {fault}s, not one; the check proved nothing"
-    assert got == expected, f"after a {fault} the read of {entity.value} gives {got}, not {expected}"
+    expect(injected == 1, f"the read met {injected} injected {fault}s, not one; the check proved nothing")
+    expect(got == expected, f"after a {fault} the read of {entity.value} gives {got}, not {expected}")
 
 
 def _dumps(records: Iterable[Record]) -> list[str]:
@@ -180,28 +187,22 @@ def _dumps(records: Iterable[Record]) -> list[str]:
 
 
 def check_webhook(
-    support: WebhookSupport,
-    secret: str,
-    delivery: Delivery,
-    settings: BaseModel,
-    entity: Entity,
-    key: Key,
+    support: WebhookSupport, secret: str, delivery: Delivery, settings: BaseModel, entity: Entity, key: Key
 ) -> None:
-    """The system's own signed delivery verifies; the same delivery with its body changed, signed
-    with another secret, checked without a secret or without its headers does not; and it names the
-    entity and the key of the record it is about."""
+    """The system's own signed delivery verifies; the same delivery with its body changed, checked
+    with another secret, with no secret or without its headers does not; and it names the entity and
+    the key of the record it is about."""
     body, headers = delivery.body, delivery.headers
-    assert support.verify(secret, body, headers), "the system's own signed delivery does not verify"
+    expect(support.verify(secret, body, headers), "the system's own signed delivery does not verify")
+    # JSON-equal but other bytes: the signature is over the raw body, not over what it parses to
     tampered = body.replace(b"}", b" }", 1) if b"}" in body else body + b" "
-    forged: list[tuple[str, bytes, Mapping[str, str]]] = [
-        ("a changed body", tampered, headers),
-        ("another secret", body, headers),
-        ("no secret", body, headers),
-        ("no headers", body, {}),
-    ]
-    for what, forged_body, forged_headers in forged:
-        used = {"another secret": "not-" + secret, "no secret": ""}.get(what, secret)
-        assert not support.verify(used, forged_body, forged_headers), f"a delivery with {what} verifies"
+    for what, used, sent, with_headers in [
+        ("a changed body", secret, tampered, headers),
+        ("another secret", "not-" + secret, body, headers),
+        ("no secret", "", body, headers),
+        ("no headers", secret, body, {}),
+    ]:
+        expect(not support.verify(used, sent, with_headers), f"a delivery with {what} verifies")
     event = support.read(headers, json.loads(body), settings)
-    assert event.entity is entity, f"a delivery about {_label(entity, key)} is read as about {event.entity}"
-    assert list(key) in [list(k) for k in event.keys], f"a delivery about {_label(entity, key)} names {event.keys}"
+    expect(event.entity is entity, f"a delivery about {_label(entity, key)} is read as about {event.entity}")
+    expect(list(key) in [list(k) for k in event.keys], f"a delivery about {_label(entity, key)} names {event.keys}")

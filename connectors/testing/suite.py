@@ -91,10 +91,12 @@ class Suite:
         return client
 
     def close(self) -> None:
+        """Close every client this suite opened."""
         for client in self._opened:
             client.close()
 
     def samples(self, entity: Entity) -> tuple[Record, ...]:
+        """The sample records of `entity`; none when the inputs have none."""
         return next((s.records for s in self.inputs.samples if s.entity is entity), ())
 
     def write_samples(self, client: Client) -> None:
@@ -102,11 +104,12 @@ class Suite:
         for samples in self.inputs.samples:
             outcomes = client.write(samples.entity, samples.records)
             refused = [o.error for o in outcomes if o.error]
-            assert not refused, f"sample {samples.entity.value} records were refused: {refused}"
+            contract.expect(not refused, f"sample {samples.entity.value} records were refused: {refused}")
 
     # ---- the checks, with this connector's inputs -------------------------------------------
 
     def round_trips(self, client: Client) -> None:
+        """Each entity's samples written and read back, in the inputs' order."""
         for samples in self.inputs.samples:
             contract.check_round_trip(client, samples.entity, samples.records)
 
@@ -118,14 +121,16 @@ class Suite:
                 contract.check_keys(client, entity)
 
     def pages(self, client: Client) -> None:
+        """Full reads of more than a page of records, after the samples."""
         self.write_samples(client)
-        assert self.inputs.paging, f"{self.connector.name} declares no paging input"
+        contract.expect(self.inputs.paging, f"{self.connector.name} declares no paging input")
         for paging in self.inputs.paging:
-            outcomes = client.write(paging.entity, paging.records)
-            assert not [o.error for o in outcomes if o.error], f"paging {paging.entity.value} records were refused"
+            refused = [o.error for o in client.write(paging.entity, paging.records) if o.error]
+            contract.expect(not refused, f"paging {paging.entity.value} records were refused: {refused}")
             contract.check_pages(client, paging.entity, paging.records, paging.page_size, self.control)
 
     def refusal(self, client: Client) -> None:
+        """The refused record in a batch of that entity's samples."""
         self.write_samples(client)
         refusal = self.inputs.refusal
         contract.check_refusal(client, refusal.entity, self.samples(refusal.entity), refusal.record)
@@ -136,6 +141,7 @@ class Suite:
         return samples.entity, samples.records[0]
 
     def wrong_credentials(self) -> dict[str, str]:
+        """Every credential the sandbox takes, changed so it refuses them."""
         return {name: f"wrong-{value}" for name, value in self.sandbox.credentials.items()}
 
     def credentials_refused(self, open_client: Callable[[], Client] | None = None) -> None:
@@ -159,18 +165,20 @@ class Suite:
     def delivery(self, client: Client) -> Delivery:
         """A webhook the system sends about the webhook case's record, as a receiver gets it."""
         case = self.inputs.webhook
-        assert case is not None, f"{self.connector.name} has webhooks but its contract inputs no webhook case"
+        if case is None:
+            raise AssertionError(f"{self.connector.name} has webhooks but its contract inputs no webhook case")
         receiver = Receiver()
         with serving(receiver) as url:
             case.subscribe(client, url + "/webhooks")
             outcomes = client.write(case.entity, [case.record])
-            assert not [o.error for o in outcomes if o.error], f"the webhook case's record was refused: {outcomes}"
+            contract.expect(not [o for o in outcomes if o.error], f"the webhook case's record was refused: {outcomes}")
             return receiver.wait()[0]
 
     def webhook(self, delivery: Delivery, support: WebhookSupport | None = None) -> None:
         """Check `delivery` with the connector's webhook support, or with `support` in its place."""
         case, support = self.inputs.webhook, support or self.connector.webhooks
-        assert case is not None and support is not None, f"{self.connector.name} has no webhooks to check"
+        if case is None or support is None:
+            raise AssertionError(f"{self.connector.name} has no webhooks (or no webhook case) to check")
         secret = self.sandbox.credentials[support.secret_credential]
         settings = self.connector.settings.model_validate({**self.sandbox.settings(self.url), **self.inputs.settings})
         contract.check_webhook(support, secret, delivery, settings, case.entity, record_key(case.entity, case.record))
@@ -180,7 +188,8 @@ class Suite:
 def served(connector: Connector, inputs: ContractInputs) -> Iterator[Suite]:
     """A fresh sandbox of `connector` (without the sample catalogue), readied by its inputs and served
     over loopback for the block."""
-    assert connector.sandbox is not None, f"{connector.name} declares no sandbox"
+    if connector.sandbox is None:
+        raise AssertionError(f"{connector.name} declares no sandbox")
     sandbox = connector.sandbox.start(False)
     inputs.prepare(sandbox)
     with serving(sandbox) as url:
