@@ -11,7 +11,34 @@ module, so they can be corrected against a live system without touching the rest
 - a product holds its articles (the variants) in `articleList`; an article's attributes (size,
   colour, …) are `attributeList` entries `{name, value}`, its features `customFieldList` entries;
 - stock per branch has `amount` (on hand) and `reserved` (held for open sales orders);
-- change feeds (`getProducts`, `getRelations`, `getOrderChanges`) take and return a `syncMarker`.
+- change feeds (`getProducts`, `getRelations`, `getOrderChanges`) take a `syncMarker` and
+  `syncMarkerLimit` and answer the items changed after it, each with its own `syncMarker`.
+
+Since then Mplus has published its WSDL (`mplusqapi.wsdl` in the `MplusKASSA/mplusqapi-php`
+repository, the vendor's generated client). What it and the vendor's clients show, and what the
+sandbox follows:
+
+- a change feed's answer holds only the items: `GetProductsResponse` is `productList` alone,
+  `GetRelationsResponse` `relationList` alone, so the next page must be asked from the last item's
+  `syncMarker`. `syncMarkerLimit` is an optional int, its default and maximum undocumented, so a
+  port may answer fewer items than asked and a reader follows markers until an empty answer. The
+  sandbox answers so, and a test can cap its pages (`Till.page_cap`). `MplusClient._feed` still
+  looks for a marker in the answer and so stops after the first page (a known contract failure);
+- a refused login: the vendor's client (`BaseSoapClient::communicate`) reads SOAP faults only from
+  HTTP 5xx answers and gives `Client.Authentication` as its example of a fault code in parts, and
+  SOAP 1.1 (section 6.2) answers every fault with HTTP 500. So a wrong ident or secret most likely
+  comes back as HTTP 500 with fault code `Client.Authentication`, not as HTTP 401, and fault codes
+  may have parts (`Server.…`). The sandbox still answers 401, the one answer the transport takes
+  for a refused login; both should change together;
+- a GET on the port without `?wsdl` answers 405 Method Not Allowed: Mplus's older PHP client
+  (`mplus-api-client-php`, `initClient`) probes for exactly that to tell that the API is up. The
+  sandbox does;
+- not reconciled yet: the WSDL names request lists as repeated elements in the plural
+  (`productNumbers`, `articleNumbers`), not `…List`; `createProduct` takes `product` beside, not
+  inside, `request`; `getOrderChanges` answers `orderChangeList`; article groups are written with
+  `newArticleGroup`/`updateArticleGroup` (there is no `saveArticleGroups`); `getSalesPriceList`
+  takes no arguments and answers sales (promotion) prices without article numbers, so prices per
+  price group and article are read from somewhere this module does not know yet.
 """
 
 from __future__ import annotations

@@ -100,8 +100,8 @@ def parse(body: bytes) -> tuple[str, dict[str, Any]]:
     if _local(call.tag) == "Fault":
         code = (call.findtext("faultcode") or "Server").split(":")[-1]
         raise SoapFault(code, call.findtext("faultstring") or "")
-    data = to_data(call)
-    return _local(call.tag), data if isinstance(data, dict) else {}
+    # the call's own element holds its arguments, even when its name ends in List (getSalesPriceList)
+    return _local(call.tag), {_local(child.tag): to_data(child) for child in call}
 
 
 def _bytes(root: ET.Element) -> bytes:

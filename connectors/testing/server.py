@@ -1,7 +1,8 @@
 """Serve a sandbox's ASGI app with uvicorn on 127.0.0.1, in a background thread.
 
 Used by the tests, by `make demo` and by `tillsync sandbox up`: real HTTP over loopback, on a port
-the operating system picks unless one is asked for.
+the operating system picks unless one is asked for. `Receiver` is the other end: an app that keeps
+the webhook deliveries a sandbox sends it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import uvicorn
+from starlette.types import Receive, Scope, Send
 
 from engine.connector import Connector, Sandbox
 
@@ -86,3 +88,45 @@ def running_sandboxes(
             url = stack.enter_context(serving(sandbox, chosen.get(name, connector.sandbox.port)))
             started[name] = RunningSandbox(connector, url, sandbox)
         yield started
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery as it arrived: headers (names lower-cased, as receivers see them) and the raw body."""
+
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """An ASGI app that answers 200 to every POST and keeps it as a `Delivery`."""
+
+    def __init__(self) -> None:
+        self.deliveries: list[Delivery] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        if scope["method"] == "POST":
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            self.deliveries.append(Delivery(scope["path"], headers, body))
+        status = 200 if scope["method"] == "POST" else 405
+        await send({"type": "http.response.start", "status": status, "headers": [(b"content-length", b"0")]})
+        await send({"type": "http.response.body", "body": b""})
+
+    def wait(self, count: int = 1, timeout: float = 10.0) -> list[Delivery]:
+        """The deliveries once at least `count` arrived; raises AssertionError after `timeout` seconds."""
+        deadline = time.monotonic() + timeout
+        while len(self.deliveries) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.deliveries)} webhook deliveries arrived in {timeout:g} s; "
+                                     f"expected at least {count}")  # fmt: skip
+            time.sleep(0.01)
+        return list(self.deliveries)

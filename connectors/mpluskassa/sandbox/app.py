@@ -1,13 +1,15 @@
 """The MplusKASSA sandbox: its WSDL and SOAP operations on 127.0.0.1, with the till's behaviour.
 
 Credentials travel as `ident` and `secret` query parameters on the endpoint URL, as on a real
-MplusKASSA API port; a wrong pair is a SOAP fault with HTTP 401. Every fault is an HTTP 500 with a
-SOAP Fault body, as SOAP 1.1 has it.
+MplusKASSA API port; a wrong pair is a SOAP fault with HTTP 401 (see `protocol` on what the real
+API is likely to answer instead). Every other fault is an HTTP 500 with a SOAP Fault body, as SOAP
+1.1 has it, injected ones too: faults come from the shared kit (`connectors.testing.faults`) in
+these shapes.
 """
 
 from __future__ import annotations
 
-import asyncio
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,9 +23,26 @@ from starlette.types import Receive, Scope, Send
 from connectors.mpluskassa import soap
 from connectors.mpluskassa.protocol import OPERATIONS
 from connectors.mpluskassa.sandbox.store import Till
-from connectors.testing.faults import Faults
+from connectors.testing.faults import FaultAnswers, FaultInjection, Faults
 
 XML = "text/xml; charset=utf-8"
+
+
+def _too_many_requests() -> Response:
+    return Response("Too Many Requests", 429, headers={"Retry-After": "1"})
+
+
+def _server_error(chance: random.Random) -> Response:
+    # always 500: SOAP 1.1 (section 6.2) answers every fault with it, whatever went wrong
+    return Response(soap.fault_envelope("Server", "Internal error, please try again"), 500, media_type=XML)
+
+
+ANSWERS = FaultAnswers(_too_many_requests, _server_error, (XML, b"<?xml"))
+
+
+def _faulted(scope: Scope) -> bool:
+    """Faults hit SOAP calls (POST); the WSDL is fetched once and left alone."""
+    return bool(scope["method"] == "POST")
 
 
 def wsdl(location: str) -> str:
@@ -62,11 +81,19 @@ class MplusSandbox:
     till: Till = field(default_factory=Till)
     ident: str = "sandbox"
     secret: str = "sandbox-secret"
-    faults: Faults = field(default_factory=Faults)
     calls: list[str] = field(default_factory=list)  # operations run, in order
 
     def __post_init__(self) -> None:
-        self.app = Starlette(routes=[Route("/", self._get, methods=["GET"]), Route("/", self._post, methods=["POST"])])
+        api = Starlette(routes=[Route("/", self._get, methods=["GET"]), Route("/", self._post, methods=["POST"])])
+        self.app = FaultInjection(api, ANSWERS, _faulted)
+
+    @property
+    def faults(self) -> Faults:
+        return self.app.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self.app.faults = faults
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -82,22 +109,13 @@ class MplusSandbox:
         return request.query_params.get("ident") == self.ident and request.query_params.get("secret") == self.secret
 
     async def _get(self, request: Request) -> Response:
-        if "wsdl" not in request.query_params:
-            return Response("MplusKASSA API sandbox; the WSDL is at ?wsdl", media_type="text/plain")
+        if "wsdl" not in request.query_params:  # the port takes POSTs only; Mplus's client probes for this 405
+            return Response("Method Not Allowed", 405, headers={"Allow": "POST"}, media_type="text/plain")
         return Response(wsdl(str(request.base_url)), media_type=XML)
 
     async def _post(self, request: Request) -> Response:
         if not self._authorised(request):
             return Response(soap.fault_envelope("Client", "Invalid ident or secret"), 401, media_type=XML)
-        fault = self.faults.pick()
-        if fault == "429":
-            return Response("Too Many Requests", 429, headers={"Retry-After": "1"})
-        if fault == "500":
-            return Response(soap.fault_envelope("Server", "Internal error, please try again"), 500, media_type=XML)
-        if fault == "timeout":
-            await asyncio.sleep(self.faults.slow_seconds)
-        if fault == "drop":
-            return _Dropped()
         try:
             operation, arguments = soap.parse(await request.body())
             self.calls.append(operation)
@@ -107,10 +125,3 @@ class MplusSandbox:
         except (ValueError, KeyError, TypeError) as exc:
             return Response(soap.fault_envelope("Client", f"bad request: {exc}"), 500, media_type=XML)
         return Response(soap.response_envelope(operation, result), media_type=XML)
-
-
-class _Dropped(Response):
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers: list[tuple[bytes, bytes]] = [(b"content-type", XML.encode()), (b"content-length", b"4096")]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": b"<?xml", "more_body": False})

@@ -3,14 +3,14 @@
 Each request is authenticated (`X-Shopify-Access-Token`), validated against Shopify's published
 schema (HTTP 200 with an `errors` array when invalid, as Shopify answers), priced, drawn from the
 plan's leaky bucket (THROTTLED when it is short), executed against the sandbox store, and answered
-with `extensions.cost`. Faults can be injected at a rate: 429 with Retry-After, 5xx, slow answers
-past a client's timeout, and connections dropped mid-answer.
+with `extensions.cost`. Faults (429 with Retry-After, 5xx, slow answers, cut connections) come from
+the shared kit (`connectors.testing.faults`), in Shopify's shapes given here.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,9 +36,29 @@ from connectors.shopify.sandbox.resolvers import root
 from connectors.shopify.sandbox.shop import Shop
 from connectors.shopify.sandbox.webhooks import Dispatcher
 from connectors.shopify.schema import API_VERSION, admin_schema, root_field_scopes
-from connectors.testing.faults import Faults
+from connectors.testing.faults import FaultAnswers, FaultInjection, Faults
 
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
+
+
+def _too_many_requests() -> Response:
+    return JSONResponse(
+        {"errors": "Too many requests. Reduce request rates to resume uninterrupted service."},
+        429,
+        headers={"Retry-After": "1.0"},
+    )
+
+
+def _server_error(chance: random.Random) -> Response:
+    return JSONResponse({"errors": "Internal Server Error"}, 503 if chance.random() < 0.5 else 500)
+
+
+ANSWERS = FaultAnswers(_too_many_requests, _server_error, ("application/json", b'{"data": {'))
+
+
+def _faulted(scope: Scope) -> bool:
+    """Faults hit Admin API calls; bulk files come from Shopify's storage, not the API."""
+    return bool(scope["method"] == "POST" and scope["path"] == GRAPHQL_PATH)
 
 
 @dataclass
@@ -47,23 +67,34 @@ class ShopifySandbox:
     token: str = "shpat_sandbox_token"
     plan: Plan = PLANS["standard"]
     scopes: frozenset[str] | None = None  # None: every scope granted
-    faults: Faults = field(default_factory=Faults)
     webhook_secret: str = "sandbox_webhook_secret"
     clock: Callable[[], float] = time.monotonic
-    requests: int = 0
     log: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)  # (operation, variables) run
 
     def __post_init__(self) -> None:
         self.bucket = Bucket(self.plan, self.clock)
         self.webhooks = Dispatcher(self.webhook_secret, f"{self.shop.name}.myshopify.com")
         self.shop.on_event = self.webhooks.emit
-        self.app = Starlette(
+        api = Starlette(
             routes=[
                 Route(GRAPHQL_PATH, self._graphql, methods=["POST"]),
-                Route("/_sandbox/faults", self._set_faults, methods=["POST"]),
                 Route("/_sandbox/bulk/{number}.jsonl", self._bulk_file, methods=["GET"]),
             ]
         )
+        self.app = FaultInjection(api, ANSWERS, _faulted)
+
+    @property
+    def faults(self) -> Faults:
+        return self.app.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self.app.faults = faults
+
+    @property
+    def requests(self) -> int:
+        """GraphQL requests received, faulted or not."""
+        return self.app.requests
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -75,13 +106,6 @@ class ShopifySandbox:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
 
-    async def _set_faults(self, request: Request) -> Response:
-        body = await request.json()
-        self.faults = Faults(
-            rates=body.get("rates", {}), slow_seconds=body.get("slow_seconds", 3.0), seed=body.get("seed", 0)
-        )
-        return JSONResponse({"rates": self.faults.rates})
-
     async def _bulk_file(self, request: Request) -> Response:
         text = self.shop.bulk_files.get(request.path_params["number"])
         if text is None:
@@ -89,25 +113,11 @@ class ShopifySandbox:
         return Response(text, media_type="application/jsonl")
 
     async def _graphql(self, request: Request) -> Response:
-        self.requests += 1
         self.shop.public_url = str(request.base_url).rstrip("/")
         if request.headers.get("x-shopify-access-token") != self.token:
             return JSONResponse(
                 {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401
             )
-        fault = self.faults.pick()
-        if fault == "429":
-            return JSONResponse(
-                {"errors": "Too many requests. Reduce request rates to resume uninterrupted service."},
-                429,
-                headers={"Retry-After": "1.0"},
-            )
-        if fault == "500":
-            return JSONResponse({"errors": "Internal Server Error"}, 503 if self.faults.random.random() < 0.5 else 500)
-        if fault == "timeout":
-            await asyncio.sleep(self.faults.slow_seconds)
-        if fault == "drop":
-            return _Dropped()
         try:
             body = json.loads(await request.body())
             query, variables, operation_name = body["query"], body.get("variables") or {}, body.get("operationName")
@@ -183,12 +193,3 @@ class ShopifySandbox:
 
     def _cost(self, requested: int, actual: int | None) -> dict[str, Any]:
         return {"requestedQueryCost": requested, "actualQueryCost": actual, "throttleStatus": self.bucket.status()}
-
-
-class _Dropped(Response):
-    """Announce a body, send half of it, and end: the client sees the connection die mid-answer."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", b"4096")]})  # fmt: skip
-        await send({"type": "http.response.body", "body": b'{"data": {', "more_body": False})
