@@ -15,7 +15,19 @@ from engine.keys import Key
 from engine.mapping.desired import Desired
 from engine.plan.diff import DiffPolicy, project
 from engine.plan.model import Document
-from engine.records import Address, Category, Customer, Entity, Money, Order, OrderLine, Product, Record, Variant
+from engine.records import (
+    Address,
+    Category,
+    Customer,
+    Entity,
+    Money,
+    Order,
+    OrderLine,
+    Product,
+    Record,
+    StockLevel,
+    Variant,
+)
 from engine.spec.models import DeletePolicy, Direction
 
 # An ERP's categories to a shop: the smallest records, for the rules every entity shares.
@@ -43,6 +55,14 @@ CUSTOMERS = DiffPolicy(
     fields=("email", "first_name", "billing_address"),
     match=("email",),
     objects=frozenset({"billing_address"}),  # as the catalogue says of an address: an object with fixed fields
+)
+
+STOCK = DiffPolicy(
+    entity=Entity.stock,
+    source="erp",
+    target="shop",
+    fields=("sku", "location", "available"),
+    match=("sku", "location"),
 )
 
 # A till takes web orders but never changes one it has booked.
@@ -115,3 +135,7 @@ def order(number: str, note: str | None = None) -> Order:
 
 def price(amount: str) -> dict[str, str]:
     return {"amount": amount, "currency": "EUR"}
+
+
+def stock_level(sku: str, location: str, available: int) -> StockLevel:
+    return StockLevel(sku=sku, location=location, available=Decimal(available))
