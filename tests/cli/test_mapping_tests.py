@@ -142,6 +142,7 @@ def test_the_cli_runs_them(drift_repo: Path, capsys: pytest.CaptureFixture[str])
             "(10: adopt: keeps shop's name (changed in shop; the flow adopts it))",
         ),
     ],
+    ids=["conflict", "update", "adopt-for-the-master", "adopt-by-drift-policy"],
 )
 def test_a_wrong_plan_fails_where_its_case_is_with_the_reason(
     drift_repo: Path, capsys: pytest.CaptureFixture[str], expected: str, wrong: str, message: str
@@ -180,10 +181,13 @@ def test_records_that_are_not_canonical_are_named_where_they_are(drift_repo: Pat
 
 
 def test_a_broken_suite_is_named_where_it_is(drift_repo: Path) -> None:
-    broken = CASES.replace("    flow: customers\n", "")
+    broken = CASES.replace("    flow: customers\n", "").replace('    plan: {adopt: ["10"]', '    plans: {adopt: ["10"]')
     assert run(drift_repo, broken) == (
         0,
-        [f"{SUITE}:17:5: cases[2].flow: Field required  [suite]"],
+        [
+            f"{SUITE}:17:5: cases[2].flow: Field required  [suite]",
+            f"{SUITE}:28:5: cases[3].plans: Extra inputs are not permitted  [suite]",
+        ],
     )
 
 
