@@ -147,6 +147,7 @@ def test_a_variant_field_only_the_target_has_is_no_difference() -> None:
             "erp has a different variants",
         ),
     )
+    assert change.record == dump(two, variants=[{"sku": "1", "price": price("10.00")}]), "the variant gone is removed"
 
 
 def test_an_address_is_compared_on_the_fields_the_source_gives() -> None:
@@ -198,6 +199,7 @@ def test_a_map_with_free_keys_is_compared_whole() -> None:
         ),
     )
     assert change.record == dump(target, features={"country_of_origin": "BE"}), "the feature gone is removed"
+    assert change.applied == last_applied(PRODUCTS, [source])[("1",)]
 
 
 def test_a_target_that_never_changes_records_once_made_skips_them() -> None:
