@@ -55,8 +55,8 @@ def diff(
 ) -> list[Change]:
     """The changes that bring the target to the desired state, sorted by action then key.
     `known_unchanged` are keys of records known by their fingerprints to be unchanged, not built."""
-    changes = [Change(Action.unchanged, key, UNCHANGED) for key in known_unchanged]
-    wanted: set[Key] = set()
+    wanted: set[Key] = set(known_unchanged)  # known unchanged is still in the source: never gone
+    changes = [Change(Action.unchanged, key, UNCHANGED) for key in wanted]
     for item in desired:
         wanted.add(item.key)
         if item.error is not None:
@@ -143,7 +143,9 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     if not conflicts and not updates:
         return _in_step(policy, item, applied, base, adopted)
     written = (*conflicts, *updates)
-    merged = current.model_dump(mode="json", exclude_none=True) | {c.field: c.after for c in written}
+    merged = current.model_dump(mode="json", exclude_none=True)
+    for c in written:  # an object keeps the fields only the target has: they were no difference either
+        merged[c.field] = _overlay(merged.get(c.field), c.after) if c.field in policy.objects else c.after
     merged = {name: value for name, value in merged.items() if value is not None}
     reason = (
         f"conflict on {', '.join(c.field for c in conflicts)}: master {winner} wins"
@@ -199,6 +201,13 @@ def _restrict(have: Any, want: Any) -> Any:
     if isinstance(have, list) and isinstance(want, list) and len(have) == len(want):
         return [_restrict(h, w) for h, w in zip(have, want, strict=True)]
     return have
+
+
+def _overlay(have: Any, want: Any) -> Any:
+    """An object as written: the target's, with the fields the source gives laid over it."""
+    if isinstance(have, dict) and isinstance(want, dict):
+        return have | {key: _overlay(have.get(key), value) for key, value in want.items()}
+    return want
 
 
 def _removal(policy: DiffPolicy, key: Key, current: Record | None) -> Change | None:

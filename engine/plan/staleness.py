@@ -46,6 +46,8 @@ def to_apply(saved: FlowPlan, fresh: FlowPlan, after_upstream: bool = False) -> 
             kept.append(current)
         else:
             shown = "do nothing" if current is None or current.action is Action.unchanged else current.action.value
+            if current is not None and current.action is change.action:
+                shown += " with other values"  # not "shows update, now it would update"
             stale.append(f"{'/'.join(change.key)}: the plan shows {change.action.value}, now it would {shown}")
     if stale:
         more = f"; and {len(stale) - SHOWN_AT_MOST} more" if len(stale) > SHOWN_AT_MOST else ""

@@ -17,17 +17,19 @@ No system is called: the spec's mappings, rules and diff run on the records give
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from engine.connector import Registry
 from engine.errors import Diagnostic, SpecError
 from engine.mapping.desired import desired_records
 from engine.plan.diff import diff, project
+from engine.plan.model import Action, Change
 from engine.records import MODELS, Record
 from engine.run.flow import FlowSetup
 from engine.run.workspace import Deployment, ResolvedSystem, spec_digest
@@ -76,13 +78,12 @@ def run_suites(paths: Iterable[Path], root: Path, connectors: Registry) -> tuple
 def _run_suite(path: Path, root: Path, connectors: Registry) -> tuple[int, list[Failure]]:
     try:
         document = load_yaml(path, str(path.relative_to(root)) if path.is_relative_to(root) else str(path))
-        suite = Suite.model_validate(document.data)
     except YamlLoadError as exc:
         return 0, [Failure(exc.diagnostic, "suite")]
+    try:
+        suite = Suite.model_validate(document.data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = Diagnostic(str(path), 1, 1, f"{'.'.join(map(str, first['loc']))}: {first['msg']}")
-        return 0, [Failure(where, "suite")]
+        return 0, [Failure(document.source.diagnostic(e["loc"], e["msg"]), "suite") for e in exc.errors()]
     spec_path = root / (suite.spec or f"specs/{suite.integration}.yaml")
     try:
         loaded = load_spec(spec_path, connectors)
@@ -95,45 +96,71 @@ def _run_suite(path: Path, root: Path, connectors: Registry) -> tuple[int, list[
     deployment = Deployment(integration.name, str(spec_path), spec_digest(spec_path), integration, systems)
     failures = []
     for index, case in enumerate(suite.cases):
-        problems = _run_case(deployment, case)
-        for message in problems:
-            line, column = document.source.position(("cases", index))
+        for where, message in _run_case(deployment, case):
+            line, column = document.source.position(("cases", index, *where))
             failures.append(Failure(Diagnostic(document.source.file, line, column, message), case.name))
     return len(suite.cases), failures
 
 
-def _run_case(deployment: Deployment, case: Case) -> list[str]:
+Problem = tuple[tuple[str | int, ...], str]  # where in the case (the case itself: ()), and what
+
+
+def _run_case(deployment: Deployment, case: Case) -> list[Problem]:
     if case.flow not in deployment.integration.flows:
-        return [f"no flow '{case.flow}' in {deployment.name}"]
+        return [(("flow",), f"no flow '{case.flow}' in {deployment.name}")]
     setup = FlowSetup.of(deployment, case.flow)
     model = MODELS[setup.policy.entity]
-    try:
-        source = [model.model_validate(record) for record in case.source]
-        target = [model.model_validate(record) for record in case.target]
-        applied = [model.model_validate(record) for record in case.applied]
-    except ValidationError as exc:
-        return [f"a source, target or applied record is not a valid {setup.policy.entity.value}: "
-                f"{exc.errors()[0]['msg']}"]  # fmt: skip
+    records: dict[str, list[Record]] = {}
+    invalid: list[Problem] = []
+    for side in ("source", "target", "applied"):
+        records[side] = []
+        for index, data in enumerate(getattr(case, side)):
+            try:
+                records[side].append(model.model_validate(data))
+            except ValidationError as exc:
+                invalid += [((side, index), f"{side}[{index}]: not a valid {setup.policy.entity.value}: "
+                             f"{_located(error)}") for error in exc.errors()]  # fmt: skip
+    if invalid:
+        return invalid
+    source, target, applied = records["source"], records["target"], records["applied"]
     desired, filtered, _ = desired_records(setup.matching, source)
-    problems = []
+    problems: list[Problem] = []
     if case.expect is not None:
         got = [item.record for item in desired if item.record is not None]
         errors = [f"{'/'.join(item.key)}: {item.error}" for item in desired if item.error]
         if len(got) != len(case.expect):
-            problems.append(f"expected {len(case.expect)} target records, mapped {len(got)}"
-                            + (f" (errors: {'; '.join(errors)})" if errors else ""))  # fmt: skip
+            problems.append(((), f"expected {len(case.expect)} target records, mapped {len(got)}"
+                                 + (f" (errors: {'; '.join(errors)})" if errors else "")))  # fmt: skip
         for expected, record in zip(case.expect, got, strict=False):
-            problems += _mismatches(expected, record)
+            problems += [((), message) for message in _mismatches(expected, record)]
     if case.plan is not None:
         actual = {setup.key_of(record): record for record in target}
         base = {setup.key_of(record): project(record, setup.policy.fields) for record in applied}
-        changes = diff(setup.policy, desired, filtered, actual, base)
-        planned: dict[str, list[str]] = {}
-        for change in changes:
-            planned.setdefault(change.action.value, []).append("/".join(change.key))
-        if planned != {k: sorted(v) for k, v in case.plan.items()}:
-            problems.append(f"expected plan {case.plan}, got {planned}")
+        problems += _plan_problems(case.plan, diff(setup.policy, desired, filtered, actual, base))
     return problems
+
+
+def _plan_problems(plan: Mapping[str, list[str]], changes: Sequence[Change]) -> list[Problem]:
+    unknown = sorted(set(plan) - {action.value for action in Action})
+    if unknown:
+        known = ", ".join(action.value for action in Action)
+        return [(("plan",), f"plan: unknown action {', '.join(map(repr, unknown))}; known: {known}")]
+    planned: dict[str, list[str]] = {}
+    for change in changes:
+        planned.setdefault(change.action.value, []).append("/".join(change.key))
+    wanted = {action: sorted(keys) for action, keys in plan.items() if keys}
+    if planned == wanted:
+        return []
+    # Each record planned otherwise, with the reason the plan gives: why it is planned so.
+    why = [f"{'/'.join(c.key)}: {c.action.value}: {c.reason}" for c in changes
+           if "/".join(c.key) not in wanted.get(c.action.value, ())]  # fmt: skip
+    return [((), f"expected plan {dict(plan)}, got {planned}" + (f" ({'; '.join(why)})" if why else ""))]
+
+
+def _located(error: ErrorDetails) -> str:
+    """A pydantic error as `field.sub: message`, or the message alone for the whole record."""
+    where = ".".join(map(str, error["loc"]))
+    return f"{where}: {error['msg']}" if where else error["msg"]
 
 
 def _mismatches(expected: Mapping[str, Any], record: Record) -> list[str]:
