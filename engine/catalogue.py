@@ -110,3 +110,12 @@ def suggest(name: str, known: Iterable[str]) -> str | None:
     # `sku_code` for `sku`, `customer_email` for `email`: a known name as a whole word of it
     words = name.lower().replace("-", "_").split("_")
     return next((n for n in names if n.lower() in words), None)
+
+
+def choices(name: str, known: Iterable[str], *, label: str = "known", empty: str = "none") -> str:
+    """What follows "unknown … 'name';" in every such message: the nearest known name when one is
+    near enough, then the known ones — "did you mean 'sku'? known: sku, title" — or `empty`."""
+    names = list(known)
+    near = suggest(name, names)
+    hint = f"did you mean '{near}'? " if near else ""
+    return hint + (f"{label}: {', '.join(names)}" if names else empty)

@@ -21,10 +21,8 @@ from connectors.files.formats import CsvLayout, from_document, to_document
 from connectors.files.settings import FilesSettings
 from engine.connector import RawRecord, ReadFilter, WriteOutcome
 from engine.errors import FatalConnectorError
-from engine.keys import digest
+from engine.keys import Key, digest
 from engine.records import Entity, Record, record_key
-
-Key = tuple[str, ...]
 
 
 class FilesClient:

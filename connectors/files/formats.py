@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
-from engine.catalogue import Catalogue, FieldInfo, entity_catalogue
+from engine.catalogue import Catalogue, FieldInfo, choices, entity_catalogue
 from engine.connector import RawRecord
 from engine.errors import FatalConnectorError
 from engine.keys import digest
@@ -109,7 +109,7 @@ class CsvLayout:
                 return f"'{parts[depth - 1]}' has no fields"
             info = fields.get(part)
             if info is None:
-                return f"unknown field '{part}'; known: {', '.join(fields)}"
+                return f"unknown field '{part}'; {choices(part, fields)}"
             if info.free_keys:
                 return None if depth == len(parts) - 2 else f"'{part}' needs one key: {part}.NAME"
             if info.type == "money" or not info.fields:

@@ -20,10 +20,10 @@ from connectors.mpluskassa.soap import SoapFault
 from connectors.mpluskassa.transport import Transport
 from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import FatalConnectorError, RecordError
+from engine.keys import Key
 from engine.mapping.transforms import numeric_sku
 from engine.records import KEYS, MODELS, Category, Customer, Entity, Order, Product, Record, StockLevel
 
-Key = tuple[str, ...]
 CURRENCY = "EUR"
 PAGE = 100
 
@@ -71,7 +71,8 @@ class MplusClient:
             page = self._call(operation, {"syncMarker": marker, "syncMarkerLimit": PAGE})
             batch = page.get(name) or []
             items += batch
-            new_marker = int(page.get("syncMarker") or marker)
+            # each item carries its own marker (the published WSDL's feed answers have none of their own)
+            new_marker = max([int(item.get("syncMarker") or 0) for item in batch] + [marker])
             if not batch or new_marker <= marker:
                 return items
             marker = new_marker

@@ -24,6 +24,7 @@ from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.shipments import Shipments
 from connectors.shopify.stock import StockLevels
 from connectors.shopify.transport import Transport
+from engine.catalogue import choices
 from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import FatalConnectorError
 from engine.keys import Key
@@ -123,6 +124,6 @@ class ShopifyClient:
     def _entity(self, entity: Entity, verb: str) -> EntityClient:
         found = self.entities.get(entity)
         if found is None:
-            known = ", ".join(sorted(self.entities))
-            raise FatalConnectorError(f"the shopify connector cannot {verb} {entity.value} records; known: {known}")
+            known = choices(entity.value, sorted(self.entities))
+            raise FatalConnectorError(f"the shopify connector cannot {verb} {entity.value} records; {known}")
         return found

@@ -13,6 +13,7 @@ from typing import Any
 
 from connectors.shopify.products import variant_ids
 from connectors.shopify.session import Session, chunks, of_type, user_errors
+from engine.catalogue import choices
 from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import RecordError
 from engine.keys import Key
@@ -95,9 +96,9 @@ class Prices:
             key = (price.sku, price.price_group)
             try:
                 if price.price_group not in lists:
-                    known = ", ".join(sorted(lists)) or "none"
+                    known = choices(price.price_group, sorted(lists))
                     raise RecordError(
-                        f"Shopify has no price list named '{price.price_group}'; known: {known}", "price_group"
+                        f"Shopify has no price list named '{price.price_group}'; {known}", "price_group"
                     )
                 if price.sku not in ids:
                     raise RecordError(f"Shopify has no variant with SKU {price.sku}", "sku")

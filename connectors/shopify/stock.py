@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 from connectors.shopify.products import sku_query
 from connectors.shopify.session import Session, chunks, chunks_or_all, of_type, user_errors
+from engine.catalogue import choices
 from engine.connector import ReadFilter, WriteOutcome
 from engine.errors import ConnectorError, RecordError
 from engine.keys import Key
@@ -115,8 +116,8 @@ class StockLevels:
 
     def _quantity(self, record: StockLevel, locations: dict[str, str]) -> list[Quantity]:
         if record.location not in locations:
-            known = ", ".join(sorted(locations)) or "none"
-            raise RecordError(f"Shopify has no active location named '{record.location}'; known: {known}", "location")
+            known = choices(record.location, sorted(locations))
+            raise RecordError(f"Shopify has no active location named '{record.location}'; {known}", "location")
         stocked = self._stocked.get((record.sku, record.location))
         if stocked is None:
             raise RecordError(f"Shopify has no variant with SKU {record.sku} stocked at {record.location}", "sku")

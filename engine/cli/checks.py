@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from connectors import CONNECTORS
-from engine.errors import Diagnostic, UsageError
+from engine.errors import Diagnostic, TillsyncError, UsageError
+from engine.spec.environment import environment_file
 from engine.validate.files import Report, validate_files
 
 EXIT_OK, EXIT_FINDING = 0, 1
@@ -34,9 +35,10 @@ def validate(args: argparse.Namespace) -> int:
 
 
 def _require_environment(root: Path, name: str) -> None:
-    if not (root / "environments" / f"{name}.yaml").is_file():
-        known = sorted(p.stem for p in (root / "environments").glob("*.yaml"))
-        raise UsageError(f"unknown environment '{name}'; known: {', '.join(known) or 'none'}")
+    try:
+        environment_file(root, name)
+    except TillsyncError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _render_report(report: Report, fmt: str) -> str:

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from connectors import CONNECTORS
+from engine.catalogue import choices
 from engine.errors import UsageError
 
 EXIT_OK = 0
@@ -78,8 +79,8 @@ def _ports(given: list[str]) -> dict[str, int]:
     for item in given:
         name, _, port = item.partition("=")
         if name not in CONNECTORS or CONNECTORS[name].sandbox is None:
-            known = ", ".join(n for n, c in CONNECTORS.items() if c.sandbox is not None)
-            raise UsageError(f"--port {item}: no sandbox '{name}'; known: {known}")
+            known = choices(name, [n for n, c in CONNECTORS.items() if c.sandbox is not None])
+            raise UsageError(f"--port {item}: no sandbox '{name}'; {known}")
         if not port.isdigit() or not 0 <= int(port) <= 65535:
             raise UsageError(f"--port {item}: give CONNECTOR=PORT with a port number, e.g. {name}=8701")
         ports[name] = int(port)

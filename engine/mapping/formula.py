@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from engine.catalogue import suggest
+from engine.catalogue import choices
 from engine.errors import RecordError
 
 _FUNCTIONS: dict[str, Callable[..., Decimal]] = {"max": lambda *values: max(values), "min": lambda *values: min(values)}
@@ -72,9 +72,7 @@ def _check_node(node: ast.AST, allowed: tuple[str, ...], indent: int, names: set
         if node.id in _FUNCTIONS:
             return
         if node.id not in allowed:
-            near = suggest(node.id, allowed)
-            hint = f"; did you mean '{near}'?" if near else ""
-            raise FormulaError(column, f"unknown field '{node.id}'; known: {', '.join(allowed)}{hint}")
+            raise FormulaError(column, f"unknown field '{node.id}'; {choices(node.id, allowed)}")
         names.add(node.id)
     elif isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):

@@ -9,7 +9,7 @@ from engine.spec.models import Gate
 def gate_problems(plan: FlowPlan, gate: Gate) -> list[str]:
     """Why `plan` must not be applied without a person looking at it; empty when it may."""
     problems = []
-    if plan.source_count == 0 and not gate.allow_empty_source:
+    if plan.source_count == 0 and not plan.partial and not gate.allow_empty_source:
         problems.append(f"{plan.source} returned no {plan.entity.value} records at all")
     writes = sum(1 for change in plan.changes if change.action in WRITES)
     share = writes / max(len(plan.changes), 1)

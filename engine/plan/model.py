@@ -89,6 +89,7 @@ class FlowPlan:
     filtered_count: int = 0  # source records the status filter or `when` left out
     cursor: str | None = None  # the latest change read from the source; the next read starts there
     fingerprints: tuple[Fingerprints, ...] = ()  # records found unchanged, for apply to remember
+    partial: bool = False  # only some records were read: those webhook events name, or dead letters
 
     @property
     def label(self) -> str:

@@ -109,4 +109,5 @@ def _flow(data: Mapping[str, Any]) -> FlowPlan:
         filtered_count=int(data.get("filtered_count", 0)),
         cursor=data.get("cursor"),
         fingerprints=fingerprints,
+        partial=bool(data.get("partial", False)),
     )

@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from engine.catalogue import choices
 from engine.connector import Registry
 from engine.errors import Diagnostic, SpecError
 from engine.mapping.desired import desired_records
@@ -143,8 +144,8 @@ def _run_case(deployment: Deployment, case: Case) -> list[Problem]:
 def _plan_problems(plan: Mapping[str, list[str]], changes: Sequence[Change]) -> list[Problem]:
     unknown = sorted(set(plan) - {action.value for action in Action})
     if unknown:
-        known = ", ".join(action.value for action in Action)
-        return [(("plan",), f"plan: unknown action {', '.join(map(repr, unknown))}; known: {known}")]
+        known = choices(unknown[0], [action.value for action in Action])
+        return [(("plan",), f"plan: unknown action {', '.join(map(repr, unknown))}; {known}")]
     planned: dict[str, list[str]] = {}
     for change in changes:
         planned.setdefault(change.action.value, []).append("/".join(change.key))

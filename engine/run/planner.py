@@ -112,4 +112,5 @@ def _plan_flow(
         cursor=None if partial or not desired.stamps else max(desired.stamps),
         filtered_count=source.count - len(items) - len(target.unchanged) if only is None else 0,
         fingerprints=found_unchanged(changes, items, target, applied) if setup.keyed else (),
+        partial=partial,
     )

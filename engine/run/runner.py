@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
+from engine.catalogue import choices
 from engine.errors import TillsyncError
 from engine.keys import Key
 from engine.plan.gate import gate_problems
@@ -53,8 +54,8 @@ def select(workspace: Workspace, flow: str | None = None) -> list[Selected]:
         return every
     chosen = [s for s in every if flow in (s.flow, s.label)]
     if not chosen:
-        known = ", ".join(s.label for s in every) or "none"
-        raise TillsyncError(f"no enabled flow '{flow}' in environment {workspace.environment.name}; known: {known}")
+        known = choices(flow, [s.label for s in every])
+        raise TillsyncError(f"no enabled flow '{flow}' in environment {workspace.environment.name}; {known}")
     return chosen
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from engine.connector import Client, Connector, Registry
 from engine.errors import ConnectorError, SpecError, TillsyncError
 from engine.spec.envfile import with_env_file
-from engine.spec.environment import Environment
+from engine.spec.environment import Environment, environment_file
 from engine.spec.models import Flow, Integration
 from engine.spec.overlay import state_url
 from engine.validate.files import check_environment, load_environment
@@ -85,11 +85,7 @@ def load_workspace(
     environ: Mapping[str, str] | None = None,
 ) -> Workspace:
     environ = os.environ if environ is None else environ
-    path = root / "environments" / f"{environment}.yaml"
-    if not path.is_file():
-        known = sorted(p.stem for p in (root / "environments").glob("*.yaml"))
-        raise TillsyncError(f"unknown environment '{environment}'; known: {', '.join(known) or 'none'}")
-    loaded = load_environment(path)
+    loaded = load_environment(environment_file(root, environment))
     environ = with_env_file(root, loaded.environment.env_file, environ)
     problems, specs = check_environment(loaded, root, environ, connectors)
     if problems:

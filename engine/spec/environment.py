@@ -4,10 +4,13 @@ settings. How an environment's values are laid over a spec is `engine.spec.overl
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from pydantic import Field
 
+from engine.catalogue import choices
+from engine.errors import TillsyncError
 from engine.spec.models import Model, Name, SecretRef, Trigger
 
 
@@ -57,3 +60,13 @@ class Environment(Model):
         "process environment does not set (the sandbox's credentials, written by `tillsync sandbox up`)",
     )
     integrations: dict[Name, EnvironmentIntegration] = Field(default_factory=dict)
+
+
+def environment_file(root: Path, name: str) -> Path:
+    """The file of environment `name` in the repository at `root`; `TillsyncError` naming the known
+    ones when there is none."""
+    path = root / "environments" / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (root / "environments").glob("*.yaml"))
+        raise TillsyncError(f"unknown environment '{name}'; {choices(name, known)}")
+    return path

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from engine.catalogue import choices
+
 MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 WEEKDAYS = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
@@ -31,7 +33,7 @@ def cron_problem(expression: str) -> tuple[int, str] | None:
         alias = text.strip()
         if alias in ALIASES:
             return None
-        return 1, f"unknown schedule alias {expression.strip()!r}; known: {', '.join(ALIASES)}"
+        return 1, f"unknown schedule alias {expression.strip()!r}; {choices(alias, ALIASES)}"
     parts = [(m.start(), m.group()) for m in re.finditer(r"\S+", text)]
     if len(parts) != len(FIELDS):
         return 1, (f"a cron schedule has 5 fields (minute hour day-of-month month day-of-week), "

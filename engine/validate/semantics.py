@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.catalogue import Catalogue, lookup, suggest
+from engine.catalogue import Catalogue, choices, lookup
 from engine.connector import Connector
 from engine.errors import Diagnostic
 from engine.mapping import jmes
@@ -80,10 +80,8 @@ def _check_system(
     path = ("systems", name)
     connector = checker.connectors.get(connector_name)
     if connector is None:
-        known = ", ".join(sorted(checker.connectors))
-        near = suggest(connector_name, checker.connectors)
-        hint = f"did you mean '{near}'? " if near else ""
-        checker.error((*path, "connector"), f"unknown connector '{connector_name}'; {hint}known: {known}", False)
+        known = choices(connector_name, sorted(checker.connectors))
+        checker.error((*path, "connector"), f"unknown connector '{connector_name}'; {known}", False)
         return
     for key in spec_settings:
         if any(word in key.lower() for word in _SECRET_WORDS):
@@ -96,8 +94,8 @@ def _check_system(
     credentials = checker.integration.systems[name].credentials
     for key in credentials:
         if key not in (*connector.credentials, *connector.optional_credentials):
-            known = ", ".join((*connector.credentials, *connector.optional_credentials)) or "none"
-            checker.error((*path, "credentials", key), f"{connector.name} takes no credential '{key}'; known: {known}")
+            known = choices(key, (*connector.credentials, *connector.optional_credentials))
+            checker.error((*path, "credentials", key), f"{connector.name} takes no credential '{key}'; {known}")
     for key in connector.credentials if complete else ():
         if key not in credentials:
             message = f"system '{name}' ({connector.name}) needs credential '{key}' as env:NAME"
@@ -125,10 +123,7 @@ def settings_problems(
 def _settings_message(err: Any, connector: Connector) -> str:
     if err["type"] == "extra_forbidden":
         name = str(err["loc"][-1])
-        known = list(connector.settings.model_fields)
-        near = suggest(name, known)
-        hint = f"did you mean '{near}'? " if near else ""
-        return f"unknown setting for {connector.name}; {hint}known: {', '.join(known)}"
+        return f"unknown setting for {connector.name}; {choices(name, connector.settings.model_fields)}"
     if err["type"] == "missing":
         return f"required setting of {connector.name} is missing; set it in the spec or in the environment"
     return str(err["msg"])
@@ -139,9 +134,8 @@ def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
     systems = checker.integration.systems
     for role, system in (("from", flow.source), ("to", flow.target)):
         if system not in systems:
-            near = suggest(system, systems)
-            hint = f"did you mean '{near}'? " if near else ""
-            checker.error((*path, role), f"unknown system '{system}'; {hint}defined: {', '.join(systems)}", False)
+            known = choices(system, systems, label="defined")
+            checker.error((*path, role), f"unknown system '{system}'; {known}", False)
     if flow.source == flow.target:
         checker.error((*path, "to"), "a flow cannot copy a system onto itself", False)
     _check_master(checker, path, flow)
@@ -238,11 +232,9 @@ def _check_filters(
             return
         for index, status in enumerate(flow.status):
             if status not in known:
-                near = suggest(status, known)
-                hint = f"did you mean '{near}'? " if near else ""
                 checker.error(
                     (*path, "status", index),
-                    f"unknown {source.name} {flow.entity.value} status '{status}'; {hint}known: {', '.join(known)}",
+                    f"unknown {source.name} {flow.entity.value} status '{status}'; {choices(status, known)}",
                     False,
                 )
 
@@ -283,10 +275,8 @@ def _check_field(
     if found.info is not None:
         return True
     missing = found.missing or dotted_name
-    near = suggest(missing, found.known)
-    hint = f"did you mean '{near}'? " if near else ""
-    known = f"known: {', '.join(found.known)}" if found.known else "it has no fields"
-    checker.error(where, f"unknown field '{missing}' on {label}; {hint}{known}", isinstance(where[-1], str))
+    known = choices(missing, found.known, empty="it has no fields")
+    checker.error(where, f"unknown field '{missing}' on {label}; {known}", isinstance(where[-1], str))
     return False
 
 
@@ -299,21 +289,15 @@ def _check_expression(
     for field_path in analysis.fields:
         found = lookup(fields, field_path)
         if found.info is None and found.missing is not None:
-            near = suggest(found.missing, found.known)
-            hint = f"did you mean '{near}'? " if near else ""
-            known = f"known: {', '.join(found.known)}" if found.known else "it has no fields"
+            known = choices(found.missing, found.known, empty="it has no fields")
             column = expression.find(found.missing) + 1 or 1
-            checker.error_in_value(
-                where, column, f"reads unknown field '{found.missing}' of {label}; {hint}{known}"
-            )
+            checker.error_in_value(where, column, f"reads unknown field '{found.missing}' of {label}; {known}")
     declared = checker.integration.value_maps
     for name in analysis.value_maps:
         if name not in declared:
-            known = ", ".join(declared) or "none declared"
+            known = choices(name, declared, empty="none declared")
             checker.error_in_value(
-                where,
-                expression.find(name) + 1 or 1,
-                f"value map '{name}' is not declared in value_maps; known: {known}",
+                where, expression.find(name) + 1 or 1, f"value map '{name}' is not declared in value_maps; {known}"
             )
 
 

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaError
 from pydantic import BaseModel, ValidationError
 
-from engine.catalogue import suggest
+from engine.catalogue import choices, suggest
 from engine.errors import Diagnostic
 from engine.spec.schema import schema_for
 from engine.spec.yamlsource import Locator, SourceMap
@@ -28,9 +28,7 @@ _TYPE_WORDS = {
 
 
 def unknown_key(key: str, known: Sequence[str]) -> str:
-    near = suggest(key, known)
-    hint = f"did you mean '{near}'? " if near else ""
-    return f"unknown key '{key}'; {hint}known: {', '.join(known)}"
+    return f"unknown key '{key}'; {choices(key, known)}"
 
 
 def missing_key(key: str) -> str:

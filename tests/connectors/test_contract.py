@@ -87,23 +87,6 @@ def serve(connector: Connector) -> Iterator[Suite]:
         yield suite
 
 
-# Contract failures known and not yet fixed, by (connector, check): each runs as a strict xfail, so
-# the fix turns it into a failure that asks for its line here to go.
-KNOWN = {
-    ("mpluskassa", "pages"): "MplusClient._feed advances on a syncMarker in the answer; the published WSDL's "
-    "feed answers have none (each item has its own), so a full read stops after the first page",
-}
-
-
-def connectors_for(check: str) -> list[object]:
-    """The connectors with a sandbox, as parameters of `check`'s test, known failures marked."""
-    return [
-        pytest.param(c, id=c.name, marks=[pytest.mark.xfail(reason=KNOWN[(c.name, check)], raises=AssertionError,
-                                                            strict=True)] if (c.name, check) in KNOWN else [])
-        for c in SANDBOXED
-    ]  # fmt: skip
-
-
 @pytest.fixture(params=SANDBOXED, ids=[c.name for c in SANDBOXED])
 def suite(request: pytest.FixtureRequest) -> Iterator[Suite]:
     with serve(request.param) as running:
@@ -118,10 +101,8 @@ def test_keys_are_unique_and_non_empty(suite: Suite) -> None:
     suite.keys(suite.open())
 
 
-@pytest.mark.parametrize("connector", connectors_for("pages"))
-def test_full_reads_page_to_the_end(connector: Connector) -> None:
-    with serve(connector) as suite:
-        suite.pages(suite.open())
+def test_full_reads_page_to_the_end(suite: Suite) -> None:
+    suite.pages(suite.open())
 
 
 def test_a_refused_record_is_that_records_error(suite: Suite) -> None:

@@ -87,7 +87,7 @@ def test_an_unknown_field_names_the_nearest(text: str, column: int, name: str, n
         parse_formula(text, FIELDS)
     assert caught.value.column == column
     assert caught.value.message == (
-        f"unknown field '{name}'; known: available, on_hand, reserved; did you mean '{near}'?"
+        f"unknown field '{name}'; did you mean '{near}'? known: available, on_hand, reserved"
     )
     assert str(caught.value) == f"column {column}: {caught.value.message}"
 

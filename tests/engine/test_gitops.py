@@ -6,6 +6,7 @@ import pytest
 
 from engine.cli import main
 from engine.records import Entity
+from engine.webhooks.worker import EventWorker
 from tests.engine.conftest import SPEC, Repo
 from tests.engine.test_apply import CATALOGUE
 
@@ -48,6 +49,17 @@ def test_a_version_applied_and_checked_in_test_is_promoted_exactly(
     assert "digest: sha256:" in production
     assert main(["apply", "--env", "production"]) == 0
     assert len((two_environments.root / "live-shop" / "products.jsonl").read_text().splitlines()) == 5
+
+
+def test_a_run_started_by_webhook_events_counts_towards_promotion(
+    two_environments: Repo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with two_environments.store() as store:
+        store.events.record("shop-sync", "erp", "w-1", "products/update", "product", ["products"], [], {})
+        EventWorker(two_environments.workspace(), store).drain()
+        assert [r["kind"] for r in store.runs.list()] == ["event"]
+    assert main(["status", "--env", "test"]) == 0
+    assert main(["promote", "--from", "test", "--to", "production"]) == 0, capsys.readouterr().err
 
 
 def test_production_refuses_a_spec_that_was_not_promoted(

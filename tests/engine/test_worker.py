@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import time
 
+from engine.cli import main
 from engine.records import Entity
 from engine.webhooks.worker import EventWorker
 from tests.engine.conftest import SPEC, Repo
@@ -67,6 +68,24 @@ def test_an_event_is_done_only_when_every_flow_it_affects_ran(repo: Repo) -> Non
     repo.seed(Entity.product, CATALOGUE)
     event(repo, "w-1", [["1"]], flows=("products", "stock"))  # the folder `gone` is not there: that run fails
     assert drained(repo) == (["1"], 1)
+    with repo.store() as store:
+        [waiting] = store.events.pending()
+    assert waiting.flows == ["stock"], "done for the flow that ran, pending for the one that failed"
+    (repo.root / "gone").mkdir()
+    (repo.root / "gone" / "stock.csv").write_text("sku,location,on_hand\n1,1,5\n")
+    assert drained(repo) == (["1"], 0)
+
+
+def test_a_run_stopped_at_the_gate_leaves_its_events_pending(repo: Repo) -> None:
+    """An event run is unattended: the flow's gate holds it like a scheduled one, and nothing is lost."""
+    repo.write_spec(SPEC + "    gate: {max_change_share: 0.1, min_changes: 1}\n")
+    repo.seed(Entity.product, CATALOGUE)
+    event(repo, "w-1", [["1"], ["2"]])  # two creates of two records read: beyond the gate
+    assert drained(repo) == ([], 1)
+    with repo.store() as store:
+        assert [(r["kind"], r["status"]) for r in store.runs.list()] == [("event", "stopped")]
+    assert main(["apply", "--env", "test"]) == 0  # a person looked, and applied
+    assert drained(repo) == (["1", "2", "3", "4", "5"], 0)
 
 
 def test_events_of_a_flow_no_longer_there_are_set_aside(repo: Repo) -> None:
