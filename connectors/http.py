@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import logging
 import math
+import ssl
 import time
 from collections.abc import Callable, Collection, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from enum import Enum
+from functools import cache
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -153,10 +155,18 @@ def client(
 ) -> httpx.Client:
     """An `httpx.Client` for one system: its credentials as `auth`, `timeout` seconds to connect,
     send, read and wait for a pooled connection, and `transport` in place of the network (tests
-    pass an `httpx.MockTransport`)."""
+    pass an `httpx.MockTransport`). Every client shares the process's one TLS context."""
     return httpx.Client(
-        base_url=base_url, auth=auth, headers=headers, timeout=httpx.Timeout(timeout), transport=transport
-    )
+        base_url=base_url, auth=auth, headers=headers, timeout=httpx.Timeout(timeout), transport=transport,
+        verify=tls_context(),
+    )  # fmt: skip
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The certificate authorities the system trusts, loaded once: loading them takes longer than a
+    sandbox's answer, and a flow run opens a client per system."""
+    return ssl.create_default_context()
 
 
 def send(

@@ -28,7 +28,7 @@ class Action(StrEnum):
     delete = "delete"  # delete the record: it is gone from the source
     adopt = "adopt"  # write nothing; keep values changed in the target, and record them as applied
     record = "record"  # write nothing; the target already holds it: record it as applied
-    unchanged = "unchanged"  # nothing: target, source and last apply agree
+    unchanged = "unchanged"  # nothing: the target holds what the flow wants, and the state says so already
     skip = "skip"  # nothing: the record is left out on purpose (the reason says why)
     error = "error"  # nothing: the source record cannot be synced; it goes to dead letters
 

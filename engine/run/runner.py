@@ -122,8 +122,12 @@ def sync_flow(
         result = apply_plan(run, flow_plan)
         if only is not None:  # dead letters of records no longer in the source have nothing to retry
             store.dead_letters.resolve(item.deployment.name, item.flow, list(only - {c.key for c in flow_plan.changes}))
-        store.runs.finish(run.run_id, "succeeded" if result.ok else "failed", result.summary())
+        _finish(store, result)
     return FlowOutcome(flow_plan, result=result)
+
+
+def _finish(store: StateStore, result: ApplyResult) -> None:
+    store.runs.finish(result.run_id, "succeeded" if result.ok else "failed", result.summary())
 
 
 def sync(
@@ -152,6 +156,10 @@ def apply_saved(workspace: Workspace, store: StateStore, saved: Plan, flows: Seq
         raise StalePlanError(
             f"the plan was made for environment {saved.environment}, not {workspace.environment.name}"
         )
+    enabled = {item.label for item in select(workspace)}
+    gone = [flow_plan.label for flow_plan in saved.flows if flow_plan.label not in enabled]
+    if gone:
+        raise StalePlanError(f"the plan holds {', '.join(gone)}, not an enabled flow here any more; plan again")
     chosen = {item.label: item for item in flows}
     steps = [(flow_plan, chosen[flow_plan.label]) for flow_plan in saved.flows if flow_plan.label in chosen]
     for flow_plan, item in steps:
@@ -166,7 +174,7 @@ def apply_saved(workspace: Workspace, store: StateStore, saved: Plan, flows: Seq
             fresh = plan_flow(workspace, run.setup, run.systems, store, only=keys)
             doing = to_apply(flow_plan, fresh, after_upstream=(item.deployment.name, flow_plan.target) in written)
             result = apply_plan(run, doing)
-            store.runs.finish(run.run_id, "succeeded" if result.ok else "failed", result.summary())
+            _finish(store, result)
         if any(change.action in WRITES for change in doing.changes):
             written.add((item.deployment.name, flow_plan.target))
         outcomes.append(FlowOutcome(flow_plan, result=result))

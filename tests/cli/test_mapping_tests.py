@@ -198,7 +198,7 @@ def test_an_unknown_flow_or_action_is_named_where_it_is(drift_repo: Path) -> Non
     count, failures = run(drift_repo, broken)
     assert count == 4
     assert [failure.split("  [")[0] for failure in failures] == [
-        f"{SUITE}:15:5: plan: unknown action 'updates'; known: create, update, conflict, archive, delete, adopt, "
-        "record, unchanged, skip, error",
+        f"{SUITE}:15:5: plan: unknown action 'updates'; did you mean 'update'? known: create, update, conflict, "
+        "archive, delete, adopt, record, unchanged, skip, error",
         f"{SUITE}:18:5: no flow 'customer' in shop-sync",
     ]

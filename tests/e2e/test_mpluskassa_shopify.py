@@ -265,3 +265,25 @@ def test_a_paid_order_webhook_books_that_order_in_the_till_at_once(integration: 
 
 def _booked(till: Any, name: str) -> bool:
     return any(order.get("extOrderId") == name for order in till.orders.values())
+
+
+def test_a_saved_plan_over_dependent_flows_applies_on_fresh_sandboxes(
+    integration: Integration, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The products flow creates in Shopify what the stock flow then targets: when the plan was made
+    the stock levels did not exist. The saved plan still applies, judged change by change after the
+    flows before it, and what it leaves is in step."""
+    from engine.cli import main
+    from engine.plan import planfile
+
+    for name, value in integration.environ.items():
+        monkeypatch.setenv(name, value)
+    assert main(["plan", "--env", "test", "--format", "json", "--out", "plan.json"]) == 2
+    stock = next(flow for flow in planfile.read(Path("plan.json")).flows if flow.flow == "stock")
+    assert stock.count(Action.create) > 0, "the stock levels do not exist yet when the plan is made"
+    capsys.readouterr()
+    assert main(["apply", "--env", "test", "--plan", "plan.json"]) == 0, capsys.readouterr()
+    assert "mpluskassa-shopify-pos/stock:" in capsys.readouterr().out
+    assert main(["plan", "--env", "test", "--flow", "stock"]) == 0, capsys.readouterr().out
+    assert main(["apply", "--env", "test", "--plan", "plan.json"]) == 1, "a saved plan is applied once"
+    assert "the plan no longer holds" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from connectors.shopify.cost import Plan
 from connectors.shopify.sandbox import ShopifySandbox
@@ -142,3 +143,25 @@ def test_bulk_create_keeps_a_custom_standalone_variant_by_default_and_refuses_it
     assert len(shopify.sandbox.shop.products[product_id]["variants"]) == 2
     missing = post(shopify, ADD, {"id": "gid://shopify/Product/1", "variants": [sized("7103", "M")]}).json()
     assert missing["data"]["productVariantsBulkCreate"]["userErrors"][0]["code"] == "PRODUCT_DOES_NOT_EXIST"
+
+
+@pytest.mark.slow
+def test_the_sandbox_environment_plans_in_another_terminal_with_nothing_exported(tmp_path: Path) -> None:
+    """`tillsync sandbox up` in one terminal, `tillsync plan --env sandbox` in another: the second finds
+    the credentials in the environment file the first wrote; nobody exports anything."""
+    repo = Path(__file__).parents[3]
+    for folder in ("specs", "environments"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    clean = {name: value for name, value in os.environ.items() if not name.startswith(("SANDBOX_", "TILLSYNC"))}
+    env = {**clean, "PYTHONPATH": str(repo)}
+    up = [sys.executable, "-m", "engine.cli", "sandbox", "up"]  # on the ports environments/sandbox.yaml names
+    with subprocess.Popen(up, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as server:
+        assert server.stdout is not None
+        lines = [server.stdout.readline() for _ in range(4)]
+        assert lines[3].startswith("Sandboxes are running"), lines
+        plan = [sys.executable, "-m", "engine.cli", "plan", "--env", "sandbox", "--flow", "products"]
+        done = subprocess.run(plan, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+        server.send_signal(signal.SIGINT)
+        assert server.wait(timeout=20) == 0
+    assert done.returncode == 2, done.stdout + done.stderr  # changes: the till's catalogue is not in Shopify yet
+    assert "+ create" in done.stdout and "not set" not in done.stderr
