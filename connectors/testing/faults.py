@@ -170,3 +170,18 @@ class FaultControl:
         answer = httpx.get(self.url, timeout=10)
         answer.raise_for_status()
         return dict(answer.json())
+
+
+class FaultySandbox:
+    """What every sandbox shares: it serves its API inside `FaultInjection` (as `app`), and
+    `sandbox.faults` reads or sets the faults that injects."""
+
+    app: FaultInjection
+
+    @property
+    def faults(self) -> Faults:
+        return self.app.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self.app.faults = faults

@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from connectors.mpluskassa import soap
 from connectors.mpluskassa.protocol import OPERATIONS
 from connectors.mpluskassa.sandbox.store import Till
-from connectors.testing.faults import FaultAnswers, FaultInjection, Faults
+from connectors.testing.faults import FaultAnswers, FaultInjection, FaultySandbox
 
 XML = "text/xml; charset=utf-8"
 
@@ -77,7 +77,7 @@ def wsdl(location: str) -> str:
 
 
 @dataclass
-class MplusSandbox:
+class MplusSandbox(FaultySandbox):
     till: Till = field(default_factory=Till)
     ident: str = "sandbox"
     secret: str = "sandbox-secret"
@@ -86,14 +86,6 @@ class MplusSandbox:
     def __post_init__(self) -> None:
         api = Starlette(routes=[Route("/", self._get, methods=["GET"]), Route("/", self._post, methods=["POST"])])
         self.app = FaultInjection(api, ANSWERS, _faulted)
-
-    @property
-    def faults(self) -> Faults:
-        return self.app.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self.app.faults = faults
 
     @property
     def credentials(self) -> dict[str, str]:

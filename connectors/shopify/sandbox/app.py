@@ -36,7 +36,7 @@ from connectors.shopify.sandbox.resolvers import root
 from connectors.shopify.sandbox.shop import Shop
 from connectors.shopify.sandbox.webhooks import Dispatcher
 from connectors.shopify.schema import API_VERSION, admin_schema, root_field_scopes
-from connectors.testing.faults import FaultAnswers, FaultInjection, Faults
+from connectors.testing.faults import FaultAnswers, FaultInjection, FaultySandbox
 
 GRAPHQL_PATH = f"/admin/api/{API_VERSION}/graphql.json"
 
@@ -62,7 +62,7 @@ def _faulted(scope: Scope) -> bool:
 
 
 @dataclass
-class ShopifySandbox:
+class ShopifySandbox(FaultySandbox):
     shop: Shop = field(default_factory=Shop)
     token: str = "shpat_sandbox_token"
     plan: Plan = PLANS["standard"]
@@ -82,14 +82,6 @@ class ShopifySandbox:
             ]
         )
         self.app = FaultInjection(api, ANSWERS, _faulted)
-
-    @property
-    def faults(self) -> Faults:
-        return self.app.faults
-
-    @faults.setter
-    def faults(self, faults: Faults) -> None:
-        self.app.faults = faults
 
     @property
     def requests(self) -> int:
