@@ -17,6 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 from pydantic import BaseModel
 
 from engine.catalogue import Catalogue
+from engine.errors import ConnectorError
 from engine.keys import Key, digest
 from engine.records import Entity, Record, record_key
 
@@ -34,6 +35,9 @@ class EntitySupport:
     defaults: Mapping[str, str | None] = field(default_factory=dict)
     updates: bool = True  # False: a record once written is never changed (a till's orders)
     batch: int | None = None  # records the target takes in one call; the engine's default otherwise
+    # fields a record written here must not leave empty (a till takes no order without lines): a
+    # record without one is an error when the plan is made, before any call
+    required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,17 @@ class WriteOutcome:
     target_id: str | None = None
     error: str | None = None
     response: Mapping[str, Any] = field(default_factory=dict)
+
+
+class WriteInterrupted(ConnectorError):
+    """A batch write that stopped partway: `outcomes` of the batch's first records, in order, settled
+    before `cause` stopped it. A connector that writes a batch in several requests raises this, so
+    what was written is recorded as written, not failed with another request's error."""
+
+    def __init__(self, cause: ConnectorError, outcomes: Sequence[WriteOutcome]) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.outcomes = list(outcomes)
 
 
 @dataclass(frozen=True)

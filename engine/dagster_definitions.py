@@ -117,14 +117,17 @@ def _flow_asset(asset: FlowAsset, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
             yield dg.MaterializeResult(asset_key=asset.key, metadata={"events": "none pending"})
             return
         yield dg.AssetCheckResult(
-            check_name="blast_radius", passed=not outcome.stopped, asset_key=asset.key,
-            metadata={"problems": "; ".join(outcome.stopped) or "none"},
+            check_name="blast_radius", passed=not outcome.gated, asset_key=asset.key,
+            metadata={"problems": "; ".join(outcome.gated) or "none"},
         )  # fmt: skip
-        if outcome.stopped:
-            problems = "; ".join(outcome.stopped)
+        if outcome.gated:
+            problems = "; ".join(outcome.gated)
             raise dg.Failure(f"{name}/{flow_name} stopped at the gate: {problems}", allow_retries=False)
-        assert outcome.result is not None
-        yield dg.MaterializeResult(asset_key=asset.key, metadata=_metadata(outcome.result, outcome.plan))
+        assert outcome.result is not None and outcome.plan is not None
+        metadata = _metadata(outcome.result, outcome.plan)
+        if outcome.result.stopped:  # what it did is recorded; the rest stays planned for the next run
+            raise dg.Failure(f"{name}/{flow_name} stopped: {outcome.result.stopped}", metadata=metadata)
+        yield dg.MaterializeResult(asset_key=asset.key, metadata=metadata)
 
     return sync
 

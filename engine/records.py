@@ -14,9 +14,14 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+LARGEST = Decimal("1e15")  # no price, quantity or rate in retail comes near; a larger one is a mistake
+# A number a record holds: finite (pydantic refuses NaN and infinities) and within ±LARGEST.
+Number = Annotated[Decimal, Field(ge=-LARGEST, le=LARGEST)]
+Quantity = Annotated[Decimal, Field(gt=0, le=LARGEST, description="more than zero")]
 
 _MONEY_TEXT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z]{3})\s*$")
 
@@ -41,7 +46,7 @@ class Record(BaseModel):
 class Money(Record):
     """An amount in a currency. Accepts `{"amount": "19.99", "currency": "EUR"}` or `"19.99 EUR"`."""
 
-    amount: Decimal
+    amount: Number
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")
 
     @model_validator(mode="before")
@@ -89,8 +94,8 @@ class Variant(Record):
     price: Money | None = None
     compare_at_price: Money | None = None
     cost: Money | None = None
-    tax_rate: Decimal | None = Field(default=None, description="percent, e.g. 21")
-    weight_grams: Decimal | None = None
+    tax_rate: Number | None = Field(default=None, description="percent, e.g. 21")
+    weight_grams: Number | None = None
     tracked: bool | None = Field(default=None, description="stock managed (true) or not")
 
 
@@ -133,9 +138,9 @@ class StockLevel(Record):
 
     sku: str
     location: str
-    on_hand: Decimal | None = None
-    reserved: Decimal | None = Field(default=None, description="held for open sales orders")
-    available: Decimal | None = None
+    on_hand: Number | None = None
+    reserved: Number | None = Field(default=None, description="held for open sales orders")
+    available: Number | None = None
     tracked: bool | None = None
 
 
@@ -178,10 +183,10 @@ class Customer(Record):
 
 class OrderLine(Record):
     sku: str
-    quantity: Decimal
+    quantity: Quantity
     price: Money = Field(description="unit price")
     title: str | None = None
-    tax_rate: Decimal | None = None
+    tax_rate: Number | None = None
     tax: Money | None = None
     discount: Money | None = None
 
@@ -213,7 +218,7 @@ class Order(Record):
 
 class ShipmentLine(Record):
     sku: str
-    quantity: Decimal
+    quantity: Quantity
 
 
 class Shipment(Record):

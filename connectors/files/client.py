@@ -20,9 +20,9 @@ from typing import TextIO
 from connectors.files.formats import CsvLayout, from_document, to_document
 from connectors.files.settings import FilesSettings
 from engine.connector import RawRecord, ReadFilter, WriteOutcome
-from engine.errors import FatalConnectorError
+from engine.errors import FatalConnectorError, RecordError
 from engine.keys import Key, digest
-from engine.records import Entity, Record, record_key
+from engine.records import KEYS, Entity, Record, record_key
 
 
 class FilesClient:
@@ -49,20 +49,23 @@ class FilesClient:
         if path is None:
             return
         only = None if keys is None else set(keys)
-        seen: set[Key] = set()
         with path.open(encoding="utf-8-sig") as handle:
-            for raw in self._raw(entity, handle, str(path)):
-                if raw.key in seen:
-                    raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(raw.key)} appears twice")
-                seen.add(raw.key)
+            for raw in self._raw(entity, handle, str(path)):  # a key twice: the engine makes the second an error
                 if only is None or raw.key in only:
                     yield raw
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
         existing = self._load(entity)
         outcomes = []
+        layout = CsvLayout.of(entity) if self.settings.format == "csv" else None
         for record in records:
             key = record_key(entity, record)
+            try:
+                if layout is not None:
+                    layout.rows(record)  # what the file cannot hold is this record's error, not the batch's
+            except RecordError as exc:
+                outcomes.append(WriteOutcome(key, error=str(exc)))
+                continue
             existing[key] = record
             outcomes.append(WriteOutcome(key, target_id="/".join(key)))
         self._save(entity, existing)
@@ -102,7 +105,10 @@ class FilesClient:
         loaded: dict[Key, Record] = {}
         with path.open(encoding="utf-8-sig") as handle:
             for raw in self._raw(entity, handle, str(path)):
-                record = raw.build()
+                try:
+                    record = raw.build()
+                except RecordError as exc:  # rewriting the file would lose what cannot be read back
+                    raise FatalConnectorError(f"{exc}; fix the file before anything is written to it") from None
                 key = record_key(entity, record)
                 if key in loaded:
                     raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(key)} appears twice")
@@ -117,15 +123,21 @@ class FilesClient:
             for number, line in enumerate(handle, start=1):  # lines end at \n only, never inside a JSON string
                 if line.strip():
                     place = f"{where}:{number}"
-                    data = _json(line, place)
-                    key = record_key(entity, data) if isinstance(data, dict) else ()
+                    try:
+                        data = _json(line, place)
+                    except RecordError:  # built, it says what is wrong; its key is where it stands
+                        data = None
+                    key = record_key(entity, data) if isinstance(data, dict) else _unkeyed(entity, place)
                     yield RawRecord(key, digest(line), partial(_from_line, entity, line, place))
         else:
-            data = _json(handle.read(), where)
+            try:
+                data = _json(handle.read(), where)
+            except RecordError as exc:  # a JSON file that does not parse holds no record at all
+                raise FatalConnectorError(str(exc)) from None
             if not isinstance(data, list):
                 raise FatalConnectorError(f"{where}: expected a JSON array of {entity.value} records")
             for index, item in enumerate(data):
-                key = record_key(entity, item) if isinstance(item, dict) else ()
+                key = record_key(entity, item) if isinstance(item, dict) else _unkeyed(entity, f"{where}: item {index}")
                 text = json.dumps(item, sort_keys=True, ensure_ascii=False)
                 yield RawRecord(key, digest(text), partial(from_document, entity, item, f"{where}: item {index}"))
 
@@ -158,7 +170,14 @@ def _json(text: str, where: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FatalConnectorError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+        raise RecordError(f"{where}: invalid JSON at column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise RecordError(f"{where}: JSON nested too deep") from None
+
+
+def _unkeyed(entity: Entity, where: str) -> Key:
+    """The key of a record that has none to read: where it stands, so its error can be found."""
+    return (where, *("" for _ in KEYS[entity][1:]))
 
 
 def _replace(path: Path, text: str) -> None:

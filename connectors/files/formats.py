@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from engine.catalogue import Catalogue, FieldInfo, choices, entity_catalogue
 from engine.connector import RawRecord
-from engine.errors import FatalConnectorError
+from engine.errors import FatalConnectorError, RecordError
 from engine.keys import digest
 from engine.records import KEYS, MODELS, Entity, Record, compact, record_key
 
@@ -37,12 +37,12 @@ def to_document(record: Record) -> dict[str, Any]:
 def from_document(entity: Entity, data: Any, where: str) -> Record:
     """Build a record from JSON data; a bad one is an error naming `where` and the field."""
     if not isinstance(data, dict):
-        raise FatalConnectorError(f"{where}: expected an object, got {type(data).__name__}")
+        raise RecordError(f"{where}: expected an object, got {type(data).__name__}")
     try:
         return MODELS[entity].model_validate(data)
     except ValidationError as exc:
         problems = [f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
-        raise FatalConnectorError(f"{where}: {'; '.join(problems)}") from None
+        raise RecordError(f"{where}: {'; '.join(problems)}") from None
 
 
 @dataclass(frozen=True)
@@ -187,7 +187,7 @@ class _CsvFile:
                     route = self.routes[column] = layout.route(column, f"{self.where}:{line}")
                 route.put(item if route.item else data, value)
             if index and not layout.items:
-                raise FatalConnectorError(
+                raise RecordError(
                     f"{self.where}:{line}: duplicate {entity.value} {_show(record_key(entity, data))} "
                     f"(first on line {first_line})"
                 )
@@ -201,7 +201,7 @@ class _CsvFile:
     def _cells(self, line: int, text: str) -> Iterator[tuple[str, str]]:
         cells = next(csv.reader(io.StringIO(text), delimiter=self.delimiter))
         if len(cells) > len(self.header):
-            raise FatalConnectorError(
+            raise RecordError(
                 f"{self.where}:{line}: {len(cells)} cells, but the header names {len(self.header)} columns"
             )
         return zip(self.header, cells, strict=False)
@@ -213,7 +213,7 @@ def _merge(first: dict[str, Any], data: Mapping[str, Any], first_line: int, wher
         if name not in first:
             first[name] = value
         elif first[name] != value:
-            raise FatalConnectorError(f"{where}: {name} is {value!r} here but {first[name]!r} on line {first_line}")
+            raise RecordError(f"{where}: {name} is {value!r} here but {first[name]!r} on line {first_line}")
 
 
 def _show(key: tuple[str, ...]) -> str:
@@ -236,7 +236,7 @@ def _flatten(data: Mapping[str, Any], catalogue: Catalogue, prefix: str) -> dict
             row.update(_flatten(value, info.fields, f"{column}."))
         elif isinstance(value, list):
             if any(LIST_SEPARATOR in str(item) for item in value):
-                raise FatalConnectorError(f"{column}: a value contains '{LIST_SEPARATOR}', which CSV lists use")
+                raise RecordError(f"{column}: a value contains '{LIST_SEPARATOR}', which CSV lists use", column)
             if value:
                 row[column] = LIST_SEPARATOR.join(_cell(item) for item in value)
         else:

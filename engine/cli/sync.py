@@ -79,13 +79,13 @@ def apply(args: argparse.Namespace) -> int:
             outcomes = runner.apply_saved(workspace, store, saved, flows)
         else:
             outcomes = runner.sync(workspace, store, flows)
+    _print_outcomes(outcomes)
     results = [outcome.result for outcome in outcomes if outcome.result is not None]
-    _print_results(results)
     failed = sum(len(r.failures) for r in results)
     if failed:
         print(f"{failed} record{'s' * (failed != 1)} went to dead letters; fix the cause and run: "
               f"tillsync retry --env {args.env}")  # fmt: skip
-    return EXIT_FINDING if failed else EXIT_OK
+    return EXIT_OK if all(outcome.result is not None and outcome.result.ok for outcome in outcomes) else EXIT_FINDING
 
 
 def retry(args: argparse.Namespace) -> int:
@@ -93,18 +93,27 @@ def retry(args: argparse.Namespace) -> int:
     with runner.state_store(workspace) as store:
         outcomes = runner.retry(workspace, store, runner.select(workspace, args.flow))
         left = len(store.dead_letters.open())
-    _print_results([outcome.result for outcome in outcomes if outcome.result is not None])
+    _print_outcomes(outcomes)
     if not outcomes:
         print("no dead letters to retry")
     print(f"{left} dead letter{'s' * (left != 1)} open")
     return EXIT_FINDING if left else EXIT_OK
 
 
-def _print_results(results: list[ApplyResult]) -> None:
-    for result in results:
-        print(_result_line(result))
-        for key, reason in result.failures:
+def _print_outcomes(outcomes: list[runner.FlowOutcome]) -> None:
+    """What each flow did: what it applied, why the gate held it, or why it could not run."""
+    for outcome in outcomes:
+        if outcome.failed is not None:
+            print(f"{outcome.label}: could not run: {outcome.failed}")
+        elif outcome.gated:
+            print(f"{outcome.label}: held at the gate, nothing written: {'; '.join(outcome.gated)}")
+        if outcome.result is None:
+            continue
+        print(_result_line(outcome.result))
+        for key, reason in outcome.result.failures:
             print(f"  x {'/'.join(key)}: {reason}")
+        if outcome.result.stopped:
+            print(f"  stopped: {outcome.result.stopped}; what it did not reach stays planned")
 
 
 def status(args: argparse.Namespace) -> int:

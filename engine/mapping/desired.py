@@ -77,6 +77,15 @@ class DesiredRecords:
             return
         self.items[item.key] = item
 
+    def unreadable(self, key: Key, reason: str) -> None:
+        """A source record with this key (its own, as read) that could not even be built."""
+        self.added += 1
+        item = Desired(key, {}, error=f"cannot be read: {reason}")
+        if key in self.items:
+            self._taken(item)
+        else:
+            self.items[key] = item
+
     def give_way(self, key: Key) -> None:
         """The record mapped to `key` is an error: a record already known unchanged holds that key."""
         self._taken(self.items.pop(key))

@@ -51,9 +51,11 @@ class Mapper:
         source: Catalogue,
         target: Catalogue,
         defaults: Mapping[str, str | None] | None = None,
+        required: Sequence[str] = (),
     ) -> None:
         compile_expression = jmes.compiler(value_maps)
         self.flow = flow
+        self.required = tuple(required)
         self.model = MODELS[flow.entity]
         mapping = effective_mapping(flow.mapping, source, target, defaults)
         self.mapping = {name: compile_expression(text) for name, text in mapping.items()}
@@ -95,10 +97,14 @@ class Mapper:
         for rule in self.rules:
             out = rule(out, document)
         try:
-            return self.model.model_validate(out)
+            record = self.model.model_validate(out)
         except ValidationError as exc:
             problems = [f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
             raise RecordError("; ".join(problems), str(exc.errors()[0]["loc"][0])) from None
+        for name in self.required:
+            if getattr(record, name) in (None, (), {}, ""):
+                raise RecordError(f"{name}: the target takes no {self.flow.entity.value} without it", name)
+        return record
 
 
 def _put(target: dict[str, Any], path: list[str], value: Any) -> None:

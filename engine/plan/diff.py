@@ -67,9 +67,9 @@ def diff(
             current = actual.get(item.key)
             if current is None:
                 changes.append(_create(policy, item))
-            elif not policy.updates:
-                reason = f"exists in {policy.target}, which does not change {policy.entity.value} records once made"
-                changes.append(Change(Action.skip, item.key, reason, source=item.source))
+            elif not policy.updates:  # there already: recorded as applied, never changed
+                have = project(current, policy.fields)
+                changes.append(_in_step(policy, item, have, applied.get(item.key), (), once_made=True))
             else:
                 changes.append(_update(policy, item, current, applied.get(item.key)))
     for key in sorted(set(applied) - wanted - present_in_source):
@@ -165,7 +165,12 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
 
 
 def _in_step(
-    policy: DiffPolicy, item: Desired, applied: Document, base: Document | None, adopted: tuple[FieldChange, ...]
+    policy: DiffPolicy,
+    item: Desired,
+    applied: Document,
+    base: Document | None,
+    adopted: tuple[FieldChange, ...],
+    once_made: bool = False,
 ) -> Change:
     """Nothing to write. The target's values (with the source's for fields kept in the target) are
     recorded as applied unless the state says so already."""
@@ -175,7 +180,11 @@ def _in_step(
         why = "; ".join(dict.fromkeys(c.reason for c in adopted))
         reason = f"keeps {policy.target}'s {', '.join(c.field for c in adopted)} ({why})"
         return Change(Action.adopt, item.key, reason, kept=adopted, applied=applied, source=item.source)
-    reason = f"{policy.target} already holds it; recorded as applied"
+    reason = (
+        f"exists in {policy.target}, which does not change {policy.entity.value} records once made"
+        if once_made
+        else f"{policy.target} already holds it"
+    )
     return Change(Action.record, item.key, reason, applied=applied, source=item.source)
 
 

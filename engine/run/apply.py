@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from engine.connector import WriteOutcome
+from engine.connector import WriteInterrupted, WriteOutcome
 from engine.errors import ConnectorError, FatalConnectorError
 from engine.keys import Key
 from engine.plan.model import IN_STEP, RECORDS, WRITES, Action, Change, FlowPlan
@@ -63,10 +63,11 @@ class ApplyResult:
     api_calls: int
     recovered: int = 0  # writes of an interrupted run found done in the target
     plan: FlowPlan | None = field(default=None, repr=False)
+    stopped: str | None = None  # why the run stopped before every write was made (they stay planned)
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and self.stopped is None
 
     def summary(self) -> dict[str, object]:
         return {
@@ -75,22 +76,36 @@ class ApplyResult:
             "duration_s": round(self.duration_s, 3),
             "api_calls": self.api_calls,
             "recovered": self.recovered,
+            **({"stopped": self.stopped} if self.stopped else {}),
         }
 
 
 def apply_plan(run: FlowRun, plan: FlowPlan) -> ApplyResult:
-    """Do what `plan` says, and only that."""
-    failures = _execute(run, plan)
-    if plan.cursor:
-        run.store.applied.set_cursor(run.integration, run.flow, plan.cursor)
-    counts = {action: count for action, count in plan.counts().items() if action != Action.error.value}
+    """Do what `plan` says, and only that. The counts are of what was done: a write counts once the
+    target took it; a connector error that stops the flow ends the run with what it did so far."""
+    done: list[Written] = []
+    failures: list[Failed] = []
+    stopped = None
+    try:
+        _execute(run, plan, done, failures)
+    except FatalConnectorError as exc:
+        stopped = str(exc)
+    else:
+        if plan.cursor:  # a stopped run leaves the cursor where it was: what it did not reach is read again
+            run.store.applied.set_cursor(run.integration, run.flow, plan.cursor)
+    counts = {action.value: 0 for action in Action if action is not Action.error}
+    for change in plan.changes:
+        if change.action not in WRITES and change.action is not Action.error:
+            counts[change.action.value] += 1
+    for item in done:
+        counts[item.action] += 1
     return ApplyResult(
         run.integration, run.flow, run.run_id, counts, tuple((f.key, f.reason) for f in failures),
-        time.perf_counter() - run.started, run.systems.calls() - run.calls_before, run.recovered, plan,
+        time.perf_counter() - run.started, run.systems.calls() - run.calls_before, run.recovered, plan, stopped,
     )  # fmt: skip
 
 
-def _execute(run: FlowRun, plan: FlowPlan) -> list[Failed]:
+def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[Failed]) -> None:
     store, name, flow = run.store, run.integration, run.flow
     changes = plan.changes
     errors = [Failed(c.key, c.action.value, c.reason, source=c.source) for c in changes if c.action is Action.error]
@@ -98,7 +113,7 @@ def _execute(run: FlowRun, plan: FlowPlan) -> list[Failed]:
     store.record_batch(run.run_id, name, flow, written=held, failed=errors)
     store.applied.remember_unchanged(name, flow, plan.fingerprints)
     store.dead_letters.resolve(name, flow, [c.key for c in plan.changes if c.action in IN_STEP - RECORDS])
-    failures = list(errors)
+    failures.extend(errors)
     writes = [change for change in plan.changes if change.action in WRITES]
     size = run.setup.deployment.flow(flow).settings.batch_size or run.setup.batch or DEFAULT_BATCH
     for start in range(0, len(writes), size):
@@ -109,10 +124,10 @@ def _execute(run: FlowRun, plan: FlowPlan) -> list[Failed]:
         checkpoint("written")
         store.record_batch(run.run_id, name, flow, done=ids, written=written, failed=failed)
         checkpoint("settled")
+        done.extend(written)
         failures.extend(failed)
         if fatal is not None:
             raise fatal
-    return failures
 
 
 def _write(
@@ -137,8 +152,13 @@ def _write(
     pairs: list[tuple[Change, WriteOutcome]] = []
     try:
         if upserts:
-            outcomes = client.write(entity, [record for _, record in upserts])
-            pairs += list(zip([change for change, _ in upserts], outcomes, strict=True))
+            sending = [change for change, _ in upserts]
+            try:
+                outcomes = client.write(entity, [record for _, record in upserts])
+            except WriteInterrupted as stopped:
+                pairs += list(zip(sending, stopped.outcomes, strict=False))  # what it settled before
+                raise stopped.cause from None
+            pairs += list(zip(sending, outcomes, strict=True))
         if deletes:
             outcomes = client.delete(entity, [change.key for change in deletes])
             pairs += list(zip(deletes, outcomes, strict=True))

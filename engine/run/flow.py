@@ -27,7 +27,8 @@ class FlowSetup:
         flow = deployment.flow(name)
         source = deployment.systems[flow.source].connector.entities[flow.entity]
         target = deployment.systems[flow.target].connector.entities[flow.entity]
-        mapper = Mapper(flow, deployment.integration.value_maps, source.catalogue, target.catalogue, target.defaults)
+        mapper = Mapper(flow, deployment.integration.value_maps, source.catalogue, target.catalogue, target.defaults,
+                        target.required)  # fmt: skip
         match = tuple(flow.match or KEYS[flow.entity])
         policy = DiffPolicy(
             entity=flow.entity,

@@ -75,7 +75,8 @@ def _plan_flow(
     name, flow = setup.deployment.name, setup.deployment.flow(setup.name)
     since = None
     partial = only is not None or source_keys is not None
-    if not partial and policy.delete is DeletePolicy.never:  # a partial read cannot tell what is gone
+    # A partial read cannot tell what is gone; records in dead letters may lie before the cursor.
+    if not partial and policy.delete is DeletePolicy.never and not store.dead_letters.open(name, setup.name):
         since = _with_overlap(store.applied.cursor(name, setup.name))
     wanted = ReadFilter(tuple(flow.status) if flow.status else None, since)
     remembered = store.applied.keys(name, setup.name)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version
 
 from engine.connector import Client, RawRecord, ReadFilter, read_raw
+from engine.errors import RecordError
 from engine.keys import Key, digest, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
 from engine.plan.model import Action, Change, Fingerprints
@@ -47,8 +48,13 @@ class SourceRecords:
     count: int = 0
 
     def build(self, raw: RawRecord) -> None:
-        """Filter and map a record read unbuilt."""
-        self.desired.add(raw.build(), (raw.key, read_fingerprint(self.spec, raw)))
+        """Filter and map a record read unbuilt; one that cannot be built is that record's error."""
+        try:
+            record = raw.build()
+        except (RecordError, ValueError) as exc:  # ValueError: a connector's model validation
+            self.desired.unreadable(raw.key, str(exc).splitlines()[0])
+            return
+        self.desired.add(record, (raw.key, read_fingerprint(self.spec, raw)))
 
 
 def read_source(

@@ -13,7 +13,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from engine.catalogue import choices
-from engine.errors import TillsyncError
+from engine.errors import ConnectorError, FlowLockedError, TillsyncError
 from engine.keys import Key
 from engine.plan.gate import gate_problems
 from engine.plan.model import WRITES, FlowPlan, Plan
@@ -39,12 +39,15 @@ class Selected:
 
 @dataclass(frozen=True)
 class FlowOutcome:
-    """What one flow's plan → gate → apply came to: the plan, and either why the gate stopped it
-    (nothing written) or what apply did."""
+    """What one flow's plan → gate → apply came to: the plan, and what apply did; or why the gate
+    held it (nothing written); or why the flow could not run at all (its system unreachable, its
+    credentials refused, another process applying it)."""
 
-    plan: FlowPlan
-    stopped: tuple[str, ...] = ()
+    label: str
+    plan: FlowPlan | None = None
+    gated: tuple[str, ...] = ()
     result: ApplyResult | None = None
+    failed: str | None = None
 
 
 def select(workspace: Workspace, flow: str | None = None) -> list[Selected]:
@@ -118,23 +121,32 @@ def sync_flow(
         problems = gate_problems(flow_plan, item.deployment.flow(item.flow).gate) if gated else []
         if problems:
             store.runs.finish(run.run_id, "stopped", {"gate": problems})
-            return FlowOutcome(flow_plan, tuple(problems))
+            return FlowOutcome(item.label, flow_plan, tuple(problems))
         result = apply_plan(run, flow_plan)
         if only is not None:  # dead letters of records no longer in the source have nothing to retry
             store.dead_letters.resolve(item.deployment.name, item.flow, list(only - {c.key for c in flow_plan.changes}))
         _finish(store, result)
-    return FlowOutcome(flow_plan, result=result)
+    return FlowOutcome(item.label, flow_plan, result=result)
 
 
 def _finish(store: StateStore, result: ApplyResult) -> None:
-    store.runs.finish(result.run_id, "succeeded" if result.ok else "failed", result.summary())
+    status = "failed" if result.stopped or result.failures else "succeeded"
+    store.runs.finish(result.run_id, status, result.summary())
 
 
 def sync(
     workspace: Workspace, store: StateStore, flows: Sequence[Selected], *, kind: str = "apply", gated: bool = False
 ) -> list[FlowOutcome]:
-    """`sync_flow` for each flow in order: each is planned after the ones before it were applied."""
-    return [sync_flow(workspace, store, item, kind=kind, gated=gated) for item in flows]
+    """`sync_flow` for each flow in order: each is planned after the ones before it were applied. A
+    flow that cannot run (its system unreachable, its credentials refused, another process applying
+    it) is reported and the others go on; a state store that cannot be used stops them all."""
+    outcomes = []
+    for item in flows:
+        try:
+            outcomes.append(sync_flow(workspace, store, item, kind=kind, gated=gated))
+        except (ConnectorError, FlowLockedError) as exc:
+            outcomes.append(FlowOutcome(item.label, failed=str(exc)))
+    return outcomes
 
 
 def retry(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) -> list[FlowOutcome]:
@@ -144,7 +156,10 @@ def retry(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) ->
         letters = store.dead_letters.open(item.deployment.name, item.flow)
         if letters:
             keys = {letter.key for letter in letters}
-            outcomes.append(sync_flow(workspace, store, item, kind="retry", only=keys))
+            try:
+                outcomes.append(sync_flow(workspace, store, item, kind="retry", only=keys))
+            except (ConnectorError, FlowLockedError) as exc:
+                outcomes.append(FlowOutcome(item.label, failed=str(exc)))
     return outcomes
 
 
@@ -177,5 +192,5 @@ def apply_saved(workspace: Workspace, store: StateStore, saved: Plan, flows: Seq
             _finish(store, result)
         if any(change.action in WRITES for change in doing.changes):
             written.add((item.deployment.name, flow_plan.target))
-        outcomes.append(FlowOutcome(flow_plan, result=result))
+        outcomes.append(FlowOutcome(flow_plan.label, flow_plan, result=result))
     return outcomes

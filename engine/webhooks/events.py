@@ -45,9 +45,9 @@ def run_events(
             log.warning("%s/%s: %s; its events stay pending", integration, flow, exc)
             continue
         outcomes[(integration, flow)] = outcome
-        if outcome.stopped:
+        if outcome.gated:
             log.warning("%s/%s stopped at the gate: %s; its events stay pending", integration, flow,
-                        "; ".join(outcome.stopped))  # fmt: skip
+                        "; ".join(outcome.gated))  # fmt: skip
             continue
         store.events.finish_flow(ids, flow)
     return outcomes

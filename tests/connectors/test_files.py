@@ -184,10 +184,11 @@ def test_a_missing_folder_is_an_error_and_a_missing_file_is_empty(tmp_path: Path
     assert client(tmp_path).read(Entity.customer) == []
 
 
-def test_a_list_value_containing_the_separator_is_refused_not_split(tmp_path: Path) -> None:
-    with pytest.raises(FatalConnectorError, match="which CSV lists use"):
-        client(tmp_path).write(Entity.product, [MUG.model_copy(update={"tags": ("a|b",)})])
-    assert not (tmp_path / "products.csv").exists()
+def test_a_list_value_containing_the_separator_is_that_records_error_not_split(tmp_path: Path) -> None:
+    bad, good = MUG.model_copy(update={"tags": ("a|b",)}), MUG.model_copy(update={"sku": "2001"})
+    refused, written = client(tmp_path).write(Entity.product, [bad, good])
+    assert refused.error is not None and "which CSV lists use" in refused.error and written.error is None
+    assert [p.sku for p in client(tmp_path).read(Entity.product)] == ["2001"], "the others are written"
 
 
 def test_the_connector_supports_every_entity_both_ways_with_a_catalogue() -> None:

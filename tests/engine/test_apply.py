@@ -243,10 +243,15 @@ def test_a_field_changed_on_both_sides_is_a_conflict_the_master_wins(repo: Repo,
     assert actions(plan(repo)) == {"unchanged": ["1", "2"]}
 
 
-def test_two_applies_of_one_flow_never_run_at_once(repo: Repo) -> None:
+def test_two_applies_of_one_flow_never_run_at_once_and_the_held_flow_is_reported(repo: Repo) -> None:
     repo.seed(Entity.product, CATALOGUE)
-    with repo.store() as store, store.lock("shop-sync", "products"), pytest.raises(FlowLockedError, match="applied by"):
-        apply(repo)
+    workspace = repo.workspace()
+    with repo.store() as store, store.lock("shop-sync", "products"):
+        with pytest.raises(FlowLockedError, match="applied by"):
+            runner.sync_flow(workspace, store, runner.select(workspace)[0])
+        [held] = runner.sync(workspace, store, runner.select(workspace))
+    assert held.result is None and held.failed is not None and "applied by" in held.failed
+    assert repo.shop().read(Entity.product) == []
     assert apply(repo)[0].counts["create"] == 5
 
 

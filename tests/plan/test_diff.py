@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from engine.mapping.desired import Desired
-from engine.plan.diff import diff
+from engine.plan.diff import diff, project
 from engine.plan.model import Action, Change, FieldChange
 from engine.spec.models import DeletePolicy
 from tests.plan.literals import (
@@ -98,7 +98,7 @@ def test_a_field_the_source_leaves_empty_is_left_alone() -> None:
     held = {"key": "10", "name": "Shirts", "parent": None, "description": "Our finest"}
     assert diff(CATEGORIES, [wanted(CATEGORIES, source)], set(), actual, {}) == [
         Change(
-            Action.record, SHIRTS, "shop already holds it; recorded as applied", applied=held, source=source_of(SHIRTS)
+            Action.record, SHIRTS, "shop already holds it", applied=held, source=source_of(SHIRTS)
         )
     ]
     assert diff(CATEGORIES, [wanted(CATEGORIES, source)], set(), actual, {SHIRTS: held}) == [
@@ -202,14 +202,21 @@ def test_a_map_with_free_keys_is_compared_whole() -> None:
     assert change.applied == last_applied(PRODUCTS, [source])[("1",)]
 
 
-def test_a_target_that_never_changes_records_once_made_skips_them() -> None:
+def test_a_target_that_never_changes_records_once_made_records_them_and_never_sends_them() -> None:
+    """An order there already is never written again: it is recorded as applied (which also clears a
+    dead letter of it, say after a lost answer), and unchanged once the state says so."""
     booked, new = order("W1", note="ring twice"), order("W2")
     desired = [wanted(ORDERS, booked), wanted(ORDERS, new)]
-    changes = diff(ORDERS, desired, set(), keyed(ORDERS, [order("W1")]), {})
-    assert [(c.action, c.key) for c in changes] == [(Action.create, ("W2",)), (Action.skip, ("W1",))]
+    there = keyed(ORDERS, [order("W1")])
+    changes = diff(ORDERS, desired, set(), there, {})
+    assert [(c.action, c.key) for c in changes] == [(Action.create, ("W2",)), (Action.record, ("W1",))]
+    held = project(there[("W1",)], ORDERS.fields)
     assert changes[1] == Change(
-        Action.skip, ("W1",), "exists in till, which does not change order records once made", source=source_of(("W1",))
-    )
+        Action.record, ("W1",), "exists in till, which does not change order records once made", applied=held,
+        source=source_of(("W1",)),
+    )  # fmt: skip
+    [again] = diff(ORDERS, desired[:1], set(), there, {("W1",): held})
+    assert again.action is Action.unchanged and again.record is None
 
 
 def test_in_step_is_unchanged_while_the_state_is_current_and_recorded_when_it_is_not() -> None:
@@ -217,7 +224,7 @@ def test_in_step_is_unchanged_while_the_state_is_current_and_recorded_when_it_is
     desired, actual = [wanted(CATEGORIES, shirts)], keyed(CATEGORIES, [shirts])
     current = {"key": "10", "name": "Shirts", "parent": None, "description": None}
     recorded = Change(
-        Action.record, SHIRTS, "shop already holds it; recorded as applied", applied=current, source=source_of(SHIRTS)
+        Action.record, SHIRTS, "shop already holds it", applied=current, source=source_of(SHIRTS)
     )
     assert diff(CATEGORIES, desired, set(), actual, {SHIRTS: current}) == [
         Change(Action.unchanged, SHIRTS, "unchanged", source=source_of(SHIRTS))
