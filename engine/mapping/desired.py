@@ -90,6 +90,22 @@ class DesiredRecords:
         """The record mapped to `key` is an error: a record already known unchanged holds that key."""
         self._taken(self.items.pop(key))
 
+    def refuse_shared_skus(self) -> None:
+        """A SKU is one product's: a product whose variant has a SKU an earlier product of the same
+        read has too is an error (a target would move the variant, or refuse the whole batch)."""
+        owners: dict[str, Key] = {}
+        for slot, item in list(self.items.items()):
+            variants = getattr(item.record, "variants", None)
+            if not variants:
+                continue
+            shared = [(v.sku, owners[v.sku]) for v in variants if v.sku in owners and owners[v.sku] != item.key]
+            if shared:
+                sku, owner = shared[0]
+                error = f"variant SKU {sku} is also on product {'/'.join(owner)}; a SKU belongs to one product"
+                self.items[slot] = Desired(item.key, item.source, error=error)
+                continue
+            owners.update((v.sku, item.key) for v in variants)
+
     def only(self, keys: set[Key]) -> None:
         """Keep only the records mapped to these keys (a retry of some records)."""
         self.items = {slot: item for slot, item in self.items.items() if item.key in keys}

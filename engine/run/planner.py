@@ -15,6 +15,7 @@ from engine.connector import ReadFilter
 from engine.keys import Key
 from engine.plan.diff import diff
 from engine.plan.model import FlowPlan
+from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.read import found_unchanged, read_source, read_target, spec_version
 from engine.run.systems import Systems
@@ -96,6 +97,8 @@ def _plan_flow(
     for key, (raw, _) in held.items():
         if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
             source.build(raw)
+    if policy.entity is Entity.product:
+        desired.refuse_shared_skus()
     items = list(desired.items.values())
     applied = store.applied.documents(name, setup.name, sorted(applied_keys - target.unchanged))
     changes = diff(policy, items, desired.filtered, target.actual, applied, target.unchanged)
