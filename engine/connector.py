@@ -137,19 +137,25 @@ class Event:
     """A webhook delivery as the connector reads it."""
 
     topic: str
-    webhook_id: str
+    webhook_id: str  # this delivery's own id: the same on every retry of it
     entity: Entity | None
     keys: list[list[str]]  # the keys of the records it is about, as the system reads them; [] when it names none
+    # the change it tells of, where the system names one: deliveries of one topic with the same event id
+    # are one change sent to several subscriptions (Shopify's X-Shopify-Event-Id); "" when it names none
+    event_id: str = ""
 
 
 @dataclass(frozen=True)
 class WebhookSupport:
     """How a system's webhooks are checked and read. `verify(secret, raw body, headers)` must
-    compare signatures in constant time; `read(headers, payload, settings)` names what changed."""
+    compare signatures in constant time; `read(headers, payload, settings)` names what changed.
+    While a secret is rotated, deliveries signed with the one before it (the optional
+    `previous_secret_credential`) are accepted too."""
 
     secret_credential: str
     verify: Callable[[str, bytes, Mapping[str, str]], bool]
     read: Callable[[Mapping[str, str], Mapping[str, Any], BaseModel], Event]
+    previous_secret_credential: str | None = None
 
 
 class Sandbox(Protocol):

@@ -83,8 +83,8 @@ CONNECTOR = Connector(
     },
     open=_open,
     credentials=("access_token",),
-    optional_credentials=("webhook_secret",),
-    webhooks=WebhookSupport("webhook_secret", verify_delivery, read_delivery),
+    optional_credentials=("webhook_secret", "previous_webhook_secret"),
+    webhooks=WebhookSupport("webhook_secret", verify_delivery, read_delivery, "previous_webhook_secret"),
     sandbox=SandboxSupport(8701, _sandbox),
 )
 

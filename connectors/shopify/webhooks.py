@@ -1,9 +1,27 @@
 """Shopify webhooks: how they are signed, and which records an event is about.
 
 Shopify signs each delivery with a base64 HMAC-SHA256 of the raw body, keyed with the app's
-secret, in `X-Shopify-Hmac-Sha256`. `verify` checks it in constant time; `affected` reads from a
-payload which entity changed and the keys Tillsync can match on; `subscribe` asks a shop to send a
-topic's events.
+secret. `verify` checks it in constant time; `affected` reads from a payload which entity changed
+and the keys Tillsync can match on; `subscribe` asks a shop to send a topic's events.
+
+Quirks (https://shopify.dev/docs/apps/build/webhooks/delivery-structure, and Shopify's own
+`shopify-app-js` for the newer format):
+- A webhook delivery's headers are `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256`,
+  `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id` (one per delivery, the
+  same on its retries), `X-Shopify-Triggered-At` and `X-Shopify-Event-Id`, "shared across all
+  deliveries produced by the same merchant action": two subscriptions to a topic get one change
+  twice, with one event id and two webhook ids ("Ignore duplicate webhooks" advises keying on the
+  event id). Header names come in any case (HTTP/2 lowercases them).
+- Deliveries of Shopify's newer Events (a developer preview) carry the same names without `X-`
+  (`Shopify-Hmac-Sha256`, `Shopify-Topic`, `Shopify-Webhook-Id`, `Shopify-Event-Id`, …), sometimes
+  beside the old ones, plus `Shopify-Action`; their topic is a resource (`Product`) and the action
+  says what happened to it (`update`). Where `Shopify-Hmac-Sha256` is present those names are read
+  first, as Shopify's library does. Their body names no product number, order name or e-mail, so
+  such an event runs its flow whole (incrementally).
+- A rotated app secret can take up to an hour before Shopify signs with it ("Verify webhook
+  deliveries"), hence the optional `previous_webhook_secret`.
+- Bodies are `application/json`, compact, with `/` written `\\/` (Shopify's encoder): the HMAC is
+  over those bytes, never over re-serialised JSON.
 """
 
 from __future__ import annotations
@@ -47,6 +65,16 @@ def verify(secret: str, body: bytes, signature: str | None) -> bool:
     return hmac.compare_digest(sign(secret, body), signature.strip())
 
 
+# Events topics are resources; those Tillsync reads (the rest affect no flow and are not stored)
+EVENT_TOPICS: dict[str, Entity] = {
+    "Product": Entity.product,
+    "InventoryLevel": Entity.stock,
+    "Order": Entity.order,
+    "Customer": Entity.customer,
+}
+EVENTS_SIGNATURE = "shopify-hmac-sha256"
+
+
 def topic_enum(topic: str) -> str:
     """`products/update` as the GraphQL enum `PRODUCTS_UPDATE`."""
     return topic.replace("/", "_").upper()
@@ -70,15 +98,28 @@ def affected(
 
 
 def verify_delivery(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
-    """Whether a delivery's `X-Shopify-Hmac-Sha256` header signs its body."""
-    return verify(secret, body, headers.get("x-shopify-hmac-sha256"))
+    """Whether a delivery's signature header (`Shopify-Hmac-Sha256` on Events deliveries, else
+    `X-Shopify-Hmac-Sha256`; names lower-cased) signs its body."""
+    return verify(secret, body, headers.get(EVENTS_SIGNATURE) or headers.get("x-shopify-hmac-sha256"))
 
 
 def read_delivery(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
-    """A delivery as the engine's `Event`: its topic, webhook id, entity and keys."""
-    topic = headers.get("x-shopify-topic", "")
+    """A delivery (header names lower-cased) as the engine's `Event`: its topic, webhook id, entity,
+    keys and event id, from webhook or Events headers alike."""
+    topic, action = _header(headers, "topic"), _header(headers, "action")
+    webhook_id, event_id = _header(headers, "webhook-id"), _header(headers, "event-id")
+    if action and topic in EVENT_TOPICS:  # an Events delivery: a resource, and what happened to it
+        return Event(f"{topic}/{action}", webhook_id, EVENT_TOPICS[topic], [], event_id)
     entity, keys = affected(topic, payload, getattr(settings, "key_namespace", "tillsync"))
-    return Event(topic, headers.get("x-shopify-webhook-id", ""), entity, keys)
+    return Event(topic, webhook_id, entity, keys, event_id)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    """`Shopify-<name>` first on an Events delivery, `X-Shopify-<name>` first otherwise."""
+    names = [f"shopify-{name}", f"x-shopify-{name}"]
+    if EVENTS_SIGNATURE not in headers:
+        names.reverse()
+    return next((headers[n].strip() for n in names if headers.get(n)), "")
 
 
 def subscribe(session: Session, topic: str, uri: str) -> str:

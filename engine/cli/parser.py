@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.webhooks.body import MAX_BODY, READ_TIMEOUT_S, format_size, parse_size  # loads no web server
+
 
 @dataclass(frozen=True)
 class Handler:
@@ -25,6 +27,23 @@ class Handler:
         handler = getattr(importlib.import_module(f"engine.cli.{self.module}"), self.name)
         code: int = handler(args)
         return code
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0, e.g. 5")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,4 +216,12 @@ def _server_commands(commands: Any) -> None:
     serve.add_argument(
         "--queue-only", action="store_true", help="only store events; Dagster's webhook_events sensor runs them"
     )
+    serve.add_argument(
+        "--max-body", type=_size, default=MAX_BODY, metavar="SIZE",
+        help=f"refuse (413) a body over SIZE: bytes, or with KiB/MiB (default: {format_size(MAX_BODY)})",
+    )  # fmt: skip
+    serve.add_argument(
+        "--read-timeout", type=_seconds, default=READ_TIMEOUT_S, metavar="SECONDS",
+        help=f"drop (408) a sender whose body has not come whole within SECONDS (default: {READ_TIMEOUT_S:g})",
+    )  # fmt: skip
     serve.set_defaults(run=Handler("servers", "webhooks_serve"))

@@ -92,21 +92,24 @@ def webhooks_serve(args: argparse.Namespace) -> int:
 
     from engine.run import runner
     from engine.run.workspace import load_workspace
+    from engine.webhooks.body import Limits, format_size
     from engine.webhooks.receiver import receiver
     from engine.webhooks.worker import EventWorker
 
     workspace = load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)
     with runner.state_store(workspace) as store:
         worker = None if args.queue_only else EventWorker(workspace, store)
+        limits = Limits(args.max_body, args.read_timeout)
         print(
             f"receiving webhooks for {args.env} at http://{args.host}:{args.port}/webhooks/INTEGRATION/SYSTEM"
-            + ("; events wait for Dagster" if worker is None else "; affected flows run at once"),
+            + ("; events wait for Dagster" if worker is None else "; affected flows run at once")
+            + f"; bodies up to {format_size(limits.max_body)}, arriving within {limits.read_timeout_s:g} s",
             flush=True,
         )
         if worker is not None:
             worker.start()
         try:
-            app = receiver(workspace, store, worker.wake if worker is not None else None)
+            app = receiver(workspace, store, worker.wake if worker is not None else None, limits)
             uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
         finally:
             if worker is not None:

@@ -1,7 +1,10 @@
-"""Webhook events: each delivery stored once (by its webhook id), with the flows it affects.
+"""Webhook events: each delivery stored once, with the flows it affects.
 
-An event is pending for each flow it affects until a run of that flow for its records succeeded;
-it is done when no flow is left. The event worker and Dagster's sensor both work from here.
+A delivery is stored once by its webhook id (a retry is not stored again), and once per change by
+its event id where the system names one (one change sent to two subscriptions of a topic is one
+event). An event is pending for each flow it affects until a run of that flow for its records
+succeeded; it is done when no flow is left. The event worker and Dagster's sensor both work from
+here.
 """
 
 from __future__ import annotations
@@ -29,6 +32,18 @@ class StoredEvent:
     received_at: datetime
 
 
+class TooLong(ValueError):
+    """A webhook id, event id or topic longer than its column: refused, never cut (a cut id could
+    match another delivery's and lose it as a duplicate)."""
+
+
+def _check_lengths(**values: str | None) -> None:
+    for name, value in values.items():
+        length = t.events.c[name].type.length  # type: ignore[attr-defined]
+        if value is not None and len(value) > length:
+            raise TooLong(f"the {name.replace('_', ' ')} is {len(value)} characters long; at most {length} are kept")
+
+
 class EventStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
@@ -43,12 +58,17 @@ class EventStore:
         flows: Sequence[str],
         keys: Sequence[Sequence[str]],
         payload: Any,
+        *,
+        event_id: str | None = None,
     ) -> bool:
-        """Store a delivery once; False when this webhook id was stored before (a redelivery)."""
+        """Store a delivery once; False when this webhook id, or this topic's `event_id`, was stored
+        before (a redelivery, or the same change sent to another subscription). `TooLong` when an id
+        or the topic is longer than the state store keeps."""
+        _check_lengths(webhook_id=webhook_id, topic=topic, event_id=event_id)
         row = {
-            "integration": integration, "system": system, "webhook_id": webhook_id, "topic": topic,
-            "entity": entity, "flows": list(flows), "keys": [list(k) for k in keys], "payload": to_json(payload),
-            "status": "pending" if flows else "ignored", "received_at": now(),
+            "integration": integration, "system": system, "webhook_id": webhook_id, "event_id": event_id,
+            "topic": topic, "entity": entity, "flows": list(flows), "keys": [list(k) for k in keys],
+            "payload": to_json(payload), "status": "pending" if flows else "ignored", "received_at": now(),
         }  # fmt: skip
         try:
             with self.engine.begin() as connection:

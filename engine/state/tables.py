@@ -133,6 +133,8 @@ events = sa.Table(  # webhook deliveries, deduplicated, waiting for the flows th
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("integration", sa.String(100), nullable=False),
     sa.Column("system", sa.String(100), nullable=False),
+    # Shopify's webhook and event ids are UUIDs (36 characters), its longest topic 57 characters (API
+    # 2026-10): longer values are refused before they reach these columns (engine.state.events), never cut
     sa.Column("webhook_id", sa.String(200), nullable=False),
     sa.Column("topic", sa.String(100), nullable=False),
     sa.Column("entity", sa.String(20)),
@@ -144,6 +146,9 @@ events = sa.Table(  # webhook deliveries, deduplicated, waiting for the flows th
     sa.Column("processed_at", sa.DateTime(timezone=True)),
     sa.UniqueConstraint("integration", "system", "webhook_id", name="events_once"),
     sa.Index("events_pending", "status", "integration"),
+    sa.Column("event_id", sa.String(200)),  # version 5: the change a delivery tells of (None: not named)
+    # one change delivered to several subscriptions of a topic is stored once; NULLs never clash
+    sa.Index("events_change_once", "integration", "system", "topic", "event_id", unique=True),
 )
 
 
@@ -192,7 +197,18 @@ def _version_4(connection: sa.Connection) -> None:
     id_map.drop(connection, checkfirst=True)
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2, _version_3, _version_4]
+def _version_5(connection: sa.Connection) -> None:
+    """Deliveries are stored once per change too (the system's event id), not only per delivery.
+    Version 2 builds `events` from today's table, so on a database made since, both are there."""
+    inspector = sa.inspect(connection)
+    if "event_id" not in {column["name"] for column in inspector.get_columns("events")}:
+        kind = events.c.event_id.type.compile(dialect=connection.dialect)
+        connection.execute(sa.text(f"ALTER TABLE events ADD COLUMN event_id {kind}"))
+    if "events_change_once" not in {index["name"] for index in inspector.get_indexes("events")}:
+        next(index for index in events.indexes if index.name == "events_change_once").create(connection)
+
+
+MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2, _version_3, _version_4, _version_5]
 LATEST = len(MIGRATIONS)
 
 

@@ -1,16 +1,27 @@
 """The webhook receiver: an ASGI app that stores verified events for the flows they affect.
 
-`POST /webhooks/<integration>/<system>` takes a delivery from that system. The signature is checked
-against the raw body in constant time before anything else; a bad or missing one is refused with
-401 and nothing is stored. A delivery seen before (same webhook id) is acknowledged and not stored
-again. A stored event names the flows it affects (enabled flows from that system, of that entity,
-with `trigger: {webhook: true}`) and the keys it is about; `on_stored` is then called (the event worker
-runs them at once), or the Dagster sensor runs them from the queue.
+`POST /webhooks/<integration>/<system>` takes a delivery from that system. Before its body is read,
+the content type must be JSON (415) and a declared length within the limit (413); the body is read
+within the size limit and the read timeout (`engine.webhooks.body` says why they are what they
+are). The signature is checked against the raw body in constant time, with the system's webhook
+secret or, while it is rotated, the previous one; a bad or missing signature is refused with 401
+and nothing is stored. A signed body must be a JSON object (400).
+
+A delivery that affects no flow here (a topic the connector does not know, or one no enabled flow
+with `trigger: {webhook: true}` reads) is acknowledged with 200, so the sender does not retry it,
+and not stored: nothing would ever read it, and its payload may hold customers' personal data. A
+stored event names the flows it affects (enabled flows from that system, of that entity, with a
+webhook trigger) and the keys it is about. A delivery seen before (same webhook id), or the same
+change sent to another subscription of its topic (same event id), is acknowledged and not stored
+again. Then `on_stored` is called (the event worker runs them at once), or the Dagster sensor runs
+them from the queue.
+
+Every refusal and every sender that went away or was too slow is logged in one line.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -20,51 +31,38 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from engine.run.workspace import ResolvedSystem, Workspace
+from engine.connector import Event, WebhookSupport
+from engine.run.workspace import Deployment, ResolvedSystem, Workspace
 from engine.state import StateStore
+from engine.state.events import TooLong
+from engine.webhooks.body import Limits, Refused, SenderGone, parse_object, read_body, require_json
+
+log = logging.getLogger(__name__)
 
 
-def receiver(workspace: Workspace, store: StateStore, on_stored: Callable[[], None] | None = None) -> Starlette:
+def receiver(
+    workspace: Workspace, store: StateStore, on_stored: Callable[[], None] | None = None, limits: Limits | None = None
+) -> Starlette:
+    """The receiver's app over this workspace and state store, with these limits (the defaults of
+    `engine.webhooks.body` unless given)."""
+    chosen = limits or Limits()
+
     async def health(request: Request) -> Response:
         return JSONResponse({"status": "ok", "environment": workspace.environment.name})
 
     async def receive(request: Request) -> Response:
         integration, system_name = request.path_params["integration"], request.path_params["system"]
-        deployment = workspace.deployments.get(integration)
-        system = deployment.systems.get(system_name) if deployment else None
-        if deployment is None or system is None:
-            return JSONResponse({"error": f"no system {integration}/{system_name} in this environment"}, 404)
-        hooks = system.connector.webhooks
-        if hooks is None:
-            return JSONResponse({"error": f"{system.connector.name} systems send no webhooks"}, 404)
-        secret = _secret(workspace, system, hooks.secret_credential)
-        if secret is None:
-            return JSONResponse({"error": f"no {hooks.secret_credential} configured for {system_name}"}, 503)
-        body = await request.body()
-        headers = {name.lower(): value for name, value in request.headers.items()}
-        if not hooks.verify(secret, body, headers):
-            return JSONResponse({"error": "invalid signature"}, 401)
+        where = f"{integration}/{system_name}"
         try:
-            payload = json.loads(body)
-        except ValueError:
-            return JSONResponse({"error": "the body is not JSON"}, 400)
-        settings = system.connector.settings.model_validate(system.settings)
-        event = hooks.read(headers, payload, settings)
-        if not event.webhook_id:
-            return JSONResponse({"error": "the delivery has no webhook id"}, 400)
-        flows = [
-            name
-            for name, flow in deployment.integration.flows.items()
-            if flow.enabled and flow.source == system_name and flow.entity == event.entity
-            and flow.trigger is not None and flow.trigger.webhook
-        ]  # fmt: skip
-        stored = await run_in_threadpool(
-            store.events.record, integration, system_name, event.webhook_id, event.topic,
-            event.entity.value if event.entity else None, flows, event.keys, payload,
-        )  # fmt: skip
-        if stored and flows and on_stored is not None:
-            on_stored()
-        return JSONResponse({"status": "stored" if stored else "duplicate", "flows": flows})
+            return await _receive(request, workspace, store, on_stored, chosen)
+        except Refused as refused:
+            log.warning("webhook for %s refused with %d: %s", where, refused.status, refused.reason)
+            # an answer before the whole body was read closes the connection: draining it would read on
+            closing = {"Connection": "close"} if refused.unread else None
+            return JSONResponse({"error": refused.reason}, refused.status, headers=closing)
+        except SenderGone as gone:
+            log.warning("webhook for %s dropped: %s", where, gone)
+            return Response(status_code=400)  # nobody reads it; uvicorn does not send to a closed connection
 
     return Starlette(
         routes=[
@@ -74,8 +72,81 @@ def receiver(workspace: Workspace, store: StateStore, on_stored: Callable[[], No
     )
 
 
-def _secret(workspace: Workspace, system: ResolvedSystem, credential: str) -> str | None:
-    reference: Any = system.credentials.get(credential)
+async def _receive(
+    request: Request, workspace: Workspace, store: StateStore, on_stored: Callable[[], None] | None, limits: Limits
+) -> Response:
+    integration, system_name = request.path_params["integration"], request.path_params["system"]
+    deployment = workspace.deployments.get(integration)
+    system = deployment.systems.get(system_name) if deployment else None
+    if deployment is None or system is None:
+        raise Refused(404, f"no system {integration}/{system_name} in this environment", unread=True)
+    hooks = system.connector.webhooks
+    if hooks is None:
+        raise Refused(404, f"{system.connector.name} systems send no webhooks", unread=True)
+    secrets = _secrets(workspace, system, hooks)
+    if not secrets:
+        raise Refused(503, f"no {hooks.secret_credential} configured for {system_name}", unread=True)
+    require_json(request.headers)
+    body = await read_body(request, limits)
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    # hashing and parsing up to the size limit takes a while: off the event loop, which other senders share
+    payload, previous = await run_in_threadpool(_verified_object, hooks, secrets, body, headers)
+    if previous:
+        log.info("webhook for %s/%s verified with the previous secret (%s)", integration, system_name,
+                 hooks.previous_secret_credential)  # fmt: skip
+    settings = system.connector.settings.model_validate(system.settings)
+    event = hooks.read(headers, payload, settings)
+    flows = _affected(deployment, system_name, event)
+    if not flows:
+        log.info("webhook for %s/%s about %r affects no flow here: acknowledged, not stored", integration,
+                 system_name, event.topic)  # fmt: skip
+        return JSONResponse({"status": "ignored", "flows": []})
+    if not event.webhook_id:
+        raise Refused(400, "the delivery has no webhook id")
+    try:
+        stored = await run_in_threadpool(
+            store.events.record, integration, system_name, event.webhook_id, event.topic,
+            event.entity.value if event.entity else None, flows, event.keys, payload,
+            event_id=event.event_id or None,
+        )  # fmt: skip
+    except TooLong as exc:
+        raise Refused(400, str(exc)) from None
+    if stored and on_stored is not None:
+        on_stored()
+    return JSONResponse({"status": "stored" if stored else "duplicate", "flows": flows})
+
+
+def _verified_object(
+    hooks: WebhookSupport, secrets: list[str], body: bytes, headers: dict[str, str]
+) -> tuple[dict[str, Any], bool]:
+    """The signed body as a JSON object, and whether only the previous secret signed it."""
+    signed_with = next((i for i, secret in enumerate(secrets) if hooks.verify(secret, body, headers)), None)
+    if signed_with is None:
+        raise Refused(401, "invalid signature")
+    return parse_object(body), signed_with > 0
+
+
+def _affected(deployment: Deployment, system_name: str, event: Event) -> list[str]:
+    """The enabled flows from this system, of the event's entity, that webhooks trigger."""
+    return [
+        name
+        for name, flow in deployment.integration.flows.items()
+        if flow.enabled and flow.source == system_name and event.entity is not None and flow.entity == event.entity
+        and flow.trigger is not None and flow.trigger.webhook
+    ]  # fmt: skip
+
+
+def _secrets(workspace: Workspace, system: ResolvedSystem, hooks: WebhookSupport) -> list[str]:
+    """The webhook secret, then the previous one while a rotation is under way; [] without the first."""
+    current = _secret(workspace, system, hooks.secret_credential)
+    if current is None:
+        return []
+    previous = _secret(workspace, system, hooks.previous_secret_credential)
+    return [current] if previous is None or previous == current else [current, previous]
+
+
+def _secret(workspace: Workspace, system: ResolvedSystem, credential: str | None) -> str | None:
+    reference: Any = system.credentials.get(credential) if credential else None
     if not reference:
         return None
     return workspace.environ.get(str(reference).removeprefix("env:")) or None

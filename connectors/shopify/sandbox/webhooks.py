@@ -1,5 +1,12 @@
-"""Webhook deliveries from the sandbox: signed as Shopify signs them, sent from a background thread,
-retried a few times when the receiver does not answer 2xx."""
+"""Webhook deliveries from the sandbox, sent as Shopify sends them, from a background thread, and
+retried a few times when the receiver does not answer 2xx.
+
+As Shopify's delivery structure page lists them and real deliveries show: the body compact JSON with
+`/` written `\\/` (Shopify's encoder; the signature is over those bytes), `Content-Type:
+application/json`, `User-Agent: Shopify-Captain-Hook` and the `X-Shopify-*` headers. One change
+(one `emit`) is one event: every subscription to its topic gets it with the same
+`X-Shopify-Event-Id` and `X-Shopify-Triggered-At`, each under a webhook id of its own that its
+retries keep."""
 
 from __future__ import annotations
 
@@ -29,6 +36,21 @@ class Subscription:
     created_at: str = field(default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change in the shop, as every delivery about it names it."""
+
+    event_id: str
+    triggered_at: str
+
+
+def encode(payload: dict[str, Any]) -> bytes:
+    """A payload as Shopify's encoder writes a delivery's body: compact, with `/` as `\\/` (and text
+    as UTF-8, not `\\u` escapes): bytes a receiver must verify as they came, not as it re-encodes them."""
+    # "/" occurs in JSON only inside strings, where "\/" is its escape: same JSON, Shopify's bytes
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).replace("/", "\\/").encode()
+
+
 @dataclass
 class Delivery:
     topic: str
@@ -44,7 +66,7 @@ class Dispatcher:
         self.shop_domain = shop_domain
         self.subscriptions: list[Subscription] = []
         self.deliveries: list[Delivery] = []
-        self._queue: queue.Queue[tuple[Subscription, str, dict[str, Any]] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Subscription, str, dict[str, Any], Change] | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._lock = threading.Lock()
 
@@ -56,11 +78,12 @@ class Dispatcher:
         """Queue `payload` for every subscriber to `topic`; its `metafields` go only to those that
         asked for their namespace."""
         metafields = payload.get("metafields")
+        change = Change(str(uuid.uuid4()), datetime.now(UTC).isoformat(timespec="milliseconds"))
         for subscription in [s for s in self.subscriptions if s.topic == topic_enum(topic)]:
             body = {k: v for k, v in payload.items() if k != "metafields"}
             if subscription.metafield_namespaces and metafields is not None:
                 body["metafields"] = [m for m in metafields if m["namespace"] in subscription.metafield_namespaces]
-            self._queue.put((subscription, topic, body))
+            self._queue.put((subscription, topic, body, change))
         self._start()
 
     def _start(self) -> None:
@@ -79,18 +102,21 @@ class Dispatcher:
                 self._deliver(http, *item)
                 self._queue.task_done()
 
-    def _deliver(self, http: httpx.Client, subscription: Subscription, topic: str, payload: dict[str, Any]) -> None:
-        body = json.dumps(payload, separators=(",", ":")).encode()
+    def _deliver(
+        self, http: httpx.Client, subscription: Subscription, topic: str, payload: dict[str, Any], change: Change
+    ) -> None:
+        body = encode(payload)
         webhook_id = str(uuid.uuid4())
         headers = {
             "Content-Type": "application/json",
+            "User-Agent": "Shopify-Captain-Hook",
             "X-Shopify-Topic": topic,
             "X-Shopify-Hmac-Sha256": sign(self.secret, body),
             "X-Shopify-Shop-Domain": self.shop_domain,
             "X-Shopify-Webhook-Id": webhook_id,
-            "X-Shopify-Event-Id": str(uuid.uuid4()),
+            "X-Shopify-Event-Id": change.event_id,
             "X-Shopify-API-Version": API_VERSION,
-            "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
+            "X-Shopify-Triggered-At": change.triggered_at,
         }
         status: int | None = None
         attempts = 0
