@@ -4,7 +4,6 @@ has them."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,14 +28,6 @@ def hooks(tmp_path: Path, state_url: str) -> Iterator[Hooks]:
 
 @pytest.fixture(scope="session")
 def shopify_fixtures() -> Path:
-    """The folder of Shopify's example payloads, real deliveries and HMAC vectors (`SOURCES.md` in it
-    says where each comes from): `shared/shopify/webhooks` beside this checkout or above it, or in
-    TILLSYNC_SHARED_DIR. Skipped where missing, unless CI requires it."""
-    given = os.environ.get("TILLSYNC_SHARED_DIR")
-    candidates = [Path(given)] if given else [folder / "shared" for folder in REPO.parents]
-    for shared in candidates:
-        if (shared / "shopify" / "webhooks" / "SOURCES.md").is_file():
-            return shared / "shopify" / "webhooks"
-    if os.environ.get("TILLSYNC_REQUIRE_SERVICES") or os.environ.get("CI"):
-        pytest.fail("the shared folder with shopify/webhooks is required here but not found above the checkout")
-    pytest.skip("no shared/shopify/webhooks above this checkout (set TILLSYNC_SHARED_DIR)")
+    """Shopify's example payloads, anonymised real deliveries and HMAC test vectors, kept in
+    `tests/fixtures/shopify-webhooks` (its `SOURCES.md` says where each comes from)."""
+    return REPO / "tests" / "fixtures" / "shopify-webhooks"
