@@ -29,7 +29,9 @@ def plan(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
         made = runner.plan(workspace, store, runner.select(workspace, args.flow))
-    output = render.render(made, args.format)
+        key = store.plan_key()
+    # JSON is the plan file, whether it goes to --out or to stdout: signed, so apply can take it
+    output = planfile.dumps(made, key) if args.format == "json" else render.render(made, args.format)
     if args.out:
         _write(args.out, output)
         print(f"wrote the plan to {args.out}")
@@ -72,8 +74,8 @@ def _write(path: Path, text: str) -> None:
 
 def apply(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
-    saved = planfile.read(args.plan) if args.plan else None
     with runner.state_store(workspace) as store:
+        saved = planfile.read(args.plan, store.plan_key()) if args.plan else None
         flows = runner.select(workspace, args.flow)
         if saved is not None:
             outcomes = runner.apply_saved(workspace, store, saved, flows)

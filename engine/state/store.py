@@ -14,6 +14,7 @@ match-key values, stored as JSON text. Each concern has its store:
 - `activity`: what came from the source, what was sent and what came back.
 
 The outcome of one batch of writes touches several of them in one transaction (`record_batch`).
+The store's identity (`identity`) holds its id and the key that signs plans saved against it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.keys import Key, encode_key
-from engine.state import activity, applied, dead_letters, journal
+from engine.plan.planfile import PlanKey
+from engine.state import activity, applied, dead_letters, identity, journal
 from engine.state.activity import ActivityStore, Entry
 from engine.state.applied import AppliedStore
 from engine.state.database import chunks, now, open_database
@@ -64,6 +66,7 @@ class StateStore:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = open_database(url)
+        self.identity = identity.IdentityStore(self.engine)
         self.locks = LockStore(self.engine)
         self.runs = RunStore(self.engine)
         self.applied = AppliedStore(self.engine)
@@ -71,6 +74,10 @@ class StateStore:
         self.dead_letters = DeadLetterStore(self.engine)
         self.events = EventStore(self.engine)
         self.activity = ActivityStore(self.engine)
+
+    def plan_key(self) -> PlanKey:
+        """The key that signs plans saved against this store, and checks them before they are applied."""
+        return self.identity.plan_key()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -68,7 +68,7 @@ OVERLAY_TYPO = """\
         settings: {batch_size: 0}
 """
 PLAN_OF_ANOTHER_FORMAT = '{"format": "tillsync-plan/1", "environment": "test", "flows": []}'
-DAMAGED_PLAN = '{"format": "tillsync-plan/2", "environment": "test", "flows": [{"flow": "products"}]}'
+DAMAGED_PLAN = '{"format": "tillsync-plan/3", "environment": "test", "flows": [{"flow": "products"}]}'
 
 CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
     # (case, argv, setup, environment variables, words the answer must hold)
@@ -112,9 +112,9 @@ CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
      _write("plan.json", PLAN_OF_ANOTHER_FORMAT), {}, "'tillsync-plan/1'"),
     ("apply a damaged plan", ["apply", "--env", "test", "--plan", "plan.json"], _write("plan.json", DAMAGED_PLAN), {},
      "the plan is damaged"),
-    ("apply a plan of another environment", ["apply", "--env", "test", "--plan", "plan.json"],
-     _write("plan.json", '{"format": "tillsync-plan/2", "environment": "production", "flows": []}'), {},
-     "made for environment production"),
+    ("apply a plan written by hand", ["apply", "--env", "test", "--plan", "plan.json"],
+     _write("plan.json", '{"format": "tillsync-plan/3", "environment": "production", "flows": []}'), {},
+     "the plan is not signed"),
     ("apply with a credential unset", ["apply", "--env", "test"], _write("specs/shop-sync.yaml", SHOPIFY_SPEC), {},
      "environment variable SHOP_TOKEN is not set"),
     ("retry in an unknown environment", ["retry", "--env", "nope"], _nothing, {}, "unknown environment"),

@@ -179,3 +179,37 @@ def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_ur
     with StateStore(postgres_url) as store:
         assert [r["status"] for r in store.runs.list()] == ["succeeded"]
         assert len(store.activity.list()) == 5
+
+
+def _sqlite(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def made(tmp_path: Path) -> Path:
+    path = tmp_path / ".tillsync" / "test" / "state.db"
+    path.parent.mkdir(parents=True)
+    with StateStore(_sqlite(path)) as store:
+        run = store.runs.start("shop", "products", "apply")
+        store.record_batch(run, "shop", "products", written=[Written(("1",), "create", {"title": "Shirt"})])
+        store.runs.finish(run, "succeeded", {})
+    return path
+
+
+def test_the_plan_key_is_made_once_per_store(made: Path, tmp_path: Path) -> None:
+    with StateStore(_sqlite(made)) as store:
+        key = store.plan_key()
+        assert store.plan_key() == key and len(key.secret) >= 32
+    with StateStore(_sqlite(made)) as store:
+        assert store.plan_key() == key
+    with StateStore(_sqlite(tmp_path / "other.db")) as other:
+        assert other.plan_key().store != key.store and other.plan_key().secret != key.secret
+    made.write_bytes(b"")
+    with StateStore(_sqlite(made)) as store:
+        assert store.plan_key() != key, "a store made again is another store"
+
+
+@pytest.mark.postgres
+def test_the_plan_key_is_shared_by_every_process_on_one_postgresql_store(postgres_url: str) -> None:
+    with StateStore(postgres_url) as first, StateStore(postgres_url) as second:
+        assert first.plan_key() == second.plan_key()
