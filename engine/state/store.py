@@ -15,10 +15,16 @@ match-key values, stored as JSON text. Each concern has its store:
 
 The outcome of one batch of writes touches several of them in one transaction (`record_batch`).
 The store's identity (`identity`) holds its id and the key that signs plans saved against it.
+
+Every failure of the database, at open or in use, is a `StateError` saying what is wrong and what to
+do (`failures`). A store found lost when opened — a SQLite file emptied, or deleted while the id
+kept beside it says it was there — is said on stderr and kept in `notices`, since every face
+(command line, Dagster, the webhook worker) opens it and the person running it must hear of it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +38,7 @@ from engine.state.applied import AppliedStore
 from engine.state.database import chunks, now, open_database
 from engine.state.dead_letters import DeadLetterStore
 from engine.state.events import EventStore
+from engine.state.failures import sqlite_file
 from engine.state.journal import JournalStore
 from engine.state.locks import LockStore
 from engine.state.runs import RunStore
@@ -65,6 +72,8 @@ class Failed:
 class StateStore:
     def __init__(self, url: str) -> None:
         self.url = url
+        path = sqlite_file(url)
+        lost = identity.lost(path) if path is not None else None  # before opening, which fills an empty file
         self.engine = open_database(url)
         self.identity = identity.IdentityStore(self.engine)
         self.locks = LockStore(self.engine)
@@ -74,6 +83,15 @@ class StateStore:
         self.dead_letters = DeadLetterStore(self.engine)
         self.events = EventStore(self.engine)
         self.activity = ActivityStore(self.engine)
+        self.notices = [lost] if lost else []
+        try:
+            if path is not None:
+                identity.remember(path, self.plan_key().store)
+        except BaseException:
+            self.close()
+            raise
+        for notice in self.notices:
+            sys.stderr.write(f"tillsync: warning: {notice}\n")
 
     def plan_key(self) -> PlanKey:
         """The key that signs plans saved against this store, and checks them before they are applied."""

@@ -60,6 +60,17 @@ def test_a_mysql_state_url_is_refused_without_its_password(repo: Path, capsys: p
     assert "hunter2" not in said
 
 
+def test_an_emptied_state_file_is_said_on_stderr_and_the_plan_reconciles(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".tillsync" / "test" / "state.db").write_bytes(b"")
+    code = main(["plan", "--env", "test"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    assert "the last-applied state is gone" in err and "the last-applied state" not in out
+    assert "1 unchanged or skipped" in out or "1 recorded" in out or "record" in out, out
+
+
 def without_override() -> None:
     """In a child about to run Python: give up the super-user's right to ignore file permissions
     (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), so that as root too a file's mode is what counts."""

@@ -1,8 +1,16 @@
-"""The state store, the same suite on SQLite and on PostgreSQL."""
+"""The state store, the same suite on SQLite and on PostgreSQL; and on SQLite, a store that was lost
+is said out loud.
+
+What can be known of a lost store: a state file that exists but is empty (SQLite never leaves one
+once it has set the file up), and, beside each SQLite state file, `<file>.id` naming the store made
+there, so a state file deleted from under it is noticed too. A new PostgreSQL schema looks like any
+new store. The store's identity (its id, and the key that signs its saved plans) is made once.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -213,3 +221,41 @@ def test_the_plan_key_is_made_once_per_store(made: Path, tmp_path: Path) -> None
 def test_the_plan_key_is_shared_by_every_process_on_one_postgresql_store(postgres_url: str) -> None:
     with StateStore(postgres_url) as first, StateStore(postgres_url) as second:
         assert first.plan_key() == second.plan_key()
+
+
+GONE = "the last-applied state is gone"
+
+
+def test_a_new_store_says_nothing_and_remembers_its_id_beside_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with StateStore(_sqlite(tmp_path / "state.db")) as store:
+        assert store.notices == []
+        key = store.plan_key()
+    assert capsys.readouterr().err == ""
+    assert (tmp_path / "state.db.id").read_text().split()[0] == key.store
+
+
+def test_an_emptied_state_file_is_said_loudly_once_and_the_store_starts_again(
+    made: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made.write_bytes(b"")
+    with StateStore(_sqlite(made)) as store:
+        assert store.applied.documents("shop", "products") == {}
+        [notice] = store.notices
+    err = capsys.readouterr().err
+    assert err.startswith("tillsync: warning: ") and notice in err
+    assert "state.db is empty (0 bytes)" in notice and GONE in notice
+    assert "the next plan reconciles against what the targets hold" in notice
+    with StateStore(_sqlite(made)) as store:
+        assert store.notices == []
+    assert capsys.readouterr().err == ""
+
+
+def test_a_deleted_state_file_is_noticed_by_the_id_left_beside_it(
+    made: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.remove(made)
+    with StateStore(_sqlite(made)) as store:
+        [notice] = store.notices
+    assert "state.db is gone" in notice and GONE in notice and notice in capsys.readouterr().err
