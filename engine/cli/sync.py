@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from connectors import CONNECTORS
 from engine.errors import TillsyncError, UsageError
@@ -14,6 +15,7 @@ from engine.plan import planfile, render
 from engine.run import runner
 from engine.run.apply import ApplyResult
 from engine.run.workspace import Workspace, load_workspace
+from engine.state.database import aware
 
 EXIT_OK, EXIT_FINDING, EXIT_CHANGES = 0, 1, 2
 DEFAULT_RETENTION_DAYS = 30
@@ -113,7 +115,11 @@ def status(args: argparse.Namespace) -> int:
     from engine.run.gitops import check
 
     workspace = _workspace(args)
-    statuses = check(workspace, args.flow)
+    with runner.state_store(workspace) as store:
+        for item in runner.select(workspace, args.flow):  # a run whose process died shows as interrupted
+            store.settle(item.deployment.name, item.flow)
+        statuses = check(workspace, args.flow)
+        interrupted = {(run["integration"], run["flow"]): run for run in store.runs.interrupted()}
     for name, deployment in workspace.deployments.items():
         entry = workspace.environment.integrations[name]
         pinned = f"pinned at {entry.version.digest[:19]}…" if entry.version else "not pinned"
@@ -121,6 +127,8 @@ def status(args: argparse.Namespace) -> int:
         for s in (s for s in statuses if s.integration == name):
             applied = "never applied" if s.last_apply is None else f"last apply {s.last_apply}" + (
                 "" if s.applied_digest == s.digest else " (an older version)")  # fmt: skip
+            if s.last_apply == "interrupted" and (name, s.flow) in interrupted:
+                applied += f": {_interrupted(interrupted[name, s.flow])}"
             state = "in sync" if s.in_sync else f"{s.pending} to change, {s.dead_letters} dead letters"
             print(f"  {s.flow}: {state}; {applied}")
     return EXIT_OK if all(s.in_sync for s in statuses) else EXIT_FINDING
@@ -182,9 +190,10 @@ def logs(args: argparse.Namespace) -> int:
     key = tuple(args.key.split("/")) if args.key else None
     since = _since(args.since) if args.since else None
     with runner.state_store(workspace) as store:
-        entries = []
+        entries, interrupted = [], []
         for integration, flow in scopes:
             entries += store.activity.list(integration, flow, key, since, args.limit)
+            interrupted += store.runs.interrupted(integration, flow, since)[-args.limit :]
     entries.sort(key=lambda entry: entry.id)
     if args.format == "json":
         rows = [
@@ -201,7 +210,16 @@ def logs(args: argparse.Namespace) -> int:
                 print(f"    {label}: {render.value_text(value)}")
     if not entries:
         print("no activity")
+    for run in interrupted:
+        print(f"run {run['id'][:8]} ({run['kind']} of {run['integration']}/{run['flow']}) was interrupted: "
+              f"{_interrupted(run)}")  # fmt: skip
     return EXIT_OK
+
+
+def _interrupted(run: dict[str, Any]) -> str:
+    """How an interrupted run is shown: why, and when that was found."""
+    started, found = (aware(run[when]) for when in ("started_at", "finished_at"))
+    return f"its process ended mid-run (started {started:%Y-%m-%d %H:%M:%S}, found {found:%Y-%m-%d %H:%M:%S} UTC)"
 
 
 def _since(text: str) -> datetime:

@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import FlowLockedError
 from engine.keys import Key, encode_key
 from engine.plan.planfile import PlanKey
 from engine.state import activity, applied, dead_letters, identity, journal
@@ -108,9 +109,20 @@ class StateStore:
 
     @contextmanager
     def lock(self, integration: str, flow: str) -> Iterator[None]:
-        """Hold the flow's lock for the block; `FlowLockedError` if another process holds it."""
+        """Hold the flow's lock for the block; `FlowLockedError` if another process holds it. The
+        flow's runs still `running` are then known to be dead, and marked interrupted."""
         with self.locks.hold(integration, flow):
+            self.runs.interrupt(integration, flow)
             yield
+
+    def settle(self, integration: str, flow: str) -> bool:
+        """Mark the flow's runs left running by a process that died, by taking its lock a moment;
+        False, marking nothing, when another process holds it (its run is alive)."""
+        try:
+            with self.lock(integration, flow):
+                return True
+        except FlowLockedError:
+            return False
 
     def record_batch(
         self,
