@@ -19,6 +19,7 @@ from engine.state.database import aware
 
 EXIT_OK, EXIT_FINDING, EXIT_CHANGES = 0, 1, 2
 DEFAULT_RETENTION_DAYS = 30
+MAX_ENTRIES = 1_000_000_000
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
@@ -183,12 +184,14 @@ def logs(args: argparse.Namespace) -> int:
         raise UsageError("logs needs --env ENV")
     if args.limit < 1:
         raise UsageError(f"--limit {args.limit}: give a number of entries, 1 or more")
+    if args.limit > MAX_ENTRIES:  # beyond what a database takes as a LIMIT
+        raise UsageError(f"--limit {args.limit}: give at most {MAX_ENTRIES} entries")
+    since = _since(args.since) if args.since else None
     workspace = _workspace(args)
     scopes: list[tuple[str | None, str | None]] = [(None, None)]
     if args.flow:
         scopes = [(item.deployment.name, item.flow) for item in runner.select(workspace, args.flow)]
     key = tuple(args.key.split("/")) if args.key else None
-    since = _since(args.since) if args.since else None
     with runner.state_store(workspace) as store:
         entries, interrupted = [], []
         for integration, flow in scopes:
@@ -222,10 +225,20 @@ def _interrupted(run: dict[str, Any]) -> str:
     return f"its process ended mid-run (started {started:%Y-%m-%d %H:%M:%S}, found {found:%Y-%m-%d %H:%M:%S} UTC)"
 
 
+def _oldest_days() -> int:
+    """The most days back a date can go: to the first day of year 1."""
+    return (datetime.now(UTC) - datetime.min.replace(tzinfo=UTC)).days
+
+
 def _since(text: str) -> datetime:
     units = {"m": "minutes", "h": "hours", "d": "days"}
     if text[:-1].isdigit() and text[-1] in units:
-        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+        try:
+            return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+        except OverflowError:
+            raise UsageError(
+                f"--since {text!r}: give at most {_oldest_days()} days (the calendar begins in year 1)"
+            ) from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -237,6 +250,9 @@ def purge(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     if args.older_than is not None and args.older_than < 0:
         raise UsageError(f"--older-than {args.older_than}: give a number of days, 0 or more")
+    if args.older_than is not None and args.older_than > _oldest_days():
+        raise UsageError(f"--older-than {args.older_than}: give at most {_oldest_days()} days "
+                         "(the calendar begins in year 1)")  # fmt: skip
     days = args.older_than if args.older_than is not None else workspace.environment.activity_retention_days
     before = datetime.now(UTC) - timedelta(days=days)
     with runner.state_store(workspace) as store:

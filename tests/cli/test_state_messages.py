@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
+from engine.state import StateStore, default_url
 from tests.cli.test_no_tracebacks import CSV, ENVIRONMENT, SPEC
 
 ROOT = Path(__file__).parents[2]
@@ -42,6 +43,11 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
     return tmp_path
 
 
+def activity(root: Path) -> int:
+    with StateStore(default_url(root, "test")) as store:
+        return len(store.activity.list())
+
+
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     try:
         code = main(argv)
@@ -50,6 +56,29 @@ def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err and "internal error" not in out + err, out + err
     return code, out + err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["logs", "purge", "--env", "test", "--older-than", "999999999999"], "--older-than 999999999999: give at most"),
+        (["logs", "purge", "--env", "test", "--older-than", "-1"], "--older-than -1: give a number of days, 0 or more"),
+        (["logs", "--env", "test", "--since", "999999999999d"], "--since '999999999999d': give at most"),
+        (["logs", "--env", "test", "--limit", "99999999999999999999999"], "--limit 99999999999999999999999: give at"),
+    ],
+)
+def test_absurd_ages_and_counts_are_usage_errors_and_nothing_is_purged(
+    repo: Path, capsys: pytest.CaptureFixture[str], argv: list[str], words: str
+) -> None:
+    code, said = run(argv, capsys)
+    assert code == 2 and words in said, said
+    assert activity(repo) == 1
+
+
+def test_the_oldest_purge_the_calendar_holds_is_allowed(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, said = run(["logs", "purge", "--env", "test", "--older-than", "700000"], capsys)
+    assert code == 0 and "purged 0 activity entries older than 700000 days" in said, said
+    assert activity(repo) == 1
 
 
 def test_a_mysql_state_url_is_refused_without_its_password(repo: Path, capsys: pytest.CaptureFixture[str],
