@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -259,3 +260,37 @@ def test_a_deleted_state_file_is_noticed_by_the_id_left_beside_it(
     with StateStore(_sqlite(made)) as store:
         [notice] = store.notices
     assert "state.db is gone" in notice and GONE in notice and notice in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("holder", ["none", "a dead process"])
+def test_two_processes_taking_a_sqlite_lock_at_the_same_moment_get_one_lock_and_one_refusal(
+    tmp_path: Path, holder: str
+) -> None:
+    """Both found the lock free (no row, or the row of a dead process); the other's row lands between
+    this one's look and its write: this one is refused as locked, and never takes the other's lock."""
+    url = _sqlite(tmp_path / "state.db")
+    with StateStore(url) as store, StateStore(url) as other:
+        if holder != "none":
+            dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+            owner = f"{socket.gethostname()}:{dead.stdout.decode().strip()}"
+            with store.engine.begin() as connection:
+                connection.execute(
+                    t.locks.insert().values(name="shop/products", owner=owner, acquired_at=datetime.now(UTC))
+                )
+        first = "DELETE FROM locks" if holder != "none" else "INSERT INTO locks"
+
+        def other_first(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+            if statement.startswith(first) and not other.runs.list():
+                other.runs.start("shop", "products", "apply")  # the mark this runs once
+                with other.engine.begin() as connection:
+                    connection.execute(t.locks.delete())
+                    connection.execute(t.locks.insert().values(name="shop/products", owner="elsewhere:1",
+                                                               acquired_at=datetime.now(UTC)))  # fmt: skip
+
+        sa.event.listen(store.engine, "before_cursor_execute", other_first)
+        taking = pytest.raises(FlowLockedError, match="shop/products is being applied by elsewhere:1")
+        with taking, store.lock("shop", "products"):
+            pass
+        with store.engine.connect() as connection:
+            assert connection.execute(sa.select(t.locks.c.owner)).scalars().all() == ["elsewhere:1"]
+        assert [r["status"] for r in store.runs.list()] == ["running"], "the other's run is its own"
