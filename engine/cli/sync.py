@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from connectors import CONNECTORS
 from engine.errors import TillsyncError, UsageError
@@ -14,9 +15,11 @@ from engine.plan import planfile, render
 from engine.run import runner
 from engine.run.apply import ApplyResult
 from engine.run.workspace import Workspace, load_workspace
+from engine.state.database import aware
 
 EXIT_OK, EXIT_FINDING, EXIT_CHANGES = 0, 1, 2
 DEFAULT_RETENTION_DAYS = 30
+MAX_ENTRIES = 1_000_000_000
 
 
 def _workspace(args: argparse.Namespace) -> Workspace:
@@ -29,7 +32,9 @@ def plan(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
         made = runner.plan(workspace, store, runner.select(workspace, args.flow))
-    output = render.render(made, args.format)
+        key = store.plan_key()
+    # JSON is the plan file, whether it goes to --out or to stdout: signed, so apply can take it
+    output = planfile.dumps(made, key) if args.format == "json" else render.render(made, args.format)
     if args.out:
         _write(args.out, output)
         print(f"wrote the plan to {args.out}")
@@ -72,8 +77,8 @@ def _write(path: Path, text: str) -> None:
 
 def apply(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
-    saved = planfile.read(args.plan) if args.plan else None
     with runner.state_store(workspace) as store:
+        saved = planfile.read(args.plan, store.plan_key()) if args.plan else None
         flows = runner.select(workspace, args.flow)
         if saved is not None:
             outcomes = runner.apply_saved(workspace, store, saved, flows)
@@ -120,7 +125,11 @@ def status(args: argparse.Namespace) -> int:
     from engine.run.gitops import check
 
     workspace = _workspace(args)
-    statuses = check(workspace, args.flow)
+    with runner.state_store(workspace) as store:
+        for item in runner.select(workspace, args.flow):  # a run whose process died shows as interrupted
+            store.settle(item.deployment.name, item.flow)
+        statuses = check(workspace, args.flow)
+        interrupted = {(run["integration"], run["flow"]): run for run in store.runs.interrupted()}
     for name, deployment in workspace.deployments.items():
         entry = workspace.environment.integrations[name]
         pinned = f"pinned at {entry.version.digest[:19]}…" if entry.version else "not pinned"
@@ -128,6 +137,8 @@ def status(args: argparse.Namespace) -> int:
         for s in (s for s in statuses if s.integration == name):
             applied = "never applied" if s.last_apply is None else f"last apply {s.last_apply}" + (
                 "" if s.applied_digest == s.digest else " (an older version)")  # fmt: skip
+            if s.last_apply == "interrupted" and (name, s.flow) in interrupted:
+                applied += f": {_interrupted(interrupted[name, s.flow])}"
             state = "in sync" if s.in_sync else f"{s.pending} to change, {s.dead_letters} dead letters"
             print(f"  {s.flow}: {state}; {applied}")
     return EXIT_OK if all(s.in_sync for s in statuses) else EXIT_FINDING
@@ -182,16 +193,19 @@ def logs(args: argparse.Namespace) -> int:
         raise UsageError("logs needs --env ENV")
     if args.limit < 1:
         raise UsageError(f"--limit {args.limit}: give a number of entries, 1 or more")
+    if args.limit > MAX_ENTRIES:  # beyond what a database takes as a LIMIT
+        raise UsageError(f"--limit {args.limit}: give at most {MAX_ENTRIES} entries")
+    since = _since(args.since) if args.since else None
     workspace = _workspace(args)
     scopes: list[tuple[str | None, str | None]] = [(None, None)]
     if args.flow:
         scopes = [(item.deployment.name, item.flow) for item in runner.select(workspace, args.flow)]
     key = tuple(args.key.split("/")) if args.key else None
-    since = _since(args.since) if args.since else None
     with runner.state_store(workspace) as store:
-        entries = []
+        entries, interrupted = [], []
         for integration, flow in scopes:
             entries += store.activity.list(integration, flow, key, since, args.limit)
+            interrupted += store.runs.interrupted(integration, flow, since)[-args.limit :]
     entries.sort(key=lambda entry: entry.id)
     if args.format == "json":
         rows = [
@@ -208,13 +222,32 @@ def logs(args: argparse.Namespace) -> int:
                 print(f"    {label}: {render.value_text(value)}")
     if not entries:
         print("no activity")
+    for run in interrupted:
+        print(f"run {run['id'][:8]} ({run['kind']} of {run['integration']}/{run['flow']}) was interrupted: "
+              f"{_interrupted(run)}")  # fmt: skip
     return EXIT_OK
+
+
+def _interrupted(run: dict[str, Any]) -> str:
+    """How an interrupted run is shown: why, and when that was found."""
+    started, found = (aware(run[when]) for when in ("started_at", "finished_at"))
+    return f"its process ended mid-run (started {started:%Y-%m-%d %H:%M:%S}, found {found:%Y-%m-%d %H:%M:%S} UTC)"
+
+
+def _oldest_days() -> int:
+    """The most days back a date can go: to the first day of year 1."""
+    return (datetime.now(UTC) - datetime.min.replace(tzinfo=UTC)).days
 
 
 def _since(text: str) -> datetime:
     units = {"m": "minutes", "h": "hours", "d": "days"}
     if text[:-1].isdigit() and text[-1] in units:
-        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+        try:
+            return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+        except OverflowError:
+            raise UsageError(
+                f"--since {text!r}: give at most {_oldest_days()} days (the calendar begins in year 1)"
+            ) from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
@@ -226,6 +259,9 @@ def purge(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     if args.older_than is not None and args.older_than < 0:
         raise UsageError(f"--older-than {args.older_than}: give a number of days, 0 or more")
+    if args.older_than is not None and args.older_than > _oldest_days():
+        raise UsageError(f"--older-than {args.older_than}: give at most {_oldest_days()} days "
+                         "(the calendar begins in year 1)")  # fmt: skip
     days = args.older_than if args.older_than is not None else workspace.environment.activity_retention_days
     before = datetime.now(UTC) - timedelta(days=days)
     with runner.state_store(workspace) as store:

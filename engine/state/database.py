@@ -16,25 +16,51 @@ import sqlalchemy as sa
 
 from engine.errors import StateError
 from engine.state import tables as t
+from engine.state.failures import SHAPES, URL_HELP, detail, explain, unusable_url, where
 
 T = TypeVar("T")
 KEYS_PER_STATEMENT = 500  # keys in one `IN (…)`, well inside every database's limit on parameters
+BUSY_TIMEOUT_S = 30.0  # how long a SQLite write waits for another process's write lock before giving up
 
 
 def default_url(root: Path, environment: str) -> str:
+    """The SQLite file of an environment's state when no URL is given: `.tillsync/<env>/state.db`."""
     folder = root / ".tillsync" / environment
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StateError(f"cannot make the folder {folder} for the state store ({exc.strerror}); give this user "
+                         "write access there, or set TILLSYNC_STATE_URL") from None  # fmt: skip
     return f"sqlite:///{folder / 'state.db'}"
 
 
 def open_database(url: str) -> sa.Engine:
-    """An engine on `url` with the schema migrated to this version; `StateError` when it cannot be used."""
-    is_sqlite = url.startswith("sqlite")
-    options: dict[str, Any] = {"connect_args": {"timeout": 30}} if is_sqlite else {"pool_pre_ping": True}
+    """An engine on `url` with the schema migrated to this version; `StateError` when it cannot be used.
+    Every database error of the engine, now and later, is a `StateError` too (`failures`)."""
+    problem = unusable_url(url)
+    if problem is not None:
+        raise problem
+    parsed = sa.engine.make_url(url)
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    timeout = BUSY_TIMEOUT_S
+    options: dict[str, Any] = {"connect_args": {"timeout": timeout}} if is_sqlite else {"pool_pre_ping": True}
     try:
-        engine = sa.create_engine(url, **options)
-    except (sa.exc.ArgumentError, ImportError) as exc:
-        raise StateError(f"cannot open the state store: not a database URL sqlalchemy knows ({exc})") from None
+        engine = sa.create_engine(parsed, **options)
+    except ImportError as exc:
+        raise StateError(f"cannot open {where(parsed)}: its driver {exc.name or parsed.drivername} is not installed; "
+                         f"the state URL {URL_HELP} should be {SHAPES}") from None  # fmt: skip
+    except sa.exc.ArgumentError as exc:
+        raise StateError(f"cannot open {where(parsed)}: {detail(exc, parsed)}; the state URL {URL_HELP} should be "
+                         f"{SHAPES}") from None  # fmt: skip
+
+    def explained(context: sa.engine.ExceptionContext) -> None:
+        error = context.sqlalchemy_exception
+        if isinstance(error, sa.exc.DBAPIError):
+            meant = explain(error, parsed, timeout)
+            if meant is not None:
+                raise meant from None
+
+    sa.event.listen(engine, "handle_error", explained)
     if is_sqlite:
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     try:
@@ -42,9 +68,6 @@ def open_database(url: str) -> sa.Engine:
             if engine.dialect.name == "postgresql":  # two processes starting at once migrate one at a time
                 connection.execute(sa.text("SELECT pg_advisory_xact_lock(7446215)"))
             t.migrate(connection)
-    except sa.exc.DatabaseError as exc:
-        engine.dispose()
-        raise StateError(f"cannot open the state store: {safe_error(exc)}") from None
     except BaseException:
         engine.dispose()
         raise
@@ -62,11 +85,6 @@ def aware(value: datetime) -> datetime:
 def to_json(value: Any) -> Any:
     """A value as the JSON a database column keeps (decimals and dates as text)."""
     return None if value is None else json.loads(json.dumps(value, default=str))
-
-
-def safe_error(exc: Exception) -> str:
-    """An error about the database without the URL, which may carry a password."""
-    return str(getattr(exc, "orig", exc)).splitlines()[0]
 
 
 def chunks(items: Sequence[T], size: int = KEYS_PER_STATEMENT) -> Iterator[Sequence[T]]:

@@ -55,13 +55,20 @@ class LockStore:
                 connection.commit()
 
     def _take_row(self, name: str, owner: str) -> None:
-        with self.engine.begin() as connection:
-            held = connection.execute(sa.select(t.locks.c.owner).where(t.locks.c.name == name)).scalar()
-            if held is not None and _alive(held):
-                raise FlowLockedError(f"flow {name} is being applied by {held}; try again later")
-            if held is not None:  # its process died without letting go
-                connection.execute(sa.delete(t.locks).where(t.locks.c.name == name))
-            connection.execute(sa.insert(t.locks).values(name=name, owner=owner, acquired_at=now()))
+        try:
+            with self.engine.begin() as connection:
+                held = connection.execute(sa.select(t.locks.c.owner).where(t.locks.c.name == name)).scalar()
+                if held is not None and _alive(held):
+                    raise FlowLockedError(f"flow {name} is being applied by {held}; try again later")
+                if held is not None:  # its process died without letting go; only its row goes, not a new holder's
+                    connection.execute(sa.delete(t.locks).where(t.locks.c.name == name, t.locks.c.owner == held))
+                connection.execute(sa.insert(t.locks).values(name=name, owner=owner, acquired_at=now()))
+        except sa.exc.IntegrityError:
+            # SQLite reads outside the write transaction: another process took it between the look and the insert
+            with self.engine.connect() as connection:
+                held = connection.execute(sa.select(t.locks.c.owner).where(t.locks.c.name == name)).scalar()
+            holder = held or "another process"
+            raise FlowLockedError(f"flow {name} is being applied by {holder}; try again later") from None
 
 
 def _alive(owner: str) -> bool:

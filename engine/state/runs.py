@@ -1,17 +1,27 @@
-"""Runs: one row per plan-and-apply of a flow (or a check), with its outcome and the spec version."""
+"""Runs: every plan-and-apply (or a check), with its outcome and the spec version.
+
+A run whose process died mid-way stays `running` until its flow's lock is next taken: whoever holds
+the lock knows that no live process runs that flow, so its runs still `running` are marked
+`interrupted`, finished when that was found (`interrupt`, called by `StateStore.lock`).
+"""
 
 from __future__ import annotations
 
+import builtins
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from engine.state import tables as t
-from engine.state.database import now
+from engine.state.database import aware, now
 
-RUN_STATUSES = ("running", "succeeded", "failed", "stopped")  # stopped: at the gate, nothing written
+# stopped: at the gate, nothing written; interrupted: its process died, found when its flow's lock was next taken
+RUN_STATUSES = ("running", "succeeded", "failed", "stopped", "interrupted")
+LOCKED_KINDS = ("apply", "retry", "event")  # runs made under their flow's lock (a check is not)
+INTERRUPTED = "its process ended mid-run; found when the flow's lock was next taken"
 
 
 class RunStore:
@@ -31,13 +41,24 @@ class RunStore:
         return run_id
 
     def finish(self, run_id: str, status: str, summary: Mapping[str, Any]) -> None:
-        assert status in RUN_STATUSES[1:], status
+        assert status in RUN_STATUSES[1:4], status
         with self.engine.begin() as connection:
             connection.execute(
                 sa.update(t.runs)
                 .where(t.runs.c.id == run_id)
                 .values(status=status, finished_at=now(), summary=dict(summary))
             )
+
+    def interrupt(self, integration: str, flow: str) -> int:
+        """With the flow's lock just taken: mark its runs still `running` as interrupted, now."""
+        r = t.runs.c
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                sa.update(t.runs)
+                .where(r.integration == integration, r.flow == flow, r.status == "running", r.kind.in_(LOCKED_KINDS))
+                .values(status="interrupted", finished_at=now(), summary={"interrupted": INTERRUPTED})
+            )
+            return result.rowcount or 0
 
     def list(self, integration: str | None = None, flow: str | None = None) -> list[dict[str, Any]]:
         """Runs, oldest first, as rows (id, integration, flow, kind, status, started_at, summary, …)."""
@@ -48,3 +69,12 @@ class RunStore:
             query = query.where(t.runs.c.flow == flow)
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
+
+    def interrupted(
+        self, integration: str | None = None, flow: str | None = None, since: datetime | None = None
+    ) -> builtins.list[dict[str, Any]]:
+        """The interrupted runs, oldest first, as `list` gives them; with `since`, those started since."""
+        return [
+            run for run in self.list(integration, flow)
+            if run["status"] == "interrupted" and (since is None or aware(run["started_at"]) >= since)
+        ]  # fmt: skip

@@ -14,22 +14,32 @@ match-key values, stored as JSON text. Each concern has its store:
 - `activity`: what came from the source, what was sent and what came back.
 
 The outcome of one batch of writes touches several of them in one transaction (`record_batch`).
+The store's identity (`identity`) holds its id and the key that signs plans saved against it.
+
+Every failure of the database, at open or in use, is a `StateError` saying what is wrong and what to
+do (`failures`). A store found lost when opened — a SQLite file emptied, or deleted while the id
+kept beside it says it was there — is said on stderr and kept in `notices`, since every face
+(command line, Dagster, the webhook worker) opens it and the person running it must hear of it.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from engine.errors import FlowLockedError
 from engine.keys import Key, encode_key
-from engine.state import activity, applied, dead_letters, journal
+from engine.plan.planfile import PlanKey
+from engine.state import activity, applied, dead_letters, identity, journal
 from engine.state.activity import ActivityStore, Entry
 from engine.state.applied import AppliedStore
 from engine.state.database import chunks, now, open_database
 from engine.state.dead_letters import DeadLetterStore
 from engine.state.events import EventStore
+from engine.state.failures import sqlite_file
 from engine.state.journal import JournalStore
 from engine.state.locks import LockStore
 from engine.state.runs import RunStore
@@ -63,7 +73,10 @@ class Failed:
 class StateStore:
     def __init__(self, url: str) -> None:
         self.url = url
+        path = sqlite_file(url)
+        lost = identity.lost(path) if path is not None else None  # before opening, which fills an empty file
         self.engine = open_database(url)
+        self.identity = identity.IdentityStore(self.engine)
         self.locks = LockStore(self.engine)
         self.runs = RunStore(self.engine)
         self.applied = AppliedStore(self.engine)
@@ -71,6 +84,19 @@ class StateStore:
         self.dead_letters = DeadLetterStore(self.engine)
         self.events = EventStore(self.engine)
         self.activity = ActivityStore(self.engine)
+        self.notices = [lost] if lost else []
+        try:
+            if path is not None:
+                identity.remember(path, self.plan_key().store)
+        except BaseException:
+            self.close()
+            raise
+        for notice in self.notices:
+            sys.stderr.write(f"tillsync: warning: {notice}\n")
+
+    def plan_key(self) -> PlanKey:
+        """The key that signs plans saved against this store, and checks them before they are applied."""
+        return self.identity.plan_key()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -83,9 +109,20 @@ class StateStore:
 
     @contextmanager
     def lock(self, integration: str, flow: str) -> Iterator[None]:
-        """Hold the flow's lock for the block; `FlowLockedError` if another process holds it."""
+        """Hold the flow's lock for the block; `FlowLockedError` if another process holds it. The
+        flow's runs still `running` are then known to be dead, and marked interrupted."""
         with self.locks.hold(integration, flow):
+            self.runs.interrupt(integration, flow)
             yield
+
+    def settle(self, integration: str, flow: str) -> bool:
+        """Mark the flow's runs left running by a process that died, by taking its lock a moment;
+        False, marking nothing, when another process holds it (its run is alive)."""
+        try:
+            with self.lock(integration, flow):
+                return True
+        except FlowLockedError:
+            return False
 
     def record_batch(
         self,

@@ -37,8 +37,8 @@ runs = sa.Table(
     sa.Column("id", sa.String(36), primary_key=True),
     sa.Column("integration", sa.String(100), nullable=False),
     sa.Column("flow", sa.String(100), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),  # apply | retry
-    sa.Column("status", sa.String(20), nullable=False),  # running | succeeded | failed
+    sa.Column("kind", sa.String(20), nullable=False),  # apply | retry | event | check
+    sa.Column("status", sa.String(20), nullable=False),  # running | succeeded | failed | stopped | interrupted
     _when("started_at"),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Column("summary", sa.JSON, nullable=False, default=dict),
@@ -174,6 +174,17 @@ event_flows = sa.Table(  # the flows each pending event affects, and when each o
 )
 
 
+store_keys = sa.Table(  # the store's id, and the secret that signs its saved plans: made on first use
+    "store_keys",
+    metadata,
+    sa.Column("name", sa.String(50), primary_key=True),
+    sa.Column("value", sa.String(200), nullable=False),
+    _when("created_at"),
+)
+
+runs_by_flow = sa.Index("runs_by_flow", runs.c.integration, runs.c.flow, runs.c.status)
+
+
 def _version_1(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=list(VERSION_1))
 
@@ -208,19 +219,31 @@ def _version_5(connection: sa.Connection) -> None:
         next(index for index in events.indexes if index.name == "events_change_once").create(connection)
 
 
-MIGRATIONS: list[Callable[[sa.Connection], None]] = [_version_1, _version_2, _version_3, _version_4, _version_5]
-LATEST = len(MIGRATIONS)
+def _version_6(connection: sa.Connection) -> None:
+    """The store's keys (a plan is signed by the store it was made against); runs found by flow, as
+    a flow's runs left running by a process that died are, whenever its lock is taken."""
+    metadata.create_all(connection, tables=[store_keys])
+    runs_by_flow.create(connection, checkfirst=True)  # a store made from this version has it from step 1
+
+
+# Steps by the version they reach. A store records each step it took, so a step numbered below
+# one it already took (5 and 6 were made side by side) is still taken.
+MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
+    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6,
+}  # fmt: skip
+LATEST = max(MIGRATIONS)
 
 
 def migrate(connection: sa.Connection) -> int:
-    """Bring the schema to the latest version; returns the version it was at before."""
+    """Take every step the schema has not taken yet, in order; returns the version it was at before."""
     metadata.create_all(connection, tables=[schema_version])
-    current = connection.execute(sa.select(sa.func.max(schema_version.c.version))).scalar() or 0
+    taken = set(connection.execute(sa.select(schema_version.c.version)).scalars())
+    current = max(taken, default=0)
     if current > LATEST:
         raise StateError(
             f"the state store is at schema version {current}, newer than this Tillsync ({LATEST}); upgrade"
         )
-    for version in range(current + 1, LATEST + 1):
-        MIGRATIONS[version - 1](connection)
+    for version in sorted(set(MIGRATIONS) - taken):
+        MIGRATIONS[version](connection)
         connection.execute(sa.insert(schema_version).values(version=version))
     return current

@@ -68,7 +68,7 @@ OVERLAY_TYPO = """\
         settings: {batch_size: 0}
 """
 PLAN_OF_ANOTHER_FORMAT = '{"format": "tillsync-plan/1", "environment": "test", "flows": []}'
-DAMAGED_PLAN = '{"format": "tillsync-plan/2", "environment": "test", "flows": [{"flow": "products"}]}'
+DAMAGED_PLAN = '{"format": "tillsync-plan/3", "environment": "test", "flows": [{"flow": "products"}]}'
 
 CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
     # (case, argv, setup, environment variables, words the answer must hold)
@@ -95,11 +95,11 @@ CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
     ("plan a CSV row too long", ["plan", "--env", "test"], _write("erp/products.csv", CSV + "2,Mug,2,5.00 EUR,x\n"), {},
      "products.csv:3"),
     ("plan on a state URL that is no URL", ["plan", "--env", "test"], _nothing, {"TILLSYNC_STATE_URL": "nonsense"},
-     "cannot open the state store"),
+     "the state URL is not a database URL"),
     ("plan on a database that is not there", ["plan", "--env", "test"], _nothing,
-     {"TILLSYNC_STATE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}, "cannot open the state store"),
+     {"TILLSYNC_STATE_URL": "postgresql+psycopg://nobody@127.0.0.1:1/none"}, "cannot reach the PostgreSQL state store"),
     ("plan on a corrupt state file", ["plan", "--env", "test"], _write(".tillsync/test/state.db", b"not sqlite" * 100),
-     {}, "cannot open the state store"),
+     {}, "state.db is damaged"),
     ("plan with a state_url variable unset", ["plan", "--env", "test"],
      _append("environments/test.yaml", "state_url: env:TEST_STATE\n"), {}, "TEST_STATE, which is not set"),
     ("plan out to a folder that is not there", ["plan", "--env", "test", "--out", "no/such/plan.json"], _nothing, {},
@@ -112,9 +112,9 @@ CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
      _write("plan.json", PLAN_OF_ANOTHER_FORMAT), {}, "'tillsync-plan/1'"),
     ("apply a damaged plan", ["apply", "--env", "test", "--plan", "plan.json"], _write("plan.json", DAMAGED_PLAN), {},
      "the plan is damaged"),
-    ("apply a plan of another environment", ["apply", "--env", "test", "--plan", "plan.json"],
-     _write("plan.json", '{"format": "tillsync-plan/2", "environment": "production", "flows": []}'), {},
-     "made for environment production"),
+    ("apply a plan written by hand", ["apply", "--env", "test", "--plan", "plan.json"],
+     _write("plan.json", '{"format": "tillsync-plan/3", "environment": "production", "flows": []}'), {},
+     "the plan is not signed"),
     ("apply with a credential unset", ["apply", "--env", "test"], _write("specs/shop-sync.yaml", SHOPIFY_SPEC), {},
      "environment variable SHOP_TOKEN is not set"),
     ("retry in an unknown environment", ["retry", "--env", "nope"], _nothing, {}, "unknown environment"),

@@ -1,8 +1,17 @@
-"""The state store, the same suite on SQLite and on PostgreSQL."""
+"""The state store, the same suite on SQLite and on PostgreSQL; and on SQLite, a store that was lost
+is said out loud.
+
+What can be known of a lost store: a state file that exists but is empty (SQLite never leaves one
+once it has set the file up), and, beside each SQLite state file, `<file>.id` naming the store made
+there, so a state file deleted from under it is noticed too. A new PostgreSQL schema looks like any
+new store. The store's identity (its id, and the key that signs its saved plans) is made once.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -40,7 +49,22 @@ def test_migrations_run_once_and_are_recorded(url: str) -> None:
     StateStore(url).close()
     with StateStore(url) as store, store.engine.connect() as connection:
         versions = connection.execute(sa.select(t.schema_version.c.version)).scalars().all()
-    assert versions == list(range(1, t.LATEST + 1))
+    assert versions == sorted(t.MIGRATIONS)
+
+
+def test_a_newer_schema_with_a_step_this_version_lacks_is_still_migrated_in_order(tmp_path: Path) -> None:
+    """Steps are recorded one by one; a store that reached a later step before an earlier one was
+    known (two changes made side by side) gets the earlier one when it is known."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    StateStore(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(t.schema_version).where(t.schema_version.c.version == 3))
+        connection.execute(sa.text("DROP TABLE in_step"))
+    engine.dispose()
+    with StateStore(url) as store, store.engine.connect() as connection:
+        versions = connection.execute(sa.select(t.schema_version.c.version)).scalars().all()
+        assert sorted(versions) == sorted(t.MIGRATIONS) and sa.inspect(connection).has_table("in_step")
 
 
 def test_a_newer_schema_is_refused(url: str) -> None:
@@ -164,3 +188,109 @@ def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_ur
     with StateStore(postgres_url) as store:
         assert [r["status"] for r in store.runs.list()] == ["succeeded"]
         assert len(store.activity.list()) == 5
+
+
+def _sqlite(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def made(tmp_path: Path) -> Path:
+    path = tmp_path / ".tillsync" / "test" / "state.db"
+    path.parent.mkdir(parents=True)
+    with StateStore(_sqlite(path)) as store:
+        run = store.runs.start("shop", "products", "apply")
+        store.record_batch(run, "shop", "products", written=[Written(("1",), "create", {"title": "Shirt"})])
+        store.runs.finish(run, "succeeded", {})
+    return path
+
+
+def test_the_plan_key_is_made_once_per_store(made: Path, tmp_path: Path) -> None:
+    with StateStore(_sqlite(made)) as store:
+        key = store.plan_key()
+        assert store.plan_key() == key and len(key.secret) >= 32
+    with StateStore(_sqlite(made)) as store:
+        assert store.plan_key() == key
+    with StateStore(_sqlite(tmp_path / "other.db")) as other:
+        assert other.plan_key().store != key.store and other.plan_key().secret != key.secret
+    made.write_bytes(b"")
+    with StateStore(_sqlite(made)) as store:
+        assert store.plan_key() != key, "a store made again is another store"
+
+
+@pytest.mark.postgres
+def test_the_plan_key_is_shared_by_every_process_on_one_postgresql_store(postgres_url: str) -> None:
+    with StateStore(postgres_url) as first, StateStore(postgres_url) as second:
+        assert first.plan_key() == second.plan_key()
+
+
+GONE = "the last-applied state is gone"
+
+
+def test_a_new_store_says_nothing_and_remembers_its_id_beside_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with StateStore(_sqlite(tmp_path / "state.db")) as store:
+        assert store.notices == []
+        key = store.plan_key()
+    assert capsys.readouterr().err == ""
+    assert (tmp_path / "state.db.id").read_text().split()[0] == key.store
+
+
+def test_an_emptied_state_file_is_said_loudly_once_and_the_store_starts_again(
+    made: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made.write_bytes(b"")
+    with StateStore(_sqlite(made)) as store:
+        assert store.applied.documents("shop", "products") == {}
+        [notice] = store.notices
+    err = capsys.readouterr().err
+    assert err.startswith("tillsync: warning: ") and notice in err
+    assert "state.db is empty (0 bytes)" in notice and GONE in notice
+    assert "the next plan reconciles against what the targets hold" in notice
+    with StateStore(_sqlite(made)) as store:
+        assert store.notices == []
+    assert capsys.readouterr().err == ""
+
+
+def test_a_deleted_state_file_is_noticed_by_the_id_left_beside_it(
+    made: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.remove(made)
+    with StateStore(_sqlite(made)) as store:
+        [notice] = store.notices
+    assert "state.db is gone" in notice and GONE in notice and notice in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("holder", ["none", "a dead process"])
+def test_two_processes_taking_a_sqlite_lock_at_the_same_moment_get_one_lock_and_one_refusal(
+    tmp_path: Path, holder: str
+) -> None:
+    """Both found the lock free (no row, or the row of a dead process); the other's row lands between
+    this one's look and its write: this one is refused as locked, and never takes the other's lock."""
+    url = _sqlite(tmp_path / "state.db")
+    with StateStore(url) as store, StateStore(url) as other:
+        if holder != "none":
+            dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+            owner = f"{socket.gethostname()}:{dead.stdout.decode().strip()}"
+            with store.engine.begin() as connection:
+                connection.execute(
+                    t.locks.insert().values(name="shop/products", owner=owner, acquired_at=datetime.now(UTC))
+                )
+        first = "DELETE FROM locks" if holder != "none" else "INSERT INTO locks"
+
+        def other_first(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+            if statement.startswith(first) and not other.runs.list():
+                other.runs.start("shop", "products", "apply")  # the mark this runs once
+                with other.engine.begin() as connection:
+                    connection.execute(t.locks.delete())
+                    connection.execute(t.locks.insert().values(name="shop/products", owner="elsewhere:1",
+                                                               acquired_at=datetime.now(UTC)))  # fmt: skip
+
+        sa.event.listen(store.engine, "before_cursor_execute", other_first)
+        taking = pytest.raises(FlowLockedError, match="shop/products is being applied by elsewhere:1")
+        with taking, store.lock("shop", "products"):
+            pass
+        with store.engine.connect() as connection:
+            assert connection.execute(sa.select(t.locks.c.owner)).scalars().all() == ["elsewhere:1"]
+        assert [r["status"] for r in store.runs.list()] == ["running"], "the other's run is its own"
