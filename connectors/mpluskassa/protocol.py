@@ -30,6 +30,13 @@ sandbox follows:
   comes back as HTTP 500 with fault code `Client.Authentication`, not as HTTP 401, and fault codes
   may have parts (`Server.…`). The sandbox still answers 401, the one answer the transport takes
   for a refused login; both should change together;
+- stock changes are movements with an increasing `stockId`: `UpdateStockResponse` and
+  `SetStockResponse` carry the `stockId` of the movement made, `ArticleStock` (getStock) the
+  level's current one, and `getStockHistory(branchNumber, articleNumbers, sinceStockId)` answers
+  the movements after a `stockId` (`ArticleStockHistory`: `stockId`, `articleNumber`,
+  `amountChanged`, `type` — `STOCK-HISTORY-TYPE-API` for changes made through the API,
+  `…-SALES` for sales — and the `orderId` of a sale). The sandbox keeps them so (in this module's
+  list naming: `articleNumberList` in, `stockHistoryList` out);
 - a GET on the port without `?wsdl` answers 405 Method Not Allowed: Mplus's older PHP client
   (`mplus-api-client-php`, `initClient`) probes for exactly that to tell that the API is up. The
   sandbox does;
@@ -53,6 +60,7 @@ OPERATIONS = (
     "createProduct",
     "updateProduct",
     "getStock",
+    "getStockHistory",
     "setStock",
     "updateStock",
     "getPriceGroupList",
