@@ -37,6 +37,11 @@ sandbox follows:
   `amountChanged`, `type` — `STOCK-HISTORY-TYPE-API` for changes made through the API,
   `…-SALES` for sales — and the `orderId` of a sale). The sandbox keeps them so (in this module's
   list naming: `articleNumberList` in, `stockHistoryList` out);
+- creating answers with a result code, not a fault, when the till refuses: `CreateOrderResult`
+  has `CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS` (the till keeps one order per external
+  order id; `SaveOrderResult` has the same code), `CreateRelationResult` only
+  `…-FAILED-RELATION-NUMBER-ALREADY-TAKEN`: nothing keeps two relations from sharing an email, so
+  a relation sent twice is made twice. The sandbox answers so;
 - a GET on the port without `?wsdl` answers 405 Method Not Allowed: Mplus's older PHP client
   (`mplus-api-client-php`, `initClient`) probes for exactly that to tell that the API is up. The
   sandbox does;

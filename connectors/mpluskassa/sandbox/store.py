@@ -246,11 +246,13 @@ class Till:
     def save_relation(self, request: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         relation = dict(request.get("relation") or {})
         if creating:
-            email = str(relation.get("email") or "").lower()
-            if email and any(str(r.get("email") or "").lower() == email for r in self.relations.values()):
-                raise _fault(f"a relation with email {email} already exists")
+            # Nothing keeps two relations from sharing an email: CreateRelationResult knows only a
+            # relation number already taken, so a relation sent twice is made twice.
             number = _number(relation["relationNumber"], "relationNumber") if relation.get("relationNumber") else (
                 max(self.relations, default=20000) + 1)  # fmt: skip
+            if number in self.relations:
+                taken = "CREATE-RELATION-RESULT-FAILED-RELATION-NUMBER-ALREADY-TAKEN"
+                return {"result": taken, "errorMessage": f"relation number {number} is already taken"}
         else:
             number = _number(relation.get("relationNumber"), "relationNumber")
             if number not in self.relations:
@@ -260,7 +262,10 @@ class Till:
         stored = {**self.relations.get(number, {}), **relation, "relationNumber": number}
         self._stamp(stored)
         self.relations[number] = stored
-        return {"relationNumber": number}
+        return {
+            "result": "CREATE-RELATION-RESULT-OK" if creating else "UPDATE-RELATION-RESULT-OK",
+            "relationNumber": number,
+        }
 
     # ---- orders ----------------------------------------------------------------------------
 
@@ -282,7 +287,9 @@ class Till:
         if order.get("relationNumber") and _number(order["relationNumber"], "relationNumber") not in self.relations:
             raise _fault(f"relation {order['relationNumber']} does not exist")
         if order.get("extOrderId") and self.find_order({"extOrderId": order["extOrderId"]}):
-            raise _fault(f"an order with extOrderId {order['extOrderId']} already exists")
+            # an answer, not a fault: CreateOrderResult has a code of its own for it
+            return {"result": "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS",
+                    "errorMessage": f"an order with extOrderId {order['extOrderId']} already exists"}  # fmt: skip
         lines = []
         for line in _list(order.get("lineList")):
             article = _number(line.get("articleNumber"), "articleNumber")
@@ -304,4 +311,4 @@ class Till:
                   "financialDate": order.get("financialDate") or datetime.now(UTC).date().isoformat()}  # fmt: skip
         self._stamp(stored)
         self.orders[order_id] = stored
-        return {"orderId": order_id}
+        return {"result": "CREATE-ORDER-RESULT-OK", "orderId": order_id}
