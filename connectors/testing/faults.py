@@ -33,13 +33,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 FAULTS = ("429", "500", "timeout", "drop", "lost", "lost_timeout")
 LOST = ("lost", "lost_timeout")  # the faults after which the request has run
+OK = "ok"  # in a script: this request is answered as usual
 CONTROL_PATH = "/_sandbox/faults"
 
 
 @dataclass
 class Faults:
     """Rates (0..1) at which requests misbehave; `script` lists faults for the next requests, in
-    order, taken before any rate is drawn."""
+    order, taken before any rate is drawn (`ok` for a request answered as usual)."""
 
     rates: dict[str, float] = field(default_factory=dict)
     slow_seconds: float = 3.0
@@ -48,7 +49,7 @@ class Faults:
     random: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
-        unknown = sorted({*self.rates, *self.script} - set(FAULTS))
+        unknown = sorted({*self.rates} - set(FAULTS)) or sorted({*self.script} - {*FAULTS, OK})
         if unknown:
             raise ValueError(f"unknown fault {unknown[0]!r}; known: {', '.join(FAULTS)}")
         self.random.seed(self.seed)
@@ -56,7 +57,8 @@ class Faults:
     def pick(self) -> str | None:
         """The fault the next request gets, or None."""
         if self.script:
-            return self.script.pop(0)
+            scripted = self.script.pop(0)
+            return None if scripted == OK else scripted
         for kind in FAULTS:
             rate = self.rates.get(kind, 0.0)
             if rate and self.random.random() < rate:

@@ -83,3 +83,14 @@ def test_lost_answers_come_at_seeded_rates_and_after_a_script() -> None:
     assert [scripted.pick(), scripted.pick()] == ["500", "lost"]
     with pytest.raises(ValueError, match="unknown fault 'lose'"):
         Faults(script=["lose"])
+
+
+def test_a_script_can_pass_requests_through_before_its_fault(till: tuple[MplusSandbox, str]) -> None:
+    sandbox, url = till
+    FaultControl(url).set(script=["ok", "lost"])
+    assert create_relation(sandbox, url).status_code == 200
+    with pytest.raises(httpx.RemoteProtocolError):
+        create_relation(sandbox, url)
+    assert len(emails(sandbox)) == 2 and FaultControl(url).status()["injected"] == {"lost": 1}
+    with pytest.raises(ValueError, match="unknown fault 'ok'"):
+        Faults(rates={"ok": 0.5})
