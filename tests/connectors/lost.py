@@ -16,7 +16,9 @@ from connectors.testing.server import serving
 @dataclass
 class LoseAnswers:
     """An ASGI app in front of a sandbox: a request whose body holds `marker` (an operation's name)
-    gets the fault `kind` from the sandbox's own fault kit, `times` times; the others pass as usual."""
+    gets the fault `kind` from the sandbox's own fault kit, `times` times; the others pass as usual.
+    It reads each body before the sandbox does, so a `timeout` here still runs the request once
+    the client stopped waiting (the sandbox alone would find the client gone and not run it)."""
 
     sandbox: Any  # a FaultySandbox
     marker: bytes
@@ -35,7 +37,7 @@ class LoseAnswers:
             more = bool(message.get("more_body"))
         if self.marker in body and len(self.lost) < self.times:
             self.lost.append(body)
-            self.sandbox.faults = Faults(script=[self.kind])
+            self.sandbox.faults = Faults(script=[self.kind], slow_seconds=self.sandbox.faults.slow_seconds)
         sent = False
 
         async def replay() -> Message:
