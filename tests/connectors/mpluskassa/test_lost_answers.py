@@ -15,7 +15,7 @@ from connectors.mpluskassa.client import MplusClient
 from connectors.mpluskassa.protocol import OPERATIONS, WRITES, may_resend
 from connectors.mpluskassa.sandbox import MplusSandbox
 from engine.records import Customer, Entity, Money, Order, OrderLine, Product, StockLevel, Variant
-from tests.connectors.lost import LoseAnswers, losing
+from tests.connectors.test_faults_lost import LoseAnswers, losing
 
 MUG = Product(sku="2000", title="Mug", variants=(Variant(sku="2001", price=Money.model_validate("12.50 EUR")),))
 LOTTE = Customer(email="lotte@example.com", first_name="Lotte", last_name="Visser")

@@ -1,4 +1,6 @@
-"""Which Shopify writes may be sent twice, and Shopify's own `@idempotent` key as the sandbox models it."""
+"""Which Shopify writes may be sent twice, Shopify's own `@idempotent` key as the sandbox models it,
+and throttling waited out, however often Shopify answers THROTTLED, within the run's time: two
+applies sharing one shop's bucket slow each other down, and neither gives up."""
 
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox.idempotency import REQUIRED
 from connectors.shopify.schema import admin_schema
 from connectors.shopify.transport import Transport
-from engine.errors import AnswerLostError
-from engine.records import Entity, Money, Product, StockLevel, Variant
-from tests.connectors.lost import losing
+from connectors.testing.server import serving
+from engine.errors import AnswerLostError, RetriableConnectorError
+from engine.records import Customer, Entity, Money, Product, StockLevel, Variant
 from tests.connectors.shopify.conftest import LOCATIONS, Running
+from tests.connectors.test_faults_lost import losing
+from tests.connectors.test_http import FakeTime, shopify_answer
 
 MUG = Product(sku="2000", title="Mug", variants=(Variant(sku="2000", price=Money.model_validate("12.50 EUR")),))
 
@@ -161,3 +165,59 @@ def test_stock_whose_answer_was_lost_is_sent_again_with_its_key_and_applied_once
     level = next(q for (item, location), q in sandbox.shop.levels.items() if sandbox.shop.locations[location]["name"]
                  == LOCATIONS[0] and sandbox.shop.items[item]["sku"] == "2000")  # fmt: skip
     assert level["available"] == 4
+
+
+def test_customers_whose_answer_was_lost_are_sent_again_and_each_is_there_once(sandbox: ShopifySandbox) -> None:
+    people = [Customer(email=f"shopper{n}@example.com", first_name="Shopper", last_name=str(n)) for n in range(3)]
+    with losing(sandbox, "mutation CustomerSetBatch") as (url, front):
+        running = Running(sandbox, url)
+        outcomes = running.client().write(Entity.customer, people)
+        running.close()
+    assert len(front.lost) == 1 and [o.error for o in outcomes] == [None] * 3
+    assert sorted(c["email"] for c in sandbox.shop.customers.values()) == [p.email for p in people]
+    assert [o.target_id for o in outcomes] == list(sandbox.shop.customers), "upserted by email: the first made them"
+
+
+# ---- throttling ---------------------------------------------------------------------------------
+
+THROTTLED = {"message": "Throttled", "extensions": {"code": "THROTTLED"}}
+
+
+def test_throttled_answers_are_waited_out_beyond_the_attempts() -> None:
+    time = FakeTime(now=1000.0)
+    answers = [shopify_answer(0, THROTTLED)] * 10 + [shopify_answer(990, data={"locations": []})]
+    transport = Transport("https://shop.test", "shpat_x", max_attempts=2, sleep=time.sleep, clock=time.clock,
+                          http_transport=httpx.MockTransport(lambda request: answers.pop(0)))  # fmt: skip
+    assert transport.request(document("Locations"), {"first": 50}) == {"locations": []}
+    assert transport.usage.throttled == 10 and transport.usage.retries == 0
+
+
+def test_a_run_past_its_deadline_stops_waiting_and_says_so() -> None:
+    time = FakeTime(now=1000.0)
+    transport = Transport("https://shop.test", "shpat_x", sleep=time.sleep, clock=time.clock, deadline=1003.0,
+                          http_transport=httpx.MockTransport(lambda request: shopify_answer(0, THROTTLED)))  # fmt: skip
+    with pytest.raises(RetriableConnectorError, match=r"Shopify Locations: still rate limited after waiting"):
+        transport.request(document("Locations"), {"first": 50})
+    assert 2.0 < time.now - 1000.0 <= 3.0, "it waited until the deadline, not longer"
+
+
+def test_an_apply_whose_bucket_another_drains_slows_down_and_goes_through() -> None:
+    sandbox = ShopifySandbox()
+    sandbox.shop.add_location("warehouse")
+    take, refused = sandbox.bucket.take, [8]
+
+    def drained_by_another_app(cost: float) -> bool:  # the other apply takes what refills, eight times
+        if refused[0]:
+            refused[0] -= 1
+            return False
+        return take(cost)
+
+    sandbox.bucket.take = drained_by_another_app  # type: ignore[method-assign]
+    with serving(sandbox) as url:
+        running = Running(sandbox, url)
+        client = running.client()
+        time = FakeTime(now=1000.0)
+        client.transport.sleep, client.transport.clock = time.sleep, time.clock
+        assert [o.error for o in client.write(Entity.product, [MUG])] == [None]
+        running.close()
+    assert client.transport.usage.throttled == 8 and len(sandbox.shop.products) == 1
