@@ -8,7 +8,15 @@ reads them and may resolve them in turn (GraphQL's THROTTLED inside an HTTP 200,
 
 `send` is the one loop: it sends, resolves, waits (Retry-After in seconds or as an HTTP date, else
 exponential backoff with a cap), and after the last attempt raises `RetriableConnectorError` naming
-the last problem. Clock and sleep are injected, so tests wait for nothing.
+the last problem. Rate limits are not failures: they are waited out, as long as the system asks,
+within the call's `patience`, and never use up attempts. Clock and sleep are injected, so tests
+wait for nothing.
+
+A request that is not safe to send twice (a create the system does not dedupe) is sent with
+`resend=False`: an outcome after which it may have been carried out (`Resolution.reached`: a
+timeout or cut connection after sending, a server error) then raises `AnswerLostError` at once,
+and the caller settles it by looking in the target. Outcomes before the request reached the
+system (a refused connection, a 429) are retried as for any request.
 
 Credentials are `httpx.Auth`s that know their secret values: every message the loop raises has
 them masked, no message names a URL, and httpx's own request log loses its query strings (an
@@ -32,7 +40,7 @@ from typing import TypeVar
 
 import httpx
 
-from engine.errors import FatalConnectorError, RecordError, RetriableConnectorError
+from engine.errors import AnswerLostError, FatalConnectorError, RecordError, RetriableConnectorError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -57,9 +65,11 @@ class Resolution:
     action: Action
     message: str = ""
     wait: float | None = None  # seconds before retrying when the answer names none; None: the backoff
+    reached: bool = False  # the request reached the system, or may have, and may have been carried out
 
 
 ANSWER = Resolution(Action.answer)
+PATIENCE = 600.0  # seconds a call waits out rate limits unless its caller allows another time
 TableKey = int | range | type[BaseException]
 ErrorTable = Mapping[TableKey, Resolution]
 
@@ -68,13 +78,17 @@ DEFAULT_TABLE: ErrorTable = MappingProxyType(
         range(200, 400): ANSWER,
         401: Resolution(Action.fatal, "{what}: the credentials were refused (HTTP 401)"),
         403: Resolution(Action.fatal, "{what}: access refused (HTTP 403): {body}"),
-        408: Resolution(Action.retry, "HTTP 408"),
+        408: Resolution(Action.retry, "HTTP 408"),  # the server stopped waiting for the request: it did not run
         429: Resolution(Action.rate_limited, "HTTP 429", wait=1.0),
         range(400, 500): Resolution(Action.fatal, "{what}: HTTP {status}: {body}"),
-        range(500, 600): Resolution(Action.retry, "HTTP {status}"),
-        httpx.TimeoutException: Resolution(Action.retry, "no answer within {timeout} s"),
+        range(500, 600): Resolution(Action.retry, "HTTP {status}", reached=True),
+        # no connection, so nothing was sent; every other timeout or broken connection may come after
+        httpx.ConnectTimeout: Resolution(Action.retry, "no answer within {timeout} s"),
+        httpx.PoolTimeout: Resolution(Action.retry, "no answer within {timeout} s"),
+        httpx.TimeoutException: Resolution(Action.retry, "no answer within {timeout} s", reached=True),
         httpx.UnsupportedProtocol: Resolution(Action.fatal, "{what}: the system's URL is not http or https"),
-        httpx.TransportError: Resolution(Action.retry, "connection failed: {exception}"),
+        httpx.ConnectError: Resolution(Action.retry, "connection failed: {exception}"),
+        httpx.TransportError: Resolution(Action.retry, "connection failed: {exception}", reached=True),
     }
 )
 UNEXPECTED = Resolution(Action.fatal, "{what}: unexpected answer (HTTP {status})")
@@ -98,11 +112,12 @@ class Retry:
     a Retry-After date when the answer carries no Date header of its own."""
 
     table: ErrorTable = field(default_factory=lambda: DEFAULT_TABLE)
-    attempts: int = 5
+    attempts: int = 5  # tries of a request that keeps failing; rate limits waited out do not count
     backoff: Backoff = Backoff()
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     longest_wait: float = 120.0  # a system asking for longer is given up on: the next run comes sooner
+    patience: float = PATIENCE  # seconds one call may wait out rate limits in all (what is left of a run's time)
 
 
 class Credentials(httpx.Auth):
@@ -179,14 +194,18 @@ def send(
     before: Callable[[], None] | None = None,
     on_retry: Callable[[Resolution], None] | None = None,
     stream: bool = False,
+    resend: bool = True,
 ) -> T:
     """Send `request` until an answer is read: the table resolves each outcome, and `answer` reads
     the answers it lets through, returning what it read or a `Resolution`. `before` runs before
     each attempt (pacing, counting), `on_retry` before each wait. `what` names the call in errors.
-    With `stream` the answer is handed over unread and its reader must close it."""
+    With `stream` the answer is handed over unread and its reader must close it. Without `resend`
+    the request is never sent again once it may have been carried out: `AnswerLostError` instead."""
     secrets = _secrets(http)
     attempts = max(retry.attempts, 1)
-    for attempt in range(attempts):
+    failures = 0  # attempts that failed; rate limits waited out are not failures
+    limited = 0.0  # seconds waited out on rate limits so far
+    while True:
         if before is not None:
             before()
         response: httpx.Response | None = None
@@ -209,18 +228,30 @@ def send(
             raise RecordError(message)
         if resolution.action is Action.answer:
             raise TypeError(f"{what}: an answer hook resolved an answer as another answer")
-        wait = _wait(resolution, response, retry, attempt)
+        if resolution.reached and not resend:
+            raise AnswerLostError(f"{what}: the answer was lost ({message}); it may have been carried out, "
+                                  "so it is not sent again")  # fmt: skip
+        wait = _wait(resolution, response, retry, failures)
         if wait > retry.longest_wait:
             raise RetriableConnectorError(
                 f"{what}: asked to wait {wait:g} s, longer than {retry.longest_wait:g} s ({message})", retry_after=wait
             )
-        if attempt + 1 == attempts:
-            raise RetriableConnectorError(f"{what}: gave up after {attempts} attempts ({message})", retry_after=wait)
+        if resolution.action is Action.rate_limited:
+            if limited + wait > retry.patience:
+                raise RetriableConnectorError(
+                    f"{what}: still rate limited after waiting {limited:.3g} s ({message})", retry_after=wait
+                )
+            limited += wait
+        else:
+            failures += 1
+            if failures == attempts:
+                raise RetriableConnectorError(
+                    f"{what}: gave up after {attempts} attempts ({message})", retry_after=wait
+                )
         log.info("%s: %s; retrying in %.3g s", what, message, wait)
         if on_retry is not None:
             on_retry(resolution)
         retry.sleep(wait)
-    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def retry_after(response: httpx.Response, now: float) -> float | None:
@@ -284,7 +315,7 @@ def _filled(row: Resolution, what: str, http: httpx.Client, **facts: object) -> 
     values = {"what": what, "status": "", "body": "", "exception": "", "timeout": "?", **facts}
     if timeout is not None:
         values["timeout"] = f"{timeout:g}"
-    return Resolution(row.action, row.message.format(**values), row.wait)
+    return Resolution(row.action, row.message.format(**values), row.wait, row.reached)
 
 
 def _wait(resolution: Resolution, response: httpx.Response | None, retry: Retry, attempt: int) -> float:

@@ -2,6 +2,8 @@
 
 - `SpecError`: fix the YAML. Raised before any I/O, carrying every `Diagnostic` at once.
 - `RetriableConnectorError`: 429, 5xx, timeouts. Retried in one place by the connector's HTTP layer.
+  `AnswerLostError`, one of them: a write that is not safe to send twice reached the system and its
+  answer was lost; the connector settles it by looking in the target, never by sending it again.
 - `FatalConnectorError`: 401/403 and other 4xx. Stops the run; retrying cannot help.
 - `RecordError`: one record cannot be synced. It goes to dead letters and the run goes on.
 """
@@ -52,6 +54,12 @@ class RetriableConnectorError(ConnectorError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class AnswerLostError(RetriableConnectorError):
+    """A write that is not safe to send twice may have been made: it reached the system (or may
+    have), and its answer was lost to a timeout, a cut connection or a server error. The HTTP layer
+    does not send it again; the connector looks in the target by the record's key to settle it."""
 
 
 class FatalConnectorError(ConnectorError):

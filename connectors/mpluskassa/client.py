@@ -4,6 +4,13 @@ An order is written the way merchants rely on: skipped when an order with its ex
 every article checked before anything is created (a missing one fails the order whole); the
 customer found by email and created or updated (a company with its contact person, or a person),
 or the default debtor used; the employee number and branch filled in; then `createOrder`.
+
+A write whose answer was lost is never sent again blindly (`protocol.WRITES` says which may be):
+`createOrder` may, since the till refuses a second order with the same external id and the first
+is then found by it; a lost `createProduct` or `createRelation` is settled by looking the product
+up by number or the relation by email, and a lost relative `updateStock` by the till's stock
+movements since the one read just before it. Found, the write is done; not found, the record fails
+with why, and the next run writes it again from what it reads then.
 """
 
 from __future__ import annotations
@@ -13,19 +20,21 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.mpluskassa import convert
-from connectors.mpluskassa.amounts import to_amount
+from connectors.mpluskassa.amounts import from_amount, to_amount
 from connectors.mpluskassa.protocol import QUANTITY_PLACES
 from connectors.mpluskassa.settings import MplusSettings
 from connectors.mpluskassa.soap import SoapFault
 from connectors.mpluskassa.transport import Transport
 from engine.connector import ReadFilter, WriteOutcome
-from engine.errors import FatalConnectorError, RecordError
+from engine.errors import AnswerLostError, FatalConnectorError, RecordError
 from engine.keys import Key
 from engine.mapping.transforms import numeric_sku
 from engine.records import KEYS, MODELS, Category, Customer, Entity, Order, Product, Record, StockLevel
 
 CURRENCY = "EUR"
 PAGE = 100
+ORDER_EXISTS = "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS"
+API_MOVEMENT = "STOCK-HISTORY-TYPE-API"  # a stock movement made through the API (see protocol)
 
 
 class MplusClient:
@@ -167,9 +176,14 @@ class MplusClient:
 
     def _write_product(self, product: Product) -> tuple[Key, str, dict[str, Any]]:
         data = convert.product_to(product)
-        exists = self._call("getProducts", {"productNumberList": [data["productNumber"]]}).get("productList")
-        self._call("updateProduct" if exists else "createProduct", {"product": data})
-        return (product.sku,), data["productNumber"], {"productNumber": data["productNumber"], "created": not exists}
+        number = data["productNumber"]
+        exists = self._call("getProducts", {"productNumberList": [number]}).get("productList")
+        try:
+            self._call("updateProduct" if exists else "createProduct", {"product": data})
+        except AnswerLostError as lost:  # only a create may be lost: an update is sent again
+            if not self._call("getProducts", {"productNumberList": [number]}).get("productList"):
+                raise RecordError(f"{lost}; MplusKASSA has no product {number}, so the next run makes it") from None
+        return (product.sku,), number, {"productNumber": number, "created": not exists}
 
     def _write_category(self, category: Category) -> tuple[Key, str, dict[str, Any]]:
         number = numeric_sku(category.key)
@@ -183,14 +197,31 @@ class MplusClient:
             raise RecordError(f"stock of {level.sku} at branch {level.location} has no on-hand amount to set")
         branch, article = numeric_sku(level.location), numeric_sku(level.sku)
         if self.settings.relative_stock:  # book the difference, as a stock mutation the till can show
-            current = next(iter(self._read_stock([(level.sku, level.location)])), None)
-            on_hand = current.on_hand if isinstance(current, StockLevel) and current.on_hand is not None else Decimal(0)
+            rows = self._call("getStock", {"branchNumber": branch, "articleNumberList": [article]}).get("stockList")
+            current = next((row for row in rows or [] if str(row.get("articleNumber")) == article), None)
+            on_hand = from_amount(current["amount"]) if current else Decimal(0)
             change = to_amount(level.on_hand - on_hand, QUANTITY_PLACES)
-            self._call("updateStock", {"branchNumber": branch, "articleNumber": article, "amountChanged": change})
+            try:
+                self._call("updateStock", {"branchNumber": branch, "articleNumber": article, "amountChanged": change})
+            except AnswerLostError as lost:
+                self._settle_stock(branch, article, change, int((current or {}).get("stockId") or 0), lost)
         else:
             amount = to_amount(level.on_hand, QUANTITY_PLACES)
             self._call("setStock", {"branchNumber": branch, "articleNumber": article, "amount": amount})
         return (level.sku, level.location), f"{branch}/{level.sku}", {"amount": str(level.on_hand)}
+
+    def _settle_stock(
+        self, branch: str, article: str, change: dict[str, int], since: int, lost: AnswerLostError
+    ) -> None:
+        """Whether a relative change whose answer was lost was booked: among the movements after
+        `since` (the level's stockId read just before sending it), one made through the API by
+        exactly that much. Not found, the record fails: the next run books what is missing then."""
+        request = {"branchNumber": branch, "articleNumberList": [article], "sinceStockId": since}
+        movements = self._call("getStockHistory", request).get("stockHistoryList") or []
+        amount = from_amount(change)
+        booked = any(m.get("type") == API_MOVEMENT and from_amount(m["amountChanged"]) == amount for m in movements)
+        if not booked:
+            raise RecordError(f"{lost}; MplusKASSA shows no such stock change, so the next run books it", "on_hand")
 
     def _write_customer(self, customer: Customer) -> tuple[Key, str, dict[str, Any]]:
         number = self._save_relation(customer)
@@ -202,7 +233,16 @@ class MplusClient:
         relation = convert.relation_to(customer, number)
         if found:  # what the record does not say is kept as the till has it
             relation = _merged(found, relation)
-        result = self._call("updateRelation" if found else "createRelation", {"relation": relation})
+        try:
+            result = self._call("updateRelation" if found else "createRelation", {"relation": relation})
+        except AnswerLostError as lost:  # only a create may be lost: an update is sent again
+            made = self._call("findRelation", {"email": customer.email}).get("relation")
+            if not made:
+                raise RecordError(f"{lost}; MplusKASSA has no relation {customer.email}, so the next run makes it",
+                                  "email") from None  # fmt: skip
+            return int(made["relationNumber"])
+        if not str(result.get("result") or "-OK").endswith("-OK"):
+            raise RecordError(f"MplusKASSA refused the relation {customer.email}: {result.get('errorMessage')}")
         return int(result.get("relationNumber") or number or 0)
 
     def _write_order(self, order: Order) -> tuple[Key, str, dict[str, Any]]:
@@ -229,6 +269,12 @@ class MplusClient:
             )
         branch = int(order.branch) if order.branch else self.settings.branch
         result = self._call("createOrder", {"order": convert.order_to(order, relation, employee, branch)})
+        if result.get("result") == ORDER_EXISTS:  # sent again after its answer was lost: the first made it
+            existing = self._find_order(order.number)
+            if existing:
+                return (order.number,), str(existing["orderId"]), {"orderId": existing["orderId"], "existed": True}
+        if "orderId" not in result:
+            raise RecordError(f"MplusKASSA did not make order {order.number}: {result.get('errorMessage') or result}")
         return (order.number,), str(result["orderId"]), {"orderId": result["orderId"], "relationNumber": relation}
 
 

@@ -1,4 +1,4 @@
-"""What Tillsync assumes of MplusKASSA's API, in one place.
+"""What Tillsync assumes of MplusKASSA's API, in one place, with which writes may be sent twice (`WRITES`).
 
 MplusKASSA's full documentation lives on each merchant's endpoint and is not public (see
 `shared/systems/mpluskassa.md`). The operation names below are those of Mplus's published PHP
@@ -30,6 +30,18 @@ sandbox follows:
   comes back as HTTP 500 with fault code `Client.Authentication`, not as HTTP 401, and fault codes
   may have parts (`Server.…`). The sandbox still answers 401, the one answer the transport takes
   for a refused login; both should change together;
+- stock changes are movements with an increasing `stockId`: `UpdateStockResponse` and
+  `SetStockResponse` carry the `stockId` of the movement made, `ArticleStock` (getStock) the
+  level's current one, and `getStockHistory(branchNumber, articleNumbers, sinceStockId)` answers
+  the movements after a `stockId` (`ArticleStockHistory`: `stockId`, `articleNumber`,
+  `amountChanged`, `type` — `STOCK-HISTORY-TYPE-API` for changes made through the API,
+  `…-SALES` for sales — and the `orderId` of a sale). The sandbox keeps them so (in this module's
+  list naming: `articleNumberList` in, `stockHistoryList` out);
+- creating answers with a result code, not a fault, when the till refuses: `CreateOrderResult`
+  has `CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS` (the till keeps one order per external
+  order id; `SaveOrderResult` has the same code), `CreateRelationResult` only
+  `…-FAILED-RELATION-NUMBER-ALREADY-TAKEN`: nothing keeps two relations from sharing an email, so
+  a relation sent twice is made twice. The sandbox answers so;
 - a GET on the port without `?wsdl` answers 405 Method Not Allowed: Mplus's older PHP client
   (`mplus-api-client-php`, `initClient`) probes for exactly that to tell that the API is up. The
   sandbox does;
@@ -43,6 +55,10 @@ sandbox follows:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
 OPERATIONS = (
     "getBranches",
     "getActiveEmployeeList",
@@ -53,6 +69,7 @@ OPERATIONS = (
     "createProduct",
     "updateProduct",
     "getStock",
+    "getStockHistory",
     "setStock",
     "updateStock",
     "getPriceGroupList",
@@ -71,3 +88,39 @@ OPERATIONS = (
 DEFAULT_EMPLOYEE = 999999  # what integrations put on an order when nobody at the till made it
 PRICE_PLACES = 2
 QUANTITY_PLACES = 3
+
+
+@dataclass(frozen=True)
+class Write:
+    """One writing operation: whether it may be sent again once its answer is lost (it reached the
+    till, or may have, and no answer says what became of it), and why; for one that may not, what
+    `client` settles it by. Reads (`get…`, `find…`) are always sent again."""
+
+    resend: bool
+    why: str
+
+
+WRITES: Mapping[str, Write] = MappingProxyType({
+    "saveArticleGroups": Write(True, "saves each group under its group number: saving it twice leaves one group"),
+    "updateProduct": Write(True, "sets a product, found by its product number"),
+    "setStock": Write(True, "sets the amount on hand: setting it twice leaves the same amount"),
+    "updateRelation": Write(True, "sets a relation, found by its relation number"),
+    "createOrder": Write(True, "the till keeps one order per extOrderId (CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-"
+                         "EXISTS), and the client always sends one: a resend is refused, and the order is found "
+                         "with findOrder"),
+    "createProduct": Write(False, "settled by its product number: getProducts shows whether it was made"),
+    "createRelation": Write(False, "settled by email: findRelation shows whether it was made (the till would make "
+                            "a second relation of one email)"),
+    "updateStock": Write(False, "a relative change, booked again if sent again: settled by the movements after the "
+                         "stockId read just before it (getStockHistory). setStock, absolute, is the way to avoid "
+                         "it; updateStock is used only when the flow asks for movements the till can show"),
+})  # fmt: skip
+
+
+def may_resend(operation: str) -> bool:
+    """Whether `operation` may be sent again after it may have reached the till; an operation this
+    module does not name as a read or a write is taken as unsafe to send twice."""
+    if operation.startswith(("get", "find")):
+        return True
+    write = WRITES.get(operation)
+    return write is not None and write.resend

@@ -5,7 +5,10 @@ them to each request), so the URL never appears in an error or a log line: error
 operation, not the address. SOAP 1.1 sends every fault as HTTP 500, so a 500 is read: a server
 fault is retried, a client fault (bad input) is raised as `SoapFault` for the caller to turn into
 a record error. A refused login (HTTP 401) is fatal; 429, other 5xx, timeouts and cut connections
-are retried by the shared table, with backoff the way Mplus's own client does.
+are retried by the shared table, with backoff the way Mplus's own client does, except that a write
+`protocol.WRITES` says is not safe to send twice is never sent again once it may have reached the
+till (a timeout or cut connection after sending, a server fault): `AnswerLostError`, settled by
+the client.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import httpx
 from connectors import http
 from connectors.http import DEFAULT_TABLE, Action, Backoff, ErrorTable, QueryCredentials, Resolution, Retry
 from connectors.mpluskassa import soap
+from connectors.mpluskassa.protocol import may_resend
 
 TABLE: ErrorTable = MappingProxyType({
     **DEFAULT_TABLE,
@@ -68,7 +72,7 @@ class Transport:
         retry = Retry(TABLE, self.max_attempts, BACKOFF, self.sleep, self.clock)  # per call: tests change `sleep`
         return http.send(
             self.http, sent, f"MplusKASSA {operation}", _read, retry,
-            before=lambda: self._count(operation), on_retry=self._count_retry,
+            before=lambda: self._count(operation), on_retry=self._count_retry, resend=may_resend(operation),
         )  # fmt: skip
 
     def _count(self, operation: str) -> None:
@@ -86,5 +90,6 @@ def _read(response: httpx.Response) -> dict[str, Any] | Resolution:
     except soap.SoapFault as fault:
         if fault.code != "Server":
             raise
-        return Resolution(Action.retry, f"server fault: {fault.message}")
+        # the till had the request and failed somewhere in it: it may have been carried out
+        return Resolution(Action.retry, f"server fault: {fault.message}", reached=True)
     return data

@@ -38,6 +38,12 @@ BULK_FOLDER = Path(__file__).parent / "bulk"
 class Document:
     name: str
     text: str  # the operation followed by the fragments it uses
+    operation: str = ""  # the operation of `graphql/` it was made from (a batch's, too); its name by default
+    mutation: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.operation:
+            object.__setattr__(self, "operation", self.name)
 
 
 @cache
@@ -59,7 +65,8 @@ def names() -> list[str]:
 
 def document(name: str) -> Document:
     operations, _ = _definitions()
-    return Document(name, _with_fragments(operations[name]))
+    operation = operations[name]
+    return Document(name, _with_fragments(operation), name, operation.operation.value == "mutation")
 
 
 def _with_fragments(operation: OperationDefinitionNode) -> str:
@@ -117,7 +124,8 @@ def batched(name: str, count: int, per_alias: tuple[str, ...]) -> Document:
         directives=(),
         selection_set=selection,
     )
-    return Document(batch.name.value, _with_fragments(batch))  # type: ignore[union-attr]
+    mutation = operation.operation.value == "mutation"
+    return Document(batch.name.value, _with_fragments(batch), name, mutation)  # type: ignore[union-attr]
 
 
 class _Rename(Visitor):

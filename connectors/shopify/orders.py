@@ -3,7 +3,10 @@
 An order's number is its name in Shopify (`#1001`), the id a till or ERP keeps as the external
 order id; `source` is `pos` for Shopify POS sales. Orders are read by a search built from the flow's
 statuses and cursor; an order made elsewhere (a till's sale) is booked once with `orderCreate`, and
-never changed after.
+never changed after. `orderCreate` takes no idempotency key, so one whose answer was lost is
+settled by its name: found in the shop, it is booked; not found, it fails with why, and the next
+run books it if the shop still has none (Shopify's order search may lag a moment behind an order
+just made, so a miss right away is no proof it was not).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from connectors.shopify.customers import address_from_node
 from connectors.shopify.products import variant_ids
 from connectors.shopify.session import Session, chunks_or_all, of_type, user_errors
 from engine.connector import ReadFilter, WriteOutcome
-from engine.errors import RecordError
+from engine.errors import AnswerLostError, RecordError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Contact, Customer, Money, Order, OrderLine, Record
 
@@ -173,7 +176,11 @@ class Orders:
             except RecordError as exc:
                 outcomes.append(WriteOutcome(key, error=str(exc)))
                 continue
-            payload = self.session.request("OrderCreate", {"order": data})["orderCreate"]
+            try:
+                payload = self.session.request("OrderCreate", {"order": data})["orderCreate"]
+            except AnswerLostError as lost:
+                outcomes.append(self._settle(order, lost))
+                continue
             if payload["userErrors"]:
                 outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
             else:
@@ -182,3 +189,17 @@ class Orders:
                     WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]})
                 )
         return outcomes
+
+    def _settle(self, order: Order, lost: AnswerLostError) -> WriteOutcome:
+        """The outcome of an `orderCreate` whose answer was lost, from the order of that name in the shop."""
+        key = (order.number,)
+        try:
+            found = list(self.session.nodes("Orders", "orders", {"query": name_query([order.number]), "first": 1}))
+        except RetriableConnectorError as exc:
+            return WriteOutcome(key, error=f"{lost}; looking for order {order.number} failed too: {exc}")
+        made = next((node for node in found if node["name"] == order.number), None)
+        if made is None:
+            return WriteOutcome(key, error=f"{lost}; Shopify shows no order {order.number} yet, so the next run "
+                                           "books it if it is still missing")  # fmt: skip
+        response = {"id": made["id"], "name": made["name"], "settled": "found after its answer was lost"}
+        return WriteOutcome(key, target_id=made["id"], response=response)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Literal
 
-from connectors.shopify.categories import Categories
+from connectors.shopify.categories import Categories, owner
 from connectors.shopify.session import Session, chunks, of_type, user_errors
 from connectors.shopify.settings import ShopifySettings
 from engine.connector import ReadFilter, WriteOutcome
@@ -142,7 +142,7 @@ def from_node(settings: ShopifySettings, node: Mapping[str, Any]) -> Product | N
         product_type=node.get("productType") or None,
         status=STATUSES.get(str(node.get("status")), "draft"),
         tags=tuple(node.get("tags") or ()),
-        categories=tuple(c["handle"] for c in (node.get("collections") or {}).get("nodes") or []),
+        categories=tuple(owner(c) or c["handle"] for c in (node.get("collections") or {}).get("nodes") or []),
         images=tuple(json.loads((node.get("images") or {}).get("value") or "[]")),
         options=tuple(options),
         features={f["key"]: f["value"] for f in (node.get("features") or {}).get("nodes") or []},

@@ -4,6 +4,8 @@ A fulfillment has no id of the sender's, so a shipment is known in Shopify by it
 tracking number: its key is `ORDER/TRACKING` (`#1001/3SABC123`). Shipping takes the shipment's
 lines from what is left to fulfil on the order; a shipment without lines ships all that is left.
 Each shipment is one `fulfillmentCreate`, after which the order is read again for what is left.
+`fulfillmentCreate` takes no idempotency key: one whose answer was lost is settled by reading the
+order again and looking for the shipment's key among its fulfillments.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from connectors.shopify.orders import name_query
 from connectors.shopify.session import Session, chunks_or_all, of_type, user_errors
 from engine.connector import ReadFilter, WriteOutcome
-from engine.errors import RecordError
+from engine.errors import AnswerLostError, RecordError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Record, Shipment, ShipmentLine
 
@@ -114,7 +116,11 @@ class Shipments:
             except RecordError as exc:
                 outcomes.append(WriteOutcome(key, error=str(exc)))
                 continue
-            payload = self.session.request("FulfillmentCreate", {"fulfillment": data})["fulfillmentCreate"]
+            try:
+                payload = self.session.request("FulfillmentCreate", {"fulfillment": data})["fulfillmentCreate"]
+            except AnswerLostError as lost:
+                outcomes.append(self._settle(shipment, lost, by_name))
+                continue
             if payload["userErrors"]:
                 outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
                 continue
@@ -122,3 +128,18 @@ class Shipments:
             outcomes.append(WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]}))
             by_name.update({o["name"]: o for o in self._orders([shipment.order_number])})  # what is left
         return outcomes
+
+    def _settle(self, shipment: Shipment, lost: AnswerLostError, by_name: dict[str, dict[str, Any]]) -> WriteOutcome:
+        """The outcome of a `fulfillmentCreate` whose answer was lost, from the order as it is now."""
+        key = (shipment.key,)
+        try:
+            by_name.update({o["name"]: o for o in self._orders([shipment.order_number])})
+        except RetriableConnectorError as exc:
+            return WriteOutcome(key, error=f"{lost}; reading order {shipment.order_number} failed too: {exc}")
+        order = by_name.get(shipment.order_number) or {}
+        made = next((f for f in order.get("fulfillments") or [] if (s := from_order({**order, "fulfillments": [f]}))
+                     and s[0].key == shipment.key), None)  # fmt: skip
+        if made is None:
+            return WriteOutcome(key, error=f"{lost}; order {shipment.order_number} shows no shipment {shipment.key}, "
+                                           "so the next run ships it if it is still missing")  # fmt: skip
+        return WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]})

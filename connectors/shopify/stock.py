@@ -4,11 +4,14 @@ A stock record is one SKU at one location, the location named as in Shopify's ad
 are written with `inventorySetQuantities`, up to 250 per call; with `compare_quantities` each carries
 the quantity last read as `changeFromQuantity`, so a sale made in the meantime is not overwritten.
 Shopify applies a call's quantities all or none: the ones it refuses are reported and the rest sent
-again.
+again. Each call carries an idempotency key of its own (`@idempotent`, required since 2026-04), so
+the transport may send it again after a lost answer: Shopify answers the resend with the first
+attempt's result instead of applying it twice.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -17,7 +20,7 @@ from connectors.shopify.products import sku_query
 from connectors.shopify.session import Session, chunks, chunks_or_all, of_type, user_errors
 from engine.catalogue import choices
 from engine.connector import ReadFilter, WriteOutcome
-from engine.errors import ConnectorError, RecordError
+from engine.errors import ConnectorError, RecordError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Record, StockLevel
 
@@ -138,12 +141,19 @@ class StockLevels:
         the rest sent again."""
         outcomes: dict[Key, WriteOutcome] = {}
         pending = list(chunk)
+        new_keys = 0
         while pending:
+            # A key per input sent: a resend of it (after a lost answer) is the same operation, the
+            # rest after a refusal is another
             variables = {"input": {"name": "available", "reason": "correction",
                                    "referenceDocumentUri": "gid://tillsync/StockSync/apply",
-                                   "quantities": [q for _, q in pending]}}  # fmt: skip
+                                   "quantities": [q for _, q in pending]},
+                         "idempotencyKey": str(uuid.uuid4())}  # fmt: skip
             payload = self.session.request("InventorySetQuantities", variables)["inventorySetQuantities"]
             errors = payload.get("userErrors") or []
+            if _idempotency_refused(errors) and new_keys < 2:
+                new_keys += 1
+                continue  # the key's first attempt failed, so nothing was applied: again, with a new key
             if not errors:
                 for record, q in pending:
                     key = (record.sku, record.location)
@@ -176,6 +186,19 @@ class StockLevels:
             nodes = self.session.nodes("Locations", "locations", {"first": LOCATIONS_PER_PAGE})
             self._locations = {node["name"]: node["id"] for node in nodes if node["isActive"]}
         return self._locations
+
+
+def _idempotency_refused(errors: list[dict[str, Any]]) -> bool:
+    """Whether Shopify refused the call for its idempotency key alone: True when the key's first
+    attempt failed (nothing was applied; send it again with a new key). A first attempt still
+    running is left to the next run, which reads the stock again; a key sent with other quantities
+    is a mistake of ours."""
+    codes = {error.get("code") for error in errors}
+    if "IDEMPOTENCY_CONCURRENT_REQUEST" in codes:
+        raise RetriableConnectorError("Shopify is still carrying out this stock update, sent before; not sent again")
+    if "IDEMPOTENCY_KEY_PARAMETER_MISMATCH" in codes:
+        raise ConnectorError(f"Shopify refused the stock update's idempotency key: {user_errors(errors)}")
+    return "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED" in codes
 
 
 def _refused_by_index(errors: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:

@@ -3,9 +3,11 @@
 Every response carries `extensions.cost.throttleStatus`; the transport keeps a model of the bucket
 from it and, before each request, waits until the bucket holds the request's calculated cost, so
 it is never overdrawn. When Shopify still answers THROTTLED (inside an HTTP 200) it waits exactly
-what the restore rate needs. GraphQL `errors` without `data` are fatal, and ACCESS_DENIED names the
-missing scope. The rest is the shared table: 429 Retry-After, 5xx, timeouts and dropped connections
-retried with backoff, 401/403 and other 4xx fatal.
+what the restore rate needs, and waits so however often it comes (two runs may share one shop's
+bucket), until the run's `deadline`. GraphQL `errors` without `data` are fatal, and ACCESS_DENIED
+names the missing scope. The rest is the shared table: 429 Retry-After, 5xx, timeouts and dropped
+connections retried with backoff, 401/403 and other 4xx fatal. A mutation that is not safe to send
+twice (`idempotency.WRITES`) is never sent again once its answer may be lost: `AnswerLostError`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from connectors import http
 from connectors.http import DEFAULT_TABLE, Action, Backoff, ErrorTable, HeaderToken, Resolution, Retry
 from connectors.shopify.cost import query_cost
 from connectors.shopify.documents import Document
+from connectors.shopify.idempotency import may_resend
 from connectors.shopify.schema import API_VERSION, admin_schema
 
 SAFETY_POINTS = 1.0
@@ -82,6 +85,7 @@ class Transport:
     bucket: BucketModel = field(default_factory=BucketModel)
     usage: Usage = field(default_factory=Usage)
     http_transport: httpx.BaseTransport | None = None  # in place of the network: tests pass an httpx.MockTransport
+    deadline: float | None = None  # `clock` time the run must end by: rate limits are waited out until then
 
     def __post_init__(self) -> None:
         self.http = http.client(
@@ -123,6 +127,7 @@ class Transport:
             self._retry(TABLE),
             before=lambda: self._pace(cost),
             on_retry=self._count_retry,
+            resend=may_resend(document),
         )
 
     def download(self, url: str) -> Iterator[str]:
@@ -137,7 +142,8 @@ class Transport:
 
     def _retry(self, table: ErrorTable) -> Retry:
         # Built per call: tests and the bench change `max_attempts` and `sleep` on a transport in use.
-        return Retry(table, self.max_attempts, BACKOFF, self._wait)
+        patience = http.PATIENCE if self.deadline is None else max(self.deadline - self.clock(), 0.0)
+        return Retry(table, self.max_attempts, BACKOFF, self._wait, patience=patience)
 
     def _pace(self, cost: int) -> None:
         self._wait(self.bucket.wait_for(cost, self.clock()))
@@ -153,8 +159,8 @@ class Transport:
             body = response.json()
         except ValueError:
             body = None
-        if not isinstance(body, dict):
-            return Resolution(Action.retry, "the answer was cut off")
+        if not isinstance(body, dict):  # Shopify had the request: it may have been carried out
+            return Resolution(Action.retry, "the answer was cut off", reached=True)
         usage = (body.get("extensions") or {}).get("cost") or {}
         status = usage.get("throttleStatus")
         if status:

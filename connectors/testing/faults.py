@@ -2,7 +2,11 @@
 
 A sandbox app is its API's behaviour and nothing else; `FaultInjection` wraps it and, on the
 requests the sandbox says a fault may hit, misbehaves on request: 429s, server errors, slow
-answers past a client's timeout, connections cut mid-answer. Faults come at seeded rates (the same
+answers past a client's timeout, connections cut mid-answer. Those fail before the request runs.
+A lost answer is the other kind: the request runs and changes the sandbox's data, and then its
+answer never reaches the client, cut off mid-answer (`lost`) or held until the client stopped
+waiting (`lost_timeout`); a client that sends it again makes the change twice unless it looks
+first or the API dedupes it. Faults come at seeded rates (the same
 sequence every run) or as a script (`script`: exactly these faults on the next requests, then none),
 set in-process (`sandbox.faults = Faults(...)`) or over HTTP at `/_sandbox/faults`, which also
 tells how many API requests arrived and which faults were injected (`FaultControl` is its client).
@@ -25,16 +29,18 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FAULTS = ("429", "500", "timeout", "drop")
+FAULTS = ("429", "500", "timeout", "drop", "lost", "lost_timeout")
+LOST = ("lost", "lost_timeout")  # the faults after which the request has run
+OK = "ok"  # in a script: this request is answered as usual
 CONTROL_PATH = "/_sandbox/faults"
 
 
 @dataclass
 class Faults:
     """Rates (0..1) at which requests misbehave; `script` lists faults for the next requests, in
-    order, taken before any rate is drawn."""
+    order, taken before any rate is drawn (`ok` for a request answered as usual)."""
 
     rates: dict[str, float] = field(default_factory=dict)
     slow_seconds: float = 3.0
@@ -43,7 +49,7 @@ class Faults:
     random: random.Random = field(default_factory=random.Random, repr=False)
 
     def __post_init__(self) -> None:
-        unknown = sorted({*self.rates, *self.script} - set(FAULTS))
+        unknown = sorted({*self.rates} - set(FAULTS)) or sorted({*self.script} - {*FAULTS, OK})
         if unknown:
             raise ValueError(f"unknown fault {unknown[0]!r}; known: {', '.join(FAULTS)}")
         self.random.seed(self.seed)
@@ -51,7 +57,8 @@ class Faults:
     def pick(self) -> str | None:
         """The fault the next request gets, or None."""
         if self.script:
-            return self.script.pop(0)
+            scripted = self.script.pop(0)
+            return None if scripted == OK else scripted
         for kind in FAULTS:
             rate = self.rates.get(kind, 0.0)
             if rate and self.random.random() < rate:
@@ -107,10 +114,28 @@ class FaultInjection:
             await self.answers.server_error(self.faults.random)(scope, receive, send)
         elif fault == "drop":
             await _cut(send, *self.answers.cut_off)
+        elif fault in LOST:
+            await self._lose_answer(scope, receive, send, fault)
         else:
             if fault == "timeout":  # answer, but only after the client stopped waiting
                 await asyncio.sleep(self.faults.slow_seconds)
             await self.app(scope, receive, send)
+
+    async def _lose_answer(self, scope: Scope, receive: Receive, send: Send, fault: str) -> None:
+        """Run the request to the end, then let its answer die: cut off after its first bytes, or
+        held until the client stopped waiting (it is sent then, to a client no longer there)."""
+        held: list[Message] = []
+
+        async def hold(message: Message) -> None:
+            held.append(message)
+
+        await self.app(scope, receive, hold)
+        if fault == "lost":
+            await _cut(send, *self.answers.cut_off)
+            return
+        await asyncio.sleep(self.faults.slow_seconds)
+        for message in held:
+            await send(message)
 
     def status(self) -> dict[str, Any]:
         return {

@@ -78,13 +78,15 @@ def run(
     backoff: Backoff = DEFAULT_BACKOFF,
     answer: Callable[[httpx.Response], Any] = read_json,
     time: FakeTime | None = None,
+    patience: float = http.PATIENCE,
+    resend: bool = True,
 ) -> tuple[Any, Script, FakeTime]:
     script, time = Script(list(outcomes)), time or FakeTime()
     client = http.client(auth=auth or HeaderToken("X-Token", TOKEN), timeout=5, base_url="https://api.test",
                          transport=httpx.MockTransport(script))  # fmt: skip
-    retry = Retry(table, attempts, backoff, time.sleep, time.clock)
+    retry = Retry(table, attempts, backoff, time.sleep, time.clock, patience=patience)
     with client:
-        result = http.send(client, client.build_request("GET", "/items"), "Test items", answer, retry)
+        result = http.send(client, client.build_request("GET", "/items"), "Test items", answer, retry, resend=resend)
     return result, script, time
 
 
@@ -234,8 +236,10 @@ def test_the_api_hook_classifies_an_answer_the_table_let_through() -> None:
     assert result == 7 and len(script.requests) == 3 and time.waits == [0.3, 0.3]
     with pytest.raises(FatalConnectorError, match=r"^no \{braces\} are formatted"):
         run([ok({"errors": "DENIED"})], answer=answer)
-    with pytest.raises(RetriableConnectorError, match=r"gave up after 2 attempts \(throttled\)"):
-        run([throttled, throttled], answer=answer, attempts=2)
+    result, script, time = run([throttled] * 5 + [ok({"data": 8})], answer=answer, attempts=2)
+    assert result == 8 and len(time.waits) == 5, "throttled answers are waited out; they use up no attempts"
+    with pytest.raises(RetriableConnectorError, match=r"still rate limited after waiting 0.9 s \(throttled\)"):
+        run([throttled] * 5, answer=answer, patience=1.0)
 
 
 def test_an_exception_the_hook_raises_reaches_the_caller_unretried() -> None:

@@ -1,5 +1,6 @@
 """The MplusKASSA sandbox's data and the rules the till applies: numeric article numbers, an
-employee on every order, sync markers that advance with every change, faults for bad input."""
+employee on every order, sync markers that advance with every change, faults for bad input, and
+every stock change kept as a movement with its own increasing `stockId` (see `protocol`)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ class Till:
     sales_prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)
     relations: dict[int, dict[str, Any]] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Stock movements as getStockHistory answers them, oldest first, and per level the stockId of
+    # its last movement (getStock's `stockId`; a level never moved has none, 0)
+    stock_history: list[dict[str, Any]] = field(default_factory=list)
+    stock_ids: dict[tuple[int, int], int] = field(default_factory=dict)
     marker: int = 0
     # The most items a change feed answers, whatever syncMarkerLimit asks. Whether a real port caps
     # it is not documented; tests set a small cap to reach a page boundary with a few records, and
@@ -72,6 +77,7 @@ class Till:
             "createProduct": lambda r: self.save_product(r, creating=True),
             "updateProduct": lambda r: self.save_product(r, creating=False),
             "getStock": self.get_stock,
+            "getStockHistory": self.get_stock_history,
             "setStock": lambda r: self.change_stock(r, relative=False),
             "updateStock": lambda r: self.change_stock(r, relative=True),
             "getPriceGroupList": lambda r: {
@@ -181,11 +187,21 @@ class Till:
         branch = self._branch(request.get("branchNumber"))
         wanted = {_number(n, "articleNumber") for n in _list(request.get("articleNumberList"))}
         rows = [
-            {"articleNumber": article, "amount": to_amount(level["amount"]), "reserved": to_amount(level["reserved"])}
+            {"articleNumber": article, "amount": to_amount(level["amount"]), "reserved": to_amount(level["reserved"]),
+             "stockId": self.stock_ids.get((b, article), 0)}
             for (b, article), level in sorted(self.stock.items())
             if b == branch and (not wanted or article in wanted)
-        ]
+        ]  # fmt: skip
         return {"stockList": rows}
+
+    def get_stock_history(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The movements of a branch's stock after `sinceStockId`, of the articles asked for (all when none)."""
+        branch = self._branch(request.get("branchNumber"))
+        wanted = {_number(n, "articleNumber") for n in _list(request.get("articleNumberList"))}
+        since = _number(request.get("sinceStockId") or 0, "sinceStockId")
+        rows = [m for m in self.stock_history if m["branchNumber"] == branch and m["stockId"] > since
+                and (not wanted or m["articleNumber"] in wanted)]  # fmt: skip
+        return {"stockHistoryList": rows}
 
     def change_stock(self, request: Mapping[str, Any], relative: bool) -> dict[str, Any]:
         branch = self._branch(request.get("branchNumber"))
@@ -194,8 +210,20 @@ class Till:
             raise _fault(f"article {article} does not exist")
         level = self._level(branch, article)
         amount = from_amount(request.get("amountChanged" if relative else "amount"))
-        level["amount"] = level["amount"] + amount if relative else amount
-        return {"result": "OK"}
+        change = amount if relative else amount - level["amount"]
+        stock_id = self._move(branch, article, change, "STOCK-HISTORY-TYPE-API")
+        return {"result": "UPDATE-STOCK-RESULT-OK" if relative else "SET-STOCK-RESULT-OK", "stockId": stock_id}
+
+    def _move(self, branch: int, article: int, change: Decimal, kind: str, order_id: str | None = None) -> int:
+        """Change a level's amount on hand by `change`, kept as a movement; its stockId."""
+        level = self._level(branch, article)
+        level["amount"] += change
+        stock_id = len(self.stock_history) + 1
+        self.stock_ids[(branch, article)] = stock_id
+        movement = {"stockId": stock_id, "branchNumber": branch, "articleNumber": article,
+                    "amountChanged": to_amount(change), "type": kind, "orderId": order_id}  # fmt: skip
+        self.stock_history.append({k: v for k, v in movement.items() if v is not None})
+        return stock_id
 
     def get_sales_prices(self, request: Mapping[str, Any]) -> dict[str, Any]:
         group = _number(request.get("priceGroupNumber"), "priceGroupNumber")
@@ -218,11 +246,13 @@ class Till:
     def save_relation(self, request: Mapping[str, Any], creating: bool) -> dict[str, Any]:
         relation = dict(request.get("relation") or {})
         if creating:
-            email = str(relation.get("email") or "").lower()
-            if email and any(str(r.get("email") or "").lower() == email for r in self.relations.values()):
-                raise _fault(f"a relation with email {email} already exists")
+            # Nothing keeps two relations from sharing an email: CreateRelationResult knows only a
+            # relation number already taken, so a relation sent twice is made twice.
             number = _number(relation["relationNumber"], "relationNumber") if relation.get("relationNumber") else (
                 max(self.relations, default=20000) + 1)  # fmt: skip
+            if number in self.relations:
+                taken = "CREATE-RELATION-RESULT-FAILED-RELATION-NUMBER-ALREADY-TAKEN"
+                return {"result": taken, "errorMessage": f"relation number {number} is already taken"}
         else:
             number = _number(relation.get("relationNumber"), "relationNumber")
             if number not in self.relations:
@@ -232,7 +262,10 @@ class Till:
         stored = {**self.relations.get(number, {}), **relation, "relationNumber": number}
         self._stamp(stored)
         self.relations[number] = stored
-        return {"relationNumber": number}
+        return {
+            "result": "CREATE-RELATION-RESULT-OK" if creating else "UPDATE-RELATION-RESULT-OK",
+            "relationNumber": number,
+        }
 
     # ---- orders ----------------------------------------------------------------------------
 
@@ -254,7 +287,9 @@ class Till:
         if order.get("relationNumber") and _number(order["relationNumber"], "relationNumber") not in self.relations:
             raise _fault(f"relation {order['relationNumber']} does not exist")
         if order.get("extOrderId") and self.find_order({"extOrderId": order["extOrderId"]}):
-            raise _fault(f"an order with extOrderId {order['extOrderId']} already exists")
+            # an answer, not a fault: CreateOrderResult has a code of its own for it
+            return {"result": "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS",
+                    "errorMessage": f"an order with extOrderId {order['extOrderId']} already exists"}  # fmt: skip
         lines = []
         for line in _list(order.get("lineList")):
             article = _number(line.get("articleNumber"), "articleNumber")
@@ -265,15 +300,15 @@ class Till:
             if payment.get("method") not in self.payment_methods:
                 raise _fault(f"payment method {payment.get('method')} does not exist")
         invoice = order.get("type") == "invoice"
-        for line in lines:  # an order reserves stock at its branch; an invoice takes it
-            level = self.stock.setdefault(
-                (branch, line["articleNumber"]), {"amount": Decimal(0), "reserved": Decimal(0)}
-            )
-            quantity = from_amount(line["quantity"])
-            level["amount" if invoice else "reserved"] += -quantity if invoice else quantity
         order_id = f"{branch}-{len(self.orders) + 1:06d}"
+        for line in lines:  # an order reserves stock at its branch; an invoice takes it (a sale)
+            quantity = from_amount(line["quantity"])
+            if invoice:
+                self._move(branch, line["articleNumber"], -quantity, "STOCK-HISTORY-TYPE-SALES", order_id)
+            else:
+                self._level(branch, line["articleNumber"])["reserved"] += quantity
         stored = {**order, "orderId": order_id, "employeeNumber": employee, "branchNumber": branch, "lineList": lines,
                   "financialDate": order.get("financialDate") or datetime.now(UTC).date().isoformat()}  # fmt: skip
         self._stamp(stored)
         self.orders[order_id] = stored
-        return {"orderId": order_id}
+        return {"result": "CREATE-ORDER-RESULT-OK", "orderId": order_id}

@@ -9,6 +9,7 @@ succeeded. Stores answer Shopify's `userErrors` instead of raising, made here by
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,10 +33,24 @@ def user_error(path: list[str | int], message: str, code: str | None = None) -> 
     return {"field": [str(part) for part in path], "message": message, "code": code}
 
 
+# Letters Shopify writes as plain ASCII that Unicode does not decompose into a letter and accents
+_PLAIN = {"ø": "o", "æ": "ae", "œ": "oe", "ß": "ss", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"}
+
+
 def handle_of(title: str) -> str:
-    """The handle Shopify makes of a title: `Organic shirt` → `organic-shirt`."""
-    text = "".join(c.lower() if c.isalnum() else "-" for c in title)
-    return "-".join(part for part in text.split("-") if part) or "product"
+    """The handle Shopify makes of a title or of a handle it is given: `Organic shirt` →
+    `organic-shirt`, `Crème brûlée` → `creme-brulee`. Shopify's help ("Special characters in
+    handles"): a-z and 0-9 without accents, spaces become hyphens, other characters are removed or
+    become their plain ASCII letter; a test of every ASCII character through the API: `_` is kept,
+    `"'()[]` are removed, other punctuation becomes a hyphen, and no hyphen ends a handle; the 2017
+    changelog on UTF-8 handles: letters with no ASCII equivalent (`日本`) are kept."""
+    letters = []
+    for char in unicodedata.normalize("NFKD", title.lower()):
+        if unicodedata.combining(char) or char in "\"'()[]":
+            continue
+        char = _PLAIN.get(char, char)
+        letters.append(char if char.isalnum() or char == "_" else "-")
+    return "-".join(part for part in "".join(letters).split("-") if part) or "product"
 
 
 class Ledger:

@@ -1,8 +1,9 @@
 """The root fields of the sandbox's GraphQL API: one dict per aggregate, from root field to resolver.
 
-`root` merges them into the root value graphql-core runs a request against. A resolver takes the
-field's arguments by their GraphQL names, asks the shop (`Shop`, the facade over the stores) to read
-or change its data, and answers with the views of `views` and the `userErrors` the store gave.
+`root` merges them into the root value graphql-core runs a request against, each mutation under the
+rules of Shopify's `@idempotent` directive (`idempotency`). A resolver takes the field's arguments
+by their GraphQL names, asks the shop (`Shop`, the facade over the stores) to read or change its
+data, and answers with the views of `views` and the `userErrors` the store gave.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ RootFields = dict[str, Any]  # root field → its resolver (or, for a field with
 def root(shop: Shop, webhooks: Dispatcher) -> RootFields:
     """The query and mutation root fields the connector uses, each answered by its aggregate's resolver."""
     views = Views(shop)
-    return {
+    return shop.idempotency.guard({
         **product_fields(shop, views),
         **inventory_fields(shop, views),
         **collection_fields(shop, views),
@@ -35,7 +36,7 @@ def root(shop: Shop, webhooks: Dispatcher) -> RootFields:
         **bulk_operation_fields(shop, lambda: root(shop, webhooks)),
         **webhook_fields(shop, webhooks),
         "shop": {"name": shop.name, "myshopifyDomain": f"{shop.name}.myshopify.com", "id": "gid://shopify/Shop/1"},
-    }
+    })  # fmt: skip
 
 
 def product_fields(shop: Shop, views: Views) -> RootFields:

@@ -20,6 +20,7 @@ from typing import Any
 from connectors.shopify.sandbox.bulk import BulkOperationStore
 from connectors.shopify.sandbox.collection_store import CollectionStore
 from connectors.shopify.sandbox.customer_store import CustomerStore
+from connectors.shopify.sandbox.idempotency import IdempotencyKeys
 from connectors.shopify.sandbox.inventory_store import InventoryStore
 from connectors.shopify.sandbox.ledger import Ledger
 from connectors.shopify.sandbox.order_store import OrderStore
@@ -43,6 +44,7 @@ class Shop:
         )
         self.price_list_store = PriceListStore(self.ledger, self.product_store)
         self.bulk = BulkOperationStore(self.ledger)
+        self.idempotency = IdempotencyKeys()  # the @idempotent keys mutations were sent with
 
         # The data, by Shopify's names: the stores' own dicts and lists, which they never replace.
         self.products = self.product_store.products
