@@ -124,7 +124,12 @@ def read_raw(
     if isinstance(client, RawReader):
         yield from client.read_raw(entity, keys, wanted)
         return
-    for record in client.read(entity, keys, wanted):
+    yield from as_raw(entity, client.read(entity, keys, wanted))
+
+
+def as_raw(entity: Entity, records: Iterable[Record]) -> Iterator[RawRecord]:
+    """Records already built, as raw records fingerprinted by their JSON."""
+    for record in records:
         yield RawRecord(record_key(entity, record), digest(record.model_dump_json()), _built(record))
 
 

@@ -147,8 +147,10 @@ def relation_to(customer: Customer, number: int | None) -> dict[str, Any]:
                         "email": contact.email or customer.email, "phone": contact.phone},
         }  # fmt: skip
     else:
-        name = " ".join(p for p in (customer.first_name, customer.last_name) if p) or customer.email
-        data = {"name": name, "firstName": customer.first_name, "lastName": customer.last_name}
+        # A guest known only by an email is named by it when made; an existing relation keeps its name.
+        name = " ".join(p for p in (customer.first_name, customer.last_name) if p)
+        data = {"name": name or (customer.email if number is None else None), "firstName": customer.first_name,
+                "lastName": customer.last_name}  # fmt: skip
     data.update({"relationNumber": number, "email": customer.email, "phone": customer.phone,
                  "vatNumber": customer.vat_number, "address": _address_to(customer.billing_address),
                  "deliveryAddress": _address_to(customer.shipping_address)})  # fmt: skip

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from connectors.shopify import bulk, webhooks
 from connectors.shopify.categories import Categories
@@ -25,7 +25,7 @@ from connectors.shopify.shipments import Shipments
 from connectors.shopify.stock import StockLevels
 from connectors.shopify.transport import Transport
 from engine.catalogue import choices
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import RawRecord, ReadFilter, WriteOutcome, as_raw
 from engine.errors import FatalConnectorError
 from engine.keys import Key
 from engine.records import Entity, Record
@@ -41,6 +41,13 @@ class EntityClient(Protocol):
     def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
         """One batch of records created or updated; one outcome per record, in order."""
         ...
+
+
+@runtime_checkable
+class RawEntityClient(Protocol):
+    """An entity that hands out records unbuilt, so one Tillsync cannot take is that record's error."""
+
+    def read_raw(self, keys: Sequence[Key] | None, wanted: ReadFilter | None) -> Iterator[RawRecord]: ...
 
 
 @dataclass
@@ -108,6 +115,17 @@ class ShopifyClient:
     def read(self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None) -> list[Record]:
         """Records of `entity`; only those with these keys when `keys` is set (see `Client.read`)."""
         return self._entity(entity, "read").read(keys, wanted)
+
+    def read_raw(
+        self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
+    ) -> Iterator[RawRecord]:
+        """As `read`, record by record and unbuilt where the entity reads so (orders: one Shopify
+        answers that Tillsync cannot take is that order's error, not the read's)."""
+        reader = self._entity(entity, "read")
+        if isinstance(reader, RawEntityClient):
+            yield from reader.read_raw(keys, wanted)
+        else:
+            yield from as_raw(entity, reader.read(keys, wanted))
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
         """Create or update one batch of `entity` records; one outcome per record, in order."""

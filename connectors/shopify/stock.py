@@ -47,6 +47,9 @@ def levels_from_variant(node: Mapping[str, Any]) -> list[tuple[StockLevel, str, 
     return out
 
 
+GRAPHQL_INT = 2**31 - 1  # GraphQL's Int: "Int cannot represent non 32-bit signed integer value"
+
+
 def whole_units(record: StockLevel) -> int:
     """The available quantity to send; Shopify counts whole units."""
     if record.available is None:
@@ -55,6 +58,9 @@ def whole_units(record: StockLevel) -> int:
         raise RecordError(
             f"Shopify keeps whole units; {record.sku} at {record.location} has {record.available}", "available"
         )
+    if not -GRAPHQL_INT <= record.available <= GRAPHQL_INT:
+        raise RecordError(f"Shopify counts stock in 32-bit whole numbers; {record.sku} at {record.location} has "
+                          f"{record.available}", "available")  # fmt: skip
     return int(record.available)
 
 

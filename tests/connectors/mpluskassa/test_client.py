@@ -96,6 +96,18 @@ def test_a_company_becomes_a_relation_with_a_contact_and_a_person_a_person(till:
     assert len(till.sandbox.till.relations) == 2, "found by email and updated"
 
 
+def test_a_guest_known_only_by_email_keeps_the_tills_name_for_that_customer(till: RunningTill) -> None:
+    client = till.client()
+    client.write(Entity.customer, [Customer(email="jan@example.com", first_name="Jan", last_name="Jansen")])
+    [outcome] = client.write(Entity.customer, [Customer(email="jan@example.com")])  # a guest checkout
+    [relation] = till.sandbox.till.relations.values()
+    assert outcome.error is None and relation["name"] == "Jan Jansen" and relation["firstName"] == "Jan"
+    client.write(Entity.customer, [Customer(email="new@example.com")])
+    assert {r["email"]: r["name"] for r in till.sandbox.till.relations.values()}["new@example.com"] == (
+        "new@example.com"
+    ), "a new relation known only by email is named by it"
+
+
 def order(number: str, *lines: tuple[str, int], customer: Customer | None = None, **extra: object) -> Order:
     return Order.model_validate({
         "number": number, "currency": "EUR", "financial_status": "paid", "customer": customer,

@@ -100,6 +100,9 @@ def test_stock_errors_name_the_record_and_the_rest_is_written(shopify: Running) 
     assert outcomes[1].error == "Shopify has no active location named 'moon-base'; known: store-amsterdam, warehouse"
     assert outcomes[2].error == "Shopify has no variant with SKU 9999 stocked at warehouse"
     assert outcomes[3].error == "Shopify keeps whole units; 2000 at store-amsterdam has 1.5"
+    too_many = StockLevel(sku="2000", location="warehouse", available=Decimal(3_000_000_000))
+    [huge] = client.write(Entity.stock, [too_many])
+    assert huge.error == "Shopify counts stock in 32-bit whole numbers; 2000 at warehouse has 3000000000"
     assert client.read(Entity.stock, [("2000", "warehouse")])[0].available == 4
 
 
@@ -388,3 +391,30 @@ def test_a_system_order_query_keeps_to_pos_sales(shopify: Running) -> None:
     read = client.read(Entity.order, None, ReadFilter(statuses=("paid",)))
     assert [o.number for o in read] == [shop.orders[till]["name"]]  # type: ignore[attr-defined]
     assert shopify.sandbox.log[-1][1]["query"] == "(source_name:pos) AND (financial_status:paid)"
+
+
+def test_an_order_tillsync_cannot_take_is_that_orders_error_and_the_others_read(shopify: Running) -> None:
+    """An order of 26 lines (Tillsync reads 25 per order) and one whose line price is no number are
+    errors of those orders when they are built; the read itself goes on and the others build."""
+    from engine.connector import read_raw
+    from engine.errors import RecordError
+
+    shop = shopify.sandbox.shop
+    for sku in [str(6000 + n) for n in range(26)]:
+        shop.product_set(None, {"title": f"Item {sku}", "variants": [
+            {"sku": sku, "price": "1.00", "optionValues": [{"optionName": "Title", "name": "Default Title"}]}]})
+    big = shop.orders[shop.place_order([(str(6000 + n), 1) for n in range(26)], email="a@example.com")]["name"]
+    odd_id = shop.place_order([("6000", 1)], email="b@example.com")
+    shop.orders[odd_id]["lineItems"][0]["price"] = "NaN"  # as a broken answer would carry it
+    fine = shop.orders[shop.place_order([("6001", 2)], email="c@example.com")]["name"]
+    raws = list(read_raw(shopify.client(), Entity.order))
+    assert sorted(raw.key[0] for raw in raws) == sorted([big, shop.orders[odd_id]["name"], fine])
+    built, refused = {}, {}
+    for raw in raws:
+        try:
+            built[raw.key[0]] = raw.build()
+        except (RecordError, ValueError) as exc:
+            refused[raw.key[0]] = str(exc)
+    assert list(built) == [fine]
+    assert "more than 25 lines" in refused[big]
+    assert "finite number" in refused[shop.orders[odd_id]["name"]], refused
