@@ -10,7 +10,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+SHOWN_CHARS = 1_000  # of a path or message, which may quote what a file holds
 
 
 @dataclass(frozen=True, order=True)
@@ -25,7 +29,18 @@ class Diagnostic:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}:{self.column}"
-        return f"{where}: {self.path}: {self.message}" if self.path else f"{where}: {self.message}"
+        message = one_line(self.message)
+        return f"{where}: {one_line(self.path)}: {message}" if self.path else f"{where}: {message}"
+
+
+def one_line(text: str, limit: int = SHOWN_CHARS) -> str:
+    """`text` as one line of at most about `limit` characters: control characters and line breaks
+    escaped, the middle of a long text left out. Messages quote keys and values from files."""
+    text = _UNPRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+    if len(text) <= limit:
+        return text
+    cut = len(text) - limit
+    return f"{text[: limit * 2 // 3]}…({cut:,} characters)…{text[-(limit // 3):]}"
 
 
 class TillsyncError(Exception):

@@ -100,6 +100,32 @@ TRANSFORMS = ("split_street", "numeric_sku", "price_excl_tax", "price_incl_tax",
               "value_map", "lower", "upper", "trim")  # fmt: skip
 
 
+MAX_CHARS = 2_000  # a long mapping expression is 200 characters
+MAX_DEPTH = 48  # nesting of the parsed expression; a real one nests a handful deep
+
+
+class TooComplex(ValueError):
+    """An expression too long or too deeply nested to parse and evaluate safely."""
+
+
+def parse(expression: str) -> ParsedResult:
+    """Parse one expression, refusing one longer than `MAX_CHARS` or nested deeper than `MAX_DEPTH`:
+    JMESPath's parser and interpreter recurse once per level and would run out of stack."""
+    if len(expression) > MAX_CHARS:
+        raise TooComplex(f"expression of {len(expression):,} characters; at most {MAX_CHARS:,}")
+    try:
+        parsed = Parser().parse(expression)
+    except RecursionError:
+        raise TooComplex(f"expression nested more than {MAX_DEPTH} levels deep") from None
+    pending = [(parsed.parsed, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise TooComplex(f"expression nested more than {MAX_DEPTH} levels deep")
+        pending.extend((child, depth + 1) for child in node.get("children", ()) if isinstance(child, dict))
+    return parsed
+
+
 @dataclass(frozen=True)
 class Problem:
     """A static problem in an expression; `column` is 1-based within the expression text."""
@@ -122,7 +148,9 @@ def check(expression: str) -> Analysis:
     if not expression.strip():
         return Analysis(problems=(Problem(1, "empty JMESPath expression; name a field, or use null to map nothing"),))
     try:
-        ast = Parser().parse(expression).parsed
+        ast = parse(expression).parsed
+    except TooComplex as exc:
+        return Analysis(problems=(Problem(1, str(exc)),))
     except jexc.ParseError as exc:
         position = exc.lex_position if isinstance(exc.lex_position, int) else 0
         detail = (
@@ -131,11 +159,21 @@ def check(expression: str) -> Analysis:
             else (f"unexpected {exc.token_value!r}" if exc.token_value else "syntax error")
         )
         if isinstance(exc, jexc.LexerError):
-            detail = f"unknown token {exc.token_value!r}" if exc.token_value else "syntax error"
+            detail = _lexer_detail(exc.token_value or "")
         return Analysis(problems=(Problem(position + 1, f"invalid JMESPath: {detail}"),))
     walker = _Walker(expression)
     walker.walk(dict(ast), ())
     return Analysis(tuple(walker.problems), tuple(dict.fromkeys(walker.fields)), tuple(walker.maps))
+
+
+def _lexer_detail(token: str) -> str:
+    """What the lexer could not read, with the usual cause."""
+    if token == "=":
+        return "unknown token '='; compare with == (or !=, <, <=, >, >=)"
+    if token[:1] in ("'", '"', "`"):
+        closing = {"'": "raw string", '"': "quoted field name", "`": "literal"}[token[0]]
+        return f"a {closing} opened with {token[0]} is never closed"
+    return f"unknown token {token!r}" if token else "syntax error"
 
 
 @dataclass
@@ -224,6 +262,6 @@ def compiler(value_maps: Mapping[str, Mapping[str, str | int]]) -> Callable[[str
     interpreter = TreeInterpreter(jmespath.Options(custom_functions=_Functions(value_maps)))
 
     def compile_expression(text: str) -> Expression:
-        return Expression(text, jmespath.compile(text), interpreter)
+        return Expression(text, parse(text), interpreter)
 
     return compile_expression

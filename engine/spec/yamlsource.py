@@ -8,7 +8,6 @@ never a traceback.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +15,15 @@ from typing import Any, Protocol
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from ruamel.yaml.parser import RoundTripParser
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from engine.errors import Diagnostic
+from engine.spec.yamlerrors import describe
+from engine.spec.yamllimits import EventGuard, LimitExceeded, check_text
 
 DocPath = tuple[str | int, ...]
 
@@ -102,14 +105,40 @@ def load_yaml(path: Path, display_name: str | None = None) -> Document:
     return parse_yaml(text, name, path)
 
 
+class _SpecConstructor(RoundTripConstructor):
+    """Round-trip construction, but a date or time stays the text it was written as: a spec never
+    computes with one, and `2001-13-45` would otherwise fail inside the loader."""
+
+
+_SpecConstructor.add_constructor("tag:yaml.org,2002:timestamp", RoundTripConstructor.construct_yaml_str)
+
+
+class _GuardedParser(RoundTripParser):
+    """The round-trip parser, with every event the composer takes seen by an `EventGuard` first."""
+
+    def __init__(self, loader: Any) -> None:
+        super().__init__(loader)
+        self.guard = EventGuard()
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        self.guard.see(event)
+        return event
+
+
 def parse_yaml(text: str, name: str, path: Path | None = None) -> Document:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _SpecConstructor
+    yaml.Parser = _GuardedParser
     yaml.allow_duplicate_keys = False
     yaml.preserve_quotes = True  # to know where a quoted scalar's text begins
     try:
+        check_text(text)
         raw = yaml.load(text)
+    except LimitExceeded as exc:
+        raise YamlLoadError(Diagnostic(name, exc.line, exc.column, exc.message)) from None
     except MarkedYAMLError as exc:
-        raise YamlLoadError(_yaml_diagnostic(name, exc)) from None
+        raise YamlLoadError(describe(name, exc, text)) from None
     except YAMLError as exc:
         raise YamlLoadError(Diagnostic(name, 1, 1, f"invalid YAML: {exc}")) from None
     except TypeError:  # a list or map used as a key (`? [a, b]`): valid YAML, never a valid spec
@@ -137,23 +166,6 @@ def _complex_key(text: str) -> tuple[int, int]:
         elif isinstance(node, SequenceNode):
             pending.extend(node.value)
     return 1, 1
-
-
-def _yaml_diagnostic(name: str, exc: MarkedYAMLError) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = (exc.problem or "").strip()
-    if "'\\t'" in problem or "\t" in problem:
-        message = "tab character: YAML is indented with spaces only"
-    elif "duplicate key" in problem:
-        original = exc.context_mark
-        first = f" (first defined on line {original.line + 1})" if original is not None else ""
-        key = problem.split('"')[1] if '"' in problem else ""
-        message = f"duplicate key '{key}'{first}"
-    else:
-        context = f" {exc.context}" if exc.context else ""
-        message = f"invalid YAML: {problem}{context}".strip()
-    return Diagnostic(name, line, column, message)
 
 
 def _plain(node: Any, path: DocPath, source: SourceMap) -> Any:
@@ -191,6 +203,8 @@ def _is_quoted(value: Any) -> bool:
 
 def _key_text(key: Any) -> str:
     # Branch numbers and the like are natural map keys (`1: gid://…`); specs compare keys as text.
+    if key is None:  # `: value` or `~: value`
+        return "null"
     return key if isinstance(key, str) else str(_scalar(key)).lower() if isinstance(key, bool) else str(_scalar(key))
 
 
@@ -203,6 +217,4 @@ def _scalar(value: Any) -> Any:
         return float(value)
     if isinstance(value, str):
         return str(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
     return str(value)

@@ -70,7 +70,9 @@ def _load_model(path: Path, model: type[M]) -> tuple[Document, M]:
     source = document.source
     if not isinstance(document.data, dict):
         what = "empty" if document.data is None else "not a map of keys"
-        raise SpecError([Diagnostic(source.file, 1, 1, f"the file is {what}; expected a {model.__name__.lower()}")])
+        noun = model.__name__.lower()
+        article = "an" if noun[0] in "aeiou" else "a"
+        raise SpecError([Diagnostic(source.file, 1, 1, f"the file is {what}; expected {article} {noun}")])
     problems = schema_diagnostics(document.data, model, source)
     try:
         value = model.model_validate(document.data)
