@@ -58,12 +58,12 @@ def run() -> int:
         checks = [
             step("every spec and environment is valid", "validate") == 0,
             step("what a sync would change (exit 2: there are changes)", "plan", *ENV) == 2,
-            step("make exactly those changes", "apply", *ENV) == 0,
+            step("make exactly those changes", "apply", *ENV, "--yes") == 0,
         ]
         shoppers_buy(shop)
         checks += [
             step("the paid orders, once each, to the till", "plan", *ENV, "--flow", "orders") == 2,
-            step("book them", "apply", *ENV, "--flow", "orders") == 0,
+            step("book them", "apply", *ENV, "--flow", "orders", "--yes") == 0,
             step("a second run changes nothing (exit 0)", "plan", *ENV) == 0,
             step("what was sent for one record", "logs", *ENV, "--flow", "erp-webshop/orders", "--key", "W1001") == 0,
         ]

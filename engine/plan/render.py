@@ -58,7 +58,8 @@ def text(plan: Plan) -> str:
     if lines and lines[-1]:
         lines.append("")
     if plan.has_changes:
-        lines.append(f"Plan: {tally.phrase(tally.total(tally.count(f.changes) for f in plan.flows), 'planned')}.")
+        totals = tally.total(tally.count(flow.changes) for flow in plan.flows)
+        lines.append(f"Plan: {tally.phrase(totals, 'planned', tally.CHANGES)}.")
     else:
         lines.append("No changes. The targets match the sources.")
     return "\n".join(lines) + "\n"
@@ -108,7 +109,7 @@ def value_text(value: Any) -> str:
 
 def _quiet(flow: FlowPlan) -> list[str]:
     """Why records are already there or skipped, by reason: a plan counts them rather than lists them."""
-    lines = []
+    lines: list[str] = []
     for action in (Action.record, Action.skip):
         reasons = Counter(change.reason for change in flow.changes if change.action is action)
         label = tally.TERMS[action.value][0]

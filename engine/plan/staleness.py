@@ -11,7 +11,9 @@ plan only where, record by record, the new plan reaches what the saved one shows
   the same plan wrote to that target in this apply: the products flow made the stock levels the
   stock flow planned to create. Apply then makes the change planned now, which fits the target as
   it is. Without such a flow before it, a create that meets a record made by hand is stale;
-- what the saved plan leaves alone (unchanged, skip) is left alone, whatever the plan made now says.
+- what the saved plan leaves alone (unchanged, skip) is left alone, whatever the plan made now says;
+  a record it shows as already there holds when the state has since recorded it (an interrupted
+  run's write, found done when this apply took the flow's lock).
 
 A write that would now change nothing because the same changes were applied already is stale too:
 a saved plan is applied once.
@@ -64,6 +66,8 @@ def to_apply(saved: FlowPlan, fresh: FlowPlan, after_upstream: bool = False) -> 
 
 
 def _holds(saved: Change, current: Change, after_upstream: bool) -> bool:
+    if saved.action is Action.record and current.action is Action.unchanged:
+        return True  # recorded since (an interrupted run's write, settled before this apply): nothing to write
     if current.applied != saved.applied:
         return False
     if current.action is saved.action:

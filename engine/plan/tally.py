@@ -35,6 +35,10 @@ TERMS: dict[str, tuple[str, str]] = {
     Action.skip.value: ("skipped", "skipped"),
 }
 
+# What a total says: what was or will be written, kept or failed; records with nothing to do are
+# said flow by flow, not added up (as Terraform's "Plan: 3 to add, 1 to change, 0 to destroy").
+CHANGES = frozenset(TERMS) - {Action.record.value, Action.unchanged.value, Action.skip.value}
+
 Counts = dict[str, int]
 
 

@@ -97,6 +97,14 @@ def test_what_the_saved_plan_leaves_alone_stays_alone() -> None:
     assert to_apply(saved, fresh).changes == (update(("3",)),)
 
 
+def test_a_record_already_there_holds_when_the_state_has_recorded_it_since() -> None:
+    """An interrupted run's write, found done when apply took the flow's lock, is recorded by then."""
+    saved = flow(change(Action.record, applied=APPLIED))
+    assert to_apply(saved, flow(change(Action.unchanged))).changes == (change(Action.unchanged),)
+    with pytest.raises(StalePlanError, match="the plan shows update, now it would do nothing"):
+        to_apply(flow(update()), flow(change(Action.unchanged))), "a write is not let off so"
+
+
 def test_a_write_applied_already_is_stale_a_plan_is_applied_once() -> None:
     saved = flow(update(), update(("2",)))
     fresh = flow(change(Action.unchanged))  # 1 was applied already; 2 is no longer read at all
