@@ -85,6 +85,11 @@ def test_a_create_holds_as_an_update_or_a_record_only_after_an_upstream_flow() -
         assert to_apply(flow(create), flow(now), after_upstream=True).changes == (now,)
         with pytest.raises(StalePlanError, match=f"1: the plan shows create, now it would {now.action.value}"):
             to_apply(flow(create), flow(now))
+    filled = change(Action.record, applied={**APPLIED, "vendor": "Tillwear"})  # the upstream flow filled a field
+    left_empty = replace(create, applied={**APPLIED, "vendor": None})
+    assert to_apply(flow(left_empty), flow(filled), after_upstream=True).changes == (filled,)
+    with pytest.raises(StalePlanError, match="now it would record"):
+        to_apply(flow(create), flow(change(Action.record, applied={"sku": "1", "title": "Shirt"})), True)
     with pytest.raises(StalePlanError, match="now it would adopt"):
         to_apply(flow(create), flow(change(Action.adopt, applied=APPLIED)), after_upstream=True)
     with pytest.raises(StalePlanError, match="now it would update"):
