@@ -1,5 +1,5 @@
 # Two commands do all set-up on a fresh machine with Python 3.11, make and git:
-#   make demo   - create .venv, install, run the bundled integration
+#   make demo   - create .venv, install, run the bundled integration (VERBOSE=1: every step's whole output)
 #   make test   - create .venv, install with dev dependencies, run the whole suite
 #   make bench  - the benchmarks (on demand, not part of make test): a table and bench/results.json
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m demo
+	$(BIN)/python -m demo $(if $(VERBOSE),--verbose)
 
 test: $(STAMP)
 	$(BIN)/ruff check engine connectors tests demo bench

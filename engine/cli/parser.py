@@ -100,11 +100,16 @@ def _sync_commands(commands: Any) -> None:
     apply = commands.add_parser(
         "apply",
         help="make the changes a plan shows",
-        description="Plan and apply an environment's flows, or apply a plan saved with "
-        "`plan --format json --out FILE`. Exit 0 done, 1 when records failed (see dead letters).",
+        description="Plan an environment's flows, show the plan, ask, and apply exactly that plan; or apply a "
+        "plan saved with `plan --format json --out FILE`. Exit 0 done, 1 when records failed (see dead letters) "
+        "or the plan was not approved, 2 on a usage error.",
     )
     _env_and_flow(apply)
     apply.add_argument("--plan", type=Path, metavar="FILE", help="apply exactly this saved plan")
+    apply.add_argument(
+        "-y", "--yes", "--auto-approve", dest="yes", action="store_true",
+        help="apply without asking (scripts, CI); without it apply shows the plan and asks on a terminal",
+    )  # fmt: skip
     apply.set_defaults(run=Handler("sync", "apply"))
 
     retry = commands.add_parser(

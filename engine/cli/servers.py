@@ -9,11 +9,12 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Collection
 from pathlib import Path
 
 from connectors import CONNECTORS
 from engine.catalogue import choices
-from engine.errors import UsageError
+from engine.errors import TillsyncError, UsageError
 
 EXIT_OK = 0
 
@@ -40,6 +41,7 @@ def ui(args: argparse.Namespace) -> int:
             credentials = {name: sandbox.credentials for name, sandbox in started.items()}
             _, variables = write_sandbox_env(Path.cwd(), args.env, CONNECTORS, credentials)
             environ.update(variables)
+            print(_started_afresh(Path.cwd(), args.env, started))
         print(f"Dagster UI for {args.env}: http://127.0.0.1:{args.port} (DAGSTER_HOME={home})", flush=True)
         process = subprocess.Popen(command, env=environ)
         try:
@@ -68,10 +70,26 @@ def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) ->
                 print("the environment names no env_file; export these before running tillsync:")
                 for variable, value in sorted(variables.items()):
                     print(f"  export {variable}={value}")
+            print(_started_afresh(root, args.env, started))
         print("Sandboxes are running; press Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             (stop or threading.Event()).wait()
     return EXIT_OK
+
+
+def _started_afresh(root: Path, environment: str, started: Collection[str]) -> str:
+    """Forget the sandbox environment's state of the flows on the sandboxes just started, and say so."""
+    from engine.run.sandbox_env import forget_sandboxed
+
+    try:
+        forgotten = forget_sandboxed(root, environment, CONNECTORS, started)
+    except TillsyncError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"the sandboxes start empty, but what {environment} applied to them before is still remembered: {first}"
+    if not forgotten:
+        return "the sandboxes start empty"
+    return (f"the sandboxes start empty: forgot what {len(forgotten)} flow{'s' * (len(forgotten) != 1)} of "
+            f"{environment} applied to them before, so the next plan creates it anew")  # fmt: skip
 
 
 def _ports(given: list[str]) -> dict[str, int]:

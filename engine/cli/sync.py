@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from connectors import CONNECTORS
+from engine.cli import report
+from engine.cli.progress import TerminalProgress
 from engine.errors import TillsyncError, UsageError
 from engine.plan import planfile, render
 from engine.run import runner
-from engine.run.apply import ApplyResult
 from engine.run.workspace import Workspace, load_workspace
 from engine.state.database import aware
 
@@ -30,9 +31,11 @@ def plan(args: argparse.Namespace) -> int:
     if args.refresh_only:
         return drift(args)
     workspace = _workspace(args)
+    progress = TerminalProgress()
     with runner.state_store(workspace) as store:
-        made = runner.plan(workspace, store, runner.select(workspace, args.flow))
+        made = runner.plan(workspace, store, runner.select(workspace, args.flow), progress)
         key = store.plan_key()
+    progress.clear()
     # JSON is the plan file, whether it goes to --out or to stdout: signed, so apply can take it
     output = planfile.dumps(made, key) if args.format == "json" else render.render(made, args.format)
     if args.out:
@@ -76,49 +79,62 @@ def _write(path: Path, text: str) -> None:
 
 
 def apply(args: argparse.Namespace) -> int:
+    """Plan, show the plan, ask (on a terminal, unless --yes), then apply exactly that plan; or apply
+    a saved plan, which was looked at when it was saved. What each flow did, then the total."""
+    if args.plan is None and not args.yes and not sys.stdin.isatty():
+        raise UsageError("apply asks before it writes, and stdin is not a terminal to answer on; "
+                         "pass --yes to apply without asking (scripts, CI)")  # fmt: skip
     workspace = _workspace(args)
+    progress = TerminalProgress()
     with runner.state_store(workspace) as store:
-        saved = planfile.read(args.plan, store.plan_key()) if args.plan else None
         flows = runner.select(workspace, args.flow)
-        if saved is not None:
-            outcomes = runner.apply_saved(workspace, store, saved, flows)
+        unplanned: list[runner.FlowOutcome] = []
+        if args.plan is not None:
+            shown = planfile.read(args.plan, store.plan_key())
         else:
-            outcomes = runner.sync(workspace, store, flows)
-    _print_outcomes(outcomes)
-    results = [outcome.result for outcome in outcomes if outcome.result is not None]
-    failed = sum(len(r.failures) for r in results)
+            shown, unplanned = runner.plan_each(workspace, store, flows, progress)
+            progress.clear()
+            sys.stdout.write(render.text(shown))
+            for line in report.outcome_lines(unplanned):
+                print(line)
+            if shown.has_changes and not args.yes and not _confirmed(workspace.environment.name):
+                print("Apply cancelled; nothing was written.")
+                return EXIT_FINDING
+            print()
+        applied = runner.apply_saved(workspace, store, shown, flows, progress)
+    progress.clear()
+    outcomes = [*unplanned, *applied]
+    for line in report.outcome_lines(applied):
+        print(line)
+    print(report.total_line(outcomes))
+    failed = sum(len(outcome.result.failures) for outcome in applied if outcome.result is not None)
     if failed:
         print(f"{failed} record{'s' * (failed != 1)} went to dead letters; fix the cause and run: "
               f"tillsync retry --env {args.env}")  # fmt: skip
     return EXIT_OK if all(outcome.result is not None and outcome.result.ok for outcome in outcomes) else EXIT_FINDING
 
 
+def _confirmed(environment: str) -> bool:
+    """Ask on the terminal whether to apply the plan shown; only yes (or y) applies."""
+    sys.stderr.write(f"\nApply this plan to {environment}? Only 'yes' applies it: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline()
+    return answer.strip().lower() in ("yes", "y")
+
+
 def retry(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
+    progress = TerminalProgress()
     with runner.state_store(workspace) as store:
-        outcomes = runner.retry(workspace, store, runner.select(workspace, args.flow))
+        outcomes = runner.retry(workspace, store, runner.select(workspace, args.flow), progress)
         left = len(store.dead_letters.open())
-    _print_outcomes(outcomes)
+    progress.clear()
+    for line in report.outcome_lines(outcomes):
+        print(line)
     if not outcomes:
         print("no dead letters to retry")
     print(f"{left} dead letter{'s' * (left != 1)} open")
     return EXIT_FINDING if left else EXIT_OK
-
-
-def _print_outcomes(outcomes: list[runner.FlowOutcome]) -> None:
-    """What each flow did: what it applied, why the gate held it, or why it could not run."""
-    for outcome in outcomes:
-        if outcome.failed is not None:
-            print(f"{outcome.label}: could not run: {outcome.failed}")
-        elif outcome.gated:
-            print(f"{outcome.label}: held at the gate, nothing written: {'; '.join(outcome.gated)}")
-        if outcome.result is None:
-            continue
-        print(_result_line(outcome.result))
-        for key, reason in outcome.result.failures:
-            print(f"  x {'/'.join(key)}: {reason}")
-        if outcome.result.stopped:
-            print(f"  stopped: {outcome.result.stopped}; what it did not reach stays planned")
 
 
 def status(args: argparse.Namespace) -> int:
@@ -168,24 +184,6 @@ def test(args: argparse.Namespace) -> int:
         print(f"FAIL {failure}")
     print(f"{count - len({f.case for f in failures})} of {count} mapping cases passed")
     return EXIT_FINDING if failures else EXIT_OK
-
-
-def _result_line(result: ApplyResult) -> str:
-    counts = result.counts
-    quiet = counts.get("unchanged", 0) + counts.get("record", 0) + counts.get("skip", 0)
-    done = ", ".join(
-        f"{count} {label}"
-        for count, label in ((counts.get("create"), "created"), (counts.get("update"), "updated"),
-                             (counts.get("conflict"), "conflicts resolved"), (counts.get("archive"), "archived"),
-                             (counts.get("delete"), "deleted"), (counts.get("adopt"), "adopted"),
-                             (quiet, "unchanged or skipped"))
-        if count
-    )  # fmt: skip
-    recovered = f", {result.recovered} recovered from an interrupted run" if result.recovered else ""
-    return (
-        f"{result.integration}/{result.flow}: {done or 'nothing to do'}, {len(result.failures)} failed{recovered} "
-        f"({result.api_calls} calls, {result.duration_s:.2f} s)"
-    )
 
 
 def logs(args: argparse.Namespace) -> int:

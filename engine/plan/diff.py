@@ -66,10 +66,10 @@ def diff(
         elif item.record is not None:
             current = actual.get(item.key)
             if current is None:
-                changes.append(_create(policy, item))
+                changes.append(_create(policy, item, gone=item.key in applied))
             elif not policy.updates:  # there already: recorded as applied, never changed
                 have = project(current, policy.fields)
-                changes.append(_in_step(policy, item, have, applied.get(item.key), (), once_made=True))
+                changes.append(_in_step(policy, item, have, applied.get(item.key), (), (), once_made=True))
             else:
                 changes.append(_update(policy, item, current, applied.get(item.key)))
     for key in sorted(set(applied) - wanted - present_in_source):
@@ -82,14 +82,16 @@ def diff(
 UNCHANGED = "unchanged"
 
 
-def _create(policy: DiffPolicy, item: Desired) -> Change:
+def _create(policy: DiffPolicy, item: Desired, gone: bool) -> Change:
+    """A record the target does not hold: new in the source, or `gone` from the target since Tillsync
+    last applied it (deleted there by hand, or a sandbox started afresh)."""
     assert item.record is not None
     after = project(item.record, policy.fields)
     fields = tuple(FieldChange(name, None, value) for name, value in after.items() if value not in (None, [], {}))
     return Change(
         Action.create,
         item.key,
-        f"new in {policy.source}",
+        f"gone from {policy.target} since the last apply; will be created again" if gone else f"new in {policy.source}",
         fields,
         record=item.record.model_dump(mode="json", exclude_none=True),
         applied=after,
@@ -101,7 +103,7 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     assert item.record is not None
     want, have = project(item.record, policy.fields), project(current, policy.fields)
     if want == have:  # most records of most runs: no field to restrict or weigh
-        return _in_step(policy, item, have, base, ())
+        return _in_step(policy, item, have, base, (), ())
     source_wins = policy.direction is Direction.one_way or policy.master == policy.source
     winner = policy.source if source_wins else policy.target
     updates: list[FieldChange] = []
@@ -109,11 +111,15 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     # Fields whose target value is kept though the source gives another: the state records the
     # source's value, so a later run tells a new change in the source from this one.
     kept: dict[str, str] = {}  # field → why it is kept
+    left_alone: list[FieldChange] = []
     have = {name: _restricted(policy, name, have[name], want[name]) for name in policy.fields}
     for name in policy.fields:
         if name in policy.match or want[name] is None or want[name] == have[name]:
             continue  # a field the source leaves empty is left alone in the target
         if name in policy.create_only:
+            left_alone.append(
+                FieldChange(name, have[name], want[name], f"changed in {policy.source}; create-only, left alone")
+            )
             continue
         if name in policy.adopt and base is not None and name in base and have[name] != base[name] == want[name]:
             kept[name] = f"changed in {policy.target}; the flow adopts it"
@@ -141,7 +147,7 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     adopted = tuple(FieldChange(name, want[name], have[name], why) for name, why in kept.items())
     applied = have | {name: want[name] for name in kept}
     if not conflicts and not updates:
-        return _in_step(policy, item, applied, base, adopted)
+        return _in_step(policy, item, applied, base, adopted, tuple(left_alone))
     written = (*conflicts, *updates)
     merged = current.model_dump(mode="json", exclude_none=True)
     for c in written:  # an object keeps the fields only the target has: they were no difference either
@@ -158,6 +164,7 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
         reason,
         written,
         adopted,
+        tuple(left_alone),
         record=merged,
         applied=applied | {c.field: c.after for c in written},
         source=item.source,
@@ -170,22 +177,25 @@ def _in_step(
     applied: Document,
     base: Document | None,
     adopted: tuple[FieldChange, ...],
+    left_alone: tuple[FieldChange, ...],
     once_made: bool = False,
 ) -> Change:
     """Nothing to write. The target's values (with the source's for fields kept in the target) are
-    recorded as applied unless the state says so already."""
+    recorded as applied unless the state says so already; create-only fields the source changed are
+    said, and left alone."""
     if base is not None and all(base.get(n) == applied[n] for n in policy.fields):
-        return Change(Action.unchanged, item.key, UNCHANGED, source=item.source)
+        return Change(Action.unchanged, item.key, UNCHANGED, left_alone=left_alone, source=item.source)
     if adopted:
         why = "; ".join(dict.fromkeys(c.reason for c in adopted))
         reason = f"keeps {policy.target}'s {', '.join(c.field for c in adopted)} ({why})"
-        return Change(Action.adopt, item.key, reason, kept=adopted, applied=applied, source=item.source)
+        return Change(Action.adopt, item.key, reason, kept=adopted, left_alone=left_alone, applied=applied,
+                      source=item.source)  # fmt: skip
     reason = (
         f"exists in {policy.target}, which does not change {policy.entity.value} records once made"
         if once_made
         else f"{policy.target} already holds it"
     )
-    return Change(Action.record, item.key, reason, applied=applied, source=item.source)
+    return Change(Action.record, item.key, reason, left_alone=left_alone, applied=applied, source=item.source)
 
 
 def _restricted(policy: DiffPolicy, name: str, have: Any, want: Any) -> Any:

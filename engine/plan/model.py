@@ -69,6 +69,8 @@ class Change:
     reason: str  # for people; never drives what apply does
     fields: tuple[FieldChange, ...] = ()  # what is written: before (the target's) → after
     kept: tuple[FieldChange, ...] = ()  # target values kept: before (the source's) → after (the target's)
+    # create-only fields the source has changed, left alone: before (the target's) → after (the source's)
+    left_alone: tuple[FieldChange, ...] = ()
     record: Document | None = None  # what apply writes (create, update, conflict, archive), whole
     applied: Document | None = None  # what the target holds for the flow's fields once applied; recorded
     source: Document | None = None  # the source record it came from

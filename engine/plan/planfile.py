@@ -138,6 +138,7 @@ def _flow(data: Mapping[str, Any]) -> FlowPlan:
             reason=c["reason"],
             fields=tuple(FieldChange(**f) for f in c.get("fields", ())),
             kept=tuple(FieldChange(**f) for f in c.get("kept", ())),
+            left_alone=tuple(FieldChange(**f) for f in c.get("left_alone", ())),
             record=c.get("record"),
             applied=c.get("applied"),
             source=c.get("source"),

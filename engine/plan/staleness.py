@@ -10,8 +10,11 @@ plan only where, record by record, the new plan reaches what the saved one shows
 - a create also holds as an update, or as a record the target already holds, when an earlier flow of
   the same plan wrote to that target in this apply: the products flow made the stock levels the
   stock flow planned to create. Apply then makes the change planned now, which fits the target as
-  it is. Without such a flow before it, a create that meets a record made by hand is stale;
-- what the saved plan leaves alone (unchanged, skip) is left alone, whatever the plan made now says.
+  it is, where it reaches every value the create gives (a field the create leaves empty is the
+  target's to fill). Without such a flow before it, a create that meets a record made by hand is stale;
+- what the saved plan leaves alone (unchanged, skip) is left alone, whatever the plan made now says;
+  a record it shows as already there holds when the state has since recorded it (an interrupted
+  run's write, found done when this apply took the flow's lock).
 
 A write that would now change nothing because the same changes were applied already is stale too:
 a saved plan is applied once.
@@ -64,8 +67,12 @@ def to_apply(saved: FlowPlan, fresh: FlowPlan, after_upstream: bool = False) -> 
 
 
 def _holds(saved: Change, current: Change, after_upstream: bool) -> bool:
-    if current.applied != saved.applied:
-        return False
+    if saved.action is Action.record and current.action is Action.unchanged:
+        return True  # recorded since (an interrupted run's write, settled before this apply): nothing to write
     if current.action is saved.action:
-        return True
-    return after_upstream and saved.action is Action.create and current.action in (Action.update, Action.record)
+        return current.applied == saved.applied
+    if not (after_upstream and saved.action is Action.create and current.action in (Action.update, Action.record)):
+        return False
+    # a field the create leaves empty is the target's to fill (Shopify tracks the stock levels it makes)
+    made = current.applied or {}
+    return all(made.get(name) == value for name, value in (saved.applied or {}).items() if value is not None)

@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from engine.connector import WriteInterrupted, WriteOutcome
 from engine.errors import ConnectorError, FatalConnectorError
 from engine.keys import Key
+from engine.plan import tally
 from engine.plan.model import IN_STEP, RECORDS, WRITES, Action, Change, FlowPlan
 from engine.records import MODELS, Record
 from engine.run.flow import FlowSetup
+from engine.run.progress import Observer, Step, silent
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.state import Failed, StateStore, Written
@@ -42,6 +44,7 @@ class FlowRun:
     recovered: int = 0  # writes of an interrupted run found done in the target
     started: float = field(default_factory=time.perf_counter)
     calls_before: int = 0
+    progress: Observer = silent  # hears of the records read, planned and written
 
     @property
     def integration(self) -> str:
@@ -57,7 +60,7 @@ class ApplyResult:
     integration: str
     flow: str
     run_id: str
-    counts: dict[str, int]
+    counts: dict[str, int]  # each change of the plan once, by outcome (`engine.plan.tally`)
     failures: tuple[tuple[Key, str], ...]
     duration_s: float
     api_calls: int
@@ -72,7 +75,6 @@ class ApplyResult:
     def summary(self) -> dict[str, object]:
         return {
             **self.counts,
-            "failed": len(self.failures),
             "duration_s": round(self.duration_s, 3),
             "api_calls": self.api_calls,
             "recovered": self.recovered,
@@ -80,9 +82,11 @@ class ApplyResult:
         }
 
 
-def apply_plan(run: FlowRun, plan: FlowPlan) -> ApplyResult:
-    """Do what `plan` says, and only that. The counts are of what was done: a write counts once the
-    target took it; a connector error that stops the flow ends the run with what it did so far."""
+def apply_plan(run: FlowRun, plan: FlowPlan, shown: FlowPlan | None = None) -> ApplyResult:
+    """Do what `plan` says, and only that. The counts are of outcomes, each change once
+    (`tally.count`): a write counts as done once the target took it, as failed when it went to dead
+    letters, as not reached when a connector error stopped the flow first; they are in the words of
+    `shown`, the plan a person saw, when apply makes it as planned again (`engine.plan.staleness`)."""
     done: list[Written] = []
     failures: list[Failed] = []
     stopped = None
@@ -93,12 +97,10 @@ def apply_plan(run: FlowRun, plan: FlowPlan) -> ApplyResult:
     else:
         if plan.cursor:  # a stopped run leaves the cursor where it was: what it did not reach is read again
             run.store.applied.set_cursor(run.integration, run.flow, plan.cursor)
-    counts = {action.value: 0 for action in Action if action is not Action.error}
-    for change in plan.changes:
-        if change.action not in WRITES and change.action is not Action.error:
-            counts[change.action.value] += 1
-    for item in done:
-        counts[item.action] += 1
+    failed = {item.key for item in failures}
+    reached = failed | {item.key for item in done}
+    not_reached = {change.key for change in plan.changes if change.action in WRITES} - reached
+    counts = tally.count((shown or plan).changes, failed, not_reached)
     return ApplyResult(
         run.integration, run.flow, run.run_id, counts, tuple((f.key, f.reason) for f in failures),
         time.perf_counter() - run.started, run.systems.calls() - run.calls_before, run.recovered, plan, stopped,
@@ -116,6 +118,9 @@ def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[F
     failures.extend(errors)
     writes = [change for change in plan.changes if change.action in WRITES]
     size = run.setup.deployment.flow(flow).settings.batch_size or run.setup.batch or DEFAULT_BATCH
+    writing = f"writing {plan.target}"
+    if writes:
+        run.progress(Step(plan.label, writing, 0, len(writes)))
     for start in range(0, len(writes), size):
         batch = writes[start : start + size]
         ids = store.journal.intend(run.run_id, name, flow, [(c.key, c.action.value, c.record) for c in batch])
@@ -126,6 +131,7 @@ def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[F
         checkpoint("settled")
         done.extend(written)
         failures.extend(failed)
+        run.progress(Step(plan.label, writing, start + len(batch), len(writes)))
         if fatal is not None:
             raise fatal
 

@@ -50,6 +50,10 @@ class FlowSetup:
         return cls(deployment, name, matching, policy, target.batch)
 
     @property
+    def label(self) -> str:
+        return f"{self.deployment.name}/{self.name}"
+
+    @property
     def keyed(self) -> bool:
         """Whether the flow matches records on their own keys, so records can be told apart unbuilt."""
         return self.policy.match == KEYS[self.policy.entity]

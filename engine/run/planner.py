@@ -17,6 +17,7 @@ from engine.plan.diff import diff
 from engine.plan.model import FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
+from engine.run.progress import Observer, Step, silent
 from engine.run.read import found_unchanged, read_source, read_target, spec_version
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
@@ -43,11 +44,15 @@ def plan_flow(
     store: StateStore,
     only: set[Key] | None = None,
     source_keys: Sequence[Key] | None = None,
+    progress: Observer = silent,
 ) -> FlowPlan:
     """The plan of one flow. `only` narrows it to some of its keys (a retry of dead letters);
-    `source_keys` to the source records with these keys (those a webhook event names)."""
+    `source_keys` to the source records with these keys (those a webhook event names). `progress`
+    hears of the records read from each side, and of the records planned."""
     with _without_cycle_collection():
-        return _plan_flow(workspace, setup, systems, store, only, source_keys)
+        made = _plan_flow(workspace, setup, systems, store, only, source_keys, progress)
+    progress(Step(setup.label, "planned", len(made.changes), len(made.changes)))
+    return made
 
 
 @contextmanager
@@ -71,6 +76,7 @@ def _plan_flow(
     store: StateStore,
     only: set[Key] | None,
     source_keys: Sequence[Key] | None,
+    progress: Observer,
 ) -> FlowPlan:
     policy = setup.policy
     name, flow = setup.deployment.name, setup.deployment.flow(setup.name)
@@ -83,7 +89,7 @@ def _plan_flow(
     remembered = store.applied.keys(name, setup.name)
     spec = spec_version(setup)
     known = remembered.unchanged if setup.keyed else {}
-    source = read_source(setup, systems.client(policy.source), known, spec, source_keys, wanted)
+    source = read_source(setup, systems.client(policy.source), known, spec, source_keys, wanted, progress)
     desired, held, applied_keys = source.desired, source.held, remembered.keys
     if only is not None:
         desired.only(only)
@@ -93,7 +99,7 @@ def _plan_flow(
         read = {item.key for item in desired.items.values()} | desired.filtered | set(held)
         applied_keys = applied_keys & read
     mapped = [item.key for item in desired.items.values() if item.record is not None]
-    target = read_target(setup, systems.client(policy.target), [*mapped, *held, *applied_keys], held, spec)
+    target = read_target(setup, systems.client(policy.target), [*mapped, *held, *applied_keys], held, spec, progress)
     for key, (raw, _) in held.items():
         if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
             source.build(raw)

@@ -24,6 +24,7 @@ from engine.mapping.desired import Desired, DesiredRecords
 from engine.plan.model import Action, Change, Fingerprints
 from engine.records import Record
 from engine.run.flow import FlowSetup
+from engine.run.progress import Observer, counted, silent
 
 Held = tuple[RawRecord, Fingerprints]  # a source record held unbuilt, and the fingerprints it still matches
 
@@ -64,12 +65,14 @@ def read_source(
     spec: str,
     keys: Sequence[Key] | None,
     wanted: ReadFilter,
+    progress: Observer = silent,
 ) -> SourceRecords:
     """The source's records (those with `keys` when given); `known` are the fingerprints of records
     last found unchanged, by the source record's own key."""
     source = SourceRecords(DesiredRecords(setup.matching), spec)
     holding: dict[Key, Key | None] = {}  # source key → the target key it is held for; None: built
-    for raw in read_raw(client, setup.policy.entity, keys, wanted):
+    raws = read_raw(client, setup.policy.entity, keys, wanted)
+    for raw in counted(raws, progress, setup.label, f"reading {setup.policy.source}"):
         source.count += 1
         if raw.key in holding:  # a key read twice: neither record is taken as unchanged
             target_key = holding[raw.key]
@@ -100,14 +103,20 @@ class TargetRecords:
 
 
 def read_target(
-    setup: FlowSetup, client: Client, keys: Iterable[Key], held: Mapping[Key, Held], spec: str
+    setup: FlowSetup,
+    client: Client,
+    keys: Iterable[Key],
+    held: Mapping[Key, Held],
+    spec: str,
+    progress: Observer = silent,
 ) -> TargetRecords:
     """The target's records for these keys; those of records held unchanged whose target record is
     also as remembered are only noted as unchanged."""
     wanted = list(dict.fromkeys(keys))
     wanted_set = set(wanted)
     found = TargetRecords()
-    for raw in read_raw(client, setup.policy.entity, wanted if setup.keyed else None):
+    raws = read_raw(client, setup.policy.entity, wanted if setup.keyed else None)
+    for raw in counted(raws, progress, setup.label, f"reading {setup.policy.target}"):
         read = read_fingerprint(spec, raw)
         holding = held.get(raw.key)
         if holding is not None and holding[1].target == read:

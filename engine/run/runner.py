@@ -21,6 +21,7 @@ from engine.plan.staleness import StalePlanError, to_apply
 from engine.run.apply import ApplyResult, FlowRun, apply_plan
 from engine.run.flow import FlowSetup
 from engine.run.planner import plan_flow
+from engine.run.progress import Observer, silent
 from engine.run.recovery import recover
 from engine.run.systems import Systems, open_systems
 from engine.run.workspace import Deployment, Workspace
@@ -71,19 +72,39 @@ def state_store(workspace: Workspace) -> Iterator[StateStore]:
         store.close()
 
 
-def plan(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) -> Plan:
+def plan(workspace: Workspace, store: StateStore, flows: Sequence[Selected], progress: Observer = silent) -> Plan:
     """What syncing these flows would do, each planned against the targets as they are now."""
-    plans = []
+    return Plan(workspace.environment.name, tuple(_plan_one(workspace, store, item, progress) for item in flows))
+
+
+def plan_each(
+    workspace: Workspace, store: StateStore, flows: Sequence[Selected], progress: Observer = silent
+) -> tuple[Plan, list[FlowOutcome]]:
+    """`plan`, going on past a flow that cannot be planned (its system unreachable, its credentials
+    refused): the plan of the others, and those flows as could not run. What `apply` shows."""
+    plans, failed = [], []
     for item in flows:
-        setup = FlowSetup.of(item.deployment, item.flow)
-        with open_systems(workspace, item.deployment) as systems:
-            plans.append(plan_flow(workspace, setup, systems, store))
-    return Plan(workspace.environment.name, tuple(plans))
+        try:
+            plans.append(_plan_one(workspace, store, item, progress))
+        except ConnectorError as exc:
+            failed.append(FlowOutcome(item.label, failed=str(exc)))
+    return Plan(workspace.environment.name, tuple(plans)), failed
+
+
+def _plan_one(workspace: Workspace, store: StateStore, item: Selected, progress: Observer) -> FlowPlan:
+    setup = FlowSetup.of(item.deployment, item.flow)
+    with open_systems(workspace, item.deployment) as systems:
+        return plan_flow(workspace, setup, systems, store, progress=progress)
 
 
 @contextmanager
 def flow_run(
-    workspace: Workspace, store: StateStore, item: Selected, kind: str, systems: Systems | None = None
+    workspace: Workspace,
+    store: StateStore,
+    item: Selected,
+    kind: str,
+    systems: Systems | None = None,
+    progress: Observer = silent,
 ) -> Iterator[FlowRun]:
     """A run of one flow under its lock, recorded in runs, with an interrupted run's writes settled
     first. The caller finishes the run; a run that raises is recorded as failed. `systems` are the
@@ -93,7 +114,7 @@ def flow_run(
     opened = nullcontext(systems) if systems is not None else open_systems(workspace, item.deployment)
     with opened as systems, store.lock(name, item.flow):
         run_id = store.runs.start(name, item.flow, kind, item.deployment.digest)
-        run = FlowRun(workspace, setup, systems, store, run_id, kind, calls_before=systems.calls())
+        run = FlowRun(workspace, setup, systems, store, run_id, kind, calls_before=systems.calls(), progress=progress)
         try:
             run.recovered = recover(setup, systems, store, run_id)
             yield run
@@ -112,12 +133,13 @@ def sync_flow(
     only: set[Key] | None = None,
     source_keys: Sequence[Key] | None = None,
     systems: Systems | None = None,
+    progress: Observer = silent,
 ) -> FlowOutcome:
     """Plan → gate → apply one flow. `gated` stops a plan beyond the flow's `gate` before anything is
     written (unattended runs); `only` narrows the run to some keys (a retry of dead letters);
     `source_keys` to the source records with these keys (those webhook events name)."""
-    with flow_run(workspace, store, item, kind, systems) as run:
-        flow_plan = plan_flow(workspace, run.setup, run.systems, store, only, source_keys)
+    with flow_run(workspace, store, item, kind, systems, progress) as run:
+        flow_plan = plan_flow(workspace, run.setup, run.systems, store, only, source_keys, progress)
         problems = gate_problems(flow_plan, item.deployment.flow(item.flow).gate) if gated else []
         if problems:
             store.runs.finish(run.run_id, "stopped", {"gate": problems})
@@ -135,7 +157,13 @@ def _finish(store: StateStore, result: ApplyResult) -> None:
 
 
 def sync(
-    workspace: Workspace, store: StateStore, flows: Sequence[Selected], *, kind: str = "apply", gated: bool = False
+    workspace: Workspace,
+    store: StateStore,
+    flows: Sequence[Selected],
+    *,
+    kind: str = "apply",
+    gated: bool = False,
+    progress: Observer = silent,
 ) -> list[FlowOutcome]:
     """`sync_flow` for each flow in order: each is planned after the ones before it were applied. A
     flow that cannot run (its system unreachable, its credentials refused, another process applying
@@ -143,13 +171,15 @@ def sync(
     outcomes = []
     for item in flows:
         try:
-            outcomes.append(sync_flow(workspace, store, item, kind=kind, gated=gated))
+            outcomes.append(sync_flow(workspace, store, item, kind=kind, gated=gated, progress=progress))
         except (ConnectorError, FlowLockedError) as exc:
             outcomes.append(FlowOutcome(item.label, failed=str(exc)))
     return outcomes
 
 
-def retry(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) -> list[FlowOutcome]:
+def retry(
+    workspace: Workspace, store: StateStore, flows: Sequence[Selected], progress: Observer = silent
+) -> list[FlowOutcome]:
     """Replay only the records in dead letters, each through a fresh plan of its key."""
     outcomes = []
     for item in flows:
@@ -157,16 +187,20 @@ def retry(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) ->
         if letters:
             keys = {letter.key for letter in letters}
             try:
-                outcomes.append(sync_flow(workspace, store, item, kind="retry", only=keys))
+                outcomes.append(sync_flow(workspace, store, item, kind="retry", only=keys, progress=progress))
             except (ConnectorError, FlowLockedError) as exc:
                 outcomes.append(FlowOutcome(item.label, failed=str(exc)))
     return outcomes
 
 
-def apply_saved(workspace: Workspace, store: StateStore, saved: Plan, flows: Sequence[Selected]) -> list[FlowOutcome]:
-    """Apply a saved plan's flows (those of `flows` it holds), in the plan's order. A flow whose spec
-    changed since refuses the whole plan before anything is written; each flow is then planned again
-    just before it is applied, and its saved changes must still hold (`engine.plan.staleness`)."""
+def apply_saved(
+    workspace: Workspace, store: StateStore, saved: Plan, flows: Sequence[Selected], progress: Observer = silent
+) -> list[FlowOutcome]:
+    """Apply a plan made earlier (saved, or just shown) to these of its flows, in the plan's order. A
+    flow whose spec changed since refuses the whole plan before anything is written; each flow is
+    then planned again just before it is applied, and its planned changes must still hold
+    (`engine.plan.staleness`). What each flow did is counted in the words of the plan. A flow that
+    cannot run (its system unreachable, another process applying it) is reported and the others go on."""
     if saved.environment != workspace.environment.name:
         raise StalePlanError(
             f"the plan was made for environment {saved.environment}, not {workspace.environment.name}"
@@ -184,12 +218,16 @@ def apply_saved(workspace: Workspace, store: StateStore, saved: Plan, flows: Seq
     outcomes = []
     written: set[tuple[str, str]] = set()  # (integration, system) written to by a flow before
     for flow_plan, item in steps:
-        with flow_run(workspace, store, item, "apply") as run:
-            keys = {change.key for change in flow_plan.changes}
-            fresh = plan_flow(workspace, run.setup, run.systems, store, only=keys)
-            doing = to_apply(flow_plan, fresh, after_upstream=(item.deployment.name, flow_plan.target) in written)
-            result = apply_plan(run, doing)
-            _finish(store, result)
+        try:
+            with flow_run(workspace, store, item, "apply", progress=progress) as run:
+                fresh = plan_flow(workspace, run.setup, run.systems, store, progress=progress)
+                upstream = (item.deployment.name, flow_plan.target) in written
+                doing = to_apply(flow_plan, fresh, after_upstream=upstream)
+                result = apply_plan(run, doing, shown=flow_plan)
+                _finish(store, result)
+        except (ConnectorError, FlowLockedError) as exc:
+            outcomes.append(FlowOutcome(flow_plan.label, flow_plan, failed=str(exc)))
+            continue
         if any(change.action in WRITES for change in doing.changes):
             written.add((item.deployment.name, flow_plan.target))
         outcomes.append(FlowOutcome(flow_plan.label, flow_plan, result=result))

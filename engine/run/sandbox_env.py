@@ -1,19 +1,25 @@
-"""What an environment that runs on sandboxes needs in its environment file.
+"""What an environment that runs on sandboxes needs when they start: credentials and a fresh state.
 
 The sandbox environment names its credentials by reference (`access_token: env:SANDBOX_SHOPIFY_TOKEN`)
 like any other. When sandboxes start, this fills those variables from the credentials each
 sandbox accepts, by connector, so `tillsync plan --env sandbox` in another terminal just works.
+
+A sandbox starts afresh: what Tillsync applied to the last one is gone with it. The state of every
+flow that reads or writes a started sandbox is forgotten then (`forget_sandboxed`), so the next
+plan creates its records as new, rather than as gone from the target since the last apply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from engine.connector import Registry
 from engine.errors import SpecError
+from engine.run.workspace import load_workspace
 from engine.spec.envfile import write_env_file
 from engine.spec.overlay import overlay
+from engine.state import StateStore, default_url
 from engine.validate.files import load_environment, load_spec
 
 
@@ -50,3 +56,20 @@ def write_sandbox_env(
     path = root / loaded.environment.env_file
     write_env_file(path, variables, "Credentials of the running sandboxes, written by `tillsync sandbox up`.")
     return path, variables
+
+
+def forget_sandboxed(root: Path, environment: str, connectors: Registry, started: Collection[str]) -> list[str]:
+    """Forget the state of every enabled flow of `environment` that reads or writes a system whose
+    connector's sandbox was just `started` (connector names); returns the flows (INTEGRATION/FLOW)
+    that had applied records to forget."""
+    workspace = load_workspace(root, environment, connectors=connectors)
+    forgotten = []
+    with StateStore(workspace.state_url or default_url(root, environment)) as store:
+        for deployment in workspace.deployments.values():
+            systems = deployment.integration.systems
+            for name in deployment.enabled_flows():
+                flow = deployment.flow(name)
+                on_sandbox = {systems[flow.source].connector, systems[flow.target].connector} & set(started)
+                if on_sandbox and store.forget(deployment.name, name):
+                    forgotten.append(f"{deployment.name}/{name}")
+    return forgotten

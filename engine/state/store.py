@@ -30,10 +30,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from engine.errors import FlowLockedError
 from engine.keys import Key, encode_key
 from engine.plan.planfile import PlanKey
 from engine.state import activity, applied, dead_letters, identity, journal
+from engine.state import tables as t
 from engine.state.activity import ActivityStore, Entry
 from engine.state.applied import AppliedStore
 from engine.state.database import chunks, now, open_database
@@ -123,6 +126,31 @@ class StateStore:
                 return True
         except FlowLockedError:
             return False
+
+    def forget(self, integration: str, flow: str) -> int:
+        """Forget what a flow applied, for a target started afresh (a sandbox): its last-applied
+        documents and fingerprints, its cursor, its open intents (abandoned) and dead letters
+        (closed), in one transaction. Its runs and activity stay, as history. Returns how many
+        last-applied records were forgotten."""
+        stamp = now()
+        with self.engine.begin() as connection:
+            forgotten = 0
+            for table in (t.applied, t.in_step, t.cursors):
+                done = connection.execute(sa.delete(table).where(table.c.integration == integration,
+                                                                 table.c.flow == flow))  # fmt: skip
+                forgotten += done.rowcount if table is t.applied else 0
+            intents, letters = t.journal.c, t.dead_letters.c
+            connection.execute(
+                sa.update(t.journal)
+                .where(intents.integration == integration, intents.flow == flow, intents.status == "intent")
+                .values(status="abandoned", finished_at=stamp)
+            )
+            connection.execute(
+                sa.update(t.dead_letters)
+                .where(letters.integration == integration, letters.flow == flow, letters.resolved_at.is_(None))
+                .values(resolved_at=stamp)
+            )
+        return forgotten
 
     def record_batch(
         self,

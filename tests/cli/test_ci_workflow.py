@@ -22,7 +22,8 @@ def test_the_workflow_validates_tests_plans_applies_and_promotes() -> None:
     assert "tillsync validate --format github" in runs["check"]
     assert "tillsync test" in runs["check"]
     assert any("tillsync plan --env test --format markdown --out plan.md" in run for run in runs["check"])
-    assert "tillsync apply --env test" in runs["apply-test"] and "tillsync status --env test" in runs["apply-test"]
+    assert "tillsync apply --env test --yes" in runs["apply-test"], "CI has no one to answer: it says yes"
+    assert "tillsync status --env test" in runs["apply-test"]
     assert any("tillsync promote --from test --to production" in run for run in runs["promote"])
     assert workflow["jobs"]["check"]["if"] == "github.event_name == 'pull_request'"
 

@@ -11,6 +11,7 @@ import pytest
 from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import serving
+from engine.cli import main
 from engine.plan.model import Action, FlowPlan
 from engine.run import runner
 from engine.run.apply import ApplyResult
@@ -138,3 +139,21 @@ def test_stock_goes_out_in_calls_of_as_many_quantities_as_shopify_takes(
     assert [len(v["input"]["quantities"]) for v in sent] == [250, 10]
     item = next(i for i in sandbox.shop.items.values() if i["sku"] == skus[-1])
     assert sandbox.shop.levels[(item["id"], warehouse)]["available"] == 4
+
+
+@pytest.mark.slow
+def test_apply_says_of_each_record_what_its_plan_said_though_an_earlier_flow_made_the_stock_levels(
+    environ: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Shopify makes a product's stock levels (at 0) with the product: the stock flow, planned before
+    the products flow ran, creates levels its apply finds made. It says it created them, as planned."""
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert main(["apply", "--env", "test", "--yes"]) == 0
+    shown, done = capsys.readouterr().out.split("Plan: ")
+    assert "  7 to create, 1 skipped\n" in shown
+    assert "erp-shopify/stock: 7 created, 1 skipped (" in done
+    assert done.rstrip().endswith("Apply complete: 13 created.")
+    with runner.state_store(load_workspace(Path.cwd(), "test", connectors=CONNECTORS)) as store:
+        [run] = [r for r in store.runs.list() if r["flow"] == "stock"]
+        assert run["summary"]["create"] == 7 and run["summary"]["failed"] == 0

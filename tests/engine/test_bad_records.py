@@ -51,7 +51,7 @@ def written(repo: Repo) -> list[str]:
 )
 def test_a_bad_csv_row_is_that_records_error_and_the_rest_is_written(repo: Repo, row: str, reason: str) -> None:
     (repo.root / "erp" / "products.csv").write_text(HEADER + GOOD + row + "\n")
-    assert main(["apply", "--env", "test"]) == 1
+    assert main(["apply", "--env", "test", "--yes"]) == 1
     assert written(repo) == ["1", "2"]
     [why] = dead_letters(repo).values()
     assert "products.csv:4" in why and reason in why, why
@@ -60,7 +60,7 @@ def test_a_bad_csv_row_is_that_records_error_and_the_rest_is_written(repo: Repo,
 def test_a_category_row_twice_is_that_categorys_error_and_the_rest_is_written(repo: Repo) -> None:
     repo.write_spec(SYSTEMS + "  categories:\n    entity: category\n    from: erp\n    to: shop\n")
     (repo.root / "erp" / "categories.csv").write_text("key,name\n10,Shirts\n20,Mugs\n10,Shirts again\n")
-    assert main(["apply", "--env", "test"]) == 1
+    assert main(["apply", "--env", "test", "--yes"]) == 1
     assert [c.key for c in repo.shop().read(Entity.category)] == ["20"]
     assert "duplicate category 10 (first on line 2)" in dead_letters(repo)["10"]
 
@@ -71,7 +71,7 @@ def test_a_json_line_that_is_no_record_is_that_lines_error(repo: Repo) -> None:
     lines = ['{"sku": "1", "title": "Shirt", "variants": [{"sku": "1"}]}', '["not", "a", "record"]', "{broken",
              '{"sku": "2", "title": "Mug", "variants": [{"sku": "2"}]}']  # fmt: skip
     (repo.root / "erp" / "products.jsonl").write_text("\n".join(lines) + "\n")
-    assert main(["apply", "--env", "test"]) == 1
+    assert main(["apply", "--env", "test", "--yes"]) == 1
     assert written(repo) == ["1", "2"]
     letters = dead_letters(repo)
     assert any("products.jsonl:2" in key and "expected an object" in why for key, why in letters.items()), letters
@@ -97,10 +97,12 @@ def test_a_bad_record_of_one_flow_leaves_the_other_flows_alone(repo: Repo, capsy
     (repo.root / "erp" / "orders.csv").write_text(
         "number,currency,lines.sku,lines.quantity,lines.price\nW1,EUR,1,0,10.00 EUR\nW2,EUR,1,2,10.00 EUR\n"
     )
-    assert main(["apply", "--env", "test"]) == 1
+    assert main(["apply", "--env", "test", "--yes"]) == 1
     out = capsys.readouterr().out
-    assert "shop-sync/products: 2 created, 0 failed" in out
+    assert "shop-sync/products: 2 created (" in out
     assert "shop-sync/stock: 1 created, 1 failed" in out and "shop-sync/orders: 1 created, 1 failed" in out
+    assert out.count("  1 to create, 1 error\n") == 2, "the plan shown said the same of the same records"
+    assert "Apply finished with problems: 4 created, 2 failed." in out
     letters = dead_letters(repo)
     assert "on_hand" in letters["2/1"] and "quantity" in letters["W1"] and "greater than 0" in letters["W1"]
 
@@ -177,9 +179,9 @@ def test_one_integrations_unreachable_system_does_not_stop_another_integration(
     environment = repo.root / "environments" / "test.yaml"
     environment.write_text(environment.read_text() + "  other-sync:\n    spec: specs/other-sync.yaml\n")
     (repo.root / "erp" / "products.csv").write_text(HEADER + GOOD)
-    assert main(["apply", "--env", "test"]) == 1
+    assert main(["apply", "--env", "test", "--yes"]) == 1
     out = capsys.readouterr().out
-    assert "shop-sync/products: 2 created, 0 failed" in out
+    assert "shop-sync/products: 2 created (" in out
     assert "other-sync/products: could not run: folder 'gone' does not exist" in out
     assert written(repo) == ["1", "2"]
 
@@ -187,7 +189,7 @@ def test_one_integrations_unreachable_system_does_not_stop_another_integration(
 def test_a_sku_on_two_products_is_the_second_products_error(repo: Repo) -> None:
     rows = "3,Shirt XL,1,12.00 EUR,21\n"  # variant SKU 1 is product 1's own
     (repo.root / "erp" / "products.csv").write_text(HEADER + GOOD + rows)
-    assert main(["apply", "--env", "test"]) == 1
+    assert main(["apply", "--env", "test", "--yes"]) == 1
     assert written(repo) == ["1", "2"]
     assert "variant SKU 1 is also on product 1" in dead_letters(repo)["3"]
 

@@ -37,12 +37,13 @@ def checkpoint(name):
             os.kill(os.getpid(), signal.SIGKILL)
 
 engine.run.apply.checkpoint = checkpoint
-sys.exit(main(["apply", "--env", "test"]))
+sys.exit(main(["apply", "--env", "test", "--yes"]))
 """
 
 
 def run_apply(repo: Repo, *args: str) -> subprocess.CompletedProcess[str]:
-    code = KILLER if args else "import sys; from engine.cli import main; sys.exit(main(['apply', '--env', 'test']))"
+    again = "import sys; from engine.cli import main; sys.exit(main(['apply', '--env', 'test', '--yes']))"
+    code = KILLER if args else again
     return subprocess.run(
         [sys.executable, "-c", code, *args],
         cwd=repo.root,

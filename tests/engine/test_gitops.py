@@ -35,7 +35,7 @@ def test_a_version_applied_and_checked_in_test_is_promoted_exactly(
 ) -> None:
     assert main(["promote", "--from", "test", "--to", "production"]) == 1
     assert "shop-sync/products has not been applied at this version" in capsys.readouterr().err
-    assert main(["apply", "--env", "test"]) == 0
+    assert main(["apply", "--env", "test", "--yes"]) == 0
     assert main(["promote", "--from", "test", "--to", "production"]) == 1
     assert "no passing check since its last apply" in capsys.readouterr().err
     assert main(["status", "--env", "test"]) == 0
@@ -47,7 +47,7 @@ def test_a_version_applied_and_checked_in_test_is_promoted_exactly(
     production = (two_environments.root / "environments" / "production.yaml").read_text()
     assert "settings: {path: live-shop}   # production's own setting" in production, "its own settings are kept"
     assert "digest: sha256:" in production
-    assert main(["apply", "--env", "production"]) == 0
+    assert main(["apply", "--env", "production", "--yes"]) == 0
     assert len((two_environments.root / "live-shop" / "products.jsonl").read_text().splitlines()) == 5
 
 
@@ -65,7 +65,7 @@ def test_a_run_started_by_webhook_events_counts_towards_promotion(
 def test_production_refuses_a_spec_that_was_not_promoted(
     two_environments: Repo, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main(["apply", "--env", "test"])
+    main(["apply", "--env", "test", "--yes"])
     main(["status", "--env", "test"])
     main(["promote", "--from", "test", "--to", "production"])
     capsys.readouterr()
@@ -88,7 +88,7 @@ def test_refresh_only_reports_target_edits_and_adopt_keeps_them(repo: Repo, caps
 
     repo.write_spec(SPEC.replace("    delete: archive\n", "    delete: archive\n    drift: {title: adopt}\n"))
     repo.seed(Entity.product, CATALOGUE)
-    assert main(["apply", "--env", "test"]) == 0
+    assert main(["apply", "--env", "test", "--yes"]) == 0
     assert main(["plan", "--env", "test", "--refresh-only"]) == 0
     assert "No changes made in the targets outside Tillsync." in capsys.readouterr().out
     # someone edits the shop: a title (adopted) and a price (overwritten)
@@ -100,11 +100,11 @@ def test_refresh_only_reports_target_edits_and_adopt_keeps_them(repo: Repo, caps
     assert 'shop-sync/products 1 title: "Shirt" → "Shirt (summer sale)"  (adopted)' in out
     assert "shop-sync/products 2 variants:" in out and "(will be overwritten)" in out
     assert "2 changes made in the targets outside Tillsync" in out
-    assert main(["apply", "--env", "test"]) == 0
+    assert main(["apply", "--env", "test", "--yes"]) == 0
     titles = {p.sku: (p.title, p.variants[0].price) for p in repo.shop().read(Entity.product)}  # type: ignore[attr-defined]
     assert titles["1"][0] == "Shirt (summer sale)", "the adopted title stays"
     assert str(titles["2"][1]) == "10.00 EUR", "the price is overwritten"
-    assert main(["apply", "--env", "test"]) == 0
-    assert main(["apply", "--env", "test"]) == 0
+    assert main(["apply", "--env", "test", "--yes"]) == 0
+    assert main(["apply", "--env", "test", "--yes"]) == 0
     titles = {p.sku: (p.title, p.variants[0].price) for p in repo.shop().read(Entity.product)}  # type: ignore[attr-defined]
     assert titles["1"][0] == "Shirt (summer sale)", "the adopted title stays, run after run"

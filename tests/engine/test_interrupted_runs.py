@@ -33,7 +33,7 @@ def hold(step):
         pathlib.Path("holding").touch()
         time.sleep(600)
 engine.run.apply.checkpoint = hold
-sys.exit(main(["apply", "--env", "test"]))
+sys.exit(main(["apply", "--env", "test", "--yes"]))
 """
 
 
@@ -93,7 +93,7 @@ def test_a_killed_apply_is_marked_interrupted_and_shown(
         found = killed["finished_at"] if killed["finished_at"].tzinfo else killed["finished_at"].replace(tzinfo=UTC)
         assert before <= found <= datetime.now(UTC)
 
-    assert main(["apply", "--env", "test"]) == 0
+    assert main(["apply", "--env", "test", "--yes"]) == 0
     assert main(["logs", "--env", "test", "--limit", "1"]) == 0
     out = capsys.readouterr().out
     assert f"run {run['id'][:8]} (apply of shop-sync/products) was interrupted: its process ended mid-run" in out

@@ -167,7 +167,7 @@ def test_concurrent_applies_on_postgres_never_both_write(repo: Repo, postgres_ur
         "        while not Path('released').exists() and time.monotonic() < deadline:\n"
         "            time.sleep(0.05)\n"
         "engine.run.apply.checkpoint = hold\n"
-        "sys.exit(main(['apply', '--env', 'test']))\n"
+        "sys.exit(main(['apply', '--env', 'test', '--yes']))\n"
     )
     env = {"PYTHONPATH": str(Path(__file__).parents[2]), "PATH": "/usr/bin:/bin", "TILLSYNC_STATE_URL": postgres_url}
 

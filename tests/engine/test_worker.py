@@ -84,7 +84,7 @@ def test_a_run_stopped_at_the_gate_leaves_its_events_pending(repo: Repo) -> None
     assert drained(repo) == ([], 1)
     with repo.store() as store:
         assert [(r["kind"], r["status"]) for r in store.runs.list()] == [("event", "stopped")]
-    assert main(["apply", "--env", "test"]) == 0  # a person looked, and applied
+    assert main(["apply", "--env", "test", "--yes"]) == 0  # a person looked, and applied
     assert drained(repo) == (["1", "2", "3", "4", "5"], 0)
 
 

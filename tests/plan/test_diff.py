@@ -119,12 +119,24 @@ def test_create_only_fields_are_written_on_create_and_never_updated() -> None:
     [update] = diff(policy, [wanted(policy, source)], set(), keyed(policy, [target]), last_applied(policy, [target]))
     assert (update.action, update.reason) == (Action.update, "erp changed name")
     assert update.fields == (FieldChange("name", "Shirts", "Shirts & tops", "erp has a different name"),)
+    left = FieldChange("description", "Old text", "New text", "changed in erp; create-only, left alone")
+    assert update.left_alone == (left,), "the difference is said, not written"
     assert update.record == {"key": "10", "name": "Shirts & tops", "description": "Old text"}
     assert update.applied == {"key": "10", "name": "Shirts & tops", "parent": None, "description": "Old text"}
     written = category("10", "Shirts & tops", description="Old text")
     assert diff(policy, [wanted(policy, source)], set(), keyed(policy, [written]), {SHIRTS: update.applied}) == [
-        Change(Action.unchanged, SHIRTS, "unchanged", source=source_of(SHIRTS))
-    ], "the next run leaves the create-only field as it is"
+        Change(Action.unchanged, SHIRTS, "unchanged", left_alone=(left,), source=source_of(SHIRTS))
+    ], "the next run leaves the create-only field as it is, and says so"
+
+
+def test_a_record_gone_from_the_target_since_the_last_apply_is_created_again_and_said_so() -> None:
+    shirts = category("10", "Shirts")
+    [again] = diff(CATEGORIES, [wanted(CATEGORIES, shirts)], set(), {}, last_applied(CATEGORIES, [shirts]))
+    assert again.action is Action.create
+    assert again.reason == "gone from shop since the last apply; will be created again"
+    assert again.record == {"key": "10", "name": "Shirts"}, "written whole, as any create"
+    [new] = diff(CATEGORIES, [wanted(CATEGORIES, shirts)], set(), {}, {})
+    assert (new.action, new.reason) == (Action.create, "new in erp")
 
 
 def test_a_variant_field_only_the_target_has_is_no_difference() -> None:

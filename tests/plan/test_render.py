@@ -24,7 +24,8 @@ from engine.spec.models import DeletePolicy
 from tests.plan.literals import STOCK, TWO_WAY, keyed, last_applied, product, stock_level, wanted
 
 GOLDEN = Path(__file__).parent / "golden"
-PRODUCTS = replace(TWO_WAY, delete=DeletePolicy.archive)  # two-way, the ERP master
+# two-way, the ERP master; descriptions are set on create only
+PRODUCTS = replace(TWO_WAY, delete=DeletePolicy.archive, create_only=frozenset({"description"}))
 
 
 def products() -> FlowPlan:
@@ -36,6 +37,8 @@ def products() -> FlowPlan:
         "4": product("4", "Apron"),
         "5": product("5", "Cap"),
         "8": product("8", "Scarf"),
+        "13": product("13", "Socks", description="Wool"),
+        "14": product("14", "Beanie"),
     }
     long = tuple(Variant(sku=f"1-{size}", title=f"Shirt {size}", options={"size": size}) for size in "SMLX")
     source = [
@@ -45,12 +48,14 @@ def products() -> FlowPlan:
         product("6", "Tea towel"),
         product("8", "Scarf"),
         product("9", "Belt"),
+        product("13", "Socks", description="Merino wool"),  # a create-only field changed: left alone
+        product("14", "Beanie"),  # gone from the shop since the last apply
     ]
     target = [
         product("1", "Shirt (sale)"),
         product("2", "Mug (sold out)"),
         product("3", "Bath towel", description="Cotton"),
-        *(was[sku] for sku in ("4", "5", "8")),
+        *(was[sku] for sku in ("4", "5", "8", "13")),
         product("9", "Belt"),
     ]
     state = last_applied(PRODUCTS, was.values())
@@ -80,7 +85,7 @@ def products() -> FlowPlan:
 
 
 def stock() -> FlowPlan:
-    """Nothing to write: records unchanged, to record as applied, and skipped."""
+    """Nothing to write: records unchanged, already there, and skipped."""
     levels = [stock_level("1", "shop", 5), stock_level("2", "shop", 0)]
     skipped = [Desired((sku, "9"), {"sku": sku}, skip="location 9 is not in the flow's location_map") for sku in "12"]
     desired = [*(wanted(STOCK, level) for level in levels), *skipped]

@@ -85,6 +85,11 @@ def test_a_create_holds_as_an_update_or_a_record_only_after_an_upstream_flow() -
         assert to_apply(flow(create), flow(now), after_upstream=True).changes == (now,)
         with pytest.raises(StalePlanError, match=f"1: the plan shows create, now it would {now.action.value}"):
             to_apply(flow(create), flow(now))
+    filled = change(Action.record, applied={**APPLIED, "vendor": "Tillwear"})  # the upstream flow filled a field
+    left_empty = replace(create, applied={**APPLIED, "vendor": None})
+    assert to_apply(flow(left_empty), flow(filled), after_upstream=True).changes == (filled,)
+    with pytest.raises(StalePlanError, match="now it would record"):
+        to_apply(flow(create), flow(change(Action.record, applied={"sku": "1", "title": "Shirt"})), True)
     with pytest.raises(StalePlanError, match="now it would adopt"):
         to_apply(flow(create), flow(change(Action.adopt, applied=APPLIED)), after_upstream=True)
     with pytest.raises(StalePlanError, match="now it would update"):
@@ -95,6 +100,14 @@ def test_what_the_saved_plan_leaves_alone_stays_alone() -> None:
     saved = flow(change(Action.unchanged), change(Action.skip, ("2",)), update(("3",)))
     fresh = flow(update(), update(("2",)), update(("3",)))
     assert to_apply(saved, fresh).changes == (update(("3",)),)
+
+
+def test_a_record_already_there_holds_when_the_state_has_recorded_it_since() -> None:
+    """An interrupted run's write, found done when apply took the flow's lock, is recorded by then."""
+    saved = flow(change(Action.record, applied=APPLIED))
+    assert to_apply(saved, flow(change(Action.unchanged))).changes == (change(Action.unchanged),)
+    with pytest.raises(StalePlanError, match="the plan shows update, now it would do nothing"):
+        to_apply(flow(update()), flow(change(Action.unchanged))), "a write is not let off so"
 
 
 def test_a_write_applied_already_is_stale_a_plan_is_applied_once() -> None:
