@@ -50,16 +50,33 @@ class FlowOutcome:
     failed: str | None = None
 
 
-def select(workspace: Workspace, flow: str | None = None) -> list[Selected]:
-    """The enabled flows named by `flow` (`NAME` or `INTEGRATION/NAME`), or all of them, in order."""
+def select(workspace: Workspace, names: str | Sequence[str] | None = None) -> list[Selected]:
+    """The enabled flows `names` select, in the order the environment and its specs list them, or
+    all of them. Each name is `INTEGRATION/FLOW` (that flow), `INTEGRATION` (all its flows) or `FLOW`
+    (the flows of that name in every integration); a name that selects nothing is an error."""
     every = [Selected(d, name) for d in workspace.deployments.values() for name in d.enabled_flows()]
-    if flow is None:
+    if names is None:
         return every
-    chosen = [s for s in every if flow in (s.flow, s.label)]
-    if not chosen:
-        known = choices(flow, [s.label for s in every])
-        raise TillsyncError(f"no enabled flow '{flow}' in environment {workspace.environment.name}; {known}")
-    return chosen
+    chosen: set[str] = set()
+    for name in [names] if isinstance(names, str) else names:
+        chosen |= _selected(workspace, every, name)
+    return [item for item in every if item.label in chosen]
+
+
+def _selected(workspace: Workspace, every: Sequence[Selected], name: str) -> set[str]:
+    """The labels of the flows one `--flow` name selects."""
+    environment = workspace.environment.name
+    by_flow = {item.label for item in every if name in (item.flow, item.label)}
+    by_integration = {item.label for item in every if item.deployment.name == name}
+    if by_flow and by_integration:
+        raise TillsyncError(f"'{name}' is both an integration and a flow in environment {environment}; "
+                            f"say {name}/FLOW for a flow of the integration, or INTEGRATION/{name}")  # fmt: skip
+    if by_flow or by_integration:
+        return by_flow or by_integration
+    if name in workspace.deployments:
+        raise TillsyncError(f"integration {name} has no enabled flow in environment {environment}")
+    known = [*workspace.deployments, *dict.fromkeys(item.flow for item in every), *(item.label for item in every)]
+    raise TillsyncError(f"no enabled flow or integration '{name}' in environment {environment}; {choices(name, known)}")
 
 
 @contextmanager

@@ -80,7 +80,7 @@ CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
      "batch_size"),
     ("plan without --env", ["plan"], _nothing, {}, "--env"),
     ("plan an unknown environment", ["plan", "--env", "nope"], _nothing, {}, "unknown environment 'nope'"),
-    ("plan an unknown flow", ["plan", "--env", "test", "--flow", "stok"], _nothing, {}, "no enabled flow 'stok'"),
+    ("plan an unknown flow", ["plan", "--env", "test", "--flow", "stok"], _nothing, {}, "no enabled flow or integration 'stok'"),
     ("plan in an unknown format", ["plan", "--env", "test", "--format", "xml"], _nothing, {}, "invalid choice"),
     ("plan a spec that is not YAML", ["plan", "--env", "test"], _write("specs/shop-sync.yaml", "flows: [\n"), {},
      "shop-sync.yaml"),
