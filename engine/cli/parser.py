@@ -246,6 +246,11 @@ def _server_commands(commands: Any) -> None:
         "--env", default="sandbox", metavar="ENV",
         help="the environment whose env_file receives the sandboxes' credentials (default: sandbox)",
     )  # fmt: skip
+    up.add_argument(
+        "command", nargs="*", metavar="-- COMMAND",
+        help="run COMMAND with the sandboxes up and their credentials set, then stop them; exit with its code "
+        "(e.g. tillsync sandbox up -- tillsync plan --env sandbox)",
+    )  # fmt: skip
     up.set_defaults(run=Handler("servers", "sandbox_up"))
 
     ui = commands.add_parser(

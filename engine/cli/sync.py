@@ -27,12 +27,19 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     return load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)
 
 
+def _select(workspace: Workspace, args: argparse.Namespace) -> list[runner.Selected]:
+    """The flows `--flow` selects, once every credential their systems need is known to be set."""
+    flows = runner.select(workspace, args.flow)
+    runner.require_credentials(workspace, flows)
+    return flows
+
+
 def plan(args: argparse.Namespace) -> int:
     if args.refresh_only:
         return drift(args)
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        made = runner.plan(workspace, store, runner.select(workspace, args.flow))
+        made = runner.plan(workspace, store, _select(workspace, args))
         key = store.plan_key()
     # JSON is the plan file, whether it goes to --out or to stdout: signed, so apply can take it
     output = planfile.dumps(made, key) if args.format == "json" else render.render(made, args.format)
@@ -51,7 +58,7 @@ def drift(args: argparse.Namespace) -> int:
 
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        found = find_drift(workspace, store, runner.select(workspace, args.flow))
+        found = find_drift(workspace, store, _select(workspace, args))
     if args.format == "json":
         rows = [{"flow": label, "key": list(d.key), "field": d.field, "applied": d.applied, "current": d.current,
                  "policy": d.policy} for label, d in found]  # fmt: skip
@@ -80,7 +87,7 @@ def apply(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
         saved = planfile.read(args.plan, store.plan_key()) if args.plan else None
-        flows = runner.select(workspace, args.flow)
+        flows = _select(workspace, args)
         if saved is not None:
             outcomes = runner.apply_saved(workspace, store, saved, flows)
         else:
@@ -97,7 +104,7 @@ def apply(args: argparse.Namespace) -> int:
 def retry(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        outcomes = runner.retry(workspace, store, runner.select(workspace, args.flow))
+        outcomes = runner.retry(workspace, store, _select(workspace, args))
         left = len(store.dead_letters.open())
     _print_outcomes(outcomes)
     if not outcomes:
@@ -127,7 +134,7 @@ def status(args: argparse.Namespace) -> int:
 
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        for item in runner.select(workspace, args.flow):  # a run whose process died shows as interrupted
+        for item in _select(workspace, args):  # a run whose process died shows as interrupted
             store.settle(item.deployment.name, item.flow)
         statuses = check(workspace, args.flow)
         interrupted = {(run["integration"], run["flow"]): run for run in store.runs.interrupted()}

@@ -79,6 +79,26 @@ def _selected(workspace: Workspace, every: Sequence[Selected], name: str) -> set
     raise TillsyncError(f"no enabled flow or integration '{name}' in environment {environment}; {choices(name, known)}")
 
 
+def require_credentials(workspace: Workspace, flows: Sequence[Selected]) -> None:
+    """Refuse, naming every one at once, when a credential the systems of `flows` need is not set:
+    neither in the process environment nor in the environment's `env_file`."""
+    missing: dict[str, list[str]] = {}
+    for item in flows:
+        flow = item.deployment.flow(item.flow)
+        for name in dict.fromkeys((flow.source, flow.target)):
+            lacking = item.deployment.systems[name].missing(workspace.environ)
+            if lacking:
+                missing[f"{item.deployment.name}/{name}"] = lacking
+    if not missing:
+        return
+    env_file = workspace.environment.env_file
+    where = "the process environment" + (
+        f" or {env_file}, the environment's env_file (`tillsync sandbox up` writes the credentials of the "
+        "running sandboxes there)" if env_file else "")  # fmt: skip
+    systems = "; ".join(f"system {system} needs {', '.join(names)}" for system, names in missing.items())
+    raise ConnectorError(f"credentials not set: {systems}; set them in {where}")
+
+
 @contextmanager
 def state_store(workspace: Workspace) -> Iterator[StateStore]:
     store = StateStore(workspace.state_url or default_url(workspace.root, workspace.environment.name))
