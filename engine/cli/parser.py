@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,8 @@ class _Version(argparse.Action):
             found = version("tillsync")
         except PackageNotFoundError:
             found = "unknown (not installed; run: make .venv/.installed)"
-        parser.exit(0, f"tillsync {found}\n")
+        sys.stdout.write(f"tillsync {found}\n")
+        parser.exit(0)
 
 
 COLOR_HELP = "colour the output: auto (on a terminal, unless NO_COLOR is set), always or never"

@@ -117,7 +117,8 @@ CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
      _write("plan.json", '{"format": "tillsync-plan/3", "environment": "production", "flows": []}'), {},
      "the plan is not signed"),
     ("apply with a credential unset", ["apply", "--env", "test"], _write("specs/shop-sync.yaml", SHOPIFY_SPEC), {},
-     "environment variable SHOP_TOKEN is not set"),
+     "credentials not set: system shop-sync/shop needs access_token (SHOP_TOKEN); set them in the process "
+     "environment"),
     ("retry in an unknown environment", ["retry", "--env", "nope"], _nothing, {}, "unknown environment"),
     ("logs without --env", ["logs"], _nothing, {}, "logs needs --env"),
     ("logs since nonsense", ["logs", "--env", "test", "--since", "yesterday"], _nothing, {}, "--since 'yesterday'"),
