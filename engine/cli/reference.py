@@ -232,13 +232,20 @@ def stale_reference(root: Path, registry: Registry = CONNECTORS) -> list[str]:
     """The files of docs/connectors/ that differ from what the connectors say now (or are missing)."""
     folder = root / FOLDER
     stale = [name for name, content in reference_files(registry).items() if _read(folder / name) != content]
-    extra = sorted(p.name for p in folder.glob("*.md") if p.name not in reference_files(registry))
-    return stale + extra
+    return stale + [path.name for path in _left_over(folder, registry)]
+
+
+def _left_over(folder: Path, registry: Registry) -> list[Path]:
+    """Pages once generated for a connector no longer there."""
+    wanted = reference_files(registry)
+    return sorted(p for p in folder.glob("*.md") if p.name not in wanted and (_read(p) or "").startswith(HEADER))
 
 
 def write_reference(root: Path, registry: Registry = CONNECTORS) -> list[Path]:
     folder = root / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
+    for path in _left_over(folder, registry):
+        path.unlink()
     written = []
     for name, content in reference_files(registry).items():
         (folder / name).write_text(content, encoding="utf-8")
