@@ -41,6 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"tillsync: {_error('interrupted')}\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`tillsync logs | head`): nothing more to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDING
     except Exception as exc:
         if os.environ.get("TILLSYNC_DEBUG"):
             raise

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import io
 import subprocess
+import sys
 from importlib.metadata import version
 from pathlib import Path
 
@@ -154,3 +155,14 @@ def test_zsh_and_fish_scripts_come_from_the_same_grammar() -> None:
 def test_completion_prints_the_script(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["completion", "bash"]) == 0
     assert capsys.readouterr().out == script("bash")
+
+
+def test_a_reader_that_goes_away_gets_no_traceback() -> None:
+    """`tillsync connectors shopify --format markdown | head -1`: the pipe closes while it writes."""
+    command = [sys.executable, "-m", "engine.cli", "connectors", "shopify", "--format", "markdown"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        said = process.stderr.read().decode()
+        assert process.wait(timeout=60) == 1
+    assert said == "", said

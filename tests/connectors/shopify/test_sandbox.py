@@ -164,8 +164,10 @@ def test_the_sandbox_environment_plans_in_another_terminal_with_nothing_exported
     up = [sys.executable, "-m", "engine.cli", "sandbox", "up"]  # on the ports environments/sandbox.yaml names
     with subprocess.Popen(up, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as server:
         assert server.stdout is not None
-        lines = [server.stdout.readline() for _ in range(4)]
-        assert lines[3].startswith("Sandboxes are running"), lines
+        lines = [server.stdout.readline()]
+        while lines[-1] and not lines[-1].startswith("Sandboxes are running"):  # "" at the end of the output
+            lines.append(server.stdout.readline())
+        assert lines[-1].startswith("Sandboxes are running"), lines
         plan = [sys.executable, "-m", "engine.cli", "plan", "--env", "sandbox", "--flow", "products"]
         done = subprocess.run(plan, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
         server.send_signal(signal.SIGINT)
