@@ -30,13 +30,17 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 # What the pull-request workflow runs, locally: validate, mapping tests, the plan for ENV (exit 2
-# means "there are changes", which is not a failure here).
-ENV ?= test
+# means "there are changes", which is not a failure here). On a fresh clone ENV is sandbox: the plan
+# runs against the sandboxes, served for it and stopped after. ENV=test plans against the test
+# systems, as the workflow does, with their state URL and credentials set as it sets them.
+ENV ?= sandbox
+PLAN_BESIDE = $(if $(filter sandbox,$(ENV)),$(BIN)/tillsync sandbox up --env $(ENV) --)
 ci: $(STAMP)
 	$(BIN)/tillsync validate --format github
 	$(BIN)/tillsync test
-	$(BIN)/tillsync plan --env $(ENV) --format markdown --out plan.md || test $$? -eq 2
+	$(PLAN_BESIDE) $(BIN)/tillsync plan --env $(ENV) --format markdown --out plan.md || test $$? -eq 2
 
+# The generated files: schemas/ (JSON Schema of specs and environments) and docs/connectors/.
 schema: $(STAMP)
 	$(BIN)/tillsync schema
 

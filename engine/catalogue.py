@@ -12,7 +12,7 @@ import types
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -69,10 +69,13 @@ def _field_info(annotation: Any, description: str) -> FieldInfo:
 
 
 def _strip_optional(annotation: Any) -> Any:
+    """The type under `X | None` and under `Annotated[X, …]` (a quantity is a decimal with bounds)."""
     if get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
         if len(args) == 1:
-            return args[0]
+            return _strip_optional(args[0])
+    if get_origin(annotation) is Annotated:
+        return _strip_optional(get_args(annotation)[0])
     return annotation
 
 

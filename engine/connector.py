@@ -48,6 +48,9 @@ class WriteOutcome:
     target_id: str | None = None
     error: str | None = None
     response: Mapping[str, Any] = field(default_factory=dict)
+    # what really went to the target for this record, in its API's terms, where that differs from
+    # the canonical record (Shopify stock sends one quantity); the activity log shows it as sent
+    sent: Mapping[str, Any] | None = None
 
 
 class WriteInterrupted(ConnectorError):

@@ -125,7 +125,8 @@ def test_the_check_finds_an_upward_import_and_a_connector_import(tmp_path: Path)
     ("command", "absent"),
     [
         ("validate", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette")),
-        ("--help", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette", "jsonschema")),
+        ("--help", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette", "jsonschema", "asyncio")),
+        ("--version", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette", "jsonschema", "pydantic")),
     ],
 )
 def test_validate_and_help_load_no_client_store_or_dagster(command: str, absent: tuple[str, ...]) -> None:

@@ -120,7 +120,8 @@ class StockLevels:
         for record in levels:  # an untracked level is written by switching tracking off
             key = (record.sku, record.location)
             stocked = self._stocked.get(key)
-            outcomes.setdefault(key, WriteOutcome(key, target_id=stocked.item_id if stocked else ""))
+            sent = {"inventoryItemId": stocked.item_id, "tracked": record.tracked} if stocked else None
+            outcomes.setdefault(key, WriteOutcome(key, target_id=stocked.item_id if stocked else "", sent=sent))
         return [outcomes[(r.sku, r.location)] for r in levels]
 
     def _quantity(self, record: StockLevel, locations: dict[str, str]) -> list[Quantity]:
@@ -165,7 +166,7 @@ class StockLevels:
                     key = (record.sku, record.location)
                     self._stocked[key] = Stocked(q["inventoryItemId"], q["locationId"], q["quantity"], True)
                     outcomes[key] = WriteOutcome(
-                        key, target_id=q["inventoryItemId"], response={"quantity": q["quantity"]}
+                        key, target_id=q["inventoryItemId"], response={"quantity": q["quantity"]}, sent=_sent(q)
                     )
                 return outcomes
             refused = _refused_by_index(errors)
@@ -174,7 +175,9 @@ class StockLevels:
             for index, problems in refused.items():
                 record = pending[index][0]
                 key = (record.sku, record.location)
-                outcomes[key] = WriteOutcome(key, error=user_errors(problems), response={"userErrors": problems})
+                outcomes[key] = WriteOutcome(
+                    key, error=user_errors(problems), response={"userErrors": problems}, sent=_sent(pending[index][1])
+                )
             pending = [item for index, item in enumerate(pending) if index not in refused]
         return outcomes
 
@@ -192,6 +195,12 @@ class StockLevels:
             nodes = self.session.nodes("Locations", "locations", {"first": LOCATIONS_PER_PAGE})
             self._locations = {node["name"]: node["id"] for node in nodes if node["isActive"]}
         return self._locations
+
+
+def _sent(quantity: dict[str, Any]) -> dict[str, Any]:
+    """What one record's write really was: Shopify's `available` quantity set to a number, not the
+    record's other quantities (on hand, reserved), which are never sent."""
+    return {"name": "available", **quantity}
 
 
 def _idempotency_refused(errors: list[dict[str, Any]]) -> bool:

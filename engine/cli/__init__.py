@@ -16,6 +16,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from engine.cli import style
 from engine.cli.parser import build_parser
 from engine.errors import SpecError, TillsyncError, UsageError
 
@@ -25,27 +26,36 @@ EXIT_FINDING, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    style.configure(args.color)
     try:
         code: int = args.run(args)
     except UsageError as exc:
-        parser.exit(EXIT_USAGE, f"tillsync: error: {exc}\n")
+        parser.exit(EXIT_USAGE, f"tillsync: {_error('error')}: {exc}\n")
     except SpecError as exc:
         sys.stderr.write("".join(f"{d}\n" for d in exc.diagnostics))
-        sys.stderr.write("tillsync: the specs are invalid; run tillsync validate\n")
+        sys.stderr.write(f"tillsync: {_error('the specs are invalid')}; run tillsync validate\n")
         return EXIT_FINDING
     except TillsyncError as exc:
-        sys.stderr.write(f"tillsync: {exc}\n")
+        sys.stderr.write(f"tillsync: {_error(str(exc))}\n")
         return EXIT_FINDING
     except KeyboardInterrupt:
-        sys.stderr.write("tillsync: interrupted\n")
+        sys.stderr.write(f"tillsync: {_error('interrupted')}\n")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`tillsync logs | head`): nothing more to say to it
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDING
     except Exception as exc:
         if os.environ.get("TILLSYNC_DEBUG"):
             raise
-        sys.stderr.write(f"tillsync: internal error ({type(exc).__name__} at {_where(exc)}); this is a bug in "
-                         "Tillsync: run again with TILLSYNC_DEBUG=1 for its traceback and report it\n")  # fmt: skip
+        internal = _error(f"internal error ({type(exc).__name__} at {_where(exc)})")
+        sys.stderr.write(f"tillsync: {internal}; this is a bug in Tillsync: run again with TILLSYNC_DEBUG=1 for its "
+                         "traceback and report it\n")  # fmt: skip
         return EXIT_FINDING
     return code
+
+
+def _error(text: str) -> str:
+    return style.paint(text, "error", sys.stderr)
 
 
 def _where(exc: BaseException) -> str:

@@ -78,14 +78,18 @@ def _github_annotation(d: Diagnostic) -> str:
 
 
 def schema(args: argparse.Namespace) -> int:
+    """The generated files: the JSON Schemas in schemas/ and the connector reference in docs/connectors/."""
+    from engine.cli.reference import FOLDER, stale_reference, write_reference
     from engine.spec.schema import stale_schemas, write_schemas
 
-    directory = _root() / "schemas"
+    root = _root()
+    directory = root / "schemas"
     if args.check:
-        stale = stale_schemas(directory)
+        stale = [f"schemas/{name}" for name in stale_schemas(directory)]
+        stale += [f"{FOLDER.as_posix()}/{name}" for name in stale_reference(root)]
         for name in stale:
-            print(f"schemas/{name} is out of date; run: tillsync schema")
+            print(f"{name} is out of date; run: tillsync schema")
         return EXIT_FINDING if stale else EXIT_OK
-    for path in write_schemas(directory):
-        print(f"wrote {path.relative_to(_root())}")
+    for path in [*write_schemas(directory), *write_reference(root)]:
+        print(f"wrote {path.relative_to(root)}")
     return EXIT_OK

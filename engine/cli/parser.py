@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.cli.style import MODES
 from engine.webhooks.body import MAX_BODY, READ_TIMEOUT_S, format_size, parse_size  # loads no web server
 
 
@@ -27,6 +29,9 @@ class Handler:
         handler = getattr(importlib.import_module(f"engine.cli.{self.module}"), self.name)
         code: int = handler(args)
         return code
+
+
+LOG_LIMIT = 50
 
 
 def _size(text: str) -> int:
@@ -46,11 +51,33 @@ def _seconds(text: str) -> float:
     return seconds
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed package's version, looked up only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("tillsync")
+        except PackageNotFoundError:
+            found = "unknown (not installed; run: make .venv/.installed)"
+        sys.stdout.write(f"tillsync {found}\n")
+        parser.exit(0)
+
+
+COLOR_HELP = "colour the output: auto (on a terminal, unless NO_COLOR is set), always or never"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tillsync",
         description="Keep a retailer's systems in step, from integration specs kept in git.",
     )
+    parser.add_argument("--version", action=_Version, help="print Tillsync's version and exit")
+    parser.add_argument("--color", choices=MODES, default="auto", help=COLOR_HELP)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
@@ -70,14 +97,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser(
         "schema",
-        help="write the JSON Schemas of specs and environments into schemas/",
-        description="Regenerate schemas/ from the spec models; with --check, only report stale files.",
+        help="write the JSON Schemas into schemas/ and the connector reference into docs/connectors/",
+        description="Regenerate schemas/ from the spec models and docs/connectors/ from the connectors' "
+        "catalogues; with --check, only report stale files.",
     )
-    schema.add_argument("--check", action="store_true", help="exit 1 when schemas/ is out of date")
+    schema.add_argument("--check", action="store_true", help="exit 1 when a generated file is out of date")
     schema.set_defaults(run=Handler("checks", "schema"))
     _sync_commands(commands)
     _server_commands(commands)
+    _reference_commands(commands)
+    for command in subcommands(parser):  # `tillsync plan --color never` as well as `tillsync --color never plan`
+        command.add_argument("--color", choices=MODES, default=argparse.SUPPRESS, help=COLOR_HELP)
     return parser
+
+
+def subcommands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every command's parser below `parser`, depth first (`logs`, then `logs purge`)."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in dict.fromkeys(action.choices.values()):
+                found += [command, *subcommands(command)]
+    return found
 
 
 def _sync_commands(commands: Any) -> None:
@@ -88,7 +129,10 @@ def _sync_commands(commands: Any) -> None:
         "change. Exit 0 nothing to change, 2 changes, 1 error.",
     )
     _env_and_flow(plan)
-    plan.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    plan.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text",
+        help="text for people, markdown for a pull-request comment, json to save for apply --plan",
+    )  # fmt: skip
     plan.add_argument(
         "--refresh-only",
         action="store_true",
@@ -135,8 +179,10 @@ def _sync_commands(commands: Any) -> None:
         description="Pin in environments/TO.yaml exactly the spec versions that were applied cleanly and "
         "checked in FROM; print the change; refuse, changing nothing, otherwise.",
     )
-    promote.add_argument("--from", dest="source", required=True, metavar="ENV")
-    promote.add_argument("--to", dest="target", required=True, metavar="ENV")
+    promote.add_argument("--from", dest="source", required=True, metavar="ENV",
+                         help="the environment where the versions were applied and checked, e.g. test")  # fmt: skip
+    promote.add_argument("--to", dest="target", required=True, metavar="ENV",
+                         help="the environment to pin them in, e.g. production")  # fmt: skip
     promote.add_argument("integration", nargs="?", help="only this integration")
     promote.set_defaults(run=Handler("sync", "promote"))
 
@@ -153,25 +199,39 @@ def _sync_commands(commands: Any) -> None:
         "logs",
         help="show the activity log, or purge it",
         description="Per record: what came from the source, what was sent and what came back.",
+        # --env is required, but checked by the handler: `logs purge --env ENV` takes its own
+        usage="%(prog)s --env ENV [--flow NAME] [--key KEY] [--since WHEN] [--limit N] [--full] "
+        "[--format {text,json}]\n       %(prog)s purge --env ENV [--older-than DAYS]",
     )
     logs.add_argument("--env", metavar="ENV", help="environment (required)")
-    logs.add_argument("--flow", metavar="NAME", help="only this flow (NAME or INTEGRATION/NAME)")
+    _flow_option(logs)
     logs.add_argument("--key", metavar="KEY", help="only this record: its match key, parts joined by /")
     logs.add_argument("--since", metavar="WHEN", help="ISO date or time, or a duration such as 2h or 7d")
-    logs.add_argument("--limit", type=int, default=50, help="the most recent N entries (default 50)")
-    logs.add_argument("--format", choices=("text", "json"), default="text")
+    logs.add_argument("--limit", type=int, default=LOG_LIMIT, metavar="N",
+                      help=f"the most recent N entries (default {LOG_LIMIT}); says so when there are more")  # fmt: skip
+    logs.add_argument("--full", action="store_true", help="show every value whole (text cuts long ones)")
+    logs.add_argument("--format", choices=("text", "json"), default="text",
+                      help="text for people (long values cut unless --full), json whole, for tools")  # fmt: skip
     logs.set_defaults(run=Handler("sync", "logs"))
     purge = logs.add_subparsers(title="actions", metavar="ACTION").add_parser(
         "purge", help="delete activity older than the retention period"
     )
-    purge.add_argument("--env", required=True, metavar="ENV")
+    purge.add_argument("--env", required=True, metavar="ENV", help="environment whose activity log to purge")
     purge.add_argument("--older-than", metavar="DAYS", type=int, help="default: the environment's retention")
     purge.set_defaults(run=Handler("sync", "purge"))
 
 
 def _env_and_flow(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", required=True, metavar="ENV", help="environment: sandbox, test, production…")
-    parser.add_argument("--flow", metavar="NAME", help="only this flow (NAME or INTEGRATION/NAME)")
+    _flow_option(parser)
+
+
+def _flow_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--flow", action="append", metavar="NAME",
+        help="only these flows (repeatable): an INTEGRATION (all its flows), INTEGRATION/FLOW, or FLOW "
+        "(that flow in every integration)",
+    )  # fmt: skip
 
 
 def _server_commands(commands: Any) -> None:
@@ -193,6 +253,11 @@ def _server_commands(commands: Any) -> None:
         "--env", default="sandbox", metavar="ENV",
         help="the environment whose env_file receives the sandboxes' credentials (default: sandbox)",
     )  # fmt: skip
+    up.add_argument(
+        "command", nargs="*", metavar="-- COMMAND",
+        help="run COMMAND with the sandboxes up and their credentials set, then stop them; exit with its code "
+        "(e.g. tillsync sandbox up -- tillsync plan --env sandbox)",
+    )  # fmt: skip
     up.set_defaults(run=Handler("servers", "sandbox_up"))
 
     ui = commands.add_parser(
@@ -201,8 +266,8 @@ def _server_commands(commands: Any) -> None:
         description="Run Dagster's UI (dagster dev) on 127.0.0.1 for an environment; for the sandbox "
         "environment the sandboxes run beside it. DAGSTER_HOME is .tillsync/dagster.",
     )
-    ui.add_argument("--env", default="sandbox", metavar="ENV")
-    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--env", default="sandbox", metavar="ENV", help="environment to show (default: sandbox)")
+    ui.add_argument("--port", type=int, default=3000, help="port of the UI on 127.0.0.1 (default: 3000)")
     ui.set_defaults(run=Handler("servers", "ui"))
 
     webhooks = commands.add_parser(
@@ -215,9 +280,9 @@ def _server_commands(commands: Any) -> None:
         description="Verify, deduplicate and store webhook deliveries at POST /webhooks/INTEGRATION/SYSTEM, "
         "and run the flows they affect at once, for the records they name.",
     )
-    serve.add_argument("--env", required=True, metavar="ENV")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8790)
+    serve.add_argument("--env", required=True, metavar="ENV", help="environment whose flows receive the events")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8790, help="port to listen on (default: 8790)")
     serve.add_argument(
         "--queue-only", action="store_true", help="only store events; Dagster's webhook_events sensor runs them"
     )
@@ -230,3 +295,27 @@ def _server_commands(commands: Any) -> None:
         help=f"drop (408) a sender whose body has not come whole within SECONDS (default: {READ_TIMEOUT_S:g})",
     )  # fmt: skip
     serve.set_defaults(run=Handler("servers", "webhooks_serve"))
+
+
+def _reference_commands(commands: Any) -> None:
+    connectors = commands.add_parser(
+        "connectors",
+        help="list the connectors, or describe one: entities, fields, statuses, settings",
+        description="Each connector's entities with their fields (type, read/write, required, create-only), "
+        "the statuses a flow may filter on, its settings and credentials: the catalogues validation uses.",
+    )
+    connectors.add_argument("name", nargs="?", metavar="NAME", help="only this connector, e.g. shopify")
+    connectors.add_argument("--entity", metavar="ENTITY", help="only this entity, e.g. stock")
+    connectors.add_argument("--format", choices=("text", "markdown"), default="text",
+                            help="text for a terminal, markdown for the reference in docs/connectors/")  # fmt: skip
+    connectors.set_defaults(run=Handler("reference", "connectors"))
+
+    completion = commands.add_parser(
+        "completion",
+        help="print a shell completion script",
+        description="Print a completion script for SHELL, made from this command line's own grammar. "
+        'bash: eval "$(tillsync completion bash)"; zsh: eval "$(tillsync completion zsh)"; '
+        "fish: tillsync completion fish | source.",
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
+    completion.set_defaults(run=Handler("completion", "completion"))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from connectors import CONNECTORS
@@ -57,20 +58,23 @@ def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) ->
 
     ports = _ports(args.port)
     root = Path.cwd()
+    say = sys.stderr if args.command else sys.stdout  # the command's output is its own
     with running_sandboxes(CONNECTORS, ports, catalogue=args.seed) as started:
         for sandbox in started.values():
-            print(f"{sandbox.name}: {sandbox.url}")
+            print(f"{sandbox.name}: {sandbox.url}", file=say)
         credentials = {name: sandbox.credentials for name, sandbox in started.items()}
+        variables: dict[str, str] = {}
         if (root / "environments" / f"{args.env}.yaml").is_file():
             path, variables = write_sandbox_env(root, args.env, CONNECTORS, credentials)
             if path is not None:
-                print(f"wrote the sandboxes' credentials to {path.relative_to(root)}; "
-                      f"tillsync --env {args.env} reads them from there")  # fmt: skip
+                print(f"wrote the sandboxes' credentials to {path.relative_to(root)}; tillsync --env {args.env} "
+                      "reads them from there, so nothing needs exporting. For other tools:", file=say)  # fmt: skip
             else:
-                print("the environment names no env_file; export these before running tillsync:")
-                for variable, value in sorted(variables.items()):
-                    print(f"  export {variable}={value}")
-            print(_started_afresh(root, args.env, started))
+                print("the environment names no env_file; export these before running tillsync:", file=say)
+            say.write(export_lines(variables))
+            print(_started_afresh(root, args.env, started), file=say)
+        if args.command:
+            return _run_beside(args.command, variables)
         print("Sandboxes are running; press Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             (stop or threading.Event()).wait()
@@ -90,6 +94,20 @@ def _started_afresh(root: Path, environment: str, started: Collection[str]) -> s
         return "the sandboxes start empty"
     return (f"the sandboxes start empty: forgot what {len(forgotten)} flow{'s' * (len(forgotten) != 1)} of "
             f"{environment} applied to them before, so the next plan creates it anew")  # fmt: skip
+
+
+def _run_beside(command: list[str], variables: Mapping[str, str]) -> int:
+    """Run `command` while the sandboxes serve, with their credentials in its environment; its exit code."""
+    sys.stderr.flush()
+    try:
+        return subprocess.run(command, env={**os.environ, **variables}).returncode
+    except OSError as exc:
+        raise UsageError(f"cannot run {command[0]!r}: {exc.strerror or type(exc).__name__}") from None
+
+
+def export_lines(variables: Mapping[str, str]) -> str:
+    """`export NAME=value` lines a shell takes as they are, values quoted where they need it."""
+    return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in sorted(variables.items()))
 
 
 def _ports(given: list[str]) -> dict[str, int]:

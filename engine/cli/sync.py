@@ -7,11 +7,12 @@ import json
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from connectors import CONNECTORS
 from engine.cli import report
 from engine.cli.progress import TerminalProgress
+from engine.cli.style import paint
 from engine.errors import TillsyncError, UsageError
 from engine.plan import planfile, render
 from engine.run import runner
@@ -27,13 +28,20 @@ def _workspace(args: argparse.Namespace) -> Workspace:
     return load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)
 
 
+def _select(workspace: Workspace, args: argparse.Namespace) -> list[runner.Selected]:
+    """The flows `--flow` selects, once every credential their systems need is known to be set."""
+    flows = runner.select(workspace, args.flow)
+    runner.require_credentials(workspace, flows)
+    return flows
+
+
 def plan(args: argparse.Namespace) -> int:
     if args.refresh_only:
         return drift(args)
     workspace = _workspace(args)
     progress = TerminalProgress()
     with runner.state_store(workspace) as store:
-        made = runner.plan(workspace, store, runner.select(workspace, args.flow), progress)
+        made = runner.plan(workspace, store, _select(workspace, args), progress)
         key = store.plan_key()
     progress.clear()
     # JSON is the plan file, whether it goes to --out or to stdout: signed, so apply can take it
@@ -53,7 +61,7 @@ def drift(args: argparse.Namespace) -> int:
 
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        found = find_drift(workspace, store, runner.select(workspace, args.flow))
+        found = find_drift(workspace, store, _select(workspace, args))
     if args.format == "json":
         rows = [{"flow": label, "key": list(d.key), "field": d.field, "applied": d.applied, "current": d.current,
                  "policy": d.policy} for label, d in found]  # fmt: skip
@@ -87,7 +95,7 @@ def apply(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     progress = TerminalProgress()
     with runner.state_store(workspace) as store:
-        flows = runner.select(workspace, args.flow)
+        flows = _select(workspace, args)
         unplanned: list[runner.FlowOutcome] = []
         if args.plan is not None:
             shown = planfile.read(args.plan, store.plan_key())
@@ -126,7 +134,7 @@ def retry(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     progress = TerminalProgress()
     with runner.state_store(workspace) as store:
-        outcomes = runner.retry(workspace, store, runner.select(workspace, args.flow), progress)
+        outcomes = runner.retry(workspace, store, _select(workspace, args), progress)
         left = len(store.dead_letters.open())
     progress.clear()
     for line in report.outcome_lines(outcomes):
@@ -142,7 +150,7 @@ def status(args: argparse.Namespace) -> int:
 
     workspace = _workspace(args)
     with runner.state_store(workspace) as store:
-        for item in runner.select(workspace, args.flow):  # a run whose process died shows as interrupted
+        for item in _select(workspace, args):  # a run whose process died shows as interrupted
             store.settle(item.deployment.name, item.flow)
         statuses = check(workspace, args.flow)
         interrupted = {(run["integration"], run["flow"]): run for run in store.runs.interrupted()}
@@ -200,11 +208,13 @@ def logs(args: argparse.Namespace) -> int:
         scopes = [(item.deployment.name, item.flow) for item in runner.select(workspace, args.flow)]
     key = tuple(args.key.split("/")) if args.key else None
     with runner.state_store(workspace) as store:
-        entries, interrupted = [], []
+        entries, interrupted, total = [], [], 0
         for integration, flow in scopes:
             entries += store.activity.list(integration, flow, key, since, args.limit)
-            interrupted += store.runs.interrupted(integration, flow, since)[-args.limit :]
-    entries.sort(key=lambda entry: entry.id)
+            total += store.activity.count(integration, flow, key, since)
+            interrupted += store.runs.interrupted(integration, flow, since)
+    entries = sorted(entries, key=lambda entry: entry.id)[-args.limit :]
+    interrupted = interrupted[-args.limit :]
     if args.format == "json":
         rows = [
             {"at": e.at.isoformat(), "run": e.run_id, "flow": f"{e.integration}/{e.flow}", "key": list(e.key),
@@ -212,18 +222,41 @@ def logs(args: argparse.Namespace) -> int:
             for e in entries
         ]  # fmt: skip
         print(json.dumps(rows, indent=2, ensure_ascii=False))
+        _say_cut(len(entries), total, sys.stderr)
         return EXIT_OK
+    show = _whole if args.full else render.value_text
     for e in entries:
-        print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.integration}/{e.flow} {'/'.join(e.key)} {e.action} {e.outcome}")
-        for label, value in (("from source", e.source), ("sent", e.sent), ("response", e.response)):
+        outcome = paint(e.outcome, "error" if e.outcome == "failed" else "ok")
+        print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.integration}/{e.flow} {'/'.join(e.key)} {_action(e.action)} {outcome}")
+        response = e.response
+        if e.outcome == "failed" and isinstance(response, dict) and "error" in response:
+            print(f"    {paint('reason', 'error')}: {response['error']}")  # whole: it is what to fix
+            response = {k: v for k, v in response.items() if k != "error"} or None
+        for label, value in (("from source", e.source), ("sent", e.sent), ("response", response)):
             if value is not None:
-                print(f"    {label}: {render.value_text(value)}")
+                print(f"    {label}: {show(value)}")
     if not entries:
         print("no activity")
+    _say_cut(len(entries), total, sys.stdout)
     for run in interrupted:
         print(f"run {run['id'][:8]} ({run['kind']} of {run['integration']}/{run['flow']}) was interrupted: "
               f"{_interrupted(run)}")  # fmt: skip
     return EXIT_OK
+
+
+def _action(action: str) -> str:
+    role = {"create": "create", "update": "update", "delete": "delete", "archive": "delete"}.get(action)
+    return paint(action, role) if role else action
+
+
+def _whole(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _say_cut(shown: int, total: int, stream: TextIO) -> None:
+    """Say so when the limit left entries out: the most recent are shown."""
+    if shown < total:
+        print(f"showing the latest {shown} of {total} entries; --limit {total} shows them all", file=stream)
 
 
 def _interrupted(run: dict[str, Any]) -> str:

@@ -177,11 +177,11 @@ def _write(
                                      change.record))  # fmt: skip
         fatal = exc if isinstance(exc, FatalConnectorError) else None
     for change, outcome in pairs:
-        response = dict(outcome.response) or {"id": outcome.target_id}
-        if outcome.error:
+        sent = change.record if outcome.sent is None else dict(outcome.sent)
+        if outcome.error:  # the reason goes with the entry (`StateStore.record_batch`); no id was made
             failed.append(Failed(change.key, change.action.value, outcome.error, change.record, change.source,
-                                 change.record, response))  # fmt: skip
+                                 sent, dict(outcome.response) or None))  # fmt: skip
         else:
-            written.append(Written(change.key, change.action.value, change.applied, change.source, change.record,
-                                   response))  # fmt: skip
+            written.append(Written(change.key, change.action.value, change.applied, change.source, sent,
+                                   dict(outcome.response) or {"id": outcome.target_id}))  # fmt: skip
     return written, failed, fatal

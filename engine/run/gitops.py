@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
@@ -39,11 +40,11 @@ class FlowStatus:
 APPLY_KINDS = ("apply", "retry", "event")  # runs that write; each counts towards promotion
 
 
-def check(workspace: Workspace, flow: str | None = None) -> list[FlowStatus]:
-    """Plan every selected flow without writing; record whether each is in sync."""
+def check(workspace: Workspace, names: Sequence[str] | None = None) -> list[FlowStatus]:
+    """Plan every flow `names` select (`runner.select`) without writing; record whether each is in sync."""
     statuses = []
     with runner.state_store(workspace) as store:
-        for item in runner.select(workspace, flow):
+        for item in runner.select(workspace, names):
             [flow_plan] = runner.plan(workspace, store, [item]).flows
             pending, letters = record_check(store, item.deployment, flow_plan)
             applies = [r for r in store.runs.list(item.deployment.name, item.flow) if r["kind"] in APPLY_KINDS]

@@ -51,16 +51,53 @@ class FlowOutcome:
     failed: str | None = None
 
 
-def select(workspace: Workspace, flow: str | None = None) -> list[Selected]:
-    """The enabled flows named by `flow` (`NAME` or `INTEGRATION/NAME`), or all of them, in order."""
+def select(workspace: Workspace, names: str | Sequence[str] | None = None) -> list[Selected]:
+    """The enabled flows `names` select, in the order the environment and its specs list them, or
+    all of them. Each name is `INTEGRATION/FLOW` (that flow), `INTEGRATION` (all its flows) or `FLOW`
+    (the flows of that name in every integration); a name that selects nothing is an error."""
     every = [Selected(d, name) for d in workspace.deployments.values() for name in d.enabled_flows()]
-    if flow is None:
+    if names is None:
         return every
-    chosen = [s for s in every if flow in (s.flow, s.label)]
-    if not chosen:
-        known = choices(flow, [s.label for s in every])
-        raise TillsyncError(f"no enabled flow '{flow}' in environment {workspace.environment.name}; {known}")
-    return chosen
+    chosen: set[str] = set()
+    for name in [names] if isinstance(names, str) else names:
+        chosen |= _selected(workspace, every, name)
+    return [item for item in every if item.label in chosen]
+
+
+def _selected(workspace: Workspace, every: Sequence[Selected], name: str) -> set[str]:
+    """The labels of the flows one `--flow` name selects."""
+    environment = workspace.environment.name
+    by_flow = {item.label for item in every if name in (item.flow, item.label)}
+    by_integration = {item.label for item in every if item.deployment.name == name}
+    if by_flow and by_integration:
+        raise TillsyncError(f"'{name}' is both an integration and a flow in environment {environment}; "
+                            f"say {name}/FLOW for a flow of the integration, or INTEGRATION/{name}")  # fmt: skip
+    if by_flow or by_integration:
+        return by_flow or by_integration
+    if name in workspace.deployments:
+        raise TillsyncError(f"integration {name} has no enabled flow in environment {environment}")
+    known = [*workspace.deployments, *dict.fromkeys(item.flow for item in every), *(item.label for item in every)]
+    raise TillsyncError(f"no enabled flow or integration '{name}' in environment {environment}; {choices(name, known)}")
+
+
+def require_credentials(workspace: Workspace, flows: Sequence[Selected]) -> None:
+    """Refuse, naming every one at once, when a credential the systems of `flows` need is not set:
+    neither in the process environment nor in the environment's `env_file`."""
+    missing: dict[str, list[str]] = {}
+    for item in flows:
+        flow = item.deployment.flow(item.flow)
+        for name in dict.fromkeys((flow.source, flow.target)):
+            lacking = item.deployment.systems[name].missing(workspace.environ)
+            if lacking:
+                missing[f"{item.deployment.name}/{name}"] = lacking
+    if not missing:
+        return
+    env_file = workspace.environment.env_file
+    where = "the process environment" + (
+        f" or {env_file}, the environment's env_file (`tillsync sandbox up` writes the credentials of the "
+        "running sandboxes there)" if env_file else "")  # fmt: skip
+    systems = "; ".join(f"system {system} needs {', '.join(names)}" for system, names in missing.items())
+    raise ConnectorError(f"credentials not set: {systems}; set them in {where}")
 
 
 @contextmanager

@@ -30,17 +30,23 @@ class ResolvedSystem:
     settings: Mapping[str, Any]
     credentials: Mapping[str, str]  # credential name → env:NAME reference, resolved on open
 
+    def missing(self, environ: Mapping[str, str]) -> list[str]:
+        """What the credentials the client needs and `environ` lacks are: `ident (MPLUS_IDENT)`."""
+        return [
+            f"{credential} ({reference.removeprefix('env:')})"
+            for credential, reference in self.credentials.items()
+            if credential in self.connector.credentials and not environ.get(reference.removeprefix("env:"))
+        ]
+
     def open(self, environ: Mapping[str, str]) -> Client:
-        values = {}
-        for credential, reference in self.credentials.items():
-            variable = reference.removeprefix("env:")
-            if not environ.get(variable) and credential not in self.connector.credentials:
-                continue  # an optional credential (a webhook secret) the client does not need
-            if not environ.get(variable):
-                raise ConnectorError(
-                    f"system '{self.name}' needs credential '{credential}': environment variable {variable} is not set"
-                )
-            values[credential] = environ[variable]
+        missing = self.missing(environ)
+        if missing:
+            raise ConnectorError(f"system '{self.name}' needs credentials that are not set: {', '.join(missing)}")
+        values = {
+            credential: environ[reference.removeprefix("env:")]
+            for credential, reference in self.credentials.items()
+            if environ.get(reference.removeprefix("env:"))  # an optional one (a webhook secret) only when set
+        }
         return self.connector.open(self.connector.settings.model_validate(self.settings), values)
 
 

@@ -11,7 +11,9 @@ Environment variables are named after the path they override, upper-cased, with 
 parts: `TILLSYNC__SYSTEMS__SHOP__SETTINGS__SHOP_DOMAIN`, `TILLSYNC__FLOWS__STOCK__ENABLED`,
 `TILLSYNC__FLOWS__STOCK__SETTINGS__BATCH_SIZE`. Their values are read as YAML scalars, so `250` is
 a number and `true` a boolean. They apply to every integration of the environment that has a
-system or flow of that name.
+system or flow of that name; named after one integration as well, with its name after the prefix
+(`TILLSYNC__ERP_SHOPIFY__SYSTEMS__SHOP__SETTINGS__URL`), a variable applies to that integration only
+and wins over the unscoped one of the same path.
 
 `overlay` lays the layers over a spec's data and remembers where each overridden value came from,
 so a problem in the result is reported in the file (or variable) that set it. The state store's
@@ -64,11 +66,9 @@ def overlay(spec: Mapping[str, Any], environment: Mapping[str, Any], environ: Ma
     data = _merge(spec, given)
     from_environment = frozenset(_paths(given))
     from_variables: dict[DocPath, str] = {}
-    for name, text in sorted(environ.items()):
-        path = _variable_path(name, spec)
-        if path is None:
-            continue
-        _put(data, path, text if path[2] == "credentials" else _scalar(text))
+    found = [(scoped, name, path) for name in environ for scoped, path in [_variable_path(name, spec)] if path]
+    for _, name, path in sorted(found):  # unscoped first: a variable scoped to this integration wins
+        _put(data, path, environ[name] if path[2] == "credentials" else _scalar(environ[name]))
         from_variables[path] = name
     return Overlaid(data, from_environment, from_variables)
 
@@ -91,11 +91,20 @@ def state_url(environment: Environment, environ: Mapping[str, str]) -> str | Non
     return environ[variable]
 
 
-def _variable_path(name: str, spec: Mapping[str, Any]) -> tuple[str, ...] | None:
-    """The spec path a `TILLSYNC__` variable overrides, when it names a system or flow of `spec`."""
+def _variable_path(name: str, spec: Mapping[str, Any]) -> tuple[bool, tuple[str, ...] | None]:
+    """Whether a `TILLSYNC__` variable is scoped to `spec`'s integration, and the spec path it
+    overrides when it names a system or flow of `spec` (None otherwise)."""
     if not name.startswith(ENV_PREFIX):
-        return None
+        return False, None
     parts = name[len(ENV_PREFIX) :].split("__")
+    integration = spec.get("name")
+    scoped = isinstance(integration, str) and len(parts) > 1 and parts[0] == _env_part(integration) and (
+        parts[1].lower() in OVERRIDABLE)  # fmt: skip
+    return scoped, _spec_path(parts[1:] if scoped else parts, spec)
+
+
+def _spec_path(parts: Sequence[str], spec: Mapping[str, Any]) -> tuple[str, ...] | None:
+    """The spec path of a variable's parts after the prefix and scope (`SYSTEMS`, `SHOP`, `SETTINGS`, …)."""
     if len(parts) < 3 or not all(parts):
         return None
     section, entry, what, below = parts[0].lower(), parts[1], parts[2].lower(), [p.lower() for p in parts[3:]]

@@ -57,15 +57,7 @@ class ActivityStore:
     ) -> list[Activity]:
         """Entries, oldest first; with `limit`, the most recent that many."""
         a = t.activity.c
-        query = sa.select(t.activity).order_by(a.id)
-        if integration:
-            query = query.where(a.integration == integration)
-        if flow:
-            query = query.where(a.flow == flow)
-        if key is not None:
-            query = query.where(a.key == encode_key(key))
-        if since is not None:
-            query = query.where(a.at >= since)
+        query = _where(sa.select(t.activity).order_by(a.id), integration, flow, key, since)
         if limit is not None:
             query = query.order_by(None).order_by(a.id.desc()).limit(limit)
         with self.engine.connect() as connection:
@@ -76,11 +68,38 @@ class ActivityStore:
             ]  # fmt: skip
         return sorted(rows, key=lambda entry: entry.id)
 
+    def count(
+        self,
+        integration: str | None = None,
+        flow: str | None = None,
+        key: Key | None = None,
+        since: datetime | None = None,
+    ) -> int:
+        """How many entries `list` would return without a limit."""
+        query = _where(sa.select(sa.func.count()).select_from(t.activity), integration, flow, key, since)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def purge(self, before: datetime) -> int:
         """Delete entries older than `before`; returns how many went."""
         with self.engine.begin() as connection:
             result = connection.execute(sa.delete(t.activity).where(t.activity.c.at < before))
             return result.rowcount or 0
+
+
+def _where(
+    query: sa.Select[Any], integration: str | None, flow: str | None, key: Key | None, since: datetime | None
+) -> sa.Select[Any]:
+    a = t.activity.c
+    if integration:
+        query = query.where(a.integration == integration)
+    if flow:
+        query = query.where(a.flow == flow)
+    if key is not None:
+        query = query.where(a.key == encode_key(key))
+    if since is not None:
+        query = query.where(a.at >= since)
+    return query
 
 
 def log(

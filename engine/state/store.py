@@ -178,5 +178,13 @@ class StateStore:
                 dead_letters.record_letter(connection, run_id, integration, flow, item.key, item.action,
                                            item.document, item.reason, stamp)  # fmt: skip
             entries = [Entry(w.key, w.action, "done", w.source, w.sent, w.response) for w in written]
-            entries += [Entry(f.key, f.action, "failed", f.source, f.sent, f.response) for f in failed]
+            entries += [Entry(f.key, f.action, "failed", f.source, f.sent, _with_reason(f)) for f in failed]
             activity.log(connection, run_id, integration, flow, entries, stamp)
+
+
+def _with_reason(failed: Failed) -> dict[str, Any]:
+    """A failed record's response in the activity log, led by why it failed: the target's own words,
+    the reason its record could not be made, or the error that stopped its batch."""
+    if failed.response is None or isinstance(failed.response, Mapping):
+        return {"error": failed.reason, **(failed.response or {})}
+    return {"error": failed.reason, "response": failed.response}

@@ -28,13 +28,12 @@ The limits, and why they are what they are:
 - **Body read timeout: 5 s.** Shopify gives up on a delivery 5 s after sending it (1 s to connect),
   and retries it later; a body still arriving after that is from nobody waiting for the answer.
 
-Starlette is imported only when a body is read, so the command line reads the limits without
-loading a web server.
+Starlette and asyncio are imported only when a body is read, so the command line reads the limits
+without loading a web server or an event loop.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Mapping
@@ -104,6 +103,8 @@ def require_json(headers: Mapping[str, str]) -> None:
 async def read_body(request: Request, limits: Limits) -> bytes:
     """The whole body, at most `limits.max_body` bytes, arrived within `limits.read_timeout_s`;
     `Refused` (413, 408) or `SenderGone` otherwise."""
+    import asyncio  # here, not above: `tillsync --help` reads the limits and should not load it
+
     from starlette.requests import ClientDisconnect
 
     limit = format_size(limits.max_body)

@@ -165,7 +165,7 @@ def test_a_refused_record_is_dead_lettered_the_rest_written_and_retry_fixes_it(r
         assert result.failures == ((("2",), "title: is refused"),)
         assert [p.sku for p in repo.shop().read(Entity.product)] == ["1", "3"]
         [entry] = [a for a in store.activity.list(key=("2",))]
-        assert entry.outcome == "failed" and entry.response == {"id": None}
+        assert entry.outcome == "failed" and entry.response == {"error": "title: is refused"}, "the reason, no id"
         RefusingClient.refuse = False
         try:
             [retried] = results(runner.retry(workspace, store, runner.select(workspace)))

@@ -90,6 +90,31 @@ def test_layers_do_not_change_their_inputs() -> None:
     assert environment == {"flows": {"stock": {"settings": {"location_map": {"1": "z"}}}}}
 
 
+def test_a_variable_scoped_to_the_integration_wins_over_the_unscoped_one() -> None:
+    spec = {**SPEC, "name": "erp-shopify"}
+    environ = {
+        "TILLSYNC__SYSTEMS__SHOP__SETTINGS__PATH": "every/dir",
+        "TILLSYNC__ERP_SHOPIFY__SYSTEMS__SHOP__SETTINGS__PATH": "scoped/dir",
+        "TILLSYNC__ERP_SHOPIFY__FLOWS__STOCK__ENABLED": "false",
+    }
+    result = overlay(spec, {"systems": {"shop": {"settings": {"path": "env/dir"}}}}, environ)
+    assert result.data["systems"]["shop"]["settings"]["path"] == "scoped/dir"
+    assert result.data["flows"]["stock"]["enabled"] is False
+    assert result.from_variables[("systems", "shop", "settings", "path")] == (
+        "TILLSYNC__ERP_SHOPIFY__SYSTEMS__SHOP__SETTINGS__PATH"
+    ), "a problem in the value is reported at the variable that set it"
+
+
+def test_a_scoped_variable_leaves_other_integrations_alone() -> None:
+    environ = {"TILLSYNC__ERP_SHOPIFY__SYSTEMS__SHOP__SETTINGS__PATH": "scoped/dir"}
+    other = overlay({**SPEC, "name": "erp-webshop"}, {}, environ)
+    assert other.data["systems"]["shop"]["settings"]["path"] == "spec/dir" and not other.from_variables
+    environ["TILLSYNC__SYSTEMS__SHOP__SETTINGS__PATH"] = "every/dir"
+    assert overlay({**SPEC, "name": "erp-webshop"}, {}, environ).data["systems"]["shop"]["settings"]["path"] == (
+        "every/dir"
+    )
+
+
 def test_state_url_variable_over_environment_reference() -> None:
     environment = Environment(name="prod", state_url="env:PROD_STATE")
     assert state_url(environment, {"PROD_STATE": "postgresql://a/b"}) == "postgresql://a/b"
@@ -164,3 +189,15 @@ def test_a_required_setting_missing_after_every_layer_is_reported(tmp_path: Path
     ]
     fixed = {"TILLSYNC__SYSTEMS__SHOP__SETTINGS__PATH": "shop"}
     assert validate_files([], root=root, connectors=CONNECTORS, environment="test", environ=fixed).ok
+
+
+def test_a_bad_value_from_a_scoped_variable_is_located_at_that_variable(tmp_path: Path) -> None:
+    root = _repo(tmp_path, "name: test\nintegrations:\n  shop-sync:\n    spec: specs/shop-sync.yaml\n")
+    environ = {
+        "TILLSYNC__FLOWS__STOCK__SETTINGS__BATCH_SIZE": "50",
+        "TILLSYNC__SHOP_SYNC__FLOWS__STOCK__SETTINGS__BATCH_SIZE": "5000",
+    }
+    report = validate_files([], root=root, connectors=CONNECTORS, environment="test", environ=environ)
+    [problem] = report.diagnostics
+    assert problem.file == "$TILLSYNC__SHOP_SYNC__FLOWS__STOCK__SETTINGS__BATCH_SIZE"
+    assert "5000 is out of range" in problem.message

@@ -83,7 +83,7 @@ def test_logs_show_what_was_sent_and_purge_removes_it(repo: Repo, capsys: pytest
         (["plan", "--env", "staging"], "unknown environment 'staging'; known: test"),
         (
             ["plan", "--env", "test", "--flow", "stok"],
-            "no enabled flow 'stok' in environment test; known: shop-sync/products",
+            "no enabled flow or integration 'stok' in environment test; known: shop-sync, products, shop-sync/products",
         ),
         (["apply", "--env", "test", "--plan", "missing.json"], "missing.json: cannot read the plan"),
         (["logs", "--env", "test", "--since", "yesterday"], "--since 'yesterday': give an ISO date"),

@@ -87,6 +87,21 @@ def test_stock_is_set_per_location_in_one_call(shopify: Running) -> None:
     assert read == {(lvl.sku, lvl.location): lvl.available for lvl in levels}
 
 
+def test_stock_says_what_it_really_sent_the_available_quantity_alone(shopify: Running) -> None:
+    """The activity log shows this as sent: on hand and reserved are never sent to Shopify, so a
+    record's on_hand (the shop's own, merged into the record) is not shown as if it were."""
+    client = shopify.client()
+    client.write(Entity.product, [MUG])
+    level = StockLevel(sku="2000", location="warehouse", on_hand=Decimal(0), reserved=Decimal(0), available=Decimal(12))
+    refused = StockLevel(sku="2000", location="store-amsterdam", available=Decimal(3_000_000_000))
+    [sent, not_sent] = client.write(Entity.stock, [level, refused])
+    assert sent.sent is not None and sent.sent["name"] == "available" and sent.sent["quantity"] == 12
+    assert "on_hand" not in sent.sent and sent.sent["inventoryItemId"] == sent.target_id
+    assert not_sent.error is not None and not_sent.sent is None, "refused before any call: nothing was sent"
+    [off] = client.write(Entity.stock, [level.model_copy(update={"tracked": False})])
+    assert off.sent == {"inventoryItemId": sent.target_id, "tracked": False}
+
+
 def test_stock_errors_name_the_record_and_the_rest_is_written(shopify: Running) -> None:
     client = shopify.client()
     client.write(Entity.product, [MUG])

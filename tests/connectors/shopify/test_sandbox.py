@@ -84,7 +84,9 @@ def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials
     env = {**os.environ, "PYTHONPATH": str(repo)}
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as process:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(5)]
+        lines = [process.stdout.readline()]
+        while lines[-1] and not lines[-1].startswith("Sandboxes are running"):  # "" at the end of the output
+            lines.append(process.stdout.readline())
         urls = dict(line.split(": ", 1) for line in lines[:2])
         query = {"query": "{ locations(first: 5) { nodes { name } } }"}
         answer = httpx.post(urls["shopify"].strip() + PATH, json=query,
@@ -93,8 +95,13 @@ def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials
         assert process.wait(timeout=20) == 0
     assert sorted(urls) == ["mpluskassa", "shopify"] and all(u.startswith("http://127.0.0.1:") for u in urls.values())
     assert lines[2].startswith("wrote the sandboxes' credentials to .tillsync/sandbox/sandbox.env")
-    assert lines[3] == "the sandboxes start empty\n", "nothing was applied to them before"
-    assert lines[4].startswith("Sandboxes are running")
+    assert lines[-1].startswith("Sandboxes are running")
+    assert lines[-2] == "the sandboxes start empty\n", "nothing was applied to them before"
+    exports = lines[3:-2]  # for tools other than tillsync, as lines a shell takes as they are
+    assert "export SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token\n" in exports and len(exports) == 4, exports
+    shell = subprocess.run(["bash", "-c", "".join(exports) + 'echo "$SANDBOX_MPLUS_SECRET"'], capture_output=True,
+                           text=True, check=True)  # fmt: skip
+    assert shell.stdout == "sandbox-secret\n"
     written = (tmp_path / ".tillsync" / "sandbox" / "sandbox.env").read_text().splitlines()
     assert "SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token" in written
     assert "SANDBOX_MPLUS_IDENT=sandbox" in written and "SANDBOX_MPLUS_SECRET=sandbox-secret" in written
@@ -158,8 +165,10 @@ def test_the_sandbox_environment_plans_in_another_terminal_with_nothing_exported
     up = [sys.executable, "-m", "engine.cli", "sandbox", "up"]  # on the ports environments/sandbox.yaml names
     with subprocess.Popen(up, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as server:
         assert server.stdout is not None
-        lines = [server.stdout.readline() for _ in range(5)]
-        assert lines[4].startswith("Sandboxes are running"), lines
+        lines = [server.stdout.readline()]
+        while lines[-1] and not lines[-1].startswith("Sandboxes are running"):  # "" at the end of the output
+            lines.append(server.stdout.readline())
+        assert lines[-1].startswith("Sandboxes are running"), lines
         plan = [sys.executable, "-m", "engine.cli", "plan", "--env", "sandbox", "--flow", "products"]
         done = subprocess.run(plan, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
         server.send_signal(signal.SIGINT)
