@@ -10,7 +10,8 @@ CLI, the Dagster definitions, the demo), which pass it down.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -54,14 +55,30 @@ class WriteOutcome:
 
 
 class WriteInterrupted(ConnectorError):
-    """A batch write that stopped partway: `outcomes` of the batch's first records, in order, settled
-    before `cause` stopped it. A connector that writes a batch in several requests raises this, so
-    what was written is recorded as written, not failed with another request's error."""
+    """A batch write that stopped partway: `outcomes` of the records settled (written, or failed on
+    their own) before `cause` stopped it, in any order, matched to records by key. A connector that
+    writes a batch in several requests raises this (`settled_so_far`), so what was written is
+    recorded as written, not failed with another request's error."""
 
-    def __init__(self, cause: ConnectorError, outcomes: Sequence[WriteOutcome]) -> None:
+    def __init__(self, cause: ConnectorError, outcomes: Iterable[WriteOutcome]) -> None:
         super().__init__(str(cause))
         self.cause = cause
         self.outcomes = list(outcomes)
+
+
+@contextmanager
+def settled_so_far(outcomes: Collection[WriteOutcome] | Mapping[Any, WriteOutcome]) -> Iterator[None]:
+    """Around a batch write that fills `outcomes` request by request: a `ConnectorError` that stops
+    it after some records were settled leaves as `WriteInterrupted` carrying those outcomes."""
+    try:
+        yield
+    except WriteInterrupted:
+        raise
+    except ConnectorError as exc:
+        done = list(outcomes.values() if isinstance(outcomes, Mapping) else outcomes)
+        if not done:
+            raise
+        raise WriteInterrupted(exc, done) from exc
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from connectors.mpluskassa.protocol import QUANTITY_PLACES
 from connectors.mpluskassa.settings import MplusSettings
 from connectors.mpluskassa.soap import SoapFault
 from connectors.mpluskassa.transport import Transport
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import AnswerLostError, FatalConnectorError, RecordError
 from engine.keys import Key
 from engine.mapping.transforms import numeric_sku
@@ -160,7 +160,11 @@ class MplusClient:
         }
         if entity not in writers:
             raise FatalConnectorError(f"the mpluskassa connector cannot write {entity.value} records")
-        return [self._one(writers[entity], record) for record in records]
+        outcomes: list[WriteOutcome] = []
+        with settled_so_far(outcomes):  # one request per record: a run stopped midway keeps what it wrote
+            for record in records:
+                outcomes.append(self._one(writers[entity], record))
+        return outcomes
 
     def delete(self, entity: Entity, keys: Sequence[Key]) -> list[WriteOutcome]:
         raise FatalConnectorError("the mpluskassa connector does not delete records")

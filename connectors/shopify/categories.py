@@ -26,7 +26,7 @@ from typing import Any
 
 from connectors.shopify.session import Session, chunks, of_type, user_errors
 from connectors.shopify.settings import ShopifySettings
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import AnswerLostError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Category, Record
@@ -110,20 +110,23 @@ class Categories:
         categories = of_type(records, Category)
         existing = self.collections([c.key for c in categories])
         outcomes: dict[str, WriteOutcome] = {}
-        for operation, chosen in (("CollectionUpdate", [c for c in categories if c.key in existing]),
-                                  ("CollectionCreate", [c for c in categories if c.key not in existing])):  # fmt: skip
-            for chunk in chunks(chosen, COLLECTIONS_PER_WRITE):
-                variables: dict[str, Any] = {"keyNamespace": self.session.settings.key_namespace}
-                for index, category in enumerate(chunk):
-                    collection_id = existing[category.key]["id"] if category.key in existing else None
-                    variables[f"collection{index}"] = collection_input(self.session.settings, category, collection_id)
-                try:
-                    result = self.session.request_batch(operation, len(chunk), ("collection",), variables)
-                except AnswerLostError as lost:
-                    outcomes.update(self._settle(chunk, lost))
-                    continue
-                for index, category in enumerate(chunk):
-                    outcomes[category.key] = self._outcome(category, result.get(f"c{index}") or {})
+        settings = self.session.settings
+        updates = [c for c in categories if c.key in existing]
+        creates = [c for c in categories if c.key not in existing]
+        with settled_so_far(outcomes):
+            for operation, chosen in (("CollectionUpdate", updates), ("CollectionCreate", creates)):
+                for chunk in chunks(chosen, COLLECTIONS_PER_WRITE):
+                    variables: dict[str, Any] = {"keyNamespace": settings.key_namespace}
+                    for index, category in enumerate(chunk):
+                        collection_id = existing[category.key]["id"] if category.key in existing else None
+                        variables[f"collection{index}"] = collection_input(settings, category, collection_id)
+                    try:
+                        result = self.session.request_batch(operation, len(chunk), ("collection",), variables)
+                    except AnswerLostError as lost:
+                        outcomes.update(self._settle(chunk, lost))
+                        continue
+                    for index, category in enumerate(chunk):
+                        outcomes[category.key] = self._outcome(category, result.get(f"c{index}") or {})
         return [outcomes[c.key] for c in categories]
 
     def _outcome(self, category: Category, payload: Mapping[str, Any]) -> WriteOutcome:

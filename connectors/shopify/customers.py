@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.shopify.session import Session, chunks, chunks_or_all, of_type, user_errors
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.keys import Key
 from engine.mapping.transforms import split_street
 from engine.records import Address, Contact, Customer, Record
@@ -123,19 +123,20 @@ class Customers:
     def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
         """Creates or updates customers by email with `customerSet`, twenty-five to a request."""
         outcomes: list[WriteOutcome] = []
-        for chunk in chunks(of_type(records, Customer), CUSTOMERS_PER_WRITE):
-            variables: dict[str, Any] = {}
-            for index, customer in enumerate(chunk):
-                variables[f"identifier{index}"] = {"email": customer.email}
-                variables[f"input{index}"] = customer_set_input(customer)
-            result = self.session.request_batch("CustomerSet", len(chunk), ("identifier", "input"), variables)
-            for index, customer in enumerate(chunk):
-                payload = result.get(f"c{index}") or {}
-                errors = payload.get("userErrors") or []
-                key = (customer.email,)
-                if errors:
-                    outcomes.append(WriteOutcome(key, error=user_errors(errors), response=payload))
-                else:
-                    customer_id = (payload.get("customer") or {}).get("id")
-                    outcomes.append(WriteOutcome(key, target_id=customer_id, response={"id": customer_id}))
+        with settled_so_far(outcomes):
+            for chunk in chunks(of_type(records, Customer), CUSTOMERS_PER_WRITE):
+                variables: dict[str, Any] = {}
+                for index, customer in enumerate(chunk):
+                    variables[f"identifier{index}"] = {"email": customer.email}
+                    variables[f"input{index}"] = customer_set_input(customer)
+                result = self.session.request_batch("CustomerSet", len(chunk), ("identifier", "input"), variables)
+                for index, customer in enumerate(chunk):
+                    payload = result.get(f"c{index}") or {}
+                    errors = payload.get("userErrors") or []
+                    key = (customer.email,)
+                    if errors:
+                        outcomes.append(WriteOutcome(key, error=user_errors(errors), response=payload))
+                    else:
+                        customer_id = (payload.get("customer") or {}).get("id")
+                        outcomes.append(WriteOutcome(key, target_id=customer_id, response={"id": customer_id}))
         return outcomes

@@ -20,7 +20,7 @@ from typing import Any
 from connectors.shopify.customers import address_from_node
 from connectors.shopify.products import variant_ids
 from connectors.shopify.session import Session, chunks_or_all, of_type, user_errors
-from engine.connector import RawRecord, ReadFilter, WriteOutcome
+from engine.connector import RawRecord, ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import AnswerLostError, RecordError, RetriableConnectorError
 from engine.keys import Key, digest
 from engine.records import Contact, Customer, Money, Order, OrderLine, Record
@@ -172,29 +172,30 @@ class Orders:
         orders = of_type(records, Order)
         existing = {node["name"] for node in self._nodes([(r.number,) for r in orders], None)}
         ids = variant_ids(self.session, [line.sku for order in orders for line in order.lines])
-        outcomes = []
-        for order in orders:
-            key = (order.number,)
-            if order.number in existing:
-                outcomes.append(WriteOutcome(key, target_id=order.number, response={"existed": True}))
-                continue
-            try:
-                data = order_create_input(order, ids, self.session.settings.currency)
-            except RecordError as exc:
-                outcomes.append(WriteOutcome(key, error=str(exc)))
-                continue
-            try:
-                payload = self.session.request("OrderCreate", {"order": data})["orderCreate"]
-            except AnswerLostError as lost:
-                outcomes.append(self._settle(order, lost))
-                continue
-            if payload["userErrors"]:
-                outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
-            else:
-                made = payload["order"]
-                outcomes.append(
-                    WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]})
-                )
+        outcomes: list[WriteOutcome] = []
+        with settled_so_far(outcomes):
+            for order in orders:
+                key = (order.number,)
+                if order.number in existing:
+                    outcomes.append(WriteOutcome(key, target_id=order.number, response={"existed": True}))
+                    continue
+                try:
+                    data = order_create_input(order, ids, self.session.settings.currency)
+                except RecordError as exc:
+                    outcomes.append(WriteOutcome(key, error=str(exc)))
+                    continue
+                try:
+                    payload = self.session.request("OrderCreate", {"order": data})["orderCreate"]
+                except AnswerLostError as lost:
+                    outcomes.append(self._settle(order, lost))
+                    continue
+                if payload["userErrors"]:
+                    outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
+                else:
+                    made = payload["order"]
+                    outcomes.append(
+                        WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]})
+                    )
         return outcomes
 
     def _settle(self, order: Order, lost: AnswerLostError) -> WriteOutcome:

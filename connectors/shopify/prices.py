@@ -14,7 +14,7 @@ from typing import Any
 from connectors.shopify.products import variant_ids
 from connectors.shopify.session import Session, chunks, of_type, user_errors
 from engine.catalogue import choices
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import RecordError
 from engine.keys import Key
 from engine.records import Money, Price, Record
@@ -108,15 +108,18 @@ class Prices:
                 )
             except RecordError as exc:
                 outcomes[key] = WriteOutcome(key, error=str(exc))
-        for list_id, entries in by_list.items():
-            for chunk in chunks(entries, PRICES_PER_WRITE):
-                variables = {"priceListId": list_id, "prices": [data for _, data in chunk]}
-                result = self.session.request("PriceListFixedPricesAdd", variables)
-                errors = result["priceListFixedPricesAdd"]["userErrors"]
-                for price, data in chunk:
-                    key = (price.sku, price.price_group)
-                    if errors:  # Shopify adds all of a call's prices or none
-                        outcomes[key] = WriteOutcome(key, error=user_errors(errors), response={"userErrors": errors})
-                    else:
-                        outcomes[key] = WriteOutcome(key, target_id=data["variantId"], response={"priceList": list_id})
+        with settled_so_far(outcomes):
+            for list_id, entries in by_list.items():
+                for chunk in chunks(entries, PRICES_PER_WRITE):
+                    variables = {"priceListId": list_id, "prices": [data for _, data in chunk]}
+                    result = self.session.request("PriceListFixedPricesAdd", variables)
+                    errors = result["priceListFixedPricesAdd"]["userErrors"]
+                    for price, data in chunk:
+                        key = (price.sku, price.price_group)
+                        if errors:  # Shopify adds all of a call's prices or none
+                            refused = {"userErrors": errors}
+                            outcomes[key] = WriteOutcome(key, error=user_errors(errors), response=refused)
+                        else:
+                            added = {"priceList": list_id}
+                            outcomes[key] = WriteOutcome(key, target_id=data["variantId"], response=added)
         return [outcomes[(p.sku, p.price_group)] for p in prices]

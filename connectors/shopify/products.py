@@ -18,7 +18,7 @@ from typing import Any, Literal
 from connectors.shopify.categories import Categories, owner
 from connectors.shopify.session import Session, chunks, of_type, user_errors
 from connectors.shopify.settings import ShopifySettings
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import RecordError
 from engine.keys import Key
 from engine.records import Money, Product, Record, Variant
@@ -243,15 +243,16 @@ class Products:
                 error = f"SKU of {product.sku} already belongs to Shopify product {claimed[0]}"
                 outcomes[product.sku] = WriteOutcome((product.sku,), error=error)
                 ready = [(p, d) for p, d in ready if p is not product]
-        for chunk in chunks(ready, PRODUCTS_PER_WRITE):
-            variables = self._key_variables()
-            for index, (product, data) in enumerate(chunk):
-                adopted = next((gid for v in product.variants if (gid := owners.get(v.sku, (None, None))[0])), None)
-                variables[f"identifier{index}"] = {"id": adopted} if adopted else identifier(settings, product)
-                variables[f"input{index}"] = data
-            result = self.session.request_batch("ProductSet", len(chunk), ("identifier", "input"), variables)
-            for index, (product, _) in enumerate(chunk):
-                outcomes[product.sku] = self._outcome(product, result.get(f"p{index}") or {})
+        with settled_so_far(outcomes):
+            for chunk in chunks(ready, PRODUCTS_PER_WRITE):
+                variables = self._key_variables()
+                for index, (product, data) in enumerate(chunk):
+                    adopted = next((gid for v in product.variants if (gid := owners.get(v.sku, (None, None))[0])), None)
+                    variables[f"identifier{index}"] = {"id": adopted} if adopted else identifier(settings, product)
+                    variables[f"input{index}"] = data
+                result = self.session.request_batch("ProductSet", len(chunk), ("identifier", "input"), variables)
+                for index, (product, _) in enumerate(chunk):
+                    outcomes[product.sku] = self._outcome(product, result.get(f"p{index}") or {})
         return [outcomes[p.sku] for p in products]
 
     def _outcome(self, product: Product, payload: Mapping[str, Any]) -> WriteOutcome:

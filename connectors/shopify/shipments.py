@@ -16,7 +16,7 @@ from typing import Any
 
 from connectors.shopify.orders import name_query
 from connectors.shopify.session import Session, chunks_or_all, of_type, user_errors
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import AnswerLostError, RecordError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Record, Shipment, ShipmentLine
@@ -105,28 +105,30 @@ class Shipments:
         """Ships each shipment from its order's open fulfillment orders, one request per shipment."""
         shipments = of_type(records, Shipment)
         by_name = {order["name"]: order for order in self._orders([s.order_number for s in shipments])}
-        outcomes = []
-        for shipment in shipments:
-            key = (shipment.key,)
-            order = by_name.get(shipment.order_number)
-            try:
-                if order is None:
-                    raise RecordError(f"Shopify has no order {shipment.order_number}", "order_number")
-                data = fulfillment_input(shipment, order, self.session.settings.notify_customers)
-            except RecordError as exc:
-                outcomes.append(WriteOutcome(key, error=str(exc)))
-                continue
-            try:
-                payload = self.session.request("FulfillmentCreate", {"fulfillment": data})["fulfillmentCreate"]
-            except AnswerLostError as lost:
-                outcomes.append(self._settle(shipment, lost, by_name))
-                continue
-            if payload["userErrors"]:
-                outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
-                continue
-            made = payload["fulfillment"]
-            outcomes.append(WriteOutcome(key, target_id=made["id"], response={"id": made["id"], "name": made["name"]}))
-            by_name.update({o["name"]: o for o in self._orders([shipment.order_number])})  # what is left
+        outcomes: list[WriteOutcome] = []
+        with settled_so_far(outcomes):
+            for shipment in shipments:
+                key = (shipment.key,)
+                order = by_name.get(shipment.order_number)
+                try:
+                    if order is None:
+                        raise RecordError(f"Shopify has no order {shipment.order_number}", "order_number")
+                    data = fulfillment_input(shipment, order, self.session.settings.notify_customers)
+                except RecordError as exc:
+                    outcomes.append(WriteOutcome(key, error=str(exc)))
+                    continue
+                try:
+                    payload = self.session.request("FulfillmentCreate", {"fulfillment": data})["fulfillmentCreate"]
+                except AnswerLostError as lost:
+                    outcomes.append(self._settle(shipment, lost, by_name))
+                    continue
+                if payload["userErrors"]:
+                    outcomes.append(WriteOutcome(key, error=user_errors(payload["userErrors"]), response=payload))
+                    continue
+                made = payload["fulfillment"]
+                response = {"id": made["id"], "name": made["name"]}
+                outcomes.append(WriteOutcome(key, target_id=made["id"], response=response))
+                by_name.update({o["name"]: o for o in self._orders([shipment.order_number])})  # what is left
         return outcomes
 
     def _settle(self, shipment: Shipment, lost: AnswerLostError, by_name: dict[str, dict[str, Any]]) -> WriteOutcome:

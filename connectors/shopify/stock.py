@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from connectors.shopify.products import sku_query
 from connectors.shopify.session import Session, chunks, chunks_or_all, of_type, user_errors
 from engine.catalogue import choices
-from engine.connector import ReadFilter, WriteOutcome
+from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import ConnectorError, RecordError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Record, StockLevel
@@ -115,8 +115,9 @@ class StockLevels:
                 quantities.extend(self._quantity(record, locations))
             except RecordError as exc:
                 outcomes[key] = WriteOutcome(key, error=str(exc))
-        for chunk in chunks(quantities, MAX_QUANTITIES):
-            outcomes.update(self._set_quantities(chunk))
+        with settled_so_far(outcomes):
+            for chunk in chunks(quantities, MAX_QUANTITIES):
+                outcomes.update(self._set_quantities(chunk))
         for record in levels:  # an untracked level is written by switching tracking off
             key = (record.sku, record.location)
             stocked = self._stocked.get(key)

@@ -161,8 +161,9 @@ def _write(
             sending = [change for change, _ in upserts]
             try:
                 outcomes = client.write(entity, [record for _, record in upserts])
-            except WriteInterrupted as stopped:
-                pairs += list(zip(sending, stopped.outcomes, strict=False))  # what it settled before
+            except WriteInterrupted as stopped:  # what it settled before the cause stopped it
+                by_key = {outcome.key: outcome for outcome in stopped.outcomes}
+                pairs += [(change, by_key[change.key]) for change in sending if change.key in by_key]
                 raise stopped.cause from None
             pairs += list(zip(sending, outcomes, strict=True))
         if deletes:

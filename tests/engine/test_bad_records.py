@@ -16,7 +16,7 @@ import pytest
 from connectors.files import CONNECTOR as FILES
 from connectors.files import FilesClient
 from engine.cli import main
-from engine.connector import Connector, RawRecord, ReadFilter, WriteInterrupted, WriteOutcome
+from engine.connector import Connector, RawRecord, ReadFilter, WriteInterrupted, WriteOutcome, settled_so_far
 from engine.errors import FatalConnectorError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Entity, Order, Record, record_key
@@ -250,3 +250,12 @@ def test_a_dead_lettered_record_stays_planned_though_the_cursor_moved_past_it(re
             Refusing.refuse = True
         assert second.result is not None and second.result.counts["create"] == 1
         assert store.dead_letters.open() == []
+
+
+def test_settled_so_far_hands_on_what_a_stopped_batch_settled() -> None:
+    written = [WriteOutcome(("1",), target_id="a")]
+    with pytest.raises(WriteInterrupted) as stopped, settled_so_far(written):
+        raise RetriableConnectorError("cut off")
+    assert stopped.value.outcomes == written and str(stopped.value.cause) == "cut off"
+    with pytest.raises(RetriableConnectorError), settled_so_far({}):  # nothing settled: the error as it was
+        raise RetriableConnectorError("cut off")

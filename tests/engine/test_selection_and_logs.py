@@ -70,7 +70,7 @@ def test_plan_runs_every_flow_named(two: Repo, capsys: pytest.CaptureFixture[str
 def test_logs_say_how_many_they_left_out_and_show_values_whole(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     long_title = "A mug " + "with a very long name " * 10
     repo.seed(Entity.product, [*CATALOGUE, product("9", long_title)])
-    assert main(["apply", "--env", "test"]) == 0
+    assert main(["apply", "--env", "test", "--yes"]) == 0
     capsys.readouterr()
     assert main(["logs", "--env", "test", "--limit", "2"]) == 0
     out = capsys.readouterr().out
@@ -88,7 +88,7 @@ def test_logs_say_how_many_they_left_out_and_show_values_whole(repo: Repo, capsy
 def test_logs_of_a_failed_record_lead_with_its_reason(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
     repo.write_spec(SPEC.replace("title: trim(title)", "title: trim(title)\n      sku: numeric_sku(sku)"))
     repo.seed(Entity.product, [product("7-A", "Not numeric")])
-    assert main(["apply", "--env", "test"]) == 1
+    assert main(["apply", "--env", "test", "--yes"]) == 1
     capsys.readouterr()
     assert main(["logs", "--env", "test", "--full"]) == 0
     lines = capsys.readouterr().out.splitlines()

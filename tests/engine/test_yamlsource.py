@@ -42,7 +42,7 @@ def test_missing_path_falls_back_to_nearest_parent() -> None:
         ("a: {b: 1\n", 2, 1, "invalid YAML"),
         ("- a\nb: 1\n", 2, 1, "invalid YAML"),
         ("a: *nope\n", 1, 4, "invalid YAML"),
-        ("a: 'open\n", 2, 1, "invalid YAML"),
+        ("a: 'open\n", 1, 4, "a quote opened here is never closed"),
     ],
 )
 def test_malformed_yaml_is_located(text: str, line: int, column: int, fragment: str) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import itertools
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from connectors.shopify.cost import Plan
 from connectors.shopify.sandbox import Faults, ShopifySandbox
-from engine.errors import FatalConnectorError
+from engine.connector import WriteInterrupted
+from engine.errors import FatalConnectorError, RetriableConnectorError
 from engine.records import Entity, Money, Product, StockLevel, Variant
 from tests.connectors.shopify.conftest import LOCATIONS, Running
 
@@ -433,3 +435,26 @@ def test_an_order_tillsync_cannot_take_is_that_orders_error_and_the_others_read(
     assert list(built) == [fine]
     assert "more than 25 lines" in refused[big]
     assert "finite number" in refused[shop.orders[odd_id]["name"]], refused
+
+
+def test_a_batch_stopped_after_its_first_request_hands_back_what_was_written(shopify: Running) -> None:
+    """Fifteen products go in two `productSet` requests; when the second fails for good, the ten the
+    first wrote come back as written (`WriteInterrupted`), not failed with the second one's error."""
+    client = shopify.client()
+    session = client.session
+    sent = session.request_batch
+
+    def second_fails(operation: str, *args: Any) -> dict[str, Any]:
+        if operation == "ProductSet" and shopify.sandbox.shop.products:
+            raise RetriableConnectorError("the connection was cut")
+        return sent(operation, *args)
+
+    session.request_batch = second_fails  # type: ignore[method-assign]
+    products = [MUG.model_copy(update={"sku": f"{n}", "variants": (MUG.variants[0].model_copy(
+        update={"sku": f"{n}"}),)}) for n in range(5000, 5015)]  # fmt: skip
+    with pytest.raises(WriteInterrupted) as stopped:
+        client.write(Entity.product, products)
+    assert isinstance(stopped.value.cause, RetriableConnectorError)
+    assert sorted(o.key[0] for o in stopped.value.outcomes) == [f"{n}" for n in range(5000, 5010)]
+    assert all(o.error is None and o.target_id for o in stopped.value.outcomes)
+    assert len(shopify.sandbox.shop.products) == 10
