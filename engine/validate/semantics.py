@@ -147,7 +147,7 @@ def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
     writable = _supports(checker, path, "to", target, flow, read=two_way, write=True)
     if not (readable and writable):
         return
-    source_fields = source.entities[flow.entity].catalogue
+    source_fields = source.read_catalogue(flow.entity, checker.integration.systems[flow.source].settings)
     target_fields = target.entities[flow.entity].catalogue
     _check_match(checker, path, flow, source_fields, target_fields, target.name)
     _check_filters(checker, path, flow, source, source_fields)
