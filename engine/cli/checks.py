@@ -81,11 +81,12 @@ def schema(args: argparse.Namespace) -> int:
     from engine.spec.schema import stale_schemas, write_schemas
 
     directory = _root() / "schemas"
+    settings = {name: connector.settings for name, connector in CONNECTORS.items()}
     if args.check:
-        stale = stale_schemas(directory)
+        stale = stale_schemas(directory, settings)
         for name in stale:
             print(f"schemas/{name} is out of date; run: tillsync schema")
         return EXIT_FINDING if stale else EXIT_OK
-    for path in write_schemas(directory):
+    for path in write_schemas(directory, settings):
         print(f"wrote {path.relative_to(_root())}")
     return EXIT_OK
