@@ -36,7 +36,7 @@ CSV_ONLY = ("columns", "decimal", "currency", "extra_columns")
 def _canonical_column(entity: Entity, column: str) -> str:
     problem = CsvLayout.of(entity).column_problem(column)
     if problem:
-        raise PydanticCustomError("unknown_column", "{problem}", {"problem": f"{entity.value} {problem}"})
+        raise PydanticCustomError("unknown_column", "{problem}", {"problem": f"no {entity.value} column: {problem}"})
     return column
 
 
