@@ -119,9 +119,11 @@ class CsvLayout:
 
     def in_file(self, rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]]]:
         """The file's header and rows for these canonical rows: columns in the catalogue's order (kept
-        extra columns last), each under its header in the file. Columns sharing a header (`sku` and
-        `variants.sku` of a simple product) must agree, or the record is an error."""
-        columns = sorted(dict.fromkeys(column for row in rows for column in row), key=self._column_rank)
+        extra columns last), each under its header in the file, every header `columns` names among
+        them. Columns sharing a header (`sku` and `variants.sku` of a simple product) must agree, or
+        the record is an error."""
+        named = [*self.options.columns, *(column for row in rows for column in row)]  # what the map names, always
+        columns = sorted(dict.fromkeys(named), key=self._column_rank)
         header = list(dict.fromkeys(self.file_header(column) for column in columns))
         return header, [self._row_in_file(row) for row in rows]
 
