@@ -219,6 +219,15 @@ class Connector:
     optional_credentials: tuple[str, ...] = ()  # and of those it can use (a webhook secret)
     webhooks: WebhookSupport | None = None
     sandbox: SandboxSupport | None = None
+    # the fields a system's records of an entity carry, given its settings as a spec writes them,
+    # where they are more than the entity's catalogue (a files system keeping its file's extra columns)
+    fields_read: Callable[[Entity, Mapping[str, Any]], Catalogue] | None = None
+
+    def read_catalogue(self, entity: Entity, settings: Mapping[str, Any]) -> Catalogue:
+        """The fields a flow can read from this system's `entity` records: filters and mappings see these."""
+        if self.fields_read is not None:
+            return self.fields_read(entity, settings)
+        return self.entities[entity].catalogue
 
     def supports(self, entity: Entity, *, read: bool = False, write: bool = False) -> bool:
         support = self.entities.get(entity)

@@ -1,18 +1,22 @@
 """The `files` connector: a system that is a folder of CSV, JSON or JSON Lines files.
 
 Many POS and ERP systems exchange catalogues, stock and orders as file exports; this connector
-reads and writes them. It is also the embedded system for the demo and the engine's tests.
+reads and writes them, in Tillsync's canonical layout or in the ERP's own (its headers, `;`,
+decimal commas, Windows-1252: see `settings.py` and docs/files.md). It is also the
+embedded system for the demo and the engine's tests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel
 
 from connectors.files.client import FilesClient
+from connectors.files.formats import EXTRA, EXTRA_FIELD
 from connectors.files.settings import FilesSettings
-from engine.catalogue import entity_catalogue
+from engine.catalogue import Catalogue, entity_catalogue
 from engine.connector import Connector, EntitySupport
 from engine.records import Entity
 
@@ -30,12 +34,19 @@ def _support(entity: Entity) -> EntitySupport:
     return EntitySupport(True, True, entity_catalogue(entity))
 
 
+def _fields_read(entity: Entity, settings: Mapping[str, Any]) -> Catalogue:
+    """Kept extra columns are read as `extra.HEADER`; which headers a file has is known only when it is read."""
+    catalogue = entity_catalogue(entity)
+    return {**catalogue, EXTRA: EXTRA_FIELD} if settings.get("extra_columns") == "keep" else catalogue
+
+
 CONNECTOR = Connector(
     name="files",
     description="a folder of CSV, JSON or JSON Lines files, one file per entity",
     settings=FilesSettings,
     entities={entity: _support(entity) for entity in Entity},
     open=_open,
+    fields_read=_fields_read,
 )
 
 __all__ = ["CONNECTOR", "FilesClient", "FilesSettings"]

@@ -15,10 +15,11 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TextIO
 
-from connectors.files.formats import CsvLayout, from_document, to_document
+from connectors.files.csvread import raw_records
+from connectors.files.formats import EXTRA, CsvLayout, from_document, to_document
 from connectors.files.settings import FilesSettings
+from connectors.files.text import Lines, encoding_problem, read_lines
 from engine.connector import RawRecord, ReadFilter, WriteOutcome
 from engine.errors import FatalConnectorError, RecordError
 from engine.keys import Key, digest
@@ -49,22 +50,23 @@ class FilesClient:
         if path is None:
             return
         only = None if keys is None else set(keys)
-        with path.open(encoding="utf-8-sig") as handle:
-            for raw in self._raw(entity, handle, str(path)):  # a key twice: the engine makes the second an error
-                if only is None or raw.key in only:
-                    yield raw
+        for raw in self._raw(entity, self._lines(path), str(path)):  # a key twice: the engine makes the second an error
+            if only is None or raw.key in only:
+                yield raw
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
         existing = self._load(entity)
         outcomes = []
-        layout = CsvLayout.of(entity) if self.settings.format == "csv" else None
         for record in records:
             key = record_key(entity, record)
-            try:
-                if layout is not None:
-                    layout.rows(record)  # what the file cannot hold is this record's error, not the batch's
+            record = _with_extra_of(existing.get(key), record)
+            try:  # what the file cannot hold is this record's error, not the batch's
+                text = self._render(entity, [record])
             except RecordError as exc:
                 outcomes.append(WriteOutcome(key, error=str(exc)))
+                continue
+            if problem := encoding_problem(text, self.settings.encoding):
+                outcomes.append(WriteOutcome(key, error=problem))
                 continue
             existing[key] = record
             outcomes.append(WriteOutcome(key, target_id="/".join(key)))
@@ -103,66 +105,84 @@ class FilesClient:
         if path is None:
             return {}
         loaded: dict[Key, Record] = {}
-        with path.open(encoding="utf-8-sig") as handle:
-            for raw in self._raw(entity, handle, str(path)):
-                try:
-                    record = raw.build()
-                except RecordError as exc:  # rewriting the file would lose what cannot be read back
-                    raise FatalConnectorError(f"{exc}; fix the file before anything is written to it") from None
-                key = record_key(entity, record)
-                if key in loaded:
-                    raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(key)} appears twice")
-                loaded[key] = record
+        for raw in self._raw(entity, self._lines(path), str(path)):
+            try:
+                record = raw.build()
+            except RecordError as exc:  # rewriting the file would lose what cannot be read back
+                raise FatalConnectorError(f"{exc}; fix the file before anything is written to it") from None
+            key = record_key(entity, record)
+            if key in loaded:
+                raise FatalConnectorError(f"{path}: {entity.value} {'/'.join(key)} appears twice")
+            loaded[key] = record
         return loaded
 
-    def _raw(self, entity: Entity, handle: TextIO, where: str) -> Iterator[RawRecord]:
-        """The file's records one by one: a large file is never held as text, JSON data and records at once."""
-        if self.settings.format == "csv":  # universal newlines, not newline="": a quoted CRLF is read as \n
-            yield from CsvLayout.of(entity).raw_records(handle, self.settings.delimiter, where)
+    def _lines(self, path: Path) -> Lines:
+        return read_lines(path.read_bytes(), self.settings.encoding)
+
+    def _layout(self, entity: Entity) -> CsvLayout:
+        return CsvLayout.of(entity, self.settings.csv(entity))
+
+    def _raw(self, entity: Entity, text: Lines, where: str) -> Iterator[RawRecord]:
+        """The file's records one by one, each built only when asked for."""
+        if self.settings.format == "csv":
+            yield from raw_records(self._layout(entity), text, where)
         elif self.settings.format == "jsonl":
-            for number, line in enumerate(handle, start=1):  # lines end at \n only, never inside a JSON string
+            for number, line in enumerate(text.lines, start=1):  # lines end at \n only, never inside a JSON string
                 if line.strip():
                     place = f"{where}:{number}"
                     try:
-                        data = _json(line, place)
+                        data = _json(line, place) if number not in text.unreadable else None
                     except RecordError:  # built, it says what is wrong; its key is where it stands
                         data = None
                     key = record_key(entity, data) if isinstance(data, dict) else _unkeyed(entity, place)
-                    yield RawRecord(key, digest(line), partial(_from_line, entity, line, place))
+                    build = partial(_from_line, entity, line, place, text.unreadable.get(number))
+                    yield RawRecord(key, digest(line), build)
         else:
+            if text.unreadable:  # a JSON document is read whole or not at all
+                number, problem = next(iter(text.unreadable.items()))
+                raise FatalConnectorError(f"{where}:{number}: {problem}")
             try:
-                data = _json(handle.read(), where)
+                data = _json("".join(text.lines), where)
             except RecordError as exc:  # a JSON file that does not parse holds no record at all
                 raise FatalConnectorError(str(exc)) from None
             if not isinstance(data, list):
                 raise FatalConnectorError(f"{where}: expected a JSON array of {entity.value} records")
             for index, item in enumerate(data):
                 key = record_key(entity, item) if isinstance(item, dict) else _unkeyed(entity, f"{where}: item {index}")
-                text = json.dumps(item, sort_keys=True, ensure_ascii=False)
-                yield RawRecord(key, digest(text), partial(from_document, entity, item, f"{where}: item {index}"))
+                shown = json.dumps(item, sort_keys=True, ensure_ascii=False)
+                yield RawRecord(key, digest(shown), partial(from_document, entity, item, f"{where}: item {index}"))
 
     def _save(self, entity: Entity, records: dict[Key, Record]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         ordered = [records[key] for key in sorted(records)]
         self.calls += 1
-        _replace(self.path(entity), self._render(entity, ordered))
+        _replace(self.path(entity), self._render(entity, ordered), self.settings.encoding)
 
     def _render(self, entity: Entity, records: list[Record]) -> str:
         if self.settings.format == "jsonl":
             return "".join(json.dumps(to_document(r), ensure_ascii=False) + "\n" for r in records)
         if self.settings.format == "json":
             return json.dumps([to_document(r) for r in records], ensure_ascii=False, indent=2) + "\n"
-        layout = CsvLayout.of(entity)
-        rows = [row for record in records for row in layout.rows(record)]
+        layout = self._layout(entity)
+        header, rows = layout.in_file([row for record in records for row in layout.rows(record)])
         out = io.StringIO()
-        writer = csv.DictWriter(out, layout.header(rows), delimiter=self.settings.delimiter,
-                                lineterminator="\n")  # fmt: skip
+        writer = csv.DictWriter(out, header, delimiter=self.settings.delimiter, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         return out.getvalue()
 
 
-def _from_line(entity: Entity, line: str, where: str) -> Record:
+def _with_extra_of(old: Record | None, new: Record) -> Record:
+    """`new`, keeping the extra columns its file held for it (a canonical record has none of its own)."""
+    kept = getattr(old, EXTRA, None)
+    if old is None or not kept or hasattr(new, EXTRA):
+        return new
+    return type(old).model_validate({**dict(new), EXTRA: kept})
+
+
+def _from_line(entity: Entity, line: str, where: str, unreadable: str | None) -> Record:
+    if unreadable is not None:
+        raise RecordError(f"{where}: {unreadable}")
     return from_document(entity, _json(line, where), where)
 
 
@@ -180,10 +200,10 @@ def _unkeyed(entity: Entity, where: str) -> Key:
     return (where, *("" for _ in KEYS[entity][1:]))
 
 
-def _replace(path: Path, text: str) -> None:
+def _replace(path: Path, text: str, encoding: str) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        with os.fdopen(handle, "w", encoding=encoding, newline="") as out:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())

@@ -5,27 +5,57 @@ CSV is flat, records are not, so a row spells nested fields as dotted columns
 (`tags: sale|summer`) and writes money as `19.99 EUR`. A record with a list of items (a product's
 variants, an order's lines) takes one row per item: the item's columns are prefixed
 (`variants.sku`), and rows with the same key belong to one record.
+
+A file an ERP writes names its columns its own way: `CsvOptions.columns` gives a canonical column's
+header in the file, and columns that are neither are ignored, kept as the record's `extra` fields
+(`extra.merk`, read by mappings, written back under their own header) or refused.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
-from typing import Any, TextIO
+from functools import cache
+from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, create_model
 
+from connectors.files.cells import Numbers
 from engine.catalogue import Catalogue, FieldInfo, choices, entity_catalogue
-from engine.connector import RawRecord
 from engine.errors import FatalConnectorError, RecordError
-from engine.keys import digest
-from engine.records import KEYS, MODELS, Entity, Record, compact, record_key
+from engine.records import KEYS, MODELS, Entity, Record, compact
 
 LIST_SEPARATOR = "|"
+EXTRA = "extra"  # the field kept extra columns are read into, by their header
+EXTRA_FIELD = FieldInfo(
+    "map of string", "the file's columns Tillsync has no field for, by header (extra_columns: keep)", free_keys=True
+)
+ExtraColumns = Literal["ignore", "keep", "error"]
+
+
+@dataclass(frozen=True)
+class CsvOptions:
+    """How one system's CSV files are written: separators, headers, columns beyond the canonical ones."""
+
+    delimiter: str = ","
+    decimal: str = "."
+    currency: str | None = None
+    columns: Mapping[str, str] = field(default_factory=dict)  # canonical column → the file's header
+    extra: ExtraColumns = "ignore"
+
+    @property
+    def numbers(self) -> Numbers:
+        return Numbers(self.decimal, self.currency)
+
+
+@cache
+def extra_model(entity: Entity) -> type[Record]:
+    """The entity's record with the `extra` columns of its file kept beside its fields."""
+    base = MODELS[entity]
+    extra: Any = (dict[str, str], Field(default_factory=dict, description=EXTRA_FIELD.description))
+    model: type[Record] = create_model(base.__name__, __base__=base, **{EXTRA: extra})
+    return model
 
 
 def to_document(record: Record) -> dict[str, Any]:
@@ -34,12 +64,12 @@ def to_document(record: Record) -> dict[str, Any]:
     return document
 
 
-def from_document(entity: Entity, data: Any, where: str) -> Record:
+def from_document(entity: Entity, data: Any, where: str, model: type[Record] | None = None) -> Record:
     """Build a record from JSON data; a bad one is an error naming `where` and the field."""
     if not isinstance(data, dict):
         raise RecordError(f"{where}: expected an object, got {type(data).__name__}")
     try:
-        return MODELS[entity].model_validate(data)
+        return (model or MODELS[entity]).model_validate(data)
     except ValidationError as exc:
         problems = [f"{'.'.join(map(str, e['loc'])) or 'record'}: {e['msg']}" for e in exc.errors()]
         raise RecordError(f"{where}: {'; '.join(problems)}") from None
@@ -52,36 +82,68 @@ class CsvLayout:
     entity: Entity
     catalogue: Catalogue
     items: str | None  # the list-of-objects field spread over rows, if any
-    order: dict[str, int] = field(default_factory=dict)
+    options: CsvOptions = field(default_factory=CsvOptions)
 
     @classmethod
-    def of(cls, entity: Entity) -> CsvLayout:
+    def of(cls, entity: Entity, options: CsvOptions | None = None) -> CsvLayout:
         catalogue = entity_catalogue(entity)
         items = [name for name, info in catalogue.items() if _is_item_list(info)]
         if len(items) > 1:
             raise ValueError(f"{entity.value} has more than one item list: {items}")
-        return cls(entity, catalogue, items[0] if items else None,
-                   {name: i for i, name in enumerate(catalogue)})  # fmt: skip
+        return cls(entity, catalogue, items[0] if items else None, options or CsvOptions())
+
+    @property
+    def model(self) -> type[Record]:
+        """The records read: with their `extra` columns when those are kept."""
+        return extra_model(self.entity) if self.options.extra == "keep" else MODELS[self.entity]
 
     # ---- writing -------------------------------------------------------------------------
 
     def rows(self, record: Record) -> list[dict[str, str]]:
+        """A record's rows, keyed by canonical column (kept extra columns as `extra.HEADER`)."""
         document = record.model_dump(mode="json", exclude_none=True)
+        extra = document.pop(EXTRA, {})
         items = document.pop(self.items, []) if self.items else []
-        parent = _flatten(document, self.catalogue, "")
+        numbers = self.options.numbers
+        parent = _flatten(document, self.catalogue, "", numbers)
+        parent.update({f"{EXTRA}.{header}": value for header, value in extra.items() if value != ""})
         if not items:
             return [parent]
         assert self.items is not None
         item_fields = self.catalogue[self.items].fields or {}
         keys = {name: parent[name] for name in KEYS[self.entity] if name in parent}
         return [
-            {**(parent if i == 0 else keys), **_flatten(item, item_fields, f"{self.items}.")}
+            {**(parent if i == 0 else keys), **_flatten(item, item_fields, f"{self.items}.", numbers)}
             for i, item in enumerate(items)
         ]
 
-    def header(self, rows: Iterable[Mapping[str, str]]) -> list[str]:
-        columns = dict.fromkeys(column for row in rows for column in row)
-        return sorted(columns, key=self._column_rank)
+    def in_file(self, rows: list[dict[str, str]]) -> tuple[list[str], list[dict[str, str]]]:
+        """The file's header and rows for these canonical rows: columns in the catalogue's order (kept
+        extra columns last), each under its header in the file, every header `columns` names among
+        them. Columns sharing a header (`sku` and `variants.sku` of a simple product) must agree, or
+        the record is an error."""
+        named = [*self.options.columns, *(column for row in rows for column in row)]  # what the map names, always
+        columns = sorted(dict.fromkeys(named), key=self._column_rank)
+        header = list(dict.fromkeys(self.file_header(column) for column in columns))
+        return header, [self._row_in_file(row) for row in rows]
+
+    def _row_in_file(self, row: Mapping[str, str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        source: dict[str, str] = {}
+        for column, value in row.items():
+            name = self.file_header(column)
+            if out.setdefault(name, value) != value:
+                raise RecordError(
+                    f"column '{name}' is both {source[name]} {out[name]!r} and {column} {value!r}", column
+                )
+            source.setdefault(name, column)
+        return out
+
+    def file_header(self, column: str) -> str:
+        """The header a canonical column (or a kept `extra.HEADER`) has in the file."""
+        if column.startswith(f"{EXTRA}."):
+            return column[len(EXTRA) + 1 :]
+        return self.options.columns.get(column, column)
 
     def _column_rank(self, column: str) -> tuple[Any, ...]:
         rank: list[Any] = []
@@ -95,13 +157,50 @@ class CsvLayout:
 
     # ---- reading -------------------------------------------------------------------------
 
-    def check_header(self, header: Iterable[str], where: str) -> None:
-        for column in header:
-            problem = self._column_problem(column)
-            if problem:
-                raise FatalConnectorError(f"{where}: column '{column}': {problem}")
+    def columns(self, header: list[str], where: str) -> list[tuple[str, ...]]:
+        """What each of a file's columns is: canonical columns (one header may give several: `sku` and
+        `variants.sku`), a kept `extra.HEADER`, or nothing (ignored). A header `columns` names that
+        the file lacks, or a canonical column given by two of the file's columns, is an error."""
+        by_header: dict[str, tuple[str, ...]] = {}
+        for column, name in self.options.columns.items():
+            by_header[name] = (*by_header.get(name, ()), column)
+        named = [name.strip() for name in header]
+        for wanted, columns in by_header.items():
+            if wanted not in named:
+                raise FatalConnectorError(
+                    f"{where}: no column '{wanted}', which columns: {self.entity.value}: {columns[0]} names; "
+                    f"{choices(wanted, [n for n in named if n], label='the file has')}"
+                )
+        resolved = [by_header.get(name) or self._column(name, where) for name in named]
+        seen: dict[str, str] = {}
+        for name, found in zip(named, resolved, strict=True):
+            for column in found:
+                if column in seen:
+                    raise FatalConnectorError(f"{where}: columns '{seen[column]}' and '{name}' are both {column}")
+                seen[column] = name
+        return resolved
 
-    def _column_problem(self, column: str) -> str | None:
+    def _column(self, name: str, where: str) -> tuple[str, ...]:
+        if not name:
+            return ()  # an empty header (a delimiter ending every line) names nothing
+        if name in self.options.columns:
+            problem: str | None = f"{self.entity.value} {name} is read from column '{self.options.columns[name]}'"
+        else:
+            problem = self.column_problem(name)
+            if problem is None:
+                return (name,)
+            if name.split(".")[0] in self.catalogue:  # a canonical field misspelt is never another column
+                raise FatalConnectorError(f"{where}: column '{name}': {problem}")
+        if self.options.extra == "keep":
+            return (f"{EXTRA}.{name}",)
+        if self.options.extra == "ignore":
+            return ()
+        raise FatalConnectorError(
+            f"{where}: column '{name}': {problem} (map it in columns, or set extra_columns: ignore or keep)"
+        )
+
+    def column_problem(self, column: str) -> str | None:
+        """Why `column` is no canonical column of this entity, if it is not."""
         fields: Catalogue | None = self.catalogue
         parts = column.split(".")
         for depth, part in enumerate(parts):
@@ -119,121 +218,29 @@ class CsvLayout:
             fields = info.fields
         return None
 
-    def raw_records(self, handle: TextIO, delimiter: str, where: str) -> list[RawRecord]:
-        """A CSV file's records, unbuilt: rows grouped by key (a record with an item list has a row
-        per item, not necessarily adjacent), each group fingerprinted by its text and the header's."""
-        lines = handle.readlines()
-        reader = csv.reader(lines, delimiter=delimiter)
-        header = next(reader, None)
-        if header is None:
-            return []
-        self.check_header(header, f"{where}:1")
-        key_of = _key_reader(header, KEYS[self.entity])
-        groups: dict[tuple[str, ...], list[tuple[int, str]]] = {}
-        start = reader.line_num
-        header_text = "".join(lines[:start])
-        for row in reader:
-            end = reader.line_num  # a quoted cell may hold line breaks: a row is lines[start:end]
-            if row:  # not a blank line
-                text = lines[start] if end == start + 1 else "".join(lines[start:end])
-                groups.setdefault(key_of(row), []).append((end, text))
-            start = end
-        file = _CsvFile(self, header, delimiter, where)
-        return [
-            RawRecord(key, digest(header_text + "".join(text for _, text in rows)), partial(file.record, rows))
-            for key, rows in groups.items()
-        ]
-
-    def route(self, column: str, where: str) -> _Route:
+    def route(self, column: str, where: str) -> Route:
         """Where a column's cells go: an item list's columns (`variants.sku`) into the item's data."""
         if self.items is not None and column.startswith(f"{self.items}."):
             return _route(column.partition(".")[2], self.catalogue[self.items].fields or {}, where, item=True)
         return _route(column, self.catalogue, where, item=False)
 
 
-def _key_reader(header: list[str], names: Iterable[str]) -> Callable[[list[str]], tuple[str, ...]]:
-    """A function giving a row's key: its cells in the key's columns ("" for a column it lacks)."""
-    positions = [header.index(name) if name in header else None for name in names]
-    if len(positions) == 1 and positions[0] is not None:
-        position = positions[0]
-        return lambda row: (row[position] if position < len(row) else "",)
-    return lambda row: tuple(row[i] if i is not None and i < len(row) else "" for i in positions)
-
-
-@dataclass
-class _CsvFile:
-    """One CSV file's header, and where each of its columns goes (worked out on a column's first cell)."""
-
-    layout: CsvLayout
-    header: list[str]
-    delimiter: str
-    where: str
-    routes: dict[str, _Route] = field(default_factory=dict)
-
-    def record(self, rows: list[tuple[int, str]]) -> Record:
-        """The record of one key's rows; rows of a record with an item list merge, one item each."""
-        layout, entity = self.layout, self.layout.entity
-        first_line = rows[0][0]
-        first: dict[str, Any] = {}
-        items: list[dict[str, Any]] = []
-        for index, (line, text) in enumerate(rows):
-            data = first if index == 0 else {}
-            item: dict[str, Any] = {}
-            for column, value in self._cells(line, text):
-                if value == "":
-                    continue
-                route = self.routes.get(column)
-                if route is None:
-                    route = self.routes[column] = layout.route(column, f"{self.where}:{line}")
-                route.put(item if route.item else data, value)
-            if index and not layout.items:
-                raise RecordError(
-                    f"{self.where}:{line}: duplicate {entity.value} {_show(record_key(entity, data))} "
-                    f"(first on line {first_line})"
-                )
-            if index:
-                _merge(first, data, first_line, f"{self.where}:{line}")
-            if item:
-                items.append(item)
-        document = {**first, layout.items: items} if layout.items else first
-        return from_document(entity, document, f"{self.where}:{first_line}")
-
-    def _cells(self, line: int, text: str) -> Iterator[tuple[str, str]]:
-        cells = next(csv.reader(io.StringIO(text), delimiter=self.delimiter))
-        if len(cells) > len(self.header):
-            raise RecordError(
-                f"{self.where}:{line}: {len(cells)} cells, but the header names {len(self.header)} columns"
-            )
-        return zip(self.header, cells, strict=False)
-
-
-def _merge(first: dict[str, Any], data: Mapping[str, Any], first_line: int, where: str) -> None:
-    """A further row's fields of the record itself: blank, or as on its first row."""
-    for name, value in data.items():
-        if name not in first:
-            first[name] = value
-        elif first[name] != value:
-            raise RecordError(f"{where}: {name} is {value!r} here but {first[name]!r} on line {first_line}")
-
-
-def _show(key: tuple[str, ...]) -> str:
-    return "/".join(key)
-
-
 def _is_item_list(info: FieldInfo) -> bool:
     return info.type.startswith("list of") and info.fields is not None and "money" not in info.type
 
 
-def _flatten(data: Mapping[str, Any], catalogue: Catalogue, prefix: str) -> dict[str, str]:
+def _flatten(data: Mapping[str, Any], catalogue: Catalogue, prefix: str, numbers: Numbers) -> dict[str, str]:
     row: dict[str, str] = {}
     for name, value in data.items():
         info, column = catalogue[name], f"{prefix}{name}"
         if info.type == "money":
-            row[column] = f"{value['amount']} {value['currency']}"
+            row[column] = numbers.write_money(value["amount"], value["currency"])
+        elif info.type == "decimal":
+            row[column] = numbers.write_number(value)
         elif info.free_keys:
             row.update({f"{column}.{key}": _cell(item) for key, item in value.items()})
         elif info.fields is not None and isinstance(value, dict):
-            row.update(_flatten(value, info.fields, f"{column}."))
+            row.update(_flatten(value, info.fields, f"{column}.", numbers))
         elif isinstance(value, list):
             if any(LIST_SEPARATOR in str(item) for item in value):
                 raise RecordError(f"{column}: a value contains '{LIST_SEPARATOR}', which CSV lists use", column)
@@ -251,31 +258,47 @@ def _cell(value: Any) -> str:
 
 
 @dataclass(frozen=True)
-class _Route:
+class Route:
     """Where one column's cells go in a record's data: into these nested objects, under this name."""
 
     item: bool  # a column of the item list, set in the item's data
     objects: tuple[str, ...]
     name: str
-    split: bool  # a list of text, joined with LIST_SEPARATOR in the cell
+    kind: Literal["text", "list", "number", "money"]
 
-    def put(self, data: dict[str, Any], value: str) -> None:
+    def put(self, data: dict[str, Any], cell: str, numbers: Numbers) -> None:
+        """Set a cell's value; ValueError saying what is wrong with a number or an amount."""
         for part in self.objects:
             data = data.setdefault(part, {})
-        data[self.name] = value.split(LIST_SEPARATOR) if self.split else value
+        value: Any = cell
+        if self.kind == "list":
+            value = cell.split(LIST_SEPARATOR)
+        elif self.kind == "number":
+            value = numbers.number(cell)
+        elif self.kind == "money":
+            value = numbers.money(cell)
+        data[self.name] = value
 
 
-def _route(column: str, catalogue: Catalogue, where: str, item: bool) -> _Route:
+def _route(column: str, catalogue: Catalogue, where: str, item: bool) -> Route:
     fields: Catalogue = catalogue
     parts = column.split(".")
     for depth, part in enumerate(parts):
         info = fields[part]
         last = depth == len(parts) - 1
         if info.free_keys and not last:
-            return _Route(item, tuple(parts[: depth + 1]), parts[depth + 1], split=False)
+            return Route(item, tuple(parts[: depth + 1]), parts[depth + 1], "text")
         if last:
-            return _Route(item, tuple(parts[:depth]), part, split=info.type.startswith("list of"))
+            return Route(item, tuple(parts[:depth]), part, _kind(info))
         if info.fields is None:
             raise FatalConnectorError(f"{where}: column '{column}': '{part}' has no fields")
         fields = info.fields
     raise AssertionError("unreachable: a column has at least one part")
+
+
+def _kind(info: FieldInfo) -> Literal["text", "list", "number", "money"]:
+    if info.type == "money":
+        return "money"
+    if info.type == "decimal":
+        return "number"
+    return "list" if info.type.startswith("list of") else "text"

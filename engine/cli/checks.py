@@ -84,12 +84,13 @@ def schema(args: argparse.Namespace) -> int:
 
     root = _root()
     directory = root / "schemas"
+    settings = {name: connector.settings for name, connector in CONNECTORS.items()}
     if args.check:
-        stale = [f"schemas/{name}" for name in stale_schemas(directory)]
+        stale = [f"schemas/{name}" for name in stale_schemas(directory, settings)]
         stale += [f"{FOLDER.as_posix()}/{name}" for name in stale_reference(root)]
         for name in stale:
             print(f"{name} is out of date; run: tillsync schema")
         return EXIT_FINDING if stale else EXIT_OK
-    for path in [*write_schemas(directory), *write_reference(root)]:
+    for path in [*write_schemas(directory, settings), *write_reference(root)]:
         print(f"wrote {path.relative_to(root)}")
     return EXIT_OK

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from engine.catalogue import Catalogue, choices, lookup
 from engine.connector import Connector
@@ -113,7 +113,7 @@ def settings_problems(
         connector.settings.model_validate(values)
     except ValidationError as exc:
         return [
-            (tuple(err["loc"]), _settings_message(err, connector))
+            (tuple(part for part in err["loc"] if part != "[key]"), _settings_message(err, connector))
             for err in exc.errors()
             if not (partial and err["type"] == "missing")
         ]
@@ -123,10 +123,23 @@ def settings_problems(
 def _settings_message(err: Any, connector: Connector) -> str:
     if err["type"] == "extra_forbidden":
         name = str(err["loc"][-1])
-        return f"unknown setting for {connector.name}; {choices(name, connector.settings.model_fields)}"
+        return (
+            f"unknown setting for {connector.name}; {choices(name, _settings_at(connector.settings, err['loc'][:-1]))}"
+        )
     if err["type"] == "missing":
         return f"required setting of {connector.name} is missing; set it in the spec or in the environment"
     return str(err["msg"])
+
+
+def _settings_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The settings a nested settings model at `loc` takes (`columns: {product: …}`)."""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        inner = field.annotation if field is not None else None
+        if not (isinstance(inner, type) and issubclass(inner, BaseModel)):
+            break
+        model = inner
+    return list(model.model_fields)
 
 
 def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
@@ -147,7 +160,7 @@ def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
     writable = _supports(checker, path, "to", target, flow, read=two_way, write=True)
     if not (readable and writable):
         return
-    source_fields = source.entities[flow.entity].catalogue
+    source_fields = source.read_catalogue(flow.entity, checker.integration.systems[flow.source].settings)
     target_fields = target.entities[flow.entity].catalogue
     _check_match(checker, path, flow, source_fields, target_fields, target.name)
     _check_filters(checker, path, flow, source, source_fields)

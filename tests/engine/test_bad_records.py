@@ -40,9 +40,9 @@ def written(repo: Repo) -> list[str]:
 @pytest.mark.parametrize(
     ("row", "reason"),
     [
-        ("3,Towel,3,NaN EUR,21", "money must look like '19.99 EUR'"),
-        ("3,Towel,3,1e400 EUR,21", "money must look like '19.99 EUR'"),
-        ("3,Towel,3,10.00,21", "money must look like '19.99 EUR'"),
+        ("3,Towel,3,NaN EUR,21", "'NaN EUR' is not an amount; expected e.g. 1234.50 EUR"),
+        ("3,Towel,3,1e400 EUR,21", "'1e400 EUR' is not an amount"),
+        ("3,Towel,3,10.00,21", "'10.00' names no currency; write e.g. 1234.50 EUR, or set the system's currency"),
         ("3,Towel,3,10.00 EUR,abc", "tax_rate"),
         ("3,Towel,3,10000000000000000 EUR,21", "less than or equal to 1E+15"),
         ("3,Towel,3,10.00 EUR,21,surplus", "5 columns"),

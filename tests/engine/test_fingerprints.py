@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 import connectors.files.client
+import connectors.files.csvread
 import connectors.files.formats
 from engine.plan.model import Action, FlowPlan
 from engine.records import Entity, Record
@@ -26,12 +27,13 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     counts: Counter[str] = Counter()
     real = connectors.files.formats.from_document
 
-    def counting(entity: Entity, data: Any, where: str) -> Record:
+    def counting(entity: Entity, data: Any, where: str, model: type[Record] | None = None) -> Record:
         counts["erp" if "erp" in where.split("/") else "shop"] += 1
-        return real(entity, data, where)
+        return real(entity, data, where, model)
 
     monkeypatch.setattr(connectors.files.formats, "from_document", counting)
     monkeypatch.setattr(connectors.files.client, "from_document", counting)
+    monkeypatch.setattr(connectors.files.csvread, "from_document", counting)
     return counts
 
 

@@ -102,6 +102,12 @@ CASES = [
     Case("when_filter_unknown_field.yaml", 11, "reads unknown field 'financial_state'", "semantic"),
     Case("archive_without_status.yaml", 11, "files stock records have no status to archive", "semantic"),
     Case("empty_mapping_expression.yaml", 12, "empty JMESPath expression", "semantic"),
+    Case(
+        "unknown_column_map_field.yaml", 10, "no product column: unknown field 'skuu'; did you mean 'sku'?", "semantic"
+    ),
+    Case("unknown_column_map_entity.yaml", 9, "did you mean 'product'? known: product, stock", "semantic"),
+    Case("erp_header_in_mapping.yaml", 12, "reads unknown field 'artnr' of files product", "semantic"),
+    Case("extra_column_not_kept.yaml", 14, "reads unknown field 'extra' of files product", "semantic"),
 ]
 
 

@@ -1,0 +1,135 @@
+"""Reading a CSV file's records: its header resolved once, rows grouped by key, each group built
+only when the engine asks for it. A row that cannot be read (a byte the encoding lacks, a price
+`12,3,4`, more cells than columns) is its record's error, said with file, line and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from connectors.files.formats import EXTRA, CsvLayout, Route, from_document
+from connectors.files.text import Lines
+from engine.connector import RawRecord
+from engine.errors import FatalConnectorError, RecordError
+from engine.keys import digest
+from engine.records import KEYS, Record, record_key
+
+Row = tuple[int, int, str]  # first line, last line, text
+
+
+def raw_records(layout: CsvLayout, text: Lines, where: str) -> list[RawRecord]:
+    """A CSV file's records, unbuilt: rows grouped by key (a record with an item list has a row
+    per item, not necessarily adjacent), each group fingerprinted by its text and the header's."""
+    lines = text.lines
+    reader = csv.reader(lines, delimiter=layout.options.delimiter)
+    header = next(reader, None)
+    if header is None:
+        return []
+    start = reader.line_num
+    if problem := text.problem(1, start):
+        raise FatalConnectorError(f"{where}:1: {problem}")
+    columns = layout.columns(header, f"{where}:1")
+    key_of = _key_reader(columns, KEYS[layout.entity])
+    groups: dict[tuple[str, ...], list[Row]] = {}
+    header_text = "".join(lines[:start])
+    for row in reader:
+        end = reader.line_num  # a quoted cell may hold line breaks: a row is lines[start:end]
+        if row:  # not a blank line
+            text_of_row = lines[start] if end == start + 1 else "".join(lines[start:end])
+            groups.setdefault(key_of(row), []).append((start + 1, end, text_of_row))
+        start = end
+    file = _CsvFile(layout, [name.strip() for name in header], columns, text, where)
+    return [
+        RawRecord(key, digest(header_text + "".join(text for _, _, text in rows)), partial(file.record, rows))
+        for key, rows in groups.items()
+    ]
+
+
+def _key_reader(columns: list[tuple[str, ...]], names: Iterable[str]) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function giving a row's key: its cells in the key's columns ("" for a column it lacks)."""
+    positions = [next((i for i, found in enumerate(columns) if name in found), None) for name in names]
+    if len(positions) == 1 and positions[0] is not None:
+        position = positions[0]
+        return lambda row: (row[position] if position < len(row) else "",)
+    return lambda row: tuple(row[i] if i is not None and i < len(row) else "" for i in positions)
+
+
+@dataclass
+class _CsvFile:
+    """One CSV file's header, what each column is, and where its cells go (worked out on a column's first cell)."""
+
+    layout: CsvLayout
+    header: list[str]
+    columns: list[tuple[str, ...]]  # each file column's canonical columns, or kept `extra.HEADER`; () ignored
+    text: Lines
+    where: str
+    routes: dict[str, Route] = field(default_factory=dict)
+
+    def record(self, rows: list[Row]) -> Record:
+        """The record of one key's rows; rows of a record with an item list merge, one item each."""
+        layout, entity = self.layout, self.layout.entity
+        first_line = rows[0][1]
+        first: dict[str, Any] = {}
+        extra: dict[str, str] = {}
+        items: list[dict[str, Any]] = []
+        for index, (start, line, text) in enumerate(rows):
+            place = f"{self.where}:{line}"
+            if problem := self.text.problem(start, line):
+                raise RecordError(f"{place}: {problem}")
+            data = first if index == 0 else {}
+            row_extra: dict[str, str] = {}
+            item: dict[str, Any] = {}
+            for header, columns, value in self._cells(place, text):
+                for column in columns if value != "" else ():
+                    if column.startswith(f"{EXTRA}."):
+                        row_extra[header] = value
+                    else:
+                        self._put(column, header, value, item, data, place)
+            if index and not layout.items:
+                raise RecordError(
+                    f"{place}: duplicate {entity.value} {'/'.join(record_key(entity, data))} "
+                    f"(first on line {first_line})"
+                )
+            if index:
+                _merge(first, data, first_line, place)
+            for header, value in row_extra.items():
+                if extra.setdefault(header, value) != value:
+                    raise RecordError(
+                        f"{place}: column '{header}' is {value!r} here but {extra[header]!r} on line {first_line}"
+                    )
+            if item:
+                items.append(item)
+        document = {**first, layout.items: items} if layout.items else first
+        if layout.options.extra == "keep":
+            document[EXTRA] = extra
+        return from_document(entity, document, f"{self.where}:{first_line}", layout.model)
+
+    def _put(self, column: str, header: str, value: str, item: dict[str, Any], data: dict[str, Any], where: str
+             ) -> None:  # fmt: skip
+        route = self.routes.get(column)
+        if route is None:
+            route = self.routes[column] = self.layout.route(column, where)
+        try:
+            route.put(item if route.item else data, value, self.layout.options.numbers)
+        except ValueError as exc:
+            label = f"column '{header}'" if header == column else f"column '{header}' ({column})"
+            raise RecordError(f"{where}: {label}: {exc}") from None
+
+    def _cells(self, where: str, text: str) -> Iterator[tuple[str, tuple[str, ...], str]]:
+        cells = next(csv.reader(io.StringIO(text), delimiter=self.layout.options.delimiter))
+        if len(cells) > len(self.header):
+            raise RecordError(f"{where}: {len(cells)} cells, but the header names {len(self.header)} columns")
+        return zip(self.header, self.columns, cells, strict=False)
+
+
+def _merge(first: dict[str, Any], data: dict[str, Any], first_line: int, where: str) -> None:
+    """A further row's fields of the record itself: blank, or as on its first row."""
+    for name, value in data.items():
+        if name not in first:
+            first[name] = value
+        elif first[name] != value:
+            raise RecordError(f"{where}: {name} is {value!r} here but {first[name]!r} on line {first_line}")
