@@ -1,9 +1,10 @@
 """The Dagster code location: specs plus an environment as assets, checks, schedules and a sensor.
 
 A thin adapter: Dagster imports the engine, the engine never imports Dagster. For the environment
-in `TILLSYNC_ENV` (default `sandbox`) every enabled flow becomes one asset keyed by its target
-system and entity (`shopify/products`, `mpluskassa/orders`), grouped by integration, downstream of
-its source's entity. Materializing an asset plans the flow, stops at the blast-radius gate when
+in `TILLSYNC_ENV` (default `sandbox`) every enabled flow becomes two assets keyed
+`[integration, flow, system]` and grouped by integration: what it keeps in its target
+(`erp-webshop/products/shop`), downstream of what it reads in its source (`erp-webshop/products/erp`).
+Materializing an asset plans the flow, stops at the blast-radius gate when
 the plan exceeds the spec's limits, and applies it through the engine. Each flow's cron becomes a
 schedule; one sensor turns stored webhook events into runs of the flows they affect.
 """
@@ -29,16 +30,14 @@ from engine.run.runner import FlowOutcome, Selected
 from engine.run.workspace import Workspace, load_workspace
 from engine.webhooks.events import run_events
 
-PLURAL = {"category": "categories", "stock": "stock"}
 EVENTS_TAG = "tillsync/events"  # on runs the sensor starts: the newest event they were started for
-
-
-def _plural(entity: str) -> str:
-    return PLURAL.get(entity, f"{entity}s")
 
 
 @dataclass(frozen=True)
 class FlowAsset:
+    """A flow as two assets: what it reads in its source system (`source_key`, observed, never
+    materialized here) and what it keeps in step in its target (`key`, materialized by a sync)."""
+
     selected: Selected
     key: dg.AssetKey
     source_key: dg.AssetKey
@@ -47,47 +46,21 @@ class FlowAsset:
     def flow(self) -> Any:
         return self.selected.deployment.flow(self.selected.flow)
 
+    @property
+    def group(self) -> str:
+        return self.selected.deployment.name.replace("-", "_")  # group names are identifiers
+
 
 def flow_assets(workspace: Workspace) -> list[FlowAsset]:
-    """One asset per enabled flow, keyed `<target connector>/<entity>`; the integration's name goes
-    in front when two integrations of the environment would otherwise share a key."""
-    chosen = runner.select(workspace)
-
-    def key(item: Selected, role: str) -> list[str]:
-        flow = item.deployment.flow(item.flow)
-        system = item.deployment.systems[flow.target if role == "target" else flow.source]
-        return [system.connector.name, _plural(flow.entity.value)]
-
-    targets = [tuple(key(item, "target")) for item in chosen]
+    """Two asset keys per enabled flow, `[integration, flow, system]`: its target system's side
+    (`erp-webshop/products/shop`) downstream of its source system's (`erp-webshop/products/erp`).
+    Each flow is found by its own name, and two flows between the same systems never share a key."""
     assets = []
-    for item in chosen:
-        target = key(item, "target")
-        if targets.count(tuple(target)) > 1:
-            target = [item.deployment.name, *target]
-        assets.append(FlowAsset(item, dg.AssetKey(target), dg.AssetKey(key(item, "source"))))
+    for item in runner.select(workspace):
+        flow = item.deployment.flow(item.flow)
+        prefix = [item.deployment.name, item.flow]
+        assets.append(FlowAsset(item, dg.AssetKey([*prefix, flow.target]), dg.AssetKey([*prefix, flow.source])))
     return assets
-
-
-def _without_cycles(assets: list[FlowAsset]) -> dict[dg.AssetKey, list[dg.AssetKey]]:
-    """Each asset's upstream: its source entity, unless that would close a loop (orders both ways)."""
-    deps: dict[dg.AssetKey, list[dg.AssetKey]] = {a.key: [] for a in assets}
-    for asset in assets:
-        if asset.source_key == asset.key or _reaches(deps, asset.source_key, asset.key):
-            continue
-        deps[asset.key].append(asset.source_key)
-    return deps
-
-
-def _reaches(deps: dict[dg.AssetKey, list[dg.AssetKey]], start: dg.AssetKey, goal: dg.AssetKey) -> bool:
-    seen, pending = set(), [start]
-    while pending:
-        node = pending.pop()
-        if node == goal:
-            return True
-        if node not in seen:
-            seen.add(node)
-            pending.extend(deps.get(node, []))
-    return False
 
 
 def _workspace() -> Workspace:
@@ -95,20 +68,21 @@ def _workspace() -> Workspace:
     return load_workspace(root, os.environ.get("TILLSYNC_ENV", "sandbox"), connectors=CONNECTORS)
 
 
-def _flow_asset(asset: FlowAsset, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
+def _flow_asset(asset: FlowAsset) -> dg.AssetsDefinition:
     name, flow_name = asset.selected.deployment.name, asset.selected.flow
 
     @dg.asset(
         key=asset.key,
-        deps=deps,
-        group_name=name.replace("-", "_"),
+        deps=[asset.source_key],
+        group_name=asset.group,
         description=asset.flow.description or f"{name}/{flow_name}: {asset.flow.source} → {asset.flow.target}",
         check_specs=[
             dg.AssetCheckSpec(
                 "blast_radius", asset=asset.key, blocking=True, description="the plan is within the gate the spec sets"
             )
         ],
-        metadata={"integration": name, "flow": flow_name, "entity": asset.flow.entity.value},
+        metadata={"integration": name, "flow": flow_name, "entity": asset.flow.entity.value,
+                  "system": asset.flow.target},
     )
     def sync(context: AssetExecutionContext) -> Iterator[Any]:
         outcome = sync_asset(name, flow_name, from_events=EVENTS_TAG in context.run.tags)
@@ -232,21 +206,22 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
     return webhook_events
 
 
+def _source(asset: FlowAsset) -> dg.AssetSpec:
+    flow = asset.flow
+    system = asset.selected.deployment.systems[flow.source]
+    return dg.AssetSpec(
+        asset.source_key, group_name=asset.group,
+        description=f"{flow.entity.value} records in {flow.source} ({system.connector.name}), "
+                    f"read by {asset.selected.label}",
+        metadata={"integration": asset.selected.deployment.name, "flow": asset.selected.flow, "system": flow.source},
+    )  # fmt: skip
+
+
 def build_definitions() -> dg.Definitions:
     workspace = _workspace()
     assets = flow_assets(workspace)
-    deps = _without_cycles(assets)
-    produced = {asset.key for asset in assets}
-    sources = {
-        asset.source_key: dg.AssetSpec(
-            asset.source_key, group_name=asset.selected.deployment.name.replace("-", "_"),
-            description=f"{asset.flow.entity.value} records in {asset.flow.source}, read by {asset.selected.label}",
-        )
-        for asset in assets
-        if asset.source_key not in produced
-    }  # fmt: skip
     return dg.Definitions(
-        assets=[*sources.values(), *(_flow_asset(asset, deps[asset.key]) for asset in assets)],
+        assets=[*(_source(asset) for asset in assets), *(_flow_asset(asset) for asset in assets)],
         asset_checks=[check for asset in assets for check in _checks(asset)],
         schedules=_schedules(assets),
         sensors=[_sensor(assets)] if assets else [],
