@@ -81,8 +81,12 @@ def _flow_asset(asset: FlowAsset) -> dg.AssetsDefinition:
                 "blast_radius", asset=asset.key, blocking=True, description="the plan is within the gate the spec sets"
             )
         ],
-        metadata={"integration": name, "flow": flow_name, "entity": asset.flow.entity.value,
-                  "system": asset.flow.target},
+        metadata={
+            "integration": name,
+            "flow": flow_name,
+            "entity": asset.flow.entity.value,
+            "system": asset.flow.target,
+        },
     )
     def sync(context: AssetExecutionContext) -> Iterator[Any]:
         outcome = sync_asset(name, flow_name, from_events=EVENTS_TAG in context.run.tags)

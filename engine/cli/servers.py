@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
-import signal
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -16,37 +12,6 @@ from engine.catalogue import choices
 from engine.errors import UsageError
 
 EXIT_OK = 0
-
-
-def ui(args: argparse.Namespace) -> int:
-    """Dagster's UI for this repository's code location, with DAGSTER_HOME under .tillsync/ and, for
-    the sandbox environment, the sandboxes running beside it."""
-    from engine.run.workspace import load_workspace
-
-    load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)  # what is wrong is said here, not by Dagster
-    home = Path.cwd() / ".tillsync" / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    environ = {**os.environ, "DAGSTER_HOME": str(home), "TILLSYNC_ENV": args.env, "TILLSYNC_ROOT": str(Path.cwd())}
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "engine.dagster_definitions",
-               "--host", "127.0.0.1", "--port", str(args.port)]  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        if args.env == "sandbox":
-            from connectors.testing.server import running_sandboxes
-            from engine.run.sandbox_env import write_sandbox_env
-
-            started = stack.enter_context(running_sandboxes(CONNECTORS))
-            for sandbox in started.values():
-                print(f"{sandbox.name} sandbox: {sandbox.url}")
-            credentials = {name: sandbox.credentials for name, sandbox in started.items()}
-            _, variables = write_sandbox_env(Path.cwd(), args.env, CONNECTORS, credentials)
-            environ.update(variables)
-        print(f"Dagster UI for {args.env}: http://127.0.0.1:{args.port} (DAGSTER_HOME={home})", flush=True)
-        process = subprocess.Popen(command, env=environ)
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            process.send_signal(signal.SIGINT)
-            return process.wait(timeout=60)
 
 
 def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
