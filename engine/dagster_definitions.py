@@ -15,20 +15,21 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster import AssetExecutionContext, SensorEvaluationContext
 
 from connectors import CONNECTORS
-from engine.plan.model import FlowPlan, Plan
-from engine.plan.render import QUIET, markdown
-from engine.run import runner
-from engine.run.apply import ApplyResult
-from engine.run.gitops import record_check
-from engine.run.runner import FlowOutcome, Selected
-from engine.run.workspace import Workspace, load_workspace
-from engine.webhooks.events import run_events
+from engine.run.workspace import Deployment, Workspace, load_workspace
+
+if TYPE_CHECKING:
+    from engine.plan.model import FlowPlan
+    from engine.run.apply import ApplyResult
+    from engine.run.runner import FlowOutcome
+
+# The runner, the state store and the plan renders are imported where a run or a check needs them:
+# loading the code location (at every start of the UI, and on every reload) only builds definitions.
 
 EVENTS_TAG = "tillsync/events"  # on runs the sensor starts: the newest event they were started for
 
@@ -38,17 +39,26 @@ class FlowAsset:
     """A flow as two assets: what it reads in its source system (`source_key`, observed, never
     materialized here) and what it keeps in step in its target (`key`, materialized by a sync)."""
 
-    selected: Selected
+    deployment: Deployment
+    flow_name: str
     key: dg.AssetKey
     source_key: dg.AssetKey
 
     @property
+    def integration(self) -> str:
+        return self.deployment.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.integration}/{self.flow_name}"
+
+    @property
     def flow(self) -> Any:
-        return self.selected.deployment.flow(self.selected.flow)
+        return self.deployment.flow(self.flow_name)
 
     @property
     def group(self) -> str:
-        return self.selected.deployment.name.replace("-", "_")  # group names are identifiers
+        return self.integration.replace("-", "_")  # group names are identifiers
 
 
 def flow_assets(workspace: Workspace) -> list[FlowAsset]:
@@ -56,10 +66,11 @@ def flow_assets(workspace: Workspace) -> list[FlowAsset]:
     (`erp-webshop/products/shop`) downstream of its source system's (`erp-webshop/products/erp`).
     Each flow is found by its own name, and two flows between the same systems never share a key."""
     assets = []
-    for item in runner.select(workspace):
-        flow = item.deployment.flow(item.flow)
-        prefix = [item.deployment.name, item.flow]
-        assets.append(FlowAsset(item, dg.AssetKey([*prefix, flow.target]), dg.AssetKey([*prefix, flow.source])))
+    for deployment in workspace.deployments.values():
+        for name in deployment.enabled_flows():
+            flow, prefix = deployment.flow(name), [deployment.name, name]
+            keys = dg.AssetKey([*prefix, flow.target]), dg.AssetKey([*prefix, flow.source])
+            assets.append(FlowAsset(deployment, name, *keys))
     return assets
 
 
@@ -69,7 +80,7 @@ def _workspace() -> Workspace:
 
 
 def _flow_asset(asset: FlowAsset) -> dg.AssetsDefinition:
-    name, flow_name = asset.selected.deployment.name, asset.selected.flow
+    name, flow_name = asset.integration, asset.flow_name
 
     @dg.asset(
         key=asset.key,
@@ -110,9 +121,13 @@ def _flow_asset(asset: FlowAsset) -> dg.AssetsDefinition:
     return sync
 
 
-def sync_asset(integration: str, flow: str, from_events: bool = False) -> FlowOutcome | None:
+def sync_asset(integration: str, flow: str, from_events: bool = False) -> "FlowOutcome | None":
     """What materializing a flow's asset does: plan → gate → apply through the runner, like every
     face; for a run the sensor started, the flow's pending webhook events (None when none are left)."""
+    from engine.run import runner
+    from engine.run.runner import Selected
+    from engine.webhooks.events import run_events
+
     workspace = _workspace()
     with runner.state_store(workspace) as store:
         if from_events:
@@ -120,7 +135,10 @@ def sync_asset(integration: str, flow: str, from_events: bool = False) -> FlowOu
         return runner.sync_flow(workspace, store, Selected(workspace.deployments[integration], flow), gated=True)
 
 
-def _metadata(result: ApplyResult, plan: FlowPlan) -> dict[str, Any]:
+def _metadata(result: "ApplyResult", plan: "FlowPlan") -> dict[str, Any]:
+    from engine.plan.model import Plan
+    from engine.plan.render import QUIET, markdown
+
     counts = result.counts
     return {
         "created": counts.get("create", 0),
@@ -138,10 +156,14 @@ def _metadata(result: ApplyResult, plan: FlowPlan) -> dict[str, Any]:
 
 
 def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
-    name, flow_name = asset.selected.deployment.name, asset.selected.flow
+    name, flow_name = asset.integration, asset.flow_name
 
     @dg.asset_check(asset=asset.key, name="parity", description="a fresh plan finds nothing to change")
     def parity() -> dg.AssetCheckResult:
+        from engine.run import runner
+        from engine.run.gitops import record_check
+        from engine.run.runner import Selected
+
         workspace = _workspace()
         deployment = workspace.deployments[name]
         with runner.state_store(workspace) as store:
@@ -157,6 +179,8 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
 
     @dg.asset_check(asset=asset.key, name="no_dead_letters", description="no record of this flow waits in dead letters")
     def no_dead_letters() -> dg.AssetCheckResult:
+        from engine.run import runner
+
         workspace = _workspace()
         with runner.state_store(workspace) as store:
             letters = store.dead_letters.open(name, flow_name)
@@ -176,14 +200,14 @@ def _schedules(assets: list[FlowAsset]) -> list[dg.ScheduleDefinition]:
         trigger = asset.flow.trigger
         if trigger is None or not trigger.schedule:
             continue
-        job_name = f"{asset.selected.deployment.name}__{asset.selected.flow}".replace("-", "_")
+        job_name = f"{asset.integration}__{asset.flow_name}".replace("-", "_")
         job = dg.define_asset_job(job_name, selection=dg.AssetSelection.assets(asset.key))
         schedules.append(dg.ScheduleDefinition(name=f"{job_name}_schedule", job=job, cron_schedule=trigger.schedule))
     return schedules
 
 
 def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
-    by_flow = {(a.selected.deployment.name, a.selected.flow): a.key for a in assets}
+    by_flow = {(a.integration, a.flow_name): a.key for a in assets}
     job = dg.define_asset_job("webhook_runs", selection=dg.AssetSelection.assets(*by_flow.values()))
 
     @dg.sensor(name="webhook_events", job=job, minimum_interval_seconds=5,
@@ -191,6 +215,8 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
     def webhook_events(context: SensorEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
         # Events stay pending until their run succeeded (engine.webhooks.events); a request per flow
         # and newest event keeps one run per burst, and a new event after a failed run tries again.
+        from engine.run import runner
+
         workspace = _workspace()
         with runner.state_store(workspace) as store:
             events = store.events.pending()
@@ -212,12 +238,12 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
 
 def _source(asset: FlowAsset) -> dg.AssetSpec:
     flow = asset.flow
-    system = asset.selected.deployment.systems[flow.source]
+    system = asset.deployment.systems[flow.source]
     return dg.AssetSpec(
         asset.source_key, group_name=asset.group,
         description=f"{flow.entity.value} records in {flow.source} ({system.connector.name}), "
-                    f"read by {asset.selected.label}",
-        metadata={"integration": asset.selected.deployment.name, "flow": asset.selected.flow, "system": flow.source},
+                    f"read by {asset.label}",
+        metadata={"integration": asset.integration, "flow": asset.flow_name, "system": flow.source},
     )  # fmt: skip
 
 
