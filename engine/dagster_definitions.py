@@ -2,8 +2,9 @@
 
 A thin adapter: Dagster imports the engine, the engine never imports Dagster. For the environment
 in `TILLSYNC_ENV` (default `sandbox`) every enabled flow becomes two assets keyed
-`[integration, flow, system]` and grouped by integration: what it keeps in its target
-(`erp-webshop/products/shop`), downstream of what it reads in its source (`erp-webshop/products/erp`).
+`[integration, system, flow]` and grouped by integration: what it keeps in its target
+(`erp-webshop/shop/products`), downstream of what it reads in its source (`erp-webshop/erp/products`).
+Dagster's asset graph labels a node with the key's last part: the flow's name.
 Materializing an asset plans the flow, stops at the blast-radius gate when
 the plan exceeds the spec's limits, and applies it through the engine. Each flow's cron becomes a
 schedule; one sensor turns stored webhook events into runs of the flows they affect.
@@ -62,14 +63,14 @@ class FlowAsset:
 
 
 def flow_assets(workspace: Workspace) -> list[FlowAsset]:
-    """Two asset keys per enabled flow, `[integration, flow, system]`: its target system's side
-    (`erp-webshop/products/shop`) downstream of its source system's (`erp-webshop/products/erp`).
+    """Two asset keys per enabled flow, `[integration, system, flow]`: its target system's side
+    (`erp-webshop/shop/products`) downstream of its source system's (`erp-webshop/erp/products`).
     Each flow is found by its own name, and two flows between the same systems never share a key."""
     assets = []
     for deployment in workspace.deployments.values():
         for name in deployment.enabled_flows():
-            flow, prefix = deployment.flow(name), [deployment.name, name]
-            keys = dg.AssetKey([*prefix, flow.target]), dg.AssetKey([*prefix, flow.source])
+            flow = deployment.flow(name)
+            keys = dg.AssetKey([deployment.name, flow.target, name]), dg.AssetKey([deployment.name, flow.source, name])
             assets.append(FlowAsset(deployment, name, *keys))
     return assets
 

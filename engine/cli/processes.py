@@ -1,8 +1,8 @@
 """Ports on 127.0.0.1, and a server run as its own process group that is stopped whole.
 
-`tillsync ui` runs `dagster dev`, which starts a webserver, a daemon and a code server that starts
-a gRPC server: stopping `dagster dev` alone can leave its children holding the port. So it gets the
-signal a terminal's Ctrl-C would send, and whatever of its group outlives it SIGTERM, then SIGKILL.
+`tillsync ui` runs Dagster's code server (which starts a gRPC server), webserver and daemon in one
+process group: stopping one process can leave its children holding a port, so the whole group gets
+the signal a terminal's Ctrl-C would send, then SIGTERM, then SIGKILL.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
@@ -58,58 +58,66 @@ def stop_signals() -> Iterator[threading.Event]:
 
 
 class ProcessGroup:
-    """A command in a process group of its own, its output in a log file."""
+    """Commands in one process group of their own, their output in one log file; stopped as a whole."""
 
-    def __init__(self, command: Sequence[str], environ: Mapping[str, str], log: Path) -> None:
+    def __init__(self, log: Path) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_bytes(b"")
         self.log = log
-        with log.open("wb") as output:
-            self.process = subprocess.Popen(
-                command, env=dict(environ), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
-                process_group=0,
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.names: dict[int, str] = {}  # pid → what it is, for messages
+
+    def start(self, name: str, command: Sequence[str], environ: Mapping[str, str]) -> None:
+        """Start `command` in the group (the first one makes it)."""
+        with self.log.open("ab") as output:
+            self.processes.append(
+                subprocess.Popen(
+                    command, env=dict(environ), stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+                    process_group=self.processes[0].pid if self.processes else 0,
+                )
             )  # fmt: skip
+        self.names[self.processes[-1].pid] = name
 
-    def running(self) -> bool:
-        return self.process.poll() is None
+    def ended(self) -> subprocess.Popen[bytes] | None:
+        """A process of the group that ended (none should while it runs), or None."""
+        return next((p for p in self.processes if p.poll() is not None), None)
 
-    def wait_until_answering(self, url: str, stop: threading.Event, timeout_s: float) -> bool:
-        """Wait until `url` answers HTTP 200; False when the group ended, `stop` was set or time ran out."""
+    def wait_until(self, ready: Callable[[], bool], stop: threading.Event, timeout_s: float) -> bool:
+        """Wait until `ready()`; False when a process ended, `stop` was set or time ran out first."""
         deadline = time.monotonic() + timeout_s
-        while self.running() and not stop.is_set() and time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return True
+        while self.ended() is None and not stop.is_set() and time.monotonic() < deadline:
+            if ready():
+                return True
             stop.wait(0.1)
         return False
 
     def stop(self, grace_s: float = 10.0) -> None:
-        """Stop every process of the group. The leader gets SIGINT, as from Ctrl-C, and stops its
-        children its own way; what is left once it ended (or after `grace_s`) gets SIGTERM, then SIGKILL."""
-        with contextlib.suppress(ProcessLookupError):
-            self.process.send_signal(signal.SIGINT)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=grace_s)
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        """Stop every process of the group, also those its processes started: SIGINT, as Ctrl-C in a
+        terminal sends to the foreground group; SIGTERM to what is left after `grace_s`; then SIGKILL."""
+        for sig, wait_s in ((signal.SIGINT, grace_s), (signal.SIGTERM, 3.0), (signal.SIGKILL, 3.0)):
             if not self._signal(sig):
                 return
-            deadline = time.monotonic() + 3.0
+            deadline = time.monotonic() + wait_s
             while self._alive() and time.monotonic() < deadline:
                 time.sleep(0.05)
             if not self._alive():
                 return
 
     def _signal(self, sig: signal.Signals) -> bool:
+        if not self.processes:
+            return False
         try:
-            os.killpg(self.process.pid, sig)
+            os.killpg(self.processes[0].pid, sig)
         except ProcessLookupError:
             return False  # the group is gone
         return True
 
     def _alive(self) -> bool:
-        """Whether any process of the group is left (the leader reaped, its children perhaps not)."""
-        self.process.poll()
+        """Whether any process of the group is left (those started here reaped first)."""
+        for process in self.processes:
+            process.poll()
         try:
-            os.killpg(self.process.pid, 0)
+            os.killpg(self.processes[0].pid, 0)
         except ProcessLookupError:
             return False
         return True
@@ -118,3 +126,17 @@ class ProcessGroup:
         """The log's last lines, for saying why the group ended."""
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def answers(url: str) -> bool:
+    """Whether `url` answers HTTP 200 now."""
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def accepts(path: Path) -> bool:
+    """Whether a server listens on the Unix socket at `path` now."""
+    with socket.socket(socket.AF_UNIX) as probe:
+        return probe.connect_ex(str(path)) == 0

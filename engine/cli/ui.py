@@ -1,8 +1,9 @@
 """`tillsync ui`: Dagster's UI for an environment's flows, with the sandboxes it needs.
 
 It says what it started and where in one short block, sends Dagster's own output to
-`.tillsync/dagster/dagster.log`, and on SIGINT or SIGTERM stops everything it started: `dagster dev`
-with its webserver, daemon and code server (one process group), then the sandboxes it started.
+`.tillsync/dagster/dagster.log`, and on SIGINT or SIGTERM stops everything it started: Dagster's
+code server (with the gRPC server it starts), webserver and daemon, one process group, then the
+sandboxes it started.
 Sandboxes already serving where the environment expects them (`tillsync sandbox up` in another
 terminal) are used and left running.
 """
@@ -13,12 +14,15 @@ import argparse
 import contextlib
 import os
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
 from connectors import CONNECTORS
+from engine.cli import dagster_services as services
 from engine.cli import sandboxes
-from engine.cli.processes import HOST, ProcessGroup, free_port, port_is_free, stop_signals
+from engine.cli.processes import HOST, ProcessGroup, accepts, answers, free_port, port_is_free, stop_signals
 from engine.errors import TillsyncError, UsageError
 
 EXIT_OK, EXIT_FAILED = 0, 1
@@ -33,29 +37,31 @@ def ui(args: argparse.Namespace) -> int:
     _check_port(args.port)
     workspace = load_workspace(root, args.env, connectors=CONNECTORS)  # what is wrong is said here, not by Dagster
     home = root / ".tillsync" / "dagster"
-    log = home / "dagster.log"
     url = f"http://{HOST}:{args.port}"
     environ = {**os.environ, "DAGSTER_HOME": str(home), "TILLSYNC_ENV": args.env, "TILLSYNC_ROOT": str(root)}
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "engine.dagster_definitions",
-               "--host", HOST, "--port", str(args.port)]  # fmt: skip
     began = time.monotonic()
     with contextlib.ExitStack() as stack:
         stop = stack.enter_context(stop_signals())
         used = sandboxes.plan(workspace, CONNECTORS) if args.env == "sandbox" else []
         environ.update(stack.enter_context(sandboxes.serving(root, args.env, used, CONNECTORS)))
         print(f"Starting Dagster for {args.env} on {url} ...", flush=True)
-        home.mkdir(parents=True, exist_ok=True)
-        dagster = ProcessGroup(command, environ, log)
+        code = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tillsync-ui-"))) / "code.sock"
+        workspace_file = services.workspace(code)
+        dagster = ProcessGroup(home / "dagster.log")
         stack.callback(dagster.stop)
-        if not dagster.wait_until_answering(f"{url}/server_info", stop, START_TIMEOUT_S):
-            if stop.is_set():
-                return EXIT_OK
-            return _failed(dagster, root, f"did not answer within {START_TIMEOUT_S:g} s")
-        print(_summary(url, args.env, time.monotonic() - began, used, log.relative_to(root)), flush=True)
-        while dagster.running() and not stop.is_set():
+        dagster.start("code server", services.code_server(code), environ)
+        if not dagster.wait_until(lambda: accepts(code), stop, START_TIMEOUT_S):
+            return _not_started(dagster, root, stop, "code server")
+        dagster.start("webserver", services.webserver(workspace_file, HOST, args.port), environ)
+        if not dagster.wait_until(lambda: answers(f"{url}/server_info"), stop, START_TIMEOUT_S):
+            return _not_started(dagster, root, stop, "webserver")
+        took = time.monotonic() - began
+        dagster.start("daemon", services.daemon(workspace_file), environ)
+        print(_summary(url, args.env, took, used, dagster.log.relative_to(root)), flush=True)
+        while dagster.ended() is None and not stop.is_set():
             stop.wait(0.5)
         if not stop.is_set():
-            return _failed(dagster, root, f"stopped by itself (exit code {dagster.process.returncode})")
+            return _failed(dagster, root)
         print("Stopping Dagster" + (" and the sandboxes started here" if any(s.started for s in used) else ""),
               flush=True)  # fmt: skip
     return EXIT_OK
@@ -82,7 +88,18 @@ def _summary(url: str, env: str, took_s: float, used: list[sandboxes.Used], log:
     return "\n".join(lines)
 
 
-def _failed(dagster: ProcessGroup, root: Path, what: str) -> int:
+def _not_started(dagster: ProcessGroup, root: Path, stop: threading.Event, service: str) -> int:
+    if stop.is_set():
+        return EXIT_OK
+    if dagster.ended() is None:
+        return _failed(dagster, root, f"Dagster's {service} did not start within {START_TIMEOUT_S:g} s")
+    return _failed(dagster, root)
+
+
+def _failed(dagster: ProcessGroup, root: Path, what: str | None = None) -> int:
     """Dagster's last words, then one line saying what happened and where the rest is."""
+    ended = dagster.ended()
+    if what is None and ended is not None:
+        what = f"Dagster's {dagster.names[ended.pid]} ended by itself (exit code {ended.returncode})"
     sys.stderr.write("".join(f"  {line}\n" for line in dagster.tail().splitlines()))
-    raise TillsyncError(f"Dagster {what}; its output is in {dagster.log.relative_to(root)}")
+    raise TillsyncError(f"{what}; its output is in {dagster.log.relative_to(root)}")

@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -131,6 +132,35 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def graphql(port: int, query: str, **variables: object) -> dict[str, Any]:
+    answer = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": query, "variables": variables}, timeout=30)
+    answer.raise_for_status()
+    data: dict[str, Any] = answer.json()["data"]
+    return data
+
+
+def reload_and_materialize(port: int, key: list[str]) -> str:
+    """Reload the code location as the UI's button does, then materialize `key` as its button does:
+    the run is queued, the daemon launches it, the code server runs it. Returns the run's end status."""
+    reloaded = graphql(port, 'mutation { reloadRepositoryLocation(repositoryLocationName: "tillsync") '
+                             "{ ... on WorkspaceLocationEntry { loadStatus } } }")  # fmt: skip
+    assert reloaded["reloadRepositoryLocation"] == {"loadStatus": "LOADED"}
+    selector = {"repositoryLocationName": "tillsync", "repositoryName": "__repository__",
+                "pipelineName": "__ASSET_JOB", "assetSelection": [{"path": key}]}  # fmt: skip
+    launch = ("mutation($p: ExecutionParams!) { launchPipelineExecution(executionParams: $p) "
+              "{ __typename ... on LaunchRunSuccess { run { runId } } } }")  # fmt: skip
+    launched = graphql(port, launch, p={"selector": selector})
+    run_id = launched["launchPipelineExecution"]["run"]["runId"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        status = str(graphql(port, "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }",
+                             id=run_id)["runOrError"]["status"])  # fmt: skip
+        if status in ("SUCCESS", "FAILURE", "CANCELED"):
+            return status
+        time.sleep(0.5)
+    return "still running after 120 s"
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -161,7 +191,9 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
             time.sleep(0.2)
         assert httpx.get(f"http://127.0.0.1:{ui_port}/server_info", timeout=5).status_code == 200
         tree = descendants(ui.pid)
-        assert len(tree) >= 4, "dagster dev, its webserver, daemon and code server"
+        assert len(tree) >= 4, "Dagster's code server with its gRPC server, webserver and daemon"
+        if not sandboxes_running:
+            assert reload_and_materialize(ui_port, ["mpluskassa-shopify-pos", "shop", "categories"]) == "SUCCESS"
         ui.send_signal(stop_with)
         began = time.monotonic()
         assert ui.wait(timeout=60) == 0

@@ -29,24 +29,30 @@ def lineage(defs: dg.Definitions) -> dict[str, tuple[str | None, set[str]]]:
 def test_a_files_to_files_integration_has_both_sides_with_lineage(monkeypatch: pytest.MonkeyPatch) -> None:
     assets = lineage(definitions(monkeypatch, "sandbox"))
     webshop = {key: value for key, value in assets.items() if key.startswith("erp-webshop/")}
+    to_shop = ("categories", "products", "stock", "prices", "customers")
     assert webshop == {
-        **{f"erp-webshop/{flow}/erp": ("erp_webshop", set()) for flow in ("categories", "products", "stock",
-                                                                           "prices", "customers")},
-        **{f"erp-webshop/{flow}/shop": ("erp_webshop", {f"erp-webshop/{flow}/erp"})
-           for flow in ("categories", "products", "stock", "prices", "customers")},
-        "erp-webshop/orders/shop": ("erp_webshop", set()),
-        "erp-webshop/orders/erp": ("erp_webshop", {"erp-webshop/orders/shop"}),
-    }  # fmt: skip
+        **{f"erp-webshop/erp/{flow}": ("erp_webshop", set()) for flow in to_shop},
+        **{f"erp-webshop/shop/{flow}": ("erp_webshop", {f"erp-webshop/erp/{flow}"}) for flow in to_shop},
+        "erp-webshop/shop/orders": ("erp_webshop", set()),
+        "erp-webshop/erp/orders": ("erp_webshop", {"erp-webshop/shop/orders"}),
+    }
     assert not any(key.startswith("files/") for key in assets), "no asset is named by its connector"
+
+
+def test_the_asset_graph_labels_each_node_with_its_flow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dagster's asset graph shows a node by its key's last part; the flow's own name, never a connector's."""
+    graph = definitions(monkeypatch, "sandbox").resolve_asset_graph()
+    labels = {key.path[-1] for key in graph.get_all_asset_keys()}
+    assert labels == {"categories", "products", "stock", "prices", "customers", "orders", "till-sales"}
 
 
 def test_two_order_flows_between_the_same_systems_are_two_flows(monkeypatch: pytest.MonkeyPatch) -> None:
     assets = lineage(definitions(monkeypatch, "sandbox"))
     pos = "mpluskassa-shopify-pos"
-    assert assets[f"{pos}/till-sales/shop"] == ("mpluskassa_shopify_pos", {f"{pos}/till-sales/pos"})
-    assert assets[f"{pos}/orders/pos"] == ("mpluskassa_shopify_pos", {f"{pos}/orders/shop"})
+    assert assets[f"{pos}/shop/till-sales"] == ("mpluskassa_shopify_pos", {f"{pos}/pos/till-sales"})
+    assert assets[f"{pos}/pos/orders"] == ("mpluskassa_shopify_pos", {f"{pos}/shop/orders"})
     assert {key for key in assets if key.startswith(f"{pos}/")} == {
-        f"{pos}/{flow}/{side}"
+        f"{pos}/{side}/{flow}"
         for flow in ("categories", "products", "stock", "customers", "orders", "till-sales")
         for side in ("pos", "shop")
     }
@@ -57,12 +63,12 @@ def test_every_flow_of_every_environment_is_one_synced_asset(monkeypatch: pytest
     defs = definitions(monkeypatch, "test")
     graph = defs.resolve_asset_graph()
     synced = {key.to_user_string() for key in graph.materializable_asset_keys}
-    assert {"erp-shopify/products/shop", "erp-shopify/stock/shop", "erp-webshop/orders/erp",
-            "mpluskassa-shopify-pos/till-sales/shop"} <= synced  # fmt: skip
+    assert {"erp-shopify/shop/products", "erp-shopify/shop/stock", "erp-webshop/erp/orders",
+            "mpluskassa-shopify-pos/shop/till-sales"} <= synced  # fmt: skip
     sources = set(graph.materializable_asset_keys)
     assert all(not graph.get(key).parent_keys & sources for key in sources), "a flow reads no other flow's target"
-    node = graph.get(dg.AssetKey(["erp-shopify", "products", "shop"]))
+    node = graph.get(dg.AssetKey(["erp-shopify", "shop", "products"]))
     assert node.metadata["integration"] == "erp-shopify" and node.metadata["flow"] == "products"
     checks = {(c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys}
-    assert ("erp-shopify/products/shop", "parity") in checks
-    assert ("erp-shopify/products/erp", "parity") not in checks
+    assert ("erp-shopify/shop/products", "parity") in checks
+    assert ("erp-shopify/erp/products", "parity") not in checks

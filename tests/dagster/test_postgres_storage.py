@@ -8,7 +8,7 @@ import pytest
 
 REPO = Path(__file__).parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-CATEGORIES = dg.AssetKey(["mpluskassa-shopify-pos", "categories", "shop"])
+CATEGORIES = dg.AssetKey(["mpluskassa-shopify-pos", "shop", "categories"])
 
 
 def test_runs_and_materializations_are_kept_in_postgres(
