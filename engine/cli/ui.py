@@ -34,8 +34,8 @@ def ui(args: argparse.Namespace) -> int:
     from engine.run.workspace import load_workspace
 
     root = Path.cwd()
-    _check_port(args.port)
     workspace = load_workspace(root, args.env, connectors=CONNECTORS)  # what is wrong is said here, not by Dagster
+    _check_port(args.port)
     home = root / ".tillsync" / "dagster"
     url = f"http://{HOST}:{args.port}"
     environ = {**os.environ, "DAGSTER_HOME": str(home), "TILLSYNC_ENV": args.env, "TILLSYNC_ROOT": str(root)}
@@ -44,6 +44,8 @@ def ui(args: argparse.Namespace) -> int:
         stop = stack.enter_context(stop_signals())
         used = sandboxes.plan(workspace, CONNECTORS) if args.env == "sandbox" else []
         environ.update(stack.enter_context(sandboxes.serving(root, args.env, used, CONNECTORS)))
+        if stop.is_set():
+            return EXIT_OK
         print(f"Starting Dagster for {args.env} on {url} ...", flush=True)
         code = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tillsync-ui-"))) / "code.sock"
         workspace_file = services.workspace(code)
@@ -57,7 +59,9 @@ def ui(args: argparse.Namespace) -> int:
             return _not_started(dagster, root, stop, "webserver")
         took = time.monotonic() - began
         dagster.start("daemon", services.daemon(workspace_file), environ)
-        print(_summary(url, args.env, took, used, dagster.log.relative_to(root)), flush=True)
+        flows = sum(len(d.enabled_flows()) for d in workspace.deployments.values())
+        where = f"{args.env}: {len(workspace.deployments)} integrations, {flows} flows"
+        print(_summary(url, where, took, used, dagster.log.relative_to(root)), flush=True)
         while dagster.ended() is None and not stop.is_set():
             stop.wait(0.5)
         if not stop.is_set():
@@ -75,10 +79,10 @@ def _check_port(port: int) -> None:
                          f"port, e.g. --port {free_port()}")  # fmt: skip
 
 
-def _summary(url: str, env: str, took_s: float, used: list[sandboxes.Used], log: Path) -> str:
+def _summary(url: str, environment: str, took_s: float, used: list[sandboxes.Used], log: Path) -> str:
     lines = [
         f"Dagster UI    {url}  (answered after {took_s:.1f} s)",
-        f"environment   {env}",
+        f"environment   {environment}",
     ]
     for i, sandbox in enumerate(used):
         how = "started here" if sandbox.started else "already running; left running"
