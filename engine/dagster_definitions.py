@@ -1,9 +1,11 @@
 """The Dagster code location: specs plus an environment as assets, checks, schedules and a sensor.
 
 A thin adapter: Dagster imports the engine, the engine never imports Dagster. For the environment
-in `TILLSYNC_ENV` (default `sandbox`) every enabled flow becomes one asset keyed by its target
-system and entity (`shopify/products`, `mpluskassa/orders`), grouped by integration, downstream of
-its source's entity. Materializing an asset plans the flow, stops at the blast-radius gate when
+in `TILLSYNC_ENV` (default `sandbox`) every enabled flow becomes two assets keyed
+`[integration, system, flow]` and grouped by integration: what it keeps in its target
+(`erp-webshop/shop/products`), downstream of what it reads in its source (`erp-webshop/erp/products`).
+Dagster's asset graph labels a node with the key's last part: the flow's name.
+Materializing an asset plans the flow, stops at the blast-radius gate when
 the plan exceeds the spec's limits, and applies it through the engine. Each flow's cron becomes a
 schedule; one sensor turns stored webhook events into runs of the flows they affect.
 """
@@ -14,80 +16,63 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 from dagster import AssetExecutionContext, SensorEvaluationContext
 
 from connectors import CONNECTORS
-from engine.plan.model import FlowPlan, Plan
-from engine.plan.render import QUIET, markdown
-from engine.run import runner
-from engine.run.apply import ApplyResult
-from engine.run.gitops import record_check
-from engine.run.runner import FlowOutcome, Selected
-from engine.run.workspace import Workspace, load_workspace
-from engine.webhooks.events import run_events
+from engine.run.workspace import Deployment, Workspace, load_workspace
 
-PLURAL = {"category": "categories", "stock": "stock"}
+if TYPE_CHECKING:
+    from engine.plan.model import FlowPlan
+    from engine.run.apply import ApplyResult
+    from engine.run.runner import FlowOutcome
+
+# The runner, the state store and the plan renders are imported where a run or a check needs them:
+# loading the code location (at every start of the UI, and on every reload) only builds definitions.
+
 EVENTS_TAG = "tillsync/events"  # on runs the sensor starts: the newest event they were started for
-
-
-def _plural(entity: str) -> str:
-    return PLURAL.get(entity, f"{entity}s")
 
 
 @dataclass(frozen=True)
 class FlowAsset:
-    selected: Selected
+    """A flow as two assets: what it reads in its source system (`source_key`, observed, never
+    materialized here) and what it keeps in step in its target (`key`, materialized by a sync)."""
+
+    deployment: Deployment
+    flow_name: str
     key: dg.AssetKey
     source_key: dg.AssetKey
 
     @property
+    def integration(self) -> str:
+        return self.deployment.name
+
+    @property
+    def label(self) -> str:
+        return f"{self.integration}/{self.flow_name}"
+
+    @property
     def flow(self) -> Any:
-        return self.selected.deployment.flow(self.selected.flow)
+        return self.deployment.flow(self.flow_name)
+
+    @property
+    def group(self) -> str:
+        return self.integration.replace("-", "_")  # group names are identifiers
 
 
 def flow_assets(workspace: Workspace) -> list[FlowAsset]:
-    """One asset per enabled flow, keyed `<target connector>/<entity>`; the integration's name goes
-    in front when two integrations of the environment would otherwise share a key."""
-    chosen = runner.select(workspace)
-
-    def key(item: Selected, role: str) -> list[str]:
-        flow = item.deployment.flow(item.flow)
-        system = item.deployment.systems[flow.target if role == "target" else flow.source]
-        return [system.connector.name, _plural(flow.entity.value)]
-
-    targets = [tuple(key(item, "target")) for item in chosen]
+    """Two asset keys per enabled flow, `[integration, system, flow]`: its target system's side
+    (`erp-webshop/shop/products`) downstream of its source system's (`erp-webshop/erp/products`).
+    Each flow is found by its own name, and two flows between the same systems never share a key."""
     assets = []
-    for item in chosen:
-        target = key(item, "target")
-        if targets.count(tuple(target)) > 1:
-            target = [item.deployment.name, *target]
-        assets.append(FlowAsset(item, dg.AssetKey(target), dg.AssetKey(key(item, "source"))))
+    for deployment in workspace.deployments.values():
+        for name in deployment.enabled_flows():
+            flow = deployment.flow(name)
+            keys = dg.AssetKey([deployment.name, flow.target, name]), dg.AssetKey([deployment.name, flow.source, name])
+            assets.append(FlowAsset(deployment, name, *keys))
     return assets
-
-
-def _without_cycles(assets: list[FlowAsset]) -> dict[dg.AssetKey, list[dg.AssetKey]]:
-    """Each asset's upstream: its source entity, unless that would close a loop (orders both ways)."""
-    deps: dict[dg.AssetKey, list[dg.AssetKey]] = {a.key: [] for a in assets}
-    for asset in assets:
-        if asset.source_key == asset.key or _reaches(deps, asset.source_key, asset.key):
-            continue
-        deps[asset.key].append(asset.source_key)
-    return deps
-
-
-def _reaches(deps: dict[dg.AssetKey, list[dg.AssetKey]], start: dg.AssetKey, goal: dg.AssetKey) -> bool:
-    seen, pending = set(), [start]
-    while pending:
-        node = pending.pop()
-        if node == goal:
-            return True
-        if node not in seen:
-            seen.add(node)
-            pending.extend(deps.get(node, []))
-    return False
 
 
 def _workspace() -> Workspace:
@@ -95,20 +80,25 @@ def _workspace() -> Workspace:
     return load_workspace(root, os.environ.get("TILLSYNC_ENV", "sandbox"), connectors=CONNECTORS)
 
 
-def _flow_asset(asset: FlowAsset, deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
-    name, flow_name = asset.selected.deployment.name, asset.selected.flow
+def _flow_asset(asset: FlowAsset) -> dg.AssetsDefinition:
+    name, flow_name = asset.integration, asset.flow_name
 
     @dg.asset(
         key=asset.key,
-        deps=deps,
-        group_name=name.replace("-", "_"),
+        deps=[asset.source_key],
+        group_name=asset.group,
         description=asset.flow.description or f"{name}/{flow_name}: {asset.flow.source} → {asset.flow.target}",
         check_specs=[
             dg.AssetCheckSpec(
                 "blast_radius", asset=asset.key, blocking=True, description="the plan is within the gate the spec sets"
             )
         ],
-        metadata={"integration": name, "flow": flow_name, "entity": asset.flow.entity.value},
+        metadata={
+            "integration": name,
+            "flow": flow_name,
+            "entity": asset.flow.entity.value,
+            "system": asset.flow.target,
+        },
     )
     def sync(context: AssetExecutionContext) -> Iterator[Any]:
         outcome = sync_asset(name, flow_name, from_events=EVENTS_TAG in context.run.tags)
@@ -132,9 +122,13 @@ def _flow_asset(asset: FlowAsset, deps: list[dg.AssetKey]) -> dg.AssetsDefinitio
     return sync
 
 
-def sync_asset(integration: str, flow: str, from_events: bool = False) -> FlowOutcome | None:
+def sync_asset(integration: str, flow: str, from_events: bool = False) -> "FlowOutcome | None":
     """What materializing a flow's asset does: plan → gate → apply through the runner, like every
     face; for a run the sensor started, the flow's pending webhook events (None when none are left)."""
+    from engine.run import runner
+    from engine.run.runner import Selected
+    from engine.webhooks.events import run_events
+
     workspace = _workspace()
     with runner.state_store(workspace) as store:
         if from_events:
@@ -142,7 +136,10 @@ def sync_asset(integration: str, flow: str, from_events: bool = False) -> FlowOu
         return runner.sync_flow(workspace, store, Selected(workspace.deployments[integration], flow), gated=True)
 
 
-def _metadata(result: ApplyResult, plan: FlowPlan) -> dict[str, Any]:
+def _metadata(result: "ApplyResult", plan: "FlowPlan") -> dict[str, Any]:
+    from engine.plan.model import Plan
+    from engine.plan.render import QUIET, markdown
+
     counts = result.counts
     return {
         "created": counts.get("create", 0),
@@ -160,10 +157,14 @@ def _metadata(result: ApplyResult, plan: FlowPlan) -> dict[str, Any]:
 
 
 def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
-    name, flow_name = asset.selected.deployment.name, asset.selected.flow
+    name, flow_name = asset.integration, asset.flow_name
 
     @dg.asset_check(asset=asset.key, name="parity", description="a fresh plan finds nothing to change")
     def parity() -> dg.AssetCheckResult:
+        from engine.run import runner
+        from engine.run.gitops import record_check
+        from engine.run.runner import Selected
+
         workspace = _workspace()
         deployment = workspace.deployments[name]
         with runner.state_store(workspace) as store:
@@ -179,6 +180,8 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
 
     @dg.asset_check(asset=asset.key, name="no_dead_letters", description="no record of this flow waits in dead letters")
     def no_dead_letters() -> dg.AssetCheckResult:
+        from engine.run import runner
+
         workspace = _workspace()
         with runner.state_store(workspace) as store:
             letters = store.dead_letters.open(name, flow_name)
@@ -198,14 +201,14 @@ def _schedules(assets: list[FlowAsset]) -> list[dg.ScheduleDefinition]:
         trigger = asset.flow.trigger
         if trigger is None or not trigger.schedule:
             continue
-        job_name = f"{asset.selected.deployment.name}__{asset.selected.flow}".replace("-", "_")
+        job_name = f"{asset.integration}__{asset.flow_name}".replace("-", "_")
         job = dg.define_asset_job(job_name, selection=dg.AssetSelection.assets(asset.key))
         schedules.append(dg.ScheduleDefinition(name=f"{job_name}_schedule", job=job, cron_schedule=trigger.schedule))
     return schedules
 
 
 def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
-    by_flow = {(a.selected.deployment.name, a.selected.flow): a.key for a in assets}
+    by_flow = {(a.integration, a.flow_name): a.key for a in assets}
     job = dg.define_asset_job("webhook_runs", selection=dg.AssetSelection.assets(*by_flow.values()))
 
     @dg.sensor(name="webhook_events", job=job, minimum_interval_seconds=5,
@@ -213,6 +216,8 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
     def webhook_events(context: SensorEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
         # Events stay pending until their run succeeded (engine.webhooks.events); a request per flow
         # and newest event keeps one run per burst, and a new event after a failed run tries again.
+        from engine.run import runner
+
         workspace = _workspace()
         with runner.state_store(workspace) as store:
             events = store.events.pending()
@@ -232,21 +237,22 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
     return webhook_events
 
 
+def _source(asset: FlowAsset) -> dg.AssetSpec:
+    flow = asset.flow
+    system = asset.deployment.systems[flow.source]
+    return dg.AssetSpec(
+        asset.source_key, group_name=asset.group,
+        description=f"{flow.entity.value} records in {flow.source} ({system.connector.name}), "
+                    f"read by {asset.label}",
+        metadata={"integration": asset.integration, "flow": asset.flow_name, "system": flow.source},
+    )  # fmt: skip
+
+
 def build_definitions() -> dg.Definitions:
     workspace = _workspace()
     assets = flow_assets(workspace)
-    deps = _without_cycles(assets)
-    produced = {asset.key for asset in assets}
-    sources = {
-        asset.source_key: dg.AssetSpec(
-            asset.source_key, group_name=asset.selected.deployment.name.replace("-", "_"),
-            description=f"{asset.flow.entity.value} records in {asset.flow.source}, read by {asset.selected.label}",
-        )
-        for asset in assets
-        if asset.source_key not in produced
-    }  # fmt: skip
     return dg.Definitions(
-        assets=[*sources.values(), *(_flow_asset(asset, deps[asset.key]) for asset in assets)],
+        assets=[*(_source(asset) for asset in assets), *(_flow_asset(asset) for asset in assets)],
         asset_checks=[check for asset in assets for check in _checks(asset)],
         schedules=_schedules(assets),
         sensors=[_sensor(assets)] if assets else [],

@@ -1,8 +1,8 @@
 """The `tillsync` command line's grammar: every command, its options and their help.
 
-Handlers live in `checks` (validate, schema), `sync` (commands that talk to systems) and `servers`
-(commands that run servers), and are imported only when their command runs, so `tillsync --help`
-and `tillsync validate` load none of the HTTP clients, the state store or Dagster.
+Handlers live in `checks` (validate, schema), `sync` (commands that talk to systems), `servers`
+(commands that run servers) and `ui` (Dagster's UI), and are imported only when their command runs,
+so `tillsync --help` and `tillsync validate` load none of the HTTP clients, the state store or Dagster.
 """
 
 from __future__ import annotations
@@ -263,12 +263,14 @@ def _server_commands(commands: Any) -> None:
     ui = commands.add_parser(
         "ui",
         help="open Dagster's UI on the environment's flows",
-        description="Run Dagster's UI (dagster dev) on 127.0.0.1 for an environment; for the sandbox "
-        "environment the sandboxes run beside it. DAGSTER_HOME is .tillsync/dagster.",
+        description="Run Dagster's UI (its code server, webserver and daemon) on 127.0.0.1 for an environment "
+        "until Ctrl-C or SIGTERM, which stop all it started. For the sandbox environment it uses the sandboxes "
+        "already running (tillsync sandbox up) and starts the others. Dagster's output goes to "
+        ".tillsync/dagster/dagster.log.",
     )
-    ui.add_argument("--env", default="sandbox", metavar="ENV", help="environment to show (default: sandbox)")
-    ui.add_argument("--port", type=int, default=3000, help="port of the UI on 127.0.0.1 (default: 3000)")
-    ui.set_defaults(run=Handler("servers", "ui"))
+    ui.add_argument("--env", default="sandbox", metavar="ENV", help="the environment to show (default: sandbox)")
+    ui.add_argument("--port", type=int, default=3000, help="port of Dagster's UI on 127.0.0.1 (default: 3000)")
+    ui.set_defaults(run=Handler("ui", "ui"))
 
     webhooks = commands.add_parser(
         "webhooks", help="receive webhooks", description="Receive systems' webhooks for an environment's flows."

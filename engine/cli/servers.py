@@ -6,50 +6,18 @@ import argparse
 import contextlib
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from connectors import CONNECTORS
 from engine.catalogue import choices
-from engine.errors import TillsyncError, UsageError
+from engine.cli.sandboxes import started_afresh
+from engine.errors import UsageError
 
 EXIT_OK = 0
-
-
-def ui(args: argparse.Namespace) -> int:
-    """Dagster's UI for this repository's code location, with DAGSTER_HOME under .tillsync/ and, for
-    the sandbox environment, the sandboxes running beside it."""
-    from engine.run.workspace import load_workspace
-
-    load_workspace(Path.cwd(), args.env, connectors=CONNECTORS)  # what is wrong is said here, not by Dagster
-    home = Path.cwd() / ".tillsync" / "dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    environ = {**os.environ, "DAGSTER_HOME": str(home), "TILLSYNC_ENV": args.env, "TILLSYNC_ROOT": str(Path.cwd())}
-    command = [sys.executable, "-m", "dagster", "dev", "-m", "engine.dagster_definitions",
-               "--host", "127.0.0.1", "--port", str(args.port)]  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        if args.env == "sandbox":
-            from connectors.testing.server import running_sandboxes
-            from engine.run.sandbox_env import write_sandbox_env
-
-            started = stack.enter_context(running_sandboxes(CONNECTORS))
-            for sandbox in started.values():
-                print(f"{sandbox.name} sandbox: {sandbox.url}")
-            credentials = {name: sandbox.credentials for name, sandbox in started.items()}
-            _, variables = write_sandbox_env(Path.cwd(), args.env, CONNECTORS, credentials)
-            environ.update(variables)
-            print(_started_afresh(Path.cwd(), args.env, started))
-        print(f"Dagster UI for {args.env}: http://127.0.0.1:{args.port} (DAGSTER_HOME={home})", flush=True)
-        process = subprocess.Popen(command, env=environ)
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            process.send_signal(signal.SIGINT)
-            return process.wait(timeout=60)
 
 
 def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
@@ -72,28 +40,13 @@ def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) ->
             else:
                 print("the environment names no env_file; export these before running tillsync:", file=say)
             say.write(export_lines(variables))
-            print(_started_afresh(root, args.env, started), file=say)
+            print(started_afresh(root, args.env, started, CONNECTORS), file=say)
         if args.command:
             return _run_beside(args.command, variables)
         print("Sandboxes are running; press Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             (stop or threading.Event()).wait()
     return EXIT_OK
-
-
-def _started_afresh(root: Path, environment: str, started: Collection[str]) -> str:
-    """Forget the sandbox environment's state of the flows on the sandboxes just started, and say so."""
-    from engine.run.sandbox_env import forget_sandboxed
-
-    try:
-        forgotten = forget_sandboxed(root, environment, CONNECTORS, started)
-    except TillsyncError as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return f"the sandboxes start empty, but what {environment} applied to them before is still remembered: {first}"
-    if not forgotten:
-        return "the sandboxes start empty"
-    return (f"the sandboxes start empty: forgot what {len(forgotten)} flow{'s' * (len(forgotten) != 1)} of "
-            f"{environment} applied to them before, so the next plan creates it anew")  # fmt: skip
 
 
 def _run_beside(command: list[str], variables: Mapping[str, str]) -> int:

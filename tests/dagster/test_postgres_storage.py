@@ -8,6 +8,7 @@ import pytest
 
 REPO = Path(__file__).parents[2]
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+CATEGORIES = dg.AssetKey(["mpluskassa-shopify-pos", "shop", "categories"])
 
 
 def test_runs_and_materializations_are_kept_in_postgres(
@@ -22,10 +23,10 @@ def test_runs_and_materializations_are_kept_in_postgres(
     with dg.DagsterInstance.from_config(str(home)) as instance:
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         job = defs.resolve_implicit_global_asset_job_def()
-        result = job.execute_in_process(asset_selection=[dg.AssetKey(["shopify", "categories"])], instance=instance)
+        result = job.execute_in_process(asset_selection=[CATEGORIES], instance=instance)
         assert result.success
         [run] = instance.get_runs()
         assert run.run_id == result.run_id
-        latest = instance.get_latest_materialization_event(dg.AssetKey(["shopify", "categories"]))
+        latest = instance.get_latest_materialization_event(CATEGORIES)
         assert latest is not None and latest.asset_materialization is not None
         assert latest.asset_materialization.metadata["created"].value == 2
