@@ -7,11 +7,13 @@ gets no semantic check: its meaning is not yet known.
 
 from __future__ import annotations
 
+import copy
 import os
+import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -152,6 +154,48 @@ def check_environment(
     return problems, specs
 
 
+def _environment_problems(path: Path, root: Path, environ: Mapping[str, str], connectors: Registry) -> list[Diagnostic]:
+    """Every problem of an environment file. A value its structure refuses (a literal secret, a
+    wrong type) is left out for the checks of the rest, so one problem does not hide the others."""
+    try:
+        loaded = load_environment(path)
+        structure: list[Diagnostic] = []
+    except SpecError as exc:
+        structure = exc.diagnostics
+        pruned = _without(path, [d.path for d in structure])
+        if pruned is None:
+            raise
+        loaded = pruned
+    variables = with_env_file(root, loaded.environment.env_file, environ)
+    problems, _ = check_environment(loaded, root, variables, connectors)
+    return structure + [d for d in problems if d not in structure]
+
+
+def _without(path: Path, refused: list[str]) -> LoadedEnvironment | None:
+    """The environment file with the values at `refused` (dotted paths) left out; None when what is
+    left is still no environment, or a path cannot be found."""
+    document = load_yaml(path, display_name(path))
+    data = copy.deepcopy(document.data)
+    for dotted_path in refused:
+        parts = [int(p) if p.isdigit() else p for p in re.split(r"\.|\[(\d+)\]", dotted_path) if p]
+        parent: Any = data
+        for part in parts[:-1]:
+            parent = parent[part] if isinstance(parent, (dict, list)) and _has(parent, part) else None
+        if not parts or parent is None or not _has(parent, parts[-1]):
+            return None
+        del parent[parts[-1]]
+    try:
+        return LoadedEnvironment(replace(document, data=data), Environment.model_validate(data))
+    except ValidationError:
+        return None
+
+
+def _has(container: dict[str, Any] | list[Any], part: str | int) -> bool:
+    if isinstance(container, dict):
+        return part in container
+    return isinstance(part, int) and 0 <= part < len(container)
+
+
 def _unknown_overrides(
     source: SourceMap, name: str, entry: EnvironmentIntegration, integration: Integration
 ) -> Iterable[Diagnostic]:
@@ -209,10 +253,7 @@ def validate_files(
         report.files.append(display_name(path))
         try:
             if is_environment_file(path):
-                loaded = load_environment(path)
-                variables = with_env_file(root, loaded.environment.env_file, environ)
-                problems, _ = check_environment(loaded, root, variables, connectors)
-                report.diagnostics.extend(problems)
+                report.diagnostics.extend(_environment_problems(path, root, environ, connectors))
             else:
                 load_spec(path, connectors)
         except SpecError as exc:

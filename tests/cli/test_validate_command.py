@@ -105,3 +105,30 @@ def test_the_console_script_answers_help() -> None:
         [sys.executable, "-m", "engine.cli", "validate", "--help"], capture_output=True, text=True, cwd=REPO
     )
     assert done.returncode == 0 and "--format {text,json,github}" in done.stdout
+
+
+def test_a_literal_secret_in_an_environment_hides_none_of_its_other_problems(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(REPO / "specs", tmp_path / "specs")
+    (tmp_path / "environments").mkdir()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "environments" / "test.yaml").write_text(
+        "name: test\n"
+        "integrations:\n"
+        "  erp-webshop:\n"
+        "    spec: specs/erp-webshop.yaml\n"
+        "    systems:\n"
+        "      erp:\n"
+        "        credentials: {token: shpat_0123456789abcdef0123}\n"
+        "      nosuch:\n"
+        "        settings: {path: shop}\n"
+        "  missing:\n"
+        "    spec: specs/nothere.yaml\n"
+    )
+    assert main(["validate", "environments/test.yaml"]) == 1
+    out = capsys.readouterr().out
+    assert "test.yaml:7:30: integrations.erp-webshop.systems.erp.credentials.token: a literal secret" in out
+    assert "test.yaml:8:7: integrations.erp-webshop.systems.nosuch: integration 'erp-webshop' has no system" in out
+    assert "test.yaml:11:11: integrations.missing.spec: no spec file at 'specs/nothere.yaml'" in out
+    assert "shpat_0123456789abcdef0123" not in out
