@@ -177,7 +177,7 @@ def _without(path: Path, refused: list[str]) -> LoadedEnvironment | None:
     document = load_yaml(path, display_name(path))
     data = copy.deepcopy(document.data)
     for dotted_path in refused:
-        parts = [int(p) if p.isdigit() else p for p in re.split(r"\.|\[(\d+)\]", dotted_path) if p]
+        parts: list[Any] = [int(p) if p.isdigit() else p for p in re.split(r"\.|\[(\d+)\]", dotted_path) if p]
         parent: Any = data
         for part in parts[:-1]:
             parent = parent[part] if isinstance(parent, (dict, list)) and _has(parent, part) else None

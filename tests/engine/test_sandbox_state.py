@@ -39,16 +39,16 @@ def test_a_target_emptied_since_the_last_apply_is_planned_as_gone_or_as_new_once
 
 
 def test_sandbox_up_says_what_it_forgot(repo: Repo) -> None:
-    from engine.cli.servers import _started_afresh
+    from engine.cli.sandboxes import started_afresh
 
     repo.seed(Entity.product, CATALOGUE)
     apply(repo)
-    assert _started_afresh(repo.root, "test", ["files"]) == (
+    assert started_afresh(repo.root, "test", ["files"], CONNECTORS) == (
         "the sandboxes start empty: forgot what 1 flow of test applied to them before, so the next plan creates "
         "it anew"
     )
-    assert _started_afresh(repo.root, "test", ["files"]) == "the sandboxes start empty"
+    assert started_afresh(repo.root, "test", ["files"], CONNECTORS) == "the sandboxes start empty"
     (repo.root / "specs" / "shop-sync.yaml").write_text("version: 1\n")
-    assert _started_afresh(repo.root, "test", ["files"]).startswith(
+    assert started_afresh(repo.root, "test", ["files"], CONNECTORS).startswith(
         "the sandboxes start empty, but what test applied to them before is still remembered: "
     ), "a spec that does not load stops no sandbox"
