@@ -35,6 +35,9 @@ FAULTS = ("429", "500", "timeout", "drop", "lost", "lost_timeout")
 LOST = ("lost", "lost_timeout")  # the faults after which the request has run
 OK = "ok"  # in a script: this request is answered as usual
 CONTROL_PATH = "/_sandbox/faults"
+# How a client sees a connection dropped before its answer: a close, or a reset when the close
+# races the request's last bytes (the kernel answers unread data with RST).
+CUT_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError)
 
 
 @dataclass
