@@ -26,6 +26,7 @@ from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import running_sandboxes
 from engine.cli import main as tillsync
+from engine.errors import TillsyncError
 from engine.run.sandbox_env import write_sandbox_env
 
 DATA = Path(__file__).parent / "data"
@@ -129,6 +130,14 @@ def run(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="print every step's whole output")
     verbose = parser.parse_args(argv).verbose
     reset_sandbox()
+    try:
+        return _tell(verbose)
+    except TillsyncError as exc:  # a sandbox's port taken, say
+        print(f"Demo could not run: {exc}", file=sys.stderr)
+        return 1
+
+
+def _tell(verbose: bool) -> int:
     with running_sandboxes(CONNECTORS) as started:
         print("Tillsync demo: " + ", ".join(f"the {s.name} sandbox at {s.url}" for s in started.values()))
         credentials = {name: sandbox.credentials for name, sandbox in started.items()}

@@ -90,14 +90,14 @@ def serving(root: Path, environment: str, used: list[Used], connectors: Registry
     if not used:
         yield {}
         return
-    from connectors.testing.server import running_sandboxes
+    from connectors.testing.server import PortTaken, running_sandboxes
     from engine.run.sandbox_env import write_sandbox_env
 
     to_start = {u.name: u.port for u in used if u.started}
     with contextlib.ExitStack() as stack:
         try:
             started = stack.enter_context(running_sandboxes({name: connectors[name] for name in to_start}, to_start))
-        except RuntimeError:  # taken between looking and starting
+        except PortTaken:  # taken between looking and starting
             ports = ", ".join(map(str, to_start.values()))
             raise TillsyncError(f"a sandbox could not listen on port {ports}: another program took it just now; "
                                 "run tillsync ui again") from None  # fmt: skip
