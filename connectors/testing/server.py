@@ -7,7 +7,6 @@ the webhook deliveries a sandbox sends it.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -18,10 +17,9 @@ from typing import Any
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from connectors.testing.ports import HOST, port_is_free
 from engine.connector import Connector, Sandbox
 from engine.errors import TillsyncError
-
-HOST = "127.0.0.1"
 
 
 class PortTaken(TillsyncError):
@@ -36,7 +34,7 @@ class Serving:
         self.thread = threading.Thread(target=self.server.run, name="sandbox", daemon=True)
 
     def start(self) -> str:
-        if self.port and not _free(self.port):
+        if self.port and not port_is_free(self.port):
             raise PortTaken(f"port {self.port} on {HOST} is taken by another program (another tillsync sandbox "
                             "up, or the demo?); stop it, or serve the sandbox on another port")  # fmt: skip
         self.thread.start()
@@ -51,17 +49,6 @@ class Serving:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
-
-
-def _free(port: int) -> bool:
-    """Whether a server could listen on `port` now (as uvicorn binds: address reuse on)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
 
 
 @contextmanager

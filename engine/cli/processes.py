@@ -1,4 +1,4 @@
-"""Ports on 127.0.0.1, and a server run as its own process group that is stopped whole.
+"""A server run as its own process group that is stopped whole.
 
 `tillsync ui` runs Dagster's code server (which starts a gRPC server), webserver and daemon in one
 process group: stopping one process can leave its children holding a port, so the whole group gets
@@ -19,26 +19,6 @@ from pathlib import Path
 from types import FrameType
 
 import httpx
-
-HOST = "127.0.0.1"
-
-
-def port_is_free(port: int) -> bool:
-    """Whether a server could listen on HOST:port now (with SO_REUSEADDR, as uvicorn binds)."""
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((HOST, port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    """A port no one listens on now, for a suggestion."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from connectors.testing.faults import CONTROL_PATH
-from engine.cli.processes import HOST, port_is_free
+from connectors.testing.ports import HOST, port_is_free
 from engine.connector import Registry
 from engine.errors import TillsyncError
 from engine.run.workspace import Workspace

@@ -20,9 +20,10 @@ import time
 from pathlib import Path
 
 from connectors import CONNECTORS
+from connectors.testing.ports import HOST, free_port, port_is_free
 from engine.cli import dagster_services as services
 from engine.cli import sandboxes
-from engine.cli.processes import HOST, ProcessGroup, accepts, answers, free_port, port_is_free, stop_signals
+from engine.cli.processes import ProcessGroup, accepts, answers, stop_signals
 from engine.errors import TillsyncError, UsageError
 
 EXIT_OK, EXIT_FAILED = 0, 1

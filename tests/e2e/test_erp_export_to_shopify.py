@@ -14,11 +14,9 @@ import pytest
 from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import serving
-from engine.plan.model import Action, FlowPlan
-from engine.run import runner
-from engine.run.apply import ApplyResult
-from engine.run.workspace import load_workspace
+from engine.plan.model import Action
 from engine.validate.files import validate_files
+from tests.e2e.runs import apply, plan
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "erp-export"
 
@@ -46,18 +44,6 @@ def environ(
     monkeypatch.chdir(tmp_path)
     sandbox, url = shop
     return {"SHOPIFY_ACCESS_TOKEN": sandbox.token, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": url}
-
-
-def plan(environ: dict[str, str]) -> dict[str, FlowPlan]:
-    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
-    with runner.state_store(workspace) as store:
-        return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace)).flows}
-
-
-def apply(environ: dict[str, str]) -> list[ApplyResult]:
-    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
-    with runner.state_store(workspace) as store:
-        return [o.result for o in runner.sync(workspace, store, runner.select(workspace)) if o.result]
 
 
 def test_the_spec_validates_with_its_mapping_reading_kept_extra_columns() -> None:

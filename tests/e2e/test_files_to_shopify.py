@@ -12,10 +12,10 @@ from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import serving
 from engine.cli import main
-from engine.plan.model import Action, FlowPlan
+from engine.plan.model import Action
 from engine.run import runner
-from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
+from tests.e2e.runs import apply, plan
 
 DEMO_ERP = Path(__file__).parents[2] / "demo" / "data" / "erp"
 
@@ -71,18 +71,6 @@ def environ(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shop: tuple[Shopify
     monkeypatch.chdir(tmp_path)
     sandbox, url = shop
     return {"SHOP_TOKEN": sandbox.token, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": url}
-
-
-def plan(environ: dict[str, str]) -> dict[str, FlowPlan]:
-    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
-    with runner.state_store(workspace) as store:
-        return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace)).flows}
-
-
-def apply(environ: dict[str, str]) -> list[ApplyResult]:
-    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
-    with runner.state_store(workspace) as store:
-        return [o.result for o in runner.sync(workspace, store, runner.select(workspace)) if o.result]
 
 
 @pytest.mark.slow
