@@ -1,4 +1,4 @@
-"""Plan and apply an environment named `test` in the working directory, as the end-to-end tests do."""
+"""Plan and apply the environment named `test` in the working directory, as the end-to-end tests do."""
 
 from __future__ import annotations
 

@@ -5,7 +5,6 @@ with the spec the files connector's documentation shows."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,21 +12,11 @@ import pytest
 
 from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
-from connectors.testing.server import serving
 from engine.plan.model import Action
 from engine.validate.files import validate_files
 from tests.e2e.runs import apply, plan
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "erp-export"
-
-
-@pytest.fixture
-def shop() -> Iterator[tuple[ShopifySandbox, str]]:
-    sandbox = ShopifySandbox()
-    for name in ("warehouse", "store-amsterdam"):
-        sandbox.shop.add_location(name)
-    with serving(sandbox) as url:
-        yield sandbox, url
 
 
 @pytest.fixture(params=["cp1252", "utf8-bom"])

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from connectors import CONNECTORS
 from connectors.shopify.sandbox import ShopifySandbox
-from connectors.testing.server import serving
 from engine.cli import main
 from engine.plan.model import Action
 from engine.run import runner
@@ -48,15 +46,6 @@ flows:
       stock_formula: max(on_hand - reserved, 0)
       location_map: {"1": warehouse, "2": store-amsterdam}
 """
-
-
-@pytest.fixture
-def shop() -> Iterator[tuple[ShopifySandbox, str]]:
-    sandbox = ShopifySandbox()
-    for name in ("warehouse", "store-amsterdam"):
-        sandbox.shop.add_location(name)
-    with serving(sandbox) as url:
-        yield sandbox, url
 
 
 @pytest.fixture
