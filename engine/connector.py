@@ -222,6 +222,9 @@ class Connector:
     # the fields a system's records of an entity carry, given its settings as a spec writes them,
     # where they are more than the entity's catalogue (a files system keeping its file's extra columns)
     fields_read: Callable[[Entity, Mapping[str, Any]], Catalogue] | None = None
+    # what to tell someone whose mapping reads a field this connector's `entity` records lack, given
+    # the system's name and the field (a files system: name the export's column in `columns`)
+    unknown_field_hint: Callable[[str, Entity, str], str] | None = None
 
     def read_catalogue(self, entity: Entity, settings: Mapping[str, Any]) -> Catalogue:
         """The fields a flow can read from this system's `entity` records: filters and mappings see these."""

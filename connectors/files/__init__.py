@@ -40,6 +40,12 @@ def _fields_read(entity: Entity, settings: Mapping[str, Any]) -> Catalogue:
     return {**catalogue, EXTRA: EXTRA_FIELD} if settings.get("extra_columns") == "keep" else catalogue
 
 
+def _unknown_field_hint(system: str, entity: Entity, name: str) -> str:
+    """A field the records lack may be a column of the file under the export's own name."""
+    return (f"if '{name}' is a column of the file, name it in systems.{system}.settings.columns.{entity.value} "
+            f"(e.g. {{sku: {name}}}), or keep it with extra_columns: keep and read extra.{name}")  # fmt: skip
+
+
 CONNECTOR = Connector(
     name="files",
     description="a folder of CSV, JSON or JSON Lines files, one file per entity",
@@ -47,6 +53,7 @@ CONNECTOR = Connector(
     entities={entity: _support(entity) for entity in Entity},
     open=_open,
     fields_read=_fields_read,
+    unknown_field_hint=_unknown_field_hint,
 )
 
 __all__ = ["CONNECTOR", "FilesClient", "FilesSettings"]

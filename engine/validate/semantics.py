@@ -6,7 +6,7 @@ their declared catalogues only. Every problem is collected, each located in the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -234,7 +234,8 @@ def _check_filters(
     checker: Checker, path: tuple[str | int, ...], flow: Flow, source: Connector, fields: Catalogue
 ) -> None:
     if flow.when is not None:
-        _check_expression(checker, (*path, "when"), flow.when, fields, f"{source.name} {flow.entity.value}")
+        label = f"{source.name} {flow.entity.value}"
+        _check_expression(checker, (*path, "when"), flow.when, fields, label, _hint(source, flow))
     if flow.status is not None:
         known = source.entities[flow.entity].statuses
         if not known:
@@ -267,7 +268,7 @@ def _check_mapping(
         field_path = (*path, "mapping", field_name)
         _check_field(checker, field_path, field_name, target_fields, target_label)
         if expression is not None:
-            _check_expression(checker, field_path, expression, source_fields, source_label)
+            _check_expression(checker, field_path, expression, source_fields, source_label, _hint(source, flow))
     mapped = effective_mapping(flow.mapping, source_fields, target_fields, target.entities[flow.entity].defaults)
     keys = set(flow.match or KEYS[flow.entity])
     for field_name in flow.drift:
@@ -293,8 +294,19 @@ def _check_field(
     return False
 
 
+def _hint(source: Connector, flow: Flow) -> Callable[[str], str]:
+    """What the source connector says of a field its records lack; nothing when it says nothing."""
+    hint = source.unknown_field_hint
+    return (lambda name: hint(flow.source, flow.entity, name)) if hint is not None else (lambda name: "")
+
+
 def _check_expression(
-    checker: Checker, where: tuple[str | int, ...], expression: str, fields: Catalogue, label: str
+    checker: Checker,
+    where: tuple[str | int, ...],
+    expression: str,
+    fields: Catalogue,
+    label: str,
+    hint: Callable[[str], str] = lambda name: "",
 ) -> None:
     analysis = jmes.check(expression)
     for problem in analysis.problems:
@@ -304,7 +316,9 @@ def _check_expression(
         if found.info is None and found.missing is not None:
             known = choices(found.missing, found.known, empty="it has no fields")
             column = expression.find(found.missing) + 1 or 1
-            checker.error_in_value(where, column, f"reads unknown field '{found.missing}' of {label}; {known}")
+            advice = hint(found.missing) if len(field_path) == 1 else ""
+            message = f"reads unknown field '{found.missing}' of {label}; {known}"
+            checker.error_in_value(where, column, f"{message}; {advice}" if advice else message)
     declared = checker.integration.value_maps
     for name in analysis.value_maps:
         if name not in declared:

@@ -106,7 +106,12 @@ CASES = [
         "unknown_column_map_field.yaml", 10, "no product column: unknown field 'skuu'; did you mean 'sku'?", "semantic"
     ),
     Case("unknown_column_map_entity.yaml", 9, "did you mean 'product'? known: product, stock", "semantic"),
-    Case("erp_header_in_mapping.yaml", 12, "reads unknown field 'artnr' of files product", "semantic"),
+    Case(
+        "erp_header_in_mapping.yaml",
+        12,
+        "if 'artnr' is a column of the file, name it in systems.erp.settings.columns.product",
+        "semantic",
+    ),
     Case("extra_column_not_kept.yaml", 14, "reads unknown field 'extra' of files product", "semantic"),
 ]
 
