@@ -42,6 +42,8 @@ def _fields_read(entity: Entity, settings: Mapping[str, Any]) -> Catalogue:
 
 def _unknown_field_hint(system: str, entity: Entity, name: str) -> str:
     """A field the records lack may be a column of the file under the export's own name."""
+    if name == EXTRA:
+        return f"to read the file's other columns as {EXTRA}.HEADER, set extra_columns: keep on systems.{system}"
     return (f"if '{name}' is a column of the file, name it in systems.{system}.settings.columns.{entity.value} "
             f"(e.g. {{sku: {name}}}), or keep it with extra_columns: keep and read extra.{name}")  # fmt: skip
 

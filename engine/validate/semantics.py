@@ -316,7 +316,7 @@ def _check_expression(
         if found.info is None and found.missing is not None:
             known = choices(found.missing, found.known, empty="it has no fields")
             column = expression.find(found.missing) + 1 or 1
-            advice = hint(found.missing) if len(field_path) == 1 else ""
+            advice = hint(found.missing) if found.missing == field_path[0] else ""  # a field of the record itself
             message = f"reads unknown field '{found.missing}' of {label}; {known}"
             checker.error_in_value(where, column, f"{message}; {advice}" if advice else message)
     declared = checker.integration.value_maps
