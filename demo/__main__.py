@@ -158,7 +158,7 @@ def _tell(verbose: bool) -> int:
             relation = till.till.relations[int(order["relationNumber"])]
             who = relation.get("companyName") or relation.get("name")
             origin = f"Shopify order {order['extOrderId']}" if order.get("extOrderId") else "a sale at the till"
-            print(f"{INDENT}order {order['orderId']} ({origin}): {who}, branch {order['branchNumber']}, "
+            print(f"{INDENT}order {order['orderId']} ({origin}): {who}, branch {order['financialBranchNumber']}, "
                   f"employee {order['employeeNumber']}, paid by {order['paymentList'][0]['method']}")  # fmt: skip
         print("Shopify now holds the orders " + ", ".join(sorted(o["name"] for o in shop.shop.orders.values())))
     print("\nDemo finished: every step ended as expected.")

@@ -1,56 +1,86 @@
-"""What Tillsync assumes of MplusKASSA's API, in one place, with which writes may be sent twice (`WRITES`).
+"""What Tillsync assumes of MplusKASSA's API, with its evidence, and which writes may be sent twice (`WRITES`).
 
 MplusKASSA's full documentation lives on each merchant's endpoint and is not public (see
-`shared/systems/mpluskassa.md`). The operation names below are those of Mplus's published PHP
-client; the shapes of requests and answers are our best reading of it and are kept here, in one
-module, so they can be corrected against a live system without touching the rest:
+`shared/systems/mpluskassa.md`). The wire format follows two public sources by Mplus: its PHP client
+`mplus-api-client-php` (`Mplusqapiclient.php`, 1.34.x: how it builds each request and reads each
+answer) and the WSDL of its generated client (`mplusqapi.wsdl` in `MplusKASSA/mplusqapi-php`: the
+names, order, types and occurrences of elements). Where they and `mpluskassa.md` disagree, they
+win. The operations, elements and types Tillsync speaks are in `schema`; the sandbox's WSDL is
+rendered from it, so a WSDL-driven client (the PHP client, zeep) can talk to the sandbox.
 
-- every call sends one `request` element and gets one `…Response` element back;
-- lists travel in elements named `…List` holding the singular name (`articleList`/`article`);
-- amounts travel as `{"value": 1999, "decimalPlaces": 2}` (see `amounts`);
-- a product holds its articles (the variants) in `articleList`; an article's attributes (size,
-  colour, …) are `attributeList` entries `{name, value}`, its features `customFieldList` entries;
-- stock per branch has `amount` (on hand) and `reserved` (held for open sales orders);
-- change feeds (`getProducts`, `getRelations`, `getOrderChanges`) take a `syncMarker` and
-  `syncMarkerLimit` and answer the items changed after it, each with its own `syncMarker`.
+Seen in the sources (both agree):
 
-Since then Mplus has published its WSDL (`mplusqapi.wsdl` in the `MplusKASSA/mplusqapi-php`
-repository, the vendor's generated client). What it and the vendor's clients show, and what the
-sandbox follows:
+- document/literal SOAP 1.1; an operation's element holds its parts directly: `request` for the
+  reads and stock (`getProducts`, `getStock`, `setStock`, `getRelations`, `getOrderChanges`, …),
+  `product` (`createProduct`, `updateProduct`), `relation` (`findRelation`, `createRelation`,
+  `updateRelation`), `order` (`createOrder`), `extOrderId` (`findOrder`), `orderId` (`getOrder`),
+  `relationNumber` (`getRelation`), `terminal` (`getActiveEmployeeList`); `getBranches`,
+  `getPaymentMethods`, `getPriceGroupList`, `getSalesPriceList`, `getCurrentSyncMarkers` and
+  `getApiVersion` take nothing;
+- answers have their own element names (`GetProductsResponse`, `getBranchesResponse`,
+  `getEmployeeListResponse`; `findOrder` answers `GetOrderResponse`) and list shapes:
+  `productList/product`, `branches/branch`, `paymentMethodList/paymentMethod`,
+  `articleGroupList/articleGroups` (groups nested in `subGroupList`), `orderChangeList/orderChange`,
+  `relationList/relation`, and repeated elements without a wrapper: `articleStocks`,
+  `articleStockHistory`, `priceGroup`, `salesPrice`, `return` (employees), `groupNumbers`,
+  `productNumbers`; a request's article numbers for `getStock` are `articleNumbers/articleNumbers`;
+- lookups and writes answer a `result` code (`FIND-RELATION-RESULT-OK`/`…-NOT-FOUND`,
+  `GET-ORDER-RESULT-…`, `CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS`, `SET-STOCK-RESULT-
+  ARTICLE-NOT-FOUND`, …) and most an `errorMessage`: the client checks the code, not a fault. So
+  `…-RESULT-OK` is done, `…-RESULT-NOT-FOUND` is not found, any other code is that record's error
+  with the till's words;
+- quantities are an integer with `decimalPlaces` beside it (`setStock` `amount`, `updateStock`
+  `amountChanged`, `LineData.quantity`; getStock's `amountFree`/`decimalPlacesFree`,
+  `amountReserved`/`decimalPlacesReserved`); prices and money (`priceIncl`, `LineData.price`,
+  `Payment.amount`, `totalInclAmount`, `PriceGroup.priceIncl`) are xsd:long with no places beside
+  them, and the client passes them through as given: taken as cents (`amounts.PRICE_PLACES`);
+- an order in the client's form fills `orderId` with "" and `employeeNumber` with 0 when not
+  given: an integration sets `employeeNumber` (999999 by default) and the branch
+  (`entryBranchNumber`, `financialBranchNumber`);
+- one sync marker per entity in `getCurrentSyncMarkers` (`articleSyncMarker`,
+  `relationSyncMarker`, `orderSyncMarker`, …, and the last `stockId`);
+- the client probes the endpoint with a plain GET and expects 405, reads the WSDL, and calls
+  `getApiVersion` (and again before `createProduct`/`updateProduct`, to know the service version).
+  The sandbox answers all three;
+- a change feed's answer holds only the items, each with its own `syncMarker`, so the next page is
+  asked from the last item's marker until an empty answer; `syncMarkerLimit`'s default and maximum
+  are undocumented (the sandbox can cap pages: `Till.page_cap`);
+- stock changes are movements with an increasing `stockId`; `getStockHistory(branchNumber,
+  articleNumbers, sinceStockId)` answers them with their `type` (`STOCK-HISTORY-TYPE-API` for
+  changes made through the API);
+- `createOrder` refuses a second order with the same `extOrderId` by its result code;
+  `CreateRelationResult` knows only a relation number already taken, so a relation sent twice is
+  made twice.
 
-- a change feed's answer holds only the items: `GetProductsResponse` is `productList` alone,
-  `GetRelationsResponse` `relationList` alone, so the next page must be asked from the last item's
-  `syncMarker`. `syncMarkerLimit` is an optional int, its default and maximum undocumented, so a
-  port may answer fewer items than asked and a reader follows markers until an empty answer. The
-  sandbox answers so, and a test can cap its pages (`Till.page_cap`). `MplusClient._feed` still
-  looks for a marker in the answer and so stops after the first page (a known contract failure);
-- a refused login: the vendor's client (`BaseSoapClient::communicate`) reads SOAP faults only from
-  HTTP 5xx answers and gives `Client.Authentication` as its example of a fault code in parts, and
-  SOAP 1.1 (section 6.2) answers every fault with HTTP 500. So a wrong ident or secret most likely
-  comes back as HTTP 500 with fault code `Client.Authentication`, not as HTTP 401, and fault codes
-  may have parts (`Server.…`). The sandbox still answers 401, the one answer the transport takes
+Assumed, with why:
+
+- `amountFree` is the amount on hand and `amountReserved` what open sales orders hold: `setStock`
+  sets an `amount` that getStock must read back, and the integration's rule (stock = on hand −
+  reservations) subtracts the reservations itself;
+- prices per price group are read from each article's `priceGroupList` (`PriceGroup.priceIncl`),
+  named by `getPriceGroupList`'s `description`; `getSalesPriceList` answers promotions, not prices
+  per article;
+- a relation has one `name`; a person's first and last names are its first word and the rest. A
+  company is `companyName` (and `name`) with its contact person as `contact` and the first of
+  `contactList` (name, email, telephone). Addresses are one line (`address`, `deliveryAddress`)
+  joined from and split into street, number and suffix (`split_street`);
+- an article's options are its `colour` and `size` (other option names are a record error), its
+  features `customFieldList` entries of `DATA-TYPE-STRING`; `vatPercentage` is a whole number;
+- a payment term goes to the relation an order is booked on, as `paymentWithinDays` ("14 days",
+  "direct" → 0): the published `Order` has no payment term of its own; orders on the default
+  debtor leave it alone;
+- `findRelation` finds by the keys it is given (`relationNumber`, `extRelationId`, `email`, all of
+  them); the sandbox refuses a request that gives none rather than match anything;
+- `saveArticleGroups` (the PHP client's, absent from the newer WSDL, which has
+  `newArticleGroup`/`updateArticleGroup` instead) saves each group under its number and a
+  subgroup inside the group it is sent in, keeping subgroups not sent; the client reads no
+  answer, so its answer (`result` `SAVE-ARTICLE-GROUPS-RESULT-OK`, `errorMessage`) is ours;
+- a refused login: the generated client reads SOAP faults only from HTTP 5xx answers and gives
+  `Client.Authentication` as an example fault code, so a real port most likely answers HTTP 500
+  with that fault, not HTTP 401. The sandbox still answers 401, the one answer the transport takes
   for a refused login; both should change together;
-- stock changes are movements with an increasing `stockId`: `UpdateStockResponse` and
-  `SetStockResponse` carry the `stockId` of the movement made, `ArticleStock` (getStock) the
-  level's current one, and `getStockHistory(branchNumber, articleNumbers, sinceStockId)` answers
-  the movements after a `stockId` (`ArticleStockHistory`: `stockId`, `articleNumber`,
-  `amountChanged`, `type` — `STOCK-HISTORY-TYPE-API` for changes made through the API,
-  `…-SALES` for sales — and the `orderId` of a sale). The sandbox keeps them so (in this module's
-  list naming: `articleNumberList` in, `stockHistoryList` out);
-- creating answers with a result code, not a fault, when the till refuses: `CreateOrderResult`
-  has `CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS` (the till keeps one order per external
-  order id; `SaveOrderResult` has the same code), `CreateRelationResult` only
-  `…-FAILED-RELATION-NUMBER-ALREADY-TAKEN`: nothing keeps two relations from sharing an email, so
-  a relation sent twice is made twice. The sandbox answers so;
-- a GET on the port without `?wsdl` answers 405 Method Not Allowed: Mplus's older PHP client
-  (`mplus-api-client-php`, `initClient`) probes for exactly that to tell that the API is up. The
-  sandbox does;
-- not reconciled yet: the WSDL names request lists as repeated elements in the plural
-  (`productNumbers`, `articleNumbers`), not `…List`; `createProduct` takes `product` beside, not
-  inside, `request`; `getOrderChanges` answers `orderChangeList`; article groups are written with
-  `newArticleGroup`/`updateArticleGroup` (there is no `saveArticleGroups`); `getSalesPriceList`
-  takes no arguments and answers sales (promotion) prices without article numbers, so prices per
-  price group and article are read from somewhere this module does not know yet.
+- invoices (`saveInvoice`) are not written: the integration books orders (`order_type: order`),
+  and an order of type invoice is a record error.
 """
 
 from __future__ import annotations
@@ -59,34 +89,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-OPERATIONS = (
-    "getBranches",
-    "getActiveEmployeeList",
-    "getPaymentMethods",
-    "getArticleGroups",
-    "saveArticleGroups",
-    "getProducts",
-    "createProduct",
-    "updateProduct",
-    "getStock",
-    "getStockHistory",
-    "setStock",
-    "updateStock",
-    "getPriceGroupList",
-    "getSalesPriceList",
-    "findRelation",
-    "createRelation",
-    "updateRelation",
-    "getRelations",
-    "createOrder",
-    "findOrder",
-    "getOrder",
-    "getOrderChanges",
-    "getCurrentSyncMarkers",
-)
-
 DEFAULT_EMPLOYEE = 999999  # what integrations put on an order when nobody at the till made it
-PRICE_PLACES = 2
 QUANTITY_PLACES = 3
 
 

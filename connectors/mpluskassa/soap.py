@@ -1,19 +1,24 @@
-"""SOAP 1.1 envelopes for MplusKASSA's API (`urn:mplusqapi`), from and to plain data.
+"""SOAP 1.1 envelopes for MplusKASSA's API (`urn:mplusqapi`), from and to plain data, by `schema`.
 
-MplusKASSA's own PHP client writes its envelopes by hand rather than through a WSDL-driven client;
-so do we, with the standard library's XML. Plain data maps to XML one to one: a dict is an element
-with children, a list lives in an element whose name ends in `List` and repeats the singular name
-(`articleList` holds `article`s), everything else is text. Faults become `SoapFault`.
+Document/literal: an operation's element holds its parts (`request`, `relation`, `extOrderId`, …)
+and the answer's element its fields. Plain data maps to XML through the operation's types: a dict
+is an element with children, written in its type's order; a repeated element is a list (also when
+it occurs once); a list type (`ArticleList` of `article`s) is a list; ints, longs, booleans and
+decimals are Python's own. Reading an answer leaves out elements the schema does not name (a till
+answers more than Tillsync reads); reading a request (the sandbox) refuses them, and refuses a
+request without an element its type requires, as the real API does. Faults become `SoapFault`.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from connectors.mpluskassa.schema import NAMESPACE, OPERATIONS, TYPES, Field, Operation, list_item
+
 ENVELOPE = "http://schemas.xmlsoap.org/soap/envelope/"
-NAMESPACE = "urn:mplusqapi"
 ET.register_namespace("SOAP-ENV", ENVELOPE)
 ET.register_namespace("mplus", NAMESPACE)
 
@@ -25,43 +30,81 @@ class SoapFault(Exception):
         self.message = message
 
 
+class ShapeError(ValueError):
+    """XML that does not have the shape the schema gives it."""
+
+
 def _q(name: str) -> str:
     return f"{{{NAMESPACE}}}{name}"
 
 
-def singular(list_name: str) -> str:
-    """`articleList` → `article`, `branchList` → `branch`."""
-    return list_name.removesuffix("List")
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
-def _append(parent: ET.Element, name: str, value: Any) -> None:
-    if value is None:
-        return
-    element = ET.SubElement(parent, _q(name))
-    if isinstance(value, Mapping):
-        for key, item in value.items():
-            _append(element, key, item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _append(element, singular(name), item)
-    elif isinstance(value, bool):
-        element.text = "true" if value else "false"
+# ---- writing -------------------------------------------------------------------------------
+
+
+def _text(kind: str, value: Any) -> str:
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ShapeError(f"{value!r} is not a boolean")
+        return "true" if value else "false"
+    if kind in ("int", "long"):
+        if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
+            raise ShapeError(f"{value!r} is not an integer")
+        return str(int(value))
+    return str(value)
+
+
+def _write_fields(parent: ET.Element, fields: Sequence[Field], data: Mapping[str, Any], where: str) -> None:
+    unknown = set(data) - {f.name for f in fields}
+    if unknown:
+        raise ShapeError(f"{where} has no element {', '.join(sorted(unknown))}")
+    for field in fields:
+        value = data.get(field.name)
+        if value is None:
+            continue
+        for item in value if field.repeated else [value]:
+            _write(parent, field, item, f"{where}/{field.name}")
+
+
+def _write(parent: ET.Element, field: Field, value: Any, where: str) -> None:
+    element = ET.SubElement(parent, _q(field.name))
+    item = list_item(field.type)
+    if item is not None:
+        if not isinstance(value, list | tuple):
+            raise ShapeError(f"{where} is a list, not {value!r}")
+        for entry in value:
+            _write(element, item, entry, f"{where}/{item.name}")
+    elif field.type in TYPES:
+        if not isinstance(value, Mapping):
+            raise ShapeError(f"{where} is a {field.type}, not {value!r}")
+        _write_fields(element, TYPES[field.type], value, where)
     else:
-        element.text = str(value)
+        try:
+            element.text = _text(field.type, value)
+        except ShapeError as exc:
+            raise ShapeError(f"{where}: {exc}") from None
 
 
-def envelope(operation: str, arguments: Mapping[str, Any]) -> bytes:
-    """The request envelope calling `operation` with `arguments`."""
+def _envelope(name: str, fields: Sequence[Field], data: Mapping[str, Any]) -> bytes:
     root = ET.Element(f"{{{ENVELOPE}}}Envelope")
     body = ET.SubElement(root, f"{{{ENVELOPE}}}Body")
-    call = ET.SubElement(body, _q(operation))
-    for name, value in arguments.items():
-        _append(call, name, value)
-    return _bytes(root)
+    _write_fields(ET.SubElement(body, _q(name)), fields, data, name)
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text
 
 
-def response_envelope(operation: str, result: Mapping[str, Any]) -> bytes:
-    return envelope(f"{operation}Response", result)
+def request_envelope(operation: str, parts: Mapping[str, Any]) -> bytes:
+    """The envelope calling `operation` with its `parts` (e.g. `{"extOrderId": "W1001"}`)."""
+    spec = OPERATIONS[operation]
+    return _envelope(spec.name, spec.request, parts)
+
+
+def answer_envelope(operation: str, answer: Mapping[str, Any]) -> bytes:
+    spec = OPERATIONS[operation]
+    return _envelope(spec.answer_name, spec.answer, answer)
 
 
 def fault_envelope(code: str, message: str) -> bytes:
@@ -70,40 +113,99 @@ def fault_envelope(code: str, message: str) -> bytes:
     fault = ET.SubElement(body, f"{{{ENVELOPE}}}Fault")
     ET.SubElement(fault, "faultcode").text = f"SOAP-ENV:{code}"
     ET.SubElement(fault, "faultstring").text = message
-    return _bytes(root)
+    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return text
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+# ---- reading -------------------------------------------------------------------------------
 
 
-def to_data(element: ET.Element) -> Any:
-    """An element as plain data: text, a dict of children, or a list for a `…List` element."""
-    children = list(element)
-    if _local(element.tag).endswith("List"):
-        return [to_data(child) for child in children]
-    if not children:
-        return element.text or ""
-    return {_local(child.tag): to_data(child) for child in children}
+def _value(kind: str, text: str, where: str) -> Any:
+    try:
+        if kind in ("int", "long"):
+            return int(text)
+        if kind == "decimal":
+            return Decimal(text)
+    except (ValueError, InvalidOperation):
+        raise ShapeError(f"{where}: {text!r} is not {'a decimal' if kind == 'decimal' else 'an integer'}") from None
+    if kind == "boolean":
+        if text not in ("true", "false", "1", "0"):
+            raise ShapeError(f"{where}: {text!r} is not a boolean")
+        return text in ("true", "1")
+    return text
 
 
-def parse(body: bytes) -> tuple[str, dict[str, Any]]:
-    """(operation name, arguments) of an envelope; a Fault raises `SoapFault`."""
+def _read_fields(element: ET.Element, fields: Sequence[Field], where: str, strict: bool) -> dict[str, Any]:
+    by_name = {f.name: f for f in fields}
+    data: dict[str, Any] = {}
+    for child in element:
+        name = _local(child.tag)
+        field = by_name.get(name)
+        if field is None:
+            if strict:
+                raise ShapeError(f"{where} has no element {name}")
+            continue
+        value = _read(child, field, f"{where}/{name}", strict)
+        if field.repeated:
+            data.setdefault(name, []).append(value)
+        elif name in data:
+            raise ShapeError(f"{where}/{name} occurs more than once")
+        else:
+            data[name] = value
+    if strict:
+        missing = [f.name for f in fields if not f.optional and f.name not in data]
+        if missing:
+            raise ShapeError(f"{where} lacks {', '.join(missing)}")
+    return data
+
+
+def _read(element: ET.Element, field: Field, where: str, strict: bool) -> Any:
+    item = list_item(field.type)
+    if item is not None:
+        return [_read(child, item, f"{where}/{item.name}", strict) for child in element
+                if _local(child.tag) == item.name or _unexpected(child, where, strict)]  # fmt: skip
+    if field.type in TYPES:
+        return _read_fields(element, TYPES[field.type], where, strict)
+    return _value(field.type, element.text or "", where)
+
+
+def _unexpected(child: ET.Element, where: str, strict: bool) -> bool:
+    if strict:
+        raise ShapeError(f"{where} has no element {_local(child.tag)}")
+    return False
+
+
+def _body(body: bytes) -> ET.Element:
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
-        raise SoapFault("Client", f"the request is not XML: {exc}") from None
+        raise ShapeError(f"not XML: {exc}") from None
     payload = root.find(f"{{{ENVELOPE}}}Body")
     if payload is None or not len(payload):
-        raise SoapFault("Client", "the envelope has no Body")
+        raise ShapeError("the envelope has no Body")
     call = payload[0]
     if _local(call.tag) == "Fault":
         code = (call.findtext("faultcode") or "Server").split(":")[-1]
         raise SoapFault(code, call.findtext("faultstring") or "")
-    # the call's own element holds its arguments, even when its name ends in List (getSalesPriceList)
-    return _local(call.tag), {_local(child.tag): to_data(child) for child in call}
+    return call
 
 
-def _bytes(root: ET.Element) -> bytes:
-    text: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
-    return text
+def read_request(body: bytes) -> tuple[str, dict[str, Any]]:
+    """(operation, parts) of a request envelope; a request the API would not take raises `SoapFault`."""
+    try:
+        call = _body(body)
+        spec: Operation | None = OPERATIONS.get(_local(call.tag))
+        if spec is None or call.tag != _q(spec.name):
+            raise ShapeError(f"no operation {call.tag}")
+        return spec.name, _read_fields(call, spec.request, spec.name, strict=True)
+    except ShapeError as exc:
+        raise SoapFault("Client", f"bad request: {exc}") from None
+
+
+def read_answer(operation: str, body: bytes) -> dict[str, Any]:
+    """The answer to `operation`; a fault raises `SoapFault`, an answer of another shape `ShapeError`."""
+    spec = OPERATIONS[operation]
+    call = _body(body)
+    if call.tag != _q(spec.answer_name):
+        raise ShapeError(f"{operation} answered {_local(call.tag)}, not {spec.answer_name}")
+    return _read_fields(call, spec.answer, spec.answer_name, strict=False)

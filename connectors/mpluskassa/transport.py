@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 
@@ -64,14 +65,15 @@ class Transport:
     def close(self) -> None:
         self.http.close()
 
-    def call(self, operation: str, request: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Call `operation` with `request` as its `request` element; returns the answer's data."""
-        body = soap.envelope(operation, {"request": dict(request or {})})
+    def call(self, operation: str, parts: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Call `operation` with its `parts` (`{"request": {...}}`, `{"relation": {...}}`, …) as the
+        schema has them; returns the answer's data."""
+        body = soap.request_envelope(operation, parts or {})
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f"urn:mplusqapi#{operation}"}
         sent = self.http.build_request("POST", self.url, content=body, headers=headers)
         retry = Retry(TABLE, self.max_attempts, BACKOFF, self.sleep, self.clock)  # per call: tests change `sleep`
         return http.send(
-            self.http, sent, f"MplusKASSA {operation}", _read, retry,
+            self.http, sent, f"MplusKASSA {operation}", partial(_read, operation), retry,
             before=lambda: self._count(operation), on_retry=self._count_retry, resend=may_resend(operation),
         )  # fmt: skip
 
@@ -83,13 +85,15 @@ class Transport:
         self.retries += 1
 
 
-def _read(response: httpx.Response) -> dict[str, Any] | Resolution:
-    """The answer's data; a server fault is retried, a client fault raised as `SoapFault`."""
+def _read(operation: str, response: httpx.Response) -> dict[str, Any] | Resolution:
+    """The answer's data; a server fault is retried, a client fault raised as `SoapFault`, an answer
+    of another shape than the schema's stops the run (nothing it says can be trusted)."""
     try:
-        _, data = soap.parse(response.content)
+        return soap.read_answer(operation, response.content)
+    except soap.ShapeError as exc:
+        return Resolution(Action.fatal, f"MplusKASSA {operation}: an answer Tillsync cannot read ({exc})")
     except soap.SoapFault as fault:
         if fault.code != "Server":
             raise
         # the till had the request and failed somewhere in it: it may have been carried out
         return Resolution(Action.retry, f"server fault: {fault.message}", reached=True)
-    return data

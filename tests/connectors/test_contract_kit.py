@@ -48,10 +48,10 @@ def test_mpluskassa_server_faults_are_soap_faults_and_the_wsdl_is_never_faulted(
     control = FaultControl(till)
     control.set(rates={"500": 1.0})
     assert httpx.get(till + "/?wsdl").status_code == 200
-    answer = httpx.post(till + "/", content=soap.envelope("getBranches", {}))
+    answer = httpx.post(till + "/", content=soap.request_envelope("getBranches", {}))
     assert answer.status_code == 500 and answer.headers["content-type"].startswith("text/xml")
     with pytest.raises(soap.SoapFault) as fault:
-        soap.parse(answer.content)
+        soap.read_answer("getBranches", answer.content)
     assert fault.value.code == "Server"
     assert control.status()["requests"] == 1 and control.status()["injected"] == {"500": 1}
 

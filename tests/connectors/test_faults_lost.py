@@ -79,7 +79,7 @@ def till() -> Iterator[tuple[MplusSandbox, str]]:
 
 def create_relation(sandbox: MplusSandbox, url: str, timeout: float = 5.0) -> httpx.Response:
     query = {"ident": sandbox.ident, "secret": sandbox.secret}
-    body = soap.envelope("createRelation", {"request": RELATION})
+    body = soap.request_envelope("createRelation", RELATION)
     return httpx.post(url + "/", params=query, content=body, timeout=timeout)
 
 

@@ -361,13 +361,13 @@ def soap_answer(code: int, body: bytes) -> httpx.Response:
 
 def test_mplus_retries_a_server_fault_in_an_http_500_and_raises_a_client_fault() -> None:
     server = soap_answer(500, soap.fault_envelope("Server", "busy"))
-    transport, script = mplus([server, soap_answer(200, soap.response_envelope("getBranches", {"branchList": []}))])
-    assert transport.call("getBranches") == {"branchList": []}
+    transport, script = mplus([server, soap_answer(200, soap.answer_envelope("getBranches", {"branches": []}))])
+    assert transport.call("getBranches") == {"branches": []}
     assert (transport.calls, transport.retries, transport.log) == (2, 1, ["getBranches", "getBranches"])
     assert [r.url.params["secret"] for r in script.requests] == [SECRET, SECRET]
     transport, script = mplus([soap_answer(500, soap.fault_envelope("Client", "no such article")), ok()])
     with pytest.raises(soap.SoapFault, match="no such article"):
-        transport.call("getProducts", {"articleNumberList": [1]})
+        transport.call("getProducts", {"request": {"articleNumbers": [1]}})
     assert len(script.requests) == 1
 
 

@@ -141,10 +141,11 @@ def test_paid_orders_reach_the_till_once_with_customer_payment_and_branch(integr
     assert set(orders) == {shop.orders[web]["name"], shop.orders[pos]["name"]}
     booked = orders[shop.orders[web]["name"]]
     relation = integration.till.till.relations[int(booked["relationNumber"])]
-    assert relation["companyName"] == "Bakkerij De Korf" and relation["contact"]["firstName"] == "Sanne"
-    assert booked["paymentList"][0]["method"] == "IDEAL" and booked["paymentTerms"] == "direct"
+    assert relation["companyName"] == "Bakkerij De Korf" and relation["contact"] == "Sanne de Vries"
+    assert booked["paymentList"][0]["method"] == "IDEAL" and relation["paymentWithinDays"] == 0, "paid directly"
     till_sale = orders[shop.orders[pos]["name"]]
-    assert (till_sale["relationNumber"], till_sale["branchNumber"], till_sale["employeeNumber"]) == ("1000", 2, 999999)
+    sale = (till_sale["relationNumber"], till_sale["financialBranchNumber"], till_sale["employeeNumber"])
+    assert sale == (1000, 2, 999999)
     assert till_sale["paymentList"][0]["method"] == "CASH"
 
 

@@ -21,8 +21,8 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connectors.mpluskassa import soap
-from connectors.mpluskassa.protocol import OPERATIONS
 from connectors.mpluskassa.sandbox.store import Till
+from connectors.mpluskassa.sandbox.wsdl import wsdl
 from connectors.testing.faults import FaultAnswers, FaultInjection, FaultySandbox
 
 XML = "text/xml; charset=utf-8"
@@ -43,37 +43,6 @@ ANSWERS = FaultAnswers(_too_many_requests, _server_error, (XML, b"<?xml"))
 def _faulted(scope: Scope) -> bool:
     """Faults hit SOAP calls (POST); the WSDL is fetched once and left alone."""
     return bool(scope["method"] == "POST")
-
-
-def wsdl(location: str) -> str:
-    messages = "".join(
-        f'<message name="{op}Request"><part name="parameters" element="tns:{op}"/></message>'
-        f'<message name="{op}Response"><part name="parameters" element="tns:{op}Response"/></message>'
-        for op in OPERATIONS
-    )
-    elements = "".join(f'<xsd:element name="{op}" type="xsd:anyType"/><xsd:element name="{op}Response" '
-                       f'type="xsd:anyType"/>' for op in OPERATIONS)  # fmt: skip
-    port_ops = "".join(
-        f'<operation name="{op}"><input message="tns:{op}Request"/><output message="tns:{op}Response"/></operation>'
-        for op in OPERATIONS
-    )
-    binding_ops = "".join(
-        f'<operation name="{op}"><soap:operation soapAction="urn:mplusqapi#{op}"/>'
-        f'<input><soap:body use="literal"/></input><output><soap:body use="literal"/></output></operation>'
-        for op in OPERATIONS
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<definitions xmlns="http://schemas.xmlsoap.org/wsdl/" xmlns:soap="http://schemas.xmlsoap.org/wsdl/soap/" '
-        'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns:tns="urn:mplusqapi" targetNamespace="urn:mplusqapi" '
-        'name="MplusQapi">'
-        f'<types><xsd:schema targetNamespace="urn:mplusqapi">{elements}</xsd:schema></types>{messages}'
-        f'<portType name="MplusQapiPortType">{port_ops}</portType>'
-        '<binding name="MplusQapiBinding" type="tns:MplusQapiPortType">'
-        f'<soap:binding style="document" transport="http://schemas.xmlsoap.org/soap/http"/>{binding_ops}</binding>'
-        f'<service name="MplusQapi"><port name="MplusQapiPort" binding="tns:MplusQapiBinding">'
-        f'<soap:address location="{location}"/></port></service></definitions>'
-    )
 
 
 @dataclass
@@ -109,11 +78,9 @@ class MplusSandbox(FaultySandbox):
         if not self._authorised(request):
             return Response(soap.fault_envelope("Client", "Invalid ident or secret"), 401, media_type=XML)
         try:
-            operation, arguments = soap.parse(await request.body())
+            operation, parts = soap.read_request(await request.body())
             self.calls.append(operation)
-            result = await run_in_threadpool(self.till.call, operation, arguments.get("request") or {})
+            answer = await run_in_threadpool(self.till.call, operation, parts)
         except soap.SoapFault as exc:
             return Response(soap.fault_envelope(exc.code, exc.message), 500, media_type=XML)
-        except (ValueError, KeyError, TypeError) as exc:
-            return Response(soap.fault_envelope("Client", f"bad request: {exc}"), 500, media_type=XML)
-        return Response(soap.response_envelope(operation, result), media_type=XML)
+        return Response(soap.answer_envelope(operation, answer), media_type=XML)

@@ -4,7 +4,7 @@ Samples are in the form the till keeps them: numeric article, product, group and
 prices to the cent; an order on the default debtor (relation 1000, seeded) and read back as a till
 order (`source: pos`, what the connector reads every MplusKASSA order as). The sandbox starts
 with its small seeded till; `prepare` caps its change feeds at a few items a page, so a page
-boundary is reached with a handful of records, and gives it sales prices, which the connector
+boundary is reached with a handful of records, and gives it prices per price group, which the connector
 reads but cannot write.
 """
 
@@ -84,7 +84,7 @@ def _prepare(sandbox: Any) -> None:
 
     assert isinstance(sandbox, MplusSandbox)
     sandbox.till.page_cap = PAGE
-    sandbox.till.sales_prices.update({(1, 1001): Decimal("29.95"), (2, 1001): Decimal("24.95")})
+    sandbox.till.group_prices.update({(1, 1001): Decimal("29.95"), (2, 1001): Decimal("24.95")})
 
 
 INPUTS = ContractInputs(

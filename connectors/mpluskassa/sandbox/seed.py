@@ -1,11 +1,12 @@
 """A small till to start the sandbox with: article groups, a shirt in three sizes, a mug, stock
-with reservations at two branches, a company and a person, and the default debtor."""
+with reservations at two branches, a company with its contact and a person, the default debtor,
+and a sale made at the till. Written through the till's own operations, in the API's shapes."""
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from connectors.mpluskassa.amounts import to_amount
 from connectors.mpluskassa.sandbox.store import Till
 
 # (branch, article) → (on hand, reserved for open sales orders)
@@ -17,46 +18,42 @@ STOCK = {
     (2, 1001): (3, 0),
     (2, 2000): (6, 0),
 }
+ORIGIN = {"customField": [{"fieldName": "country_of_origin", "dataType": "DATA-TYPE-STRING", "strValue": "PT"}]}
 
 
-def _article(number: int, description: str, price: str, barcode: str, **attributes: str) -> dict[str, object]:
-    return {
-        "articleNumber": number, "description": description, "barcode": barcode, "turnoverGroup": 1,
-        "priceIncl": to_amount(Decimal(price), 2), "vatPercentage": "21",
-        "attributeList": [{"name": k, "value": v} for k, v in attributes.items()],
-        "customFieldList": [{"name": "country_of_origin", "value": "PT"}],
-    }  # fmt: skip
+def _article(number: int, description: str, cents: int, barcode: str, size: str | None = None) -> dict[str, Any]:
+    return {"articleNumber": number, "description": description, "size": size, "barcode": barcode,
+            "brandName": "Tillwear", "turnoverGroup": 1, "vatPercentage": 21, "priceIncl": cents,
+            "customFieldList": ORIGIN["customField"]}  # fmt: skip
 
 
 def seed(till: Till) -> None:
-    till.call("saveArticleGroups", {"articleGroupList": [{"groupNumber": 10, "name": "Shirts"},
-                                                         {"groupNumber": 20, "name": "Mugs"}]})  # fmt: skip
-    sizes = [_article(1001, "Organic shirt S", "29.95", "8712345000011", size="S"),
-             _article(1002, "Organic shirt M", "29.95", "8712345000028", size="M"),
-             _article(1003, "Organic shirt L", "31.95", "8712345000035", size="L")]  # fmt: skip
-    shirt = {"productNumber": 1000, "description": "Organic shirt", "extraText": "Soft organic cotton.",
-             "brand": "Tillwear", "groupNumberList": [10], "articleList": sizes}  # fmt: skip
-    till.call("createProduct", {"product": shirt})
-    mug = {**_article(2000, "Stoneware mug", "12.50", "8712345000042"), "customFieldList": []}
+    till.call("saveArticleGroups", {"request": {"articleGroupList": [
+        {"groupNumber": 10, "name": "Shirts", "text": "", "subGroupList": []},
+        {"groupNumber": 20, "name": "Mugs", "text": "", "subGroupList": []}]}})  # fmt: skip
+    sizes = [_article(1001, "Organic shirt S", 2995, "8712345000011", "S"),
+             _article(1002, "Organic shirt M", 2995, "8712345000028", "M"),
+             _article(1003, "Organic shirt L", 3195, "8712345000035", "L")]  # fmt: skip
+    till.call("createProduct", {"product": {"productNumber": 1000, "description": "Organic shirt",
+                                            "extraText": "Soft organic cotton.", "articleList": sizes,
+                                            "groupNumbers": [10]}})  # fmt: skip
+    mug = {**_article(2000, "Stoneware mug", 1250, "8712345000042"), "brandName": None, "customFieldList": []}
     till.call("createProduct", {"product": {"productNumber": 2000, "description": "Stoneware mug",
-                                            "groupNumberList": [20], "articleList": [mug]}})  # fmt: skip
+                                            "articleList": [mug], "groupNumbers": [20]}})  # fmt: skip
     for (branch, article), (amount, reserved) in STOCK.items():
         till.stock[(branch, article)] = {"amount": Decimal(amount), "reserved": Decimal(reserved)}
     till.call("createRelation", {"relation": {"relationNumber": 1000, "name": "Webshop customers"}})
     till.call("createRelation", {"relation": {
-        "relationNumber": 20001, "companyName": "Bakkerij De Korf", "name": "Sanne de Vries",
-        "email": "inkoop@bakkerijdekorf.nl", "phone": "+31201234567",
-        "contact": {"firstName": "Sanne", "lastName": "de Vries"},
-        "address": {"street": "Prinsengracht", "houseNumber": "263", "zipcode": "1016 GV", "city": "Amsterdam",
-                    "country": "NL"}}})  # fmt: skip
+        "relationNumber": 20001, "name": "Bakkerij De Korf", "address": "Prinsengracht 263", "zipcode": "1016 GV",
+        "city": "Amsterdam", "country": "NL", "contact": "Sanne de Vries", "telephone": "+31201234567",
+        "email": "inkoop@bakkerijdekorf.nl", "companyName": "Bakkerij De Korf",
+        "contactList": [{"name": "Sanne de Vries"}]}})  # fmt: skip
     till.call("createRelation", {"relation": {
-        "relationNumber": 20002, "name": "Jan Jansen", "firstName": "Jan", "lastName": "Jansen",
-        "email": "j.jansen@example.com",
-        "address": {"street": "Keizersgracht", "houseNumber": "123", "houseNumberAddition": "A", "zipcode": "1015 CJ",
-                    "city": "Amsterdam", "country": "NL"}}})  # fmt: skip
-    sale = {"employeeNumber": 1, "branchNumber": 1, "type": "invoice", "relationNumber": 1000,
-            "lineList": [{"articleNumber": 2000, "quantity": to_amount(Decimal(2), 3),
-                          "price": to_amount(Decimal("12.50"), 2)}],
-            "paymentList": [{"method": "CASH", "amount": to_amount(Decimal("25.00"), 2)}],
-            "totalInclAmount": to_amount(Decimal("25.00"), 2)}  # fmt: skip
-    till.call("createOrder", {"order": sale})  # a sale at the till, paid cash
+        "relationNumber": 20002, "name": "Jan Jansen", "address": "Keizersgracht 123A", "zipcode": "1015 CJ",
+        "city": "Amsterdam", "country": "NL", "email": "j.jansen@example.com"}})  # fmt: skip
+    sale = {"orderId": "", "employeeNumber": 1, "entryBranchNumber": 1, "financialBranchNumber": 1,
+            "relationNumber": 1000, "totalInclAmount": 2500, "vatMethod": "VAT-METHOD-INCLUSIVE",
+            "paymentMethod": "CASH", "fullyPaid": True,
+            "lineList": [{"articleNumber": 2000, "data": {"quantity": 2, "decimalPlaces": 0, "price": 1250}}],
+            "paymentList": [{"method": "CASH", "amount": 2500}]}  # fmt: skip
+    till.sale(sale)  # a sale at the till, paid cash

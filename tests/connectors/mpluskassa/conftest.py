@@ -30,7 +30,7 @@ class RunningTill:
 @pytest.fixture
 def till() -> Iterator[RunningTill]:
     sandbox = MplusSandbox()
-    sandbox.till.groups[10] = {"groupNumber": 10, "name": "Mugs", "parentGroupNumber": None, "syncMarker": 0}
+    sandbox.till.groups[10] = {"groupNumber": 10, "name": "Mugs", "text": "", "syncMarker": 0}
     with serving(sandbox) as url:
         running = RunningTill(sandbox, url)
         yield running

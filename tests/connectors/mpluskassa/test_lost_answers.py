@@ -12,8 +12,9 @@ import pytest
 
 from connectors.mpluskassa import MplusSettings
 from connectors.mpluskassa.client import MplusClient
-from connectors.mpluskassa.protocol import OPERATIONS, WRITES, may_resend
+from connectors.mpluskassa.protocol import WRITES, may_resend
 from connectors.mpluskassa.sandbox import MplusSandbox
+from connectors.mpluskassa.schema import OPERATIONS
 from engine.records import Customer, Entity, Money, Order, OrderLine, Product, StockLevel, Variant
 from tests.connectors.test_faults_lost import LoseAnswers, losing
 
@@ -102,11 +103,11 @@ def test_a_relative_stock_change_whose_answer_was_lost_is_booked_once(
     sandbox: MplusSandbox, lose: tuple[LoseAnswers, MplusClient], kind: str, booked: bool
 ) -> None:
     front, client = lose
-    sandbox.till.call("setStock", {"branchNumber": 1, "articleNumber": 2001, "amount": {"value": 5}})
-    sandbox.till.call("updateStock", {"branchNumber": 1, "articleNumber": 2001, "amountChanged": {"value": 2}})
+    sandbox.till.call("setStock", {"request": {"branchNumber": 1, "articleNumber": 2001, "amount": 5}})
+    sandbox.till.call("updateStock", {"request": {"branchNumber": 1, "articleNumber": 2001, "amountChanged": 2}})
     arm(front, "updateStock", kind)
     [outcome] = client.write(Entity.stock, [StockLevel(sku="2001", location="1", on_hand=Decimal(10))])
-    amounts = [m["amountChanged"]["value"] for m in sandbox.till.stock_history]
+    amounts = [m["amountChanged"] for m in sandbox.till.stock_history]
     assert sandbox.till.stock[(1, 2001)]["amount"] == (10 if booked else 7)
     assert amounts == ([5, 2, 3] if booked else [5, 2]), "never booked twice"
     assert (outcome.error is None) is booked
