@@ -25,27 +25,41 @@ class Tally:
     points: int = 0  # the actual cost Shopify charged
 
 
+BULK_OPERATIONS = ("BulkOperationRunQuery", "BulkOperation")
+
+
 @dataclass
 class CountingTransport(Transport):
-    """The connector's transport, counting calls and cost points of queries and of mutations apart."""
+    """The connector's transport, counting calls and cost points of queries, of mutations and of
+    bulk operations (starting one, polling it) apart."""
 
     reads: Tally = field(default_factory=Tally)
     writes: Tally = field(default_factory=Tally)
+    bulk: Tally = field(default_factory=Tally)
+    bulk_operations: int = 0  # started
 
     def request(self, document: Document, variables: Mapping[str, Any]) -> dict[str, Any]:
         calls, points = self.usage.calls, self.usage.actual_points
         try:
             return super().request(document, variables)
         finally:
-            tally = self.writes if document.text.lstrip().startswith("mutation") else self.reads
+            if document.operation in BULK_OPERATIONS:
+                tally = self.bulk
+                self.bulk_operations += document.operation == BULK_OPERATIONS[0]
+            else:
+                tally = self.writes if document.text.lstrip().startswith("mutation") else self.reads
             tally.calls += self.usage.calls - calls
             tally.points += self.usage.actual_points - points
 
 
-def client(sandbox: ShopifySandbox, url: str, clock: VirtualClock) -> tuple[ShopifyClient, CountingTransport]:
+def client(
+    sandbox: ShopifySandbox, url: str, clock: VirtualClock, **settings: Any
+) -> tuple[ShopifyClient, CountingTransport]:
     """A client of the sandbox whose waits for the bucket move the virtual clock instead of sleeping."""
     transport = CountingTransport(url, sandbox.token, sleep=clock.sleep, clock=clock)
-    return ShopifyClient(ShopifySettings(url=url, currency="EUR"), sandbox.token, transport), transport
+    # the sandbox writes a bulk export while asked for it, which takes a loaded machine longer than 30 s
+    chosen = ShopifySettings(url=url, currency="EUR", **{"timeout": 300, **settings})
+    return ShopifyClient(chosen, sandbox.token, transport), transport
 
 
 def refill(clock: VirtualClock, plan: Plan) -> None:

@@ -1,17 +1,23 @@
 """Stock of 10,000 SKUs at 2 locations from an ERP's CSV export into the Shopify sandbox.
 
-The shop starts in step with the export and Tillsync has synced it once (its state holds what it
-applied). Then 10% of the SKUs change at both locations, and the same sync runs three ways on the
-same sandbox, each starting with a full bucket:
+The shop starts in step with the export and Tillsync has synced it once (its first run reads the
+whole shop and records what it holds). Then 10% of the SKUs change at both locations, and the sync
+runs several ways on the same sandbox, each starting with a full bucket:
 
-- record by record: the same plan (the same reads), then one `inventorySetQuantities` per SKU, the
-  way integrations are usually written; the shop is then put back as it was;
-- Tillsync: `apply`, which writes the changes in batches of as many quantities as Shopify takes;
-- no-op: `apply` again, nothing having changed.
+- reading everything, as Tillsync did before: a plan that reads every level page by page (25 SKUs a
+  request), then the same writes as Tillsync's; the shop is then put back as it was;
+- record by record (`bench.per_record`): one read and one write per changed SKU; put back again;
+- Tillsync: `apply` of a flow with `reconcile: 1d`, which reads the shop only for the SKUs whose
+  export changed since the last apply (one bulk operation, as they are more than 250) and writes
+  the changes in batches of as many quantities as Shopify takes;
+- no-op: `apply` again, nothing having changed;
+- reconciliation: a level changed in the shop by hand (outside Tillsync), then `apply --full`,
+  which reads the whole shop as one bulk operation, finds it and puts it back.
 
 The sandbox and the client share a virtual clock (`bench.clock`): waits for the bucket to refill
-are skipped and added to the clock, so the figures are the wall time a real store on the chosen
-plan would take, while the run takes minutes.
+and for bulk operations to finish (as `connectors.shopify.sandbox.bulk` models them) are skipped
+and added to the clock, so the figures are the wall time a real store on the chosen plan would
+take, while the run takes minutes.
 """
 
 from __future__ import annotations
@@ -19,17 +25,21 @@ from __future__ import annotations
 import random
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from bench import Figures, shopify
+from bench import Figures, per_record, shopify
 from bench.clock import VirtualClock
+from connectors.shopify.client import ShopifyClient
 from connectors.shopify.cost import PLANS
 from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.sandbox.bulk import SHOPIFY
+from connectors.shopify.stock import MAX_QUANTITIES
 from connectors.testing.server import serving
-from engine.plan.model import WRITES
+from engine.plan.model import WRITES, FlowPlan
 from engine.records import Entity, StockLevel
 from engine.run.flow import FlowSetup
 from engine.run.planner import plan_flow
@@ -42,6 +52,7 @@ SKUS = 10_000
 CHANGED = 0.10
 LOCATIONS = {"1": "warehouse", "2": "store-amsterdam"}
 PLAN = PLANS["standard"]
+PLANTED = 7  # the shop's own change the reconciliation must find: this many more of the first SKU
 
 
 FLOWS = """\
@@ -49,6 +60,7 @@ FLOWS = """\
     entity: stock
     from: erp
     to: shop
+    reconcile: 1d
     settings:
       stock_formula: max(on_hand - reserved, 0)
       location_map: {"1": warehouse, "2": store-amsterdam}
@@ -67,48 +79,84 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
         for (sku, loc), (on_hand, reserved) in before.items()
     }
     with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder, _Bench.set_up(Path(folder), before) as bench:
-        bench.sync()  # the first sync: Tillsync's state now holds what the shop has
+        bench.sync()  # the first sync reads the whole shop: Tillsync's state now holds what the shop has
         _write_export(bench.root, after)
-        one_by_one = bench.sync(one_call_per_sku=True)
+        full_read = bench.measure(bench.read_everything, bulk_reads_from=len(skus))
+        bench.check(after)
+        bench.restore(before)
+        one_by_one = bench.measure(lambda systems, _: per_record.sync(_shop(systems), before, after, LOCATIONS))
         bench.check(after)
         bench.restore(before)
         tillsync = bench.sync()
         bench.check(after)
         noop = bench.sync()
-    floor_s = tillsync.points / PLAN.restore_rate
-    how = "the same plan and reads, then one inventorySetQuantities per changed SKU"
-    note = f"{shopify.note(PLAN)}. Record by record: {how}."
+        planted = bench.plant(skus[0], after)
+        reconcile = bench.sync(full=True)
+        bench.check(after)
+    how = "one read (StockBySku) and one inventorySetQuantities per changed SKU, found by comparing the exports"
+    note = (f"{shopify.note(PLAN)}; bulk operations take the time the sandbox models ({SHOPIFY.startup_s:g} s, then "
+            f"{SHOPIFY.objects_per_s:g} objects a second). Record by record: {how}. Full read: every level read "
+            "page by page, 25 SKUs a request, then the same writes.")  # fmt: skip
     return {
         "stock_sync": {
             "skus": len(skus), "locations": len(LOCATIONS), "changed_skus": len(changed),
             "levels_written": tillsync.levels, "plan": PLAN.name,
             "write_calls": tillsync.write_calls, "read_calls": tillsync.read_calls,
+            "bulk_operations": tillsync.bulk_operations, "bulk_calls": tillsync.bulk_calls,
             "cost_points": tillsync.points, "write_cost_points": tillsync.write_points,
-            "wall_s": round(tillsync.wall_s, 1), "floor_s": round(floor_s, 1),
-            "wall_vs_floor": round(tillsync.wall_s / floor_s, 3),
-            "throttled": tillsync.throttled, "engine_cpu_s": round(tillsync.cpu_s, 2),
-            "per_record_write_calls": one_by_one.write_calls, "per_record_cost_points": one_by_one.points,
-            "per_record_wall_s": round(one_by_one.wall_s, 1),
+            "bulk_cost_points": tillsync.bulk_points,
+            "wall_s": round(tillsync.wall_s, 1), "engine_cpu_s": round(tillsync.cpu_s, 2),
+            "throttled": tillsync.throttled,
+            "full_read_cost_points": full_read.points, "full_read_read_calls": full_read.read_calls,
+            "full_read_wall_s": round(full_read.wall_s, 1),
+            "cost_vs_full_read": round(tillsync.points / max(full_read.points, 1), 4),
+            "per_record_write_calls": one_by_one.write_calls, "per_record_read_calls": one_by_one.read_calls,
+            "per_record_cost_points": one_by_one.points, "per_record_wall_s": round(one_by_one.wall_s, 1),
             "write_calls_ratio": round(one_by_one.write_calls / max(tillsync.write_calls, 1), 1),
+            "per_record_cost_ratio": round(one_by_one.points / max(tillsync.points, 1), 1),
             "note": note,
         },
         "noop": {
-            "write_calls": noop.write_calls, "read_calls": noop.read_calls, "read_cost_points": noop.points,
-            "wall_s": round(noop.wall_s, 1), "engine_cpu_s": round(noop.cpu_s, 2),
+            "write_calls": noop.write_calls, "read_calls": noop.read_calls + noop.bulk_calls,
+            "cost_points": noop.points, "wall_s": round(noop.wall_s, 1), "engine_cpu_s": round(noop.cpu_s, 2),
+        },
+        "reconcile": {
+            "cost_points": reconcile.points, "wall_s": round(reconcile.wall_s, 1),
+            "bulk_operations": reconcile.bulk_operations, "read_calls": reconcile.read_calls + reconcile.bulk_calls,
+            "write_calls": reconcile.write_calls, "levels_written": reconcile.levels,
+            "found_planted_edit": reconcile.plan is not None and planted in _written(reconcile.plan),
+            "engine_cpu_s": round(reconcile.cpu_s, 2),
         },
     }  # fmt: skip
+
+
+def _shop(systems: Systems) -> ShopifyClient:
+    client = systems.client("shop")
+    assert isinstance(client, ShopifyClient)
+    return client
+
+
+def _written(plan: FlowPlan) -> set[tuple[str, ...]]:
+    return {change.key for change in plan.changes if change.action in WRITES}
 
 
 @dataclass(frozen=True)
 class Run:
     write_calls: int
-    read_calls: int
-    points: int  # actual cost points charged, reads and writes
+    read_calls: int  # queries other than a bulk operation's
+    bulk_calls: int  # starting bulk operations and polling them
+    bulk_operations: int
+    points: int  # actual cost points charged, reads, writes and bulk operations
     write_points: int
+    bulk_points: int
     levels: int  # stock levels written
     throttled: int
     wall_s: float  # on the virtual clock
     cpu_s: float  # of the engine's thread alone; the sandbox serves from its own threads
+    plan: FlowPlan | None = None
+
+
+Work = Callable[[Systems, StateStore], tuple[int, FlowPlan | None]]  # → (levels written, the plan made)
 
 
 @dataclass
@@ -125,48 +173,67 @@ class _Bench:
         (root / "erp").mkdir()
         _write_export(root, stock)
         clock = VirtualClock()
-        sandbox = ShopifySandbox(plan=PLAN, clock=clock)
+        sandbox = ShopifySandbox(plan=PLAN, clock=clock, bulk_timing=SHOPIFY)
         _seed(sandbox, stock)
         with serving(sandbox) as url:
             yield cls(root, shopify.workspace(root, FLOWS, root / "erp", url, sandbox.token), sandbox, url, clock)
 
-    def sync(self, one_call_per_sku: bool = False) -> Run:
-        """One run of the stock flow from a full bucket, measured."""
+    def sync(self, full: bool = False) -> Run:
+        """One run of Tillsync's apply of the stock flow (`full`: apply --full), measured."""
+
+        def apply(systems: Systems, store: StateStore) -> tuple[int, FlowPlan | None]:
+            item = Selected(self.workspace.deployments["bench"], "stock")
+            outcome = sync_flow(self.workspace, store, item, systems=systems, full=full)
+            if outcome.result is None or not outcome.result.ok:
+                raise RuntimeError(f"the benchmark's sync failed: {outcome.result and outcome.result.failures[:3]}")
+            return outcome.result.counts["create"] + outcome.result.counts["update"], outcome.plan
+
+        return self.measure(apply)
+
+    def measure(self, work: Work | Callable[[Systems, StateStore], int], **settings: Any) -> Run:
+        """One run of `work` on a client of its own, from a full bucket, measured."""
         shopify.refill(self.clock, PLAN)
         deployment = self.workspace.deployments["bench"]
-        setup = FlowSetup.of(deployment, "stock")
-        client, transport = shopify.client(self.sandbox, self.url, self.clock)
+        client, transport = shopify.client(self.sandbox, self.url, self.clock, **settings)
         systems = Systems(self.workspace, deployment, {"shop": client})
         started, cpu = self.clock(), time.thread_time()
         with state_store(self.workspace) as store:
-            if one_call_per_sku:
-                levels = self._per_sku(setup, systems, store)
-            else:
-                result = sync_flow(self.workspace, store, Selected(deployment, "stock"), systems=systems).result
-                if result is None or not result.ok:
-                    raise RuntimeError(f"the benchmark's sync failed: {result and result.failures[:3]}")
-                levels = result.counts["create"] + result.counts["update"]
+            done = work(systems, store)
+        levels, plan = done if isinstance(done, tuple) else (done, None)
         wall_s, cpu_s = self.clock() - started, time.thread_time() - cpu
         systems.close()
         return Run(
-            write_calls=transport.writes.calls, read_calls=transport.reads.calls,
-            points=transport.usage.actual_points, write_points=transport.writes.points, levels=levels,
-            throttled=transport.usage.throttled, wall_s=wall_s, cpu_s=cpu_s,
+            write_calls=transport.writes.calls, read_calls=transport.reads.calls, bulk_calls=transport.bulk.calls,
+            bulk_operations=transport.bulk_operations,
+            points=transport.usage.actual_points, write_points=transport.writes.points,
+            bulk_points=transport.bulk.points, levels=levels, throttled=transport.usage.throttled,
+            wall_s=wall_s, cpu_s=cpu_s, plan=plan,
         )  # fmt: skip
 
-    def _per_sku(self, setup: FlowSetup, systems: Systems, store: StateStore) -> int:
-        plan = plan_flow(self.workspace, setup, systems, store)
-        by_sku: dict[str, list[StockLevel]] = {}
-        for change in plan.changes:
-            if change.action in WRITES and change.record is not None:
-                record = StockLevel.model_validate(change.record)
-                by_sku.setdefault(record.sku, []).append(record)
+    def read_everything(self, systems: Systems, store: StateStore) -> tuple[int, FlowPlan | None]:
+        """As Tillsync synced before: every level read page by page, then the changes written in
+        batches as apply writes them; nothing recorded, so the shop can be put back."""
+        setup = FlowSetup.of(self.workspace.deployments["bench"], "stock")
+        plan = plan_flow(self.workspace, setup, systems, store, full=True)
+        records = [StockLevel.model_validate(c.record) for c in plan.changes if c.action in WRITES and c.record]
         client = systems.client("shop")
-        for records in by_sku.values():
-            outcomes = client.write(Entity.stock, records)
+        for start in range(0, len(records), MAX_QUANTITIES):
+            outcomes = client.write(Entity.stock, records[start : start + MAX_QUANTITIES])
             if any(outcome.error for outcome in outcomes):
-                raise RuntimeError(f"the record-by-record sync failed: {[o.error for o in outcomes if o.error]}")
-        return sum(len(records) for records in by_sku.values())
+                raise RuntimeError(f"the full-read sync failed: {[o.error for o in outcomes if o.error][:3]}")
+        return len(records), plan
+
+    def plant(self, sku: str, stock: Stock) -> tuple[str, str]:
+        """A change made in the shop by hand, outside Tillsync: the first SKU's first level; its key."""
+        shop = self.sandbox.shop
+        items = {item["sku"]: item_id for item_id, item in shop.items.items()}
+        loc = next(iter(LOCATIONS))
+        quantity = {"inventoryItemId": items[sku], "locationId": shop.location_named(LOCATIONS[loc]),
+                    "quantity": _sellable(stock[(sku, loc)]) + PLANTED, "changeFromQuantity": None}  # fmt: skip
+        _, errors = shop.set_quantities({"name": "available", "reason": "correction", "quantities": [quantity]})
+        if errors:
+            raise RuntimeError(f"could not plant a change in the shop: {errors}")
+        return (sku, LOCATIONS[loc])
 
     def check(self, stock: Stock) -> None:
         """Every level in the shop is what the export says can be sold."""

@@ -1,7 +1,11 @@
 """Large reads as Shopify bulk operations: start the export, wait for it, read its JSON Lines.
 
-A bulk export costs one mutation and a few polls however many records it holds, instead of a
-page per handful of products.
+A bulk export costs one mutation (10 points) and a few polls (1 point each) however many records
+it holds, instead of a page per handful of records; the query itself is not drawn from the rate
+budget, but it takes time (the sandbox's `bulk` module says what Shopify documents of it, and how
+the sandbox models what it does not). Polls come at once, then after 1, 2, 4, then every 8 seconds: a long export
+costs few points, a short one is not waited for long. A shop runs at most five bulk queries of an
+app at once (API 2026-01 and later); a sixth is refused with `LIMIT_REACHED`, a retriable error.
 """
 
 from __future__ import annotations
@@ -17,21 +21,26 @@ from engine.errors import FatalConnectorError, RetriableConnectorError
 FINISHED = ("COMPLETED", "FAILED", "CANCELED", "EXPIRED")
 
 
-def export(
-    transport: Transport, query: str, poll_seconds: float = 0.5, max_polls: int = 3600
-) -> Iterator[dict[str, Any]]:
+FIRST_POLL_S = 1.0
+LONGEST_POLL_S = 8.0
+
+
+def export(transport: Transport, query: str, max_polls: int = 3600) -> Iterator[dict[str, Any]]:
     """Run a bulk query; yields its objects, each nested connection's nodes as lines with __parentId."""
     started = transport.request(document("BulkOperationRunQuery"), {"query": query})["bulkOperationRunQuery"]
+    if any(error.get("code") == "LIMIT_REACHED" for error in started["userErrors"]):
+        raise RetriableConnectorError("Shopify runs as many bulk exports for this shop as it allows at once; "
+                                      "try again when one has finished")  # fmt: skip
     if started["userErrors"]:
         messages = "; ".join(e["message"] for e in started["userErrors"])
         raise FatalConnectorError(f"Shopify refused the bulk export: {messages}")
     operation = started["bulkOperation"]
-    polls = 0
+    polls, wait = 0, 0.0
     while operation["status"] not in FINISHED:
         if polls >= max_polls:
             raise RetriableConnectorError(f"the bulk export {operation['id']} did not finish in time")
-        transport.sleep(poll_seconds)
-        polls += 1
+        transport.sleep(wait)
+        polls, wait = polls + 1, min(max(wait * 2, FIRST_POLL_S), LONGEST_POLL_S)
         operation = transport.request(document("BulkOperation"), {"id": operation["id"]})["bulkOperation"]
     if operation["status"] != "COMPLETED":
         raise RetriableConnectorError(f"the bulk export ended {operation['status']} ({operation.get('errorCode')})")

@@ -28,4 +28,10 @@ class ShopifySettings(BaseModel):
         default=None, description="a Shopify search every order read adds, e.g. source_name:pos for POS sales only"
     )
     notify_customers: bool = Field(default=False, description="let Shopify email the customer when an order ships")
+    bulk_reads_from: int = Field(
+        default=250,
+        ge=0,
+        description="read stock of more SKUs than this as one bulk operation: outside the rate budget, but it "
+        "takes seconds to minutes (below it, about 10 points a SKU at two locations)",
+    )
     timeout: float = Field(default=30.0, gt=0, le=300, description="seconds to wait for an answer")

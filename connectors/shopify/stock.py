@@ -1,6 +1,9 @@
 """Stock between canonical records and Shopify inventory levels.
 
-A stock record is one SKU at one location, the location named as in Shopify's admin. Quantities
+A stock record is one SKU at one location, the location named as in Shopify's admin. Stock is read
+by SKU, 25 variants to a request (about 10 points a SKU at two locations), or, for more SKUs than
+the system's `bulk_reads_from` and for every SKU, as one bulk operation (10 points and a few polls,
+whatever the size, but seconds to minutes of waiting). Quantities
 are written with `inventorySetQuantities`, up to 250 per call; with `compare_quantities` each carries
 the quantity last read as `changeFromQuantity`, so a sale made in the meantime is not overwritten.
 Shopify applies a call's quantities all or none: the ones it refuses are reported and the rest sent
@@ -12,12 +15,12 @@ attempt's result instead of applying it twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from connectors.shopify.products import sku_query
-from connectors.shopify.session import Session, chunks, chunks_or_all, of_type, user_errors
+from connectors.shopify.session import Session, chunks, of_type, user_errors
 from engine.catalogue import choices
 from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import ConnectorError, RecordError, RetriableConnectorError
@@ -27,6 +30,7 @@ from engine.records import Record, StockLevel
 MAX_QUANTITIES = 250
 SKUS_PER_READ = 25
 LOCATIONS_PER_PAGE = 50
+BULK_CHILDREN = {"InventoryLevel": "inventoryLevels"}  # a bulk export's child lines, by __typename
 
 
 def levels_from_variant(node: Mapping[str, Any]) -> list[tuple[StockLevel, str, str]]:
@@ -89,16 +93,26 @@ class StockLevels:
         skus = list(dict.fromkeys(key[0] for key in keys)) if keys is not None else None
         chosen = set(keys) if keys is not None else None
         found: list[Record] = []
-        for chunk in chunks_or_all(skus, SKUS_PER_READ):
-            variables = {"query": sku_query(chunk) if chunk else "", "first": SKUS_PER_READ}
-            for node in self.session.nodes("StockBySku", "productVariants", variables):
-                for record, item_id, location_id in levels_from_variant(node):
-                    key = (record.sku, record.location)
-                    available = int(record.available) if record.available is not None else None
-                    self._stocked[key] = Stocked(item_id, location_id, available, record.tracked)
-                    if chosen is None or key in chosen:
-                        found.append(record)
+        for node in self._variants(skus):
+            for record, item_id, location_id in levels_from_variant(node):
+                key = (record.sku, record.location)
+                available = int(record.available) if record.available is not None else None
+                self._stocked[key] = Stocked(item_id, location_id, available, record.tracked)
+                if chosen is None or key in chosen:
+                    found.append(record)
         return found
+
+    def _variants(self, skus: list[str] | None) -> Iterator[dict[str, Any]]:
+        """Variants with their inventory levels: those with these SKUs, page by page, or every
+        variant as one bulk export when more are asked for than a bulk export costs in time."""
+        if skus is None or len(skus) > self.session.settings.bulk_reads_from:
+            for node in self.session.bulk_export("stock", BULK_CHILDREN):
+                node["inventoryItem"]["inventoryLevels"] = node.pop("inventoryLevels", {"nodes": []})
+                yield node
+            return
+        for chunk in chunks(skus, SKUS_PER_READ):
+            yield from self.session.nodes("StockBySku", "productVariants", {"query": sku_query(chunk),
+                                                                            "first": SKUS_PER_READ})  # fmt: skip
 
     def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
         """Sets available quantities, up to 250 to a request; switches tracking where a record asks."""

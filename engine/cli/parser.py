@@ -69,6 +69,10 @@ class _Version(argparse.Action):
 
 
 COLOR_HELP = "colour the output: auto (on a terminal, unless NO_COLOR is set), always or never"
+FULL_HELP = (
+    "read every target whole (a reconciliation), also for flows whose `reconcile` schedule would read "
+    "only the records whose source changed since the last apply"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,6 +143,7 @@ def _sync_commands(commands: Any) -> None:
         help="report changes made in the targets outside Tillsync since the last apply, and nothing else",
     )
     plan.add_argument("--out", type=Path, metavar="FILE", help="write the plan to FILE (JSON saves it for apply)")
+    plan.add_argument("--full", action="store_true", help=FULL_HELP)
     plan.set_defaults(run=Handler("sync", "plan"))
 
     apply = commands.add_parser(
@@ -150,6 +155,7 @@ def _sync_commands(commands: Any) -> None:
     )
     _env_and_flow(apply)
     apply.add_argument("--plan", type=Path, metavar="FILE", help="apply exactly this saved plan")
+    apply.add_argument("--full", action="store_true", help=FULL_HELP)
     apply.add_argument(
         "-y", "--yes", "--auto-approve", dest="yes", action="store_true",
         help="apply without asking (scripts, CI); without it apply shows the plan and asks on a terminal",

@@ -41,7 +41,7 @@ def plan(args: argparse.Namespace) -> int:
     workspace = _workspace(args)
     progress = TerminalProgress()
     with runner.state_store(workspace) as store:
-        made = runner.plan(workspace, store, _select(workspace, args), progress)
+        made = runner.plan(workspace, store, _select(workspace, args), progress, full=args.full)
         key = store.plan_key()
     progress.clear()
     # JSON is the plan file, whether it goes to --out or to stdout: signed, so apply can take it
@@ -100,7 +100,7 @@ def apply(args: argparse.Namespace) -> int:
         if args.plan is not None:
             shown = planfile.read(args.plan, store.plan_key())
         else:
-            shown, unplanned = runner.plan_each(workspace, store, flows, progress)
+            shown, unplanned = runner.plan_each(workspace, store, flows, progress, full=args.full)
             progress.clear()
             sys.stdout.write(render.text(shown))
             for line in report.outcome_lines(unplanned):

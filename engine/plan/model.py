@@ -92,6 +92,9 @@ class FlowPlan:
     cursor: str | None = None  # the latest change read from the source; the next read starts there
     fingerprints: tuple[Fingerprints, ...] = ()  # records found unchanged, for apply to remember
     partial: bool = False  # only some records were read: those webhook events name, or dead letters
+    # the whole target was read; False: only the records whose source changed since the last apply
+    # (the others were taken to hold what was last applied), between two reconciliations
+    reconciled: bool = True
 
     @property
     def label(self) -> str:

@@ -164,4 +164,5 @@ def _flow(data: Mapping[str, Any]) -> FlowPlan:
         cursor=data.get("cursor"),
         fingerprints=fingerprints,
         partial=bool(data.get("partial", False)),
+        reconciled=bool(data.get("reconciled", True)),
     )

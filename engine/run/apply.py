@@ -97,6 +97,8 @@ def apply_plan(run: FlowRun, plan: FlowPlan, shown: FlowPlan | None = None) -> A
     else:
         if plan.cursor:  # a stopped run leaves the cursor where it was: what it did not reach is read again
             run.store.applied.set_cursor(run.integration, run.flow, plan.cursor)
+        if plan.reconciled:  # the whole target was read, and what it showed is applied: the next may read less
+            run.store.applied.set_reconciled(run.integration, run.flow)
     failed = {item.key for item in failures}
     reached = failed | {item.key for item in done}
     not_reached = {change.key for change in plan.changes if change.action in WRITES} - reached

@@ -12,13 +12,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from engine.connector import ReadFilter
-from engine.keys import Key
+from engine.keys import Key, fingerprint
+from engine.mapping.desired import Desired, DesiredRecords
 from engine.plan.diff import diff
-from engine.plan.model import FlowPlan
+from engine.plan.model import Document, Fingerprints, FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
 from engine.run.read import found_unchanged, read_source, read_target, spec_version
+from engine.run.reconcile import reads_changed_only, settled_with
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.spec.models import DeletePolicy
@@ -45,12 +47,15 @@ def plan_flow(
     only: set[Key] | None = None,
     source_keys: Sequence[Key] | None = None,
     progress: Observer = silent,
+    full: bool = False,
 ) -> FlowPlan:
     """The plan of one flow. `only` narrows it to some of its keys (a retry of dead letters);
-    `source_keys` to the source records with these keys (those a webhook event names). `progress`
-    hears of the records read from each side, and of the records planned."""
+    `source_keys` to the source records with these keys (those a webhook event names). A flow with a
+    `reconcile` schedule reads its whole target when one is due or `full` asks, else only what may
+    have changed (`engine.run.reconcile`). `progress` hears of the records read from each side, and
+    of the records planned."""
     with _without_cycle_collection():
-        made = _plan_flow(workspace, setup, systems, store, only, source_keys, progress)
+        made = _plan_flow(workspace, setup, systems, store, only, source_keys, progress, full)
     progress(Step(setup.label, "planned", len(made.changes), len(made.changes)))
     return made
 
@@ -77,11 +82,13 @@ def _plan_flow(
     only: set[Key] | None,
     source_keys: Sequence[Key] | None,
     progress: Observer,
+    full: bool,
 ) -> FlowPlan:
     policy = setup.policy
     name, flow = setup.deployment.name, setup.deployment.flow(setup.name)
     since = None
     partial = only is not None or source_keys is not None
+    changed_only = reads_changed_only(setup, store, full=full, partial=partial)
     # A partial read cannot tell what is gone; records in dead letters may lie before the cursor.
     if not partial and policy.delete is DeletePolicy.never and not store.dead_letters.open(name, setup.name):
         since = _with_overlap(store.applied.cursor(name, setup.name))
@@ -98,16 +105,31 @@ def _plan_flow(
     if source_keys is not None:  # what was not read is neither gone nor to be touched
         read = {item.key for item in desired.items.values()} | desired.filtered | set(held)
         applied_keys = applied_keys & read
-    mapped = [item.key for item in desired.items.values() if item.record is not None]
-    target = read_target(setup, systems.client(policy.target), [*mapped, *held, *applied_keys], held, spec, progress)
-    for key, (raw, _) in held.items():
-        if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
-            source.build(raw)
-    if policy.entity is Entity.product:
-        desired.refuse_shared_skus()
-    items = list(desired.items.values())
-    applied = store.applied.documents(name, setup.name, sorted(applied_keys - target.unchanged))
-    changes = diff(policy, items, desired.filtered, target.actual, applied, target.unchanged)
+    client = systems.client(policy.target)
+    settled: dict[Key, Document] = {}  # built, and giving what was last applied: the target is not read for them
+    if changed_only:
+        if policy.entity is Entity.product:  # records held unbuilt were in step with others: no SKU shared anew
+            desired.refuse_shared_skus()
+        mapped = [item.key for item in desired.items.values() if item.record is not None]
+        settled = _settled(setup, store, desired, applied_keys)
+        known_unchanged = set(held) | set(settled)
+        gone = applied_keys - set(mapped) - set(held) if policy.delete is not DeletePolicy.never else set()
+        wanted_keys = [key for key in mapped if key not in settled] + sorted(gone)
+        target = read_target(setup, client, wanted_keys, {}, spec, progress)
+    else:
+        mapped = [item.key for item in desired.items.values() if item.record is not None]
+        target = read_target(setup, client, [*mapped, *held, *applied_keys], held, spec, progress)
+        for key, (raw, _) in held.items():
+            if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
+                source.build(raw)
+        known_unchanged = set(target.unchanged)
+        if policy.entity is Entity.product:
+            desired.refuse_shared_skus()
+    every = list(desired.items.values())
+    items = [item for item in every if item.record is None or item.key not in settled]
+    applied = store.applied.documents(name, setup.name, sorted(applied_keys - known_unchanged))
+    changes = diff(policy, items, desired.filtered, target.actual, applied, known_unchanged)
+    fingerprints = found_unchanged(changes, items, target, applied) + remember_settled(every, settled)
     return FlowPlan(
         environment=workspace.environment.name,
         integration=name,
@@ -120,7 +142,27 @@ def _plan_flow(
         spec_fingerprint=setup.spec_fingerprint(),
         source_count=source.count,
         cursor=None if partial or not desired.stamps else max(desired.stamps),
-        filtered_count=source.count - len(items) - len(target.unchanged) if only is None else 0,
-        fingerprints=found_unchanged(changes, items, target, applied) if setup.keyed else (),
+        filtered_count=source.count - len(every) - (len(known_unchanged) - len(settled)) if only is None else 0,
+        fingerprints=fingerprints if setup.keyed else (),
         partial=partial,
+        reconciled=not partial and not changed_only,
+    )
+
+
+def _settled(
+    setup: FlowSetup, store: StateStore, desired: DesiredRecords, applied_keys: set[Key]
+) -> dict[Key, Document]:
+    """The last-applied documents of the records built that give what was last applied."""
+    built = {item.key: item.record for item in desired.items.values() if item.record is not None}
+    documents = store.applied.documents(setup.deployment.name, setup.name, sorted(built.keys() & applied_keys))
+    return {key: document for key, document in documents.items() if settled_with(setup.policy, built[key], document)}
+
+
+def remember_settled(desired: Sequence[Desired], settled: dict[Key, Document]) -> tuple[Fingerprints, ...]:
+    """Records found to give what was last applied, without reading the target: for apply to remember,
+    with no fingerprint of the target's record (the next reconciliation builds them again)."""
+    return tuple(
+        Fingerprints(item.key, *item.origin, "", fingerprint(settled[item.key]))
+        for item in desired
+        if item.key in settled and item.origin is not None and item.record is not None
     )

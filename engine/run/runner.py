@@ -109,29 +109,32 @@ def state_store(workspace: Workspace) -> Iterator[StateStore]:
         store.close()
 
 
-def plan(workspace: Workspace, store: StateStore, flows: Sequence[Selected], progress: Observer = silent) -> Plan:
-    """What syncing these flows would do, each planned against the targets as they are now."""
-    return Plan(workspace.environment.name, tuple(_plan_one(workspace, store, item, progress) for item in flows))
+def plan(
+    workspace: Workspace, store: StateStore, flows: Sequence[Selected], progress: Observer = silent, full: bool = False
+) -> Plan:
+    """What syncing these flows would do, each planned against the targets as they are now; `full`
+    reads every target whole, reconciliation schedule or not."""
+    return Plan(workspace.environment.name, tuple(_plan_one(workspace, store, item, progress, full) for item in flows))
 
 
 def plan_each(
-    workspace: Workspace, store: StateStore, flows: Sequence[Selected], progress: Observer = silent
+    workspace: Workspace, store: StateStore, flows: Sequence[Selected], progress: Observer = silent, full: bool = False
 ) -> tuple[Plan, list[FlowOutcome]]:
     """`plan`, going on past a flow that cannot be planned (its system unreachable, its credentials
     refused): the plan of the others, and those flows as could not run. What `apply` shows."""
     plans, failed = [], []
     for item in flows:
         try:
-            plans.append(_plan_one(workspace, store, item, progress))
+            plans.append(_plan_one(workspace, store, item, progress, full))
         except ConnectorError as exc:
             failed.append(FlowOutcome(item.label, failed=str(exc)))
     return Plan(workspace.environment.name, tuple(plans)), failed
 
 
-def _plan_one(workspace: Workspace, store: StateStore, item: Selected, progress: Observer) -> FlowPlan:
+def _plan_one(workspace: Workspace, store: StateStore, item: Selected, progress: Observer, full: bool) -> FlowPlan:
     setup = FlowSetup.of(item.deployment, item.flow)
     with open_systems(workspace, item.deployment) as systems:
-        return plan_flow(workspace, setup, systems, store, progress=progress)
+        return plan_flow(workspace, setup, systems, store, progress=progress, full=full)
 
 
 @contextmanager
@@ -171,12 +174,14 @@ def sync_flow(
     source_keys: Sequence[Key] | None = None,
     systems: Systems | None = None,
     progress: Observer = silent,
+    full: bool = False,
 ) -> FlowOutcome:
     """Plan → gate → apply one flow. `gated` stops a plan beyond the flow's `gate` before anything is
     written (unattended runs); `only` narrows the run to some keys (a retry of dead letters);
-    `source_keys` to the source records with these keys (those webhook events name)."""
+    `source_keys` to the source records with these keys (those webhook events name); `full` reads
+    the whole target, reconciliation due or not."""
     with flow_run(workspace, store, item, kind, systems, progress) as run:
-        flow_plan = plan_flow(workspace, run.setup, run.systems, store, only, source_keys, progress)
+        flow_plan = plan_flow(workspace, run.setup, run.systems, store, only, source_keys, progress, full)
         problems = gate_problems(flow_plan, item.deployment.flow(item.flow).gate) if gated else []
         if problems:
             store.runs.finish(run.run_id, "stopped", {"gate": problems})
@@ -239,9 +244,7 @@ def apply_saved(
     (`engine.plan.staleness`). What each flow did is counted in the words of the plan. A flow that
     cannot run (its system unreachable, another process applying it) is reported and the others go on."""
     if saved.environment != workspace.environment.name:
-        raise StalePlanError(
-            f"the plan was made for environment {saved.environment}, not {workspace.environment.name}"
-        )
+        raise StalePlanError(f"the plan was made for environment {saved.environment}, not {workspace.environment.name}")
     enabled = {item.label for item in select(workspace)}
     gone = [flow_plan.label for flow_plan in saved.flows if flow_plan.label not in enabled]
     if gone:
@@ -257,7 +260,9 @@ def apply_saved(
     for flow_plan, item in steps:
         try:
             with flow_run(workspace, store, item, "apply", progress=progress) as run:
-                fresh = plan_flow(workspace, run.setup, run.systems, store, progress=progress)
+                # as the plan shown read it: a reconciliation shown is made again whole
+                fresh = plan_flow(workspace, run.setup, run.systems, store, progress=progress,
+                                  full=flow_plan.reconciled and not flow_plan.partial)  # fmt: skip
                 upstream = (item.deployment.name, flow_plan.target) in written
                 doing = to_apply(flow_plan, fresh, after_upstream=upstream)
                 result = apply_plan(run, doing, shown=flow_plan)

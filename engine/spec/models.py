@@ -8,6 +8,7 @@ expressions) are checked by `engine.semantics`, which reports every problem at o
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,8 @@ from pydantic_core import PydanticCustomError
 from engine.records import Entity
 
 NAME_PATTERN = r"^[a-z][a-z0-9_-]*$"
+RECONCILE_PATTERN = r"^[1-9][0-9]{0,4}[mhd]$"
+RECONCILE_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 SECRET_REF_PATTERN = r"^env:[A-Za-z_][A-Za-z0-9_]*$"
 _SECRET_REF = re.compile(SECRET_REF_PATTERN)
 
@@ -164,7 +167,21 @@ class Flow(Model):
         description="per target field: adopt a change made in the target outside Tillsync, or overwrite it "
         "(the default)",
     )
+    reconcile: str | None = Field(
+        default=None,
+        pattern=RECONCILE_PATTERN,
+        description="read the whole target at most this long apart (30m, 6h, 1d); in between, a plan reads the "
+        "target only for records whose source changed since the last apply, or that its webhooks name. Unset: "
+        "every plan reads the whole target",
+    )
     settings: FlowSettings = Field(default_factory=FlowSettings)
+
+    @property
+    def reconcile_every(self) -> timedelta | None:
+        """How long a full read of the target holds, as `reconcile` says; None: not at all."""
+        if self.reconcile is None:
+            return None
+        return timedelta(**{RECONCILE_UNITS[self.reconcile[-1]]: int(self.reconcile[:-1])})
 
 
 ValueMap = dict[str, str | int]

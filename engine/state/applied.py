@@ -2,7 +2,8 @@
 
 Per record its last-applied document (the flow's fields as the target holds them after the write)
 and, for records a plan found unchanged, the fingerprints that told it so (`Fingerprints`); per
-flow the cursor where the next incremental read starts.
+flow the cursor where the next incremental read starts, and when a run that applied last read the
+whole target (`reconciled_at`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from engine.keys import Key, decode_key, encode_key, fingerprint
 from engine.plan.model import Fingerprints
 from engine.state import tables as t
-from engine.state.database import chunks, delete_keys, now
+from engine.state.database import aware, chunks, delete_keys, now
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,23 @@ class AppliedStore:
                       "source_key": encode_key(item.source_key), "source": item.source, "target": item.target,
                       "document": item.applied, "recorded_at": stamp} for item in chunk],
                 )  # fmt: skip
+
+    def reconciled_at(self, integration: str, flow: str) -> datetime | None:
+        """When a run of this flow that applied last read the whole target; None: never."""
+        r = t.reconciled.c
+        query = sa.select(r.reconciled_at).where(r.integration == integration, r.flow == flow)
+        with self.engine.connect() as connection:
+            found: datetime | None = connection.execute(query).scalar()
+        return aware(found) if found is not None else None
+
+    def set_reconciled(self, integration: str, flow: str, at: datetime | None = None) -> None:
+        """A run of this flow read the whole target (at `at`, by default now) and applied what it found."""
+        r = t.reconciled.c
+        with self.engine.begin() as connection:
+            connection.execute(sa.delete(t.reconciled).where(r.integration == integration, r.flow == flow))
+            connection.execute(
+                sa.insert(t.reconciled).values(integration=integration, flow=flow, reconciled_at=at or now())
+            )
 
     def cursor(self, integration: str, flow: str) -> str | None:
         query = sa.select(t.cursors.c.value).where(t.cursors.c.integration == integration, t.cursors.c.flow == flow)

@@ -129,13 +129,13 @@ class StateStore:
 
     def forget(self, integration: str, flow: str) -> int:
         """Forget what a flow applied, for a target started afresh (a sandbox): its last-applied
-        documents and fingerprints, its cursor, its open intents (abandoned) and dead letters
-        (closed), in one transaction. Its runs and activity stay, as history. Returns how many
-        last-applied records were forgotten."""
+        documents and fingerprints, its cursor, when it last read its target whole, its open intents
+        (abandoned) and dead letters (closed), in one transaction. Its runs and activity stay, as
+        history. Returns how many last-applied records were forgotten."""
         stamp = now()
         with self.engine.begin() as connection:
             forgotten = 0
-            for table in (t.applied, t.in_step, t.cursors):
+            for table in (t.applied, t.in_step, t.cursors, t.reconciled):
                 done = connection.execute(sa.delete(table).where(table.c.integration == integration,
                                                                  table.c.flow == flow))  # fmt: skip
                 forgotten += done.rowcount if table is t.applied else 0

@@ -182,6 +182,14 @@ store_keys = sa.Table(  # the store's id, and the secret that signs its saved pl
     _when("created_at"),
 )
 
+reconciled = sa.Table(  # when each flow's target was last read whole by a run that applied
+    "reconciled",
+    metadata,
+    sa.Column("integration", sa.String(100), primary_key=True),
+    sa.Column("flow", sa.String(100), primary_key=True),
+    _when("reconciled_at"),
+)
+
 runs_by_flow = sa.Index("runs_by_flow", runs.c.integration, runs.c.flow, runs.c.status)
 
 
@@ -226,10 +234,15 @@ def _version_6(connection: sa.Connection) -> None:
     runs_by_flow.create(connection, checkfirst=True)  # a store made from this version has it from step 1
 
 
+def _version_7(connection: sa.Connection) -> None:
+    """When each flow last read its whole target: between such reads a plan reads only what changed."""
+    metadata.create_all(connection, tables=[reconciled])
+
+
 # Steps by the version they reach. A store records each step it took, so a step numbered below
 # one it already took (5 and 6 were made side by side) is still taken.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
-    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6,
+    1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7,
 }  # fmt: skip
 LATEST = max(MIGRATIONS)
 

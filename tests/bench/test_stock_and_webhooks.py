@@ -14,18 +14,29 @@ pytestmark = pytest.mark.slow
 
 
 def test_stock_sync_counts_calls_and_points_of_the_runs_it_compares() -> None:
-    figures = stock_sync.run(0.02)  # 200 SKUs, 20 of them changed at both locations
-    sync, noop = figures["stock_sync"], figures["noop"]
-    assert (sync["skus"], sync["changed_skus"]) == (200, 20)
-    assert 20 < sync["levels_written"] <= 40  # a change that leaves the sellable quantity at 0 writes nothing
-    assert sync["write_calls"] == 1, "40 quantities or fewer go out in one call"
-    assert sync["per_record_write_calls"] == 20, "one call per changed SKU"
-    assert sync["read_calls"] == noop["read_calls"] + 1, "the same reads, and the shop's locations once"
-    locations_read = sync["cost_points"] - noop["read_cost_points"] - sync["write_cost_points"]
-    assert 0 < locations_read < 10
-    assert sync["per_record_cost_points"] - sync["cost_points"] == 19 * 10, "19 more calls of 10 points"
-    assert noop["write_calls"] == 0 and noop["read_cost_points"] > 0
+    figures = stock_sync.run(0.03)  # 300 SKUs, 30 of them changed at both locations: read by SKU, not in bulk
+    sync, noop, reconcile = figures["stock_sync"], figures["noop"], figures["reconcile"]
+    assert (sync["skus"], sync["changed_skus"]) == (300, 30)
+    assert 30 < sync["levels_written"] <= 60  # a change that leaves the sellable quantity at 0 writes nothing
+    assert sync["write_calls"] == 1, "60 quantities or fewer go out in one call"
+    assert sync["read_calls"] == 2 + 1, "the 30 changed SKUs in two requests of 25, and the shop's locations"
+    assert sync["bulk_operations"] == 0 and sync["bulk_cost_points"] == 0
+    assert sync["full_read_read_calls"] == 12 + 1, "every SKU, 25 to a request, and the shop's locations"
+    assert sync["cost_points"] < sync["full_read_cost_points"] / 5
+    assert sync["per_record_write_calls"] == 30 and sync["per_record_read_calls"] == 30 + 1, "one each per SKU"
+    assert noop == noop | {"write_calls": 0, "read_calls": 0, "cost_points": 0}, "nothing changed: nothing asked"
+    assert reconcile["found_planted_edit"] is True
+    assert (reconcile["bulk_operations"], reconcile["write_calls"], reconcile["levels_written"]) == (1, 1, 1)
     assert "virtual clock" in sync["note"]
+
+
+def test_a_stock_sync_of_many_changed_skus_reads_them_in_one_bulk_operation() -> None:
+    sync = stock_sync.run(0.05)["stock_sync"]  # 50 changed SKUs: fewer than a bulk read is worth
+    assert sync["bulk_operations"] == 0
+    many = stock_sync.run(0.26)["stock_sync"]  # 260 changed SKUs: more than 250
+    assert many["bulk_operations"] == 1 and many["read_calls"] == 1, "the bulk export, and the shop's locations"
+    assert many["bulk_cost_points"] == 10 + many["bulk_calls"] - 1, "10 points to start it, 1 a poll"
+    assert many["write_calls"] == 3 and many["wall_s"] > 5, "the bulk operation's modelled time is on the clock"
 
 
 def test_webhook_latency_times_every_order_until_the_till_holds_it() -> None:

@@ -32,6 +32,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from connectors.shopify.cost import MAX_QUERY_COST, PLANS, Bucket, Plan, query_cost
+from connectors.shopify.sandbox.bulk import INSTANT, BulkTiming
 from connectors.shopify.sandbox.resolvers import root
 from connectors.shopify.sandbox.shop import Shop
 from connectors.shopify.sandbox.webhooks import Dispatcher
@@ -69,10 +70,12 @@ class ShopifySandbox(FaultySandbox):
     scopes: frozenset[str] | None = None  # None: every scope granted
     webhook_secret: str = "sandbox_webhook_secret"
     clock: Callable[[], float] = time.monotonic
+    bulk_timing: BulkTiming = INSTANT  # how long a bulk operation takes (`sandbox.bulk.SHOPIFY`: as modelled)
     log: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)  # (operation, variables) run
 
     def __post_init__(self) -> None:
         self.bucket = Bucket(self.plan, self.clock)
+        self.shop.bulk.timing, self.shop.bulk.clock = self.bulk_timing, self.clock
         self.webhooks = Dispatcher(self.webhook_secret, f"{self.shop.name}.myshopify.com")
         self.shop.on_event = self.webhooks.emit
         api = Starlette(

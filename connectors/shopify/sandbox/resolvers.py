@@ -14,7 +14,7 @@ from typing import Any
 from graphql import GraphQLError, OperationDefinitionNode, graphql_sync, parse, validate
 
 from connectors.shopify.sandbox import search
-from connectors.shopify.sandbox.bulk import json_lines
+from connectors.shopify.sandbox.bulk import LimitReached, json_lines
 from connectors.shopify.sandbox.shop import Shop
 from connectors.shopify.sandbox.views import BULK, Views, connection, fulfillment_view, paging
 from connectors.shopify.sandbox.webhooks import Dispatcher, Subscription
@@ -230,6 +230,7 @@ def bulk_operation_fields(shop: Shop, root_value: Callable[[], RootFields]) -> R
                 "bulkOperation": None,
                 "userErrors": [{"field": ["query"], "message": p, "code": "INVALID"} for p in problems],
             }
+        began = shop.bulk.clock()
         BULK.active = True
         try:
             result = graphql_sync(admin_schema(), query, root_value=root_value())
@@ -240,12 +241,16 @@ def bulk_operation_fields(shop: Shop, root_value: Callable[[], RootFields]) -> R
             return {"bulkOperation": None, "userErrors": [{"field": ["query"], "message": message, "code": "INVALID"}]}
         text, count = json_lines(result.data or {})
         roots = sum(1 for line in text.splitlines() if "__parentId" not in line)
-        operation = shop.add_bulk_operation(query, text, count, roots)
+        try:
+            operation = shop.add_bulk_operation(query, text, count, roots, began)
+        except LimitReached as limit:
+            error = {"field": None, "message": str(limit), "code": "LIMIT_REACHED"}
+            return {"bulkOperation": None, "userErrors": [error]}
         return {"bulkOperation": {**operation, "status": "CREATED"}, "userErrors": []}
 
     return {
         "bulkOperationRunQuery": bulk_operation_run_query,
-        "bulkOperation": lambda info, id: shop.bulk_operations.get(id),
+        "bulkOperation": lambda info, id: shop.bulk.get(id),
     }
 
 

@@ -101,6 +101,8 @@ class Shop:
     def on_event(self, emit: Callable[[str, dict[str, Any]], None] | None) -> None:
         self.ledger.on_event = emit
 
-    def add_bulk_operation(self, query: str, text: str, count: int, roots: int) -> dict[str, Any]:
-        """A completed bulk operation whose file is served from this shop's public URL."""
-        return self.bulk.add(query, text, count, roots, self.public_url)
+    def add_bulk_operation(
+        self, query: str, text: str, count: int, roots: int, started: float | None = None
+    ) -> dict[str, Any]:
+        """A bulk operation asked for at `started`, whose file is served from this shop's public URL."""
+        return self.bulk.add(query, text, count, roots, self.public_url, started)
