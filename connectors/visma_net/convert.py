@@ -34,6 +34,7 @@ from engine.records import (
     Variant,
 )
 
+CENT = Decimal("0.01")
 ITEM_CLASS = "class-"  # category keys: item classes and sales categories are both collections
 SALES_CATEGORY = "sales-"
 
@@ -43,7 +44,14 @@ def _text(value: Any) -> str | None:
 
 
 def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value)) if value not in (None, "") else Decimal(0)
+    """A JSON number as a decimal without the float's trailing `.0`: 35.0 is 35, 2.50 is 2.5."""
+    number = Decimal(str(value)) if value not in (None, "") else Decimal(0)
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+
+
+def _amount(value: Any) -> Decimal:
+    """Money to the cent, as prices are kept everywhere else."""
+    return _decimal(value).quantize(CENT)
 
 
 def _id(reference: Any, name: str = "id") -> str | None:
@@ -167,7 +175,7 @@ def _product(number: str, items: Sequence[Mapping[str, Any]], settings: VismaNet
         price = item.get("defaultPrice")
         variants.append(Variant(
             sku=str(item["inventoryNumber"]), title=_text(item.get("description")), options=options,
-            price=Money(amount=_decimal(price), currency=settings.currency) if price is not None else None,
+            price=Money(amount=_amount(price), currency=settings.currency) if price is not None else None,
             tracked=bool(item.get("stockItem", True)),
         ))  # fmt: skip
     attributes = _attributes(first)
@@ -212,7 +220,7 @@ def price_from(row: Mapping[str, Any], group: str, currency: str) -> Price | Non
     if row.get("priceType") != PRICE_CLASS or row.get("price") is None:
         return None
     return Price(sku=str(row["inventoryId"]), price_group=group,
-                 price=Money(amount=_decimal(row["price"]), currency=str(row.get("currency") or currency)))  # fmt: skip
+                 price=Money(amount=_amount(row["price"]), currency=str(row.get("currency") or currency)))  # fmt: skip
 
 
 # ---- orders -------------------------------------------------------------------------------------
@@ -277,7 +285,7 @@ def order_from(head: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], kind
         payment_terms=_id((head.get("financialInformation") or {}).get("terms")),
         lines=tuple(
             OrderLine(sku=str((line.get("inventory") or {}).get("id")), quantity=_decimal(line.get("quantity")),
-                      price=Money(amount=_decimal(line.get("unitPrice")), currency=currency),
+                      price=Money(amount=_amount(line.get("unitPrice")), currency=currency),
                       title=_text(line.get("description")))
             for line in lines
         ),

@@ -28,7 +28,9 @@ class VismaNetSettings(BaseModel):
     tenant: str = Field(min_length=1, description="the company's tenant id in Visma Connect (not the customer's)")
     url: str = Field(default=ERP_URL, pattern=URL, description="the ERP API")
     salesorder_url: str = Field(default=SALESORDER_URL, pattern=URL, description="the SalesOrders V3 API")
-    token_url: str = Field(default=TOKEN_URL, pattern=URL, description="Visma Connect's token endpoint")
+    connect_url: str = Field(
+        default=TOKEN_URL, pattern=URL, description="Visma Connect's token endpoint (client credentials)"
+    )
     branch: str | None = Field(default=None, description="branch number orders are booked on unless they name one")
     order_types: OrderTypes = Field(default_factory=OrderTypes, description="order type per kind of order")
     warehouses: dict[str, str] = Field(

@@ -96,7 +96,7 @@ class Transport:
         form = {"grant_type": "client_credentials", "client_id": self.auth.client_id,
                 "client_secret": self.auth.client_secret, "scope": " ".join(protocol.SCOPES),
                 "tenant_id": self.settings.tenant}  # fmt: skip
-        request = self.http.build_request("POST", self.settings.token_url, data=form)
+        request = self.http.build_request("POST", self.settings.connect_url, data=form)
         answer = http.send(self.http, request, "Visma Connect token", _json, self._retry(TOKEN_TABLE),
                            before=lambda: self._count("POST", "token"))  # fmt: skip
         token = answer.get("access_token") if isinstance(answer, dict) else None

@@ -117,7 +117,7 @@ class VismaNetSandbox(FaultySandbox):
         return {"client_id": self.client_id, "client_secret": self.client_secret}
 
     def settings(self, url: str) -> dict[str, Any]:
-        return {"tenant": self.tenant, "url": url, "salesorder_url": url, "token_url": f"{url}/connect/token"}
+        return {"tenant": self.tenant, "url": url, "salesorder_url": url, "connect_url": f"{url}/connect/token"}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)

@@ -73,6 +73,6 @@ def seed(company: Company) -> None:
     lines = [{"inventoryId": "SHIRT-S", "quantity": 2, "unitPrice": 299.0},
              {"inventoryId": "MUG", "quantity": 1, "unitPrice": 125.0}]  # fmt: skip
     kind, order = company.create_order({"type": "SO", "branchId": "1", "currencyId": "NOK",
-                                        "customer": {"id": "1000", "order": "#1001"}, "orderLines": lines})
-    company.ship("SH000001", kind, order, {"SHIRT-S": 1, "MUG": 1}, "TRK-1001-A", "POSTNORD", "MAIN")
-    company.ship("SH000002", kind, order, {"SHIRT-S": 1}, "TRK-1001-B", "BRING", "MAIN")
+                                        "customer": {"id": "1000", "order": "#900"}, "orderLines": lines})
+    company.ship("SH000001", kind, order, {"SHIRT-S": 1, "MUG": 1}, "TRK-900-A", "POSTNORD", "MAIN")
+    company.ship("SH000002", kind, order, {"SHIRT-S": 1}, "TRK-900-B", "BRING", "MAIN")

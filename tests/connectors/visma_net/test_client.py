@@ -153,7 +153,7 @@ def test_an_order_is_created_as_the_order_type_chosen_for_its_kind_on_the_branch
 
 def test_an_order_that_exists_is_skipped(served: Served) -> None:
     client = served.client()
-    outcome = client.write(Entity.order, [order("#1001", ("MUG", 1), customer_number="1000")])[0]
+    outcome = client.write(Entity.order, [order("#900", ("MUG", 1), customer_number="1000")])[0]
     assert outcome.response.get("existed") is True
     assert len(served.sandbox.company.orders) == 1  # the seeded one only
 
