@@ -6,7 +6,6 @@ sandbox held to Visma's OpenAPI description."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,7 +48,9 @@ class Integration:
 def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
     (tmp_path / "specs").mkdir()
     (tmp_path / "environments").mkdir()
-    shutil.copy(REPO / "specs" / SPEC, tmp_path / "specs")
+    spec = (REPO / "specs" / SPEC).read_text()  # and a price class whose group Shopify has no price list of
+    (tmp_path / "specs" / SPEC).write_text(spec.replace("price_classes: {B2B: b2b}", "price_classes: {B2B: b2b, "
+                                                        "RETAIL: Retail}"))
     (tmp_path / "environments" / "test.yaml").write_text(
         f"name: test\nintegrations:\n  visma-net-shopify-pos:\n    spec: specs/{SPEC}\n"
     )
@@ -57,11 +58,11 @@ def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Int
     with running_sandboxes(CONNECTORS, {"shopify": 0, "mpluskassa": 0, "visma_net": 0}) as started:
         shop, erp = started["shopify"], started["visma_net"]
         shop.sandbox.shop.add_location("store-bergen")
-        shop.sandbox.shop.add_price_list("Wholesale", "NOK")
         environ = {
             "VISMA_CLIENT_ID": erp.sandbox.client_id, "VISMA_CLIENT_SECRET": erp.sandbox.client_secret,
             "SHOPIFY_ACCESS_TOKEN": shop.sandbox.token,
             "TILLSYNC__SYSTEMS__ERP__SETTINGS__TENANT": erp.sandbox.tenant,
+            "TILLSYNC__SYSTEMS__ERP__SETTINGS__CURRENCY": "EUR", "TILLSYNC__SYSTEMS__SHOP__SETTINGS__CURRENCY": "EUR",
             "TILLSYNC__SYSTEMS__ERP__SETTINGS__URL": erp.url,
             "TILLSYNC__SYSTEMS__ERP__SETTINGS__SALESORDER_URL": erp.url,
             "TILLSYNC__SYSTEMS__ERP__SETTINGS__CONNECT_URL": f"{erp.url}/connect/token",
@@ -104,10 +105,15 @@ def test_the_catalogue_stock_prices_and_customers_reach_shopify_and_a_second_run
 
 def test_prices_are_written_only_for_a_group_and_product_shopify_has(integration: Integration) -> None:
     catalogue(integration)
+    prices = integration.erp.company.prices
+    prices.append({**prices[1], "recordId": 20, "inventoryId": "SHIRT-XL"})  # an item Shopify does not have
     result = integration.apply("prices")["prices"]
-    failures = dict(result.failures)
-    assert any("price list named 'Retail'" in reason for reason in failures.values()), failures
-    assert result.counts["create"] == 2  # SHIRT-M and MUG in Wholesale
+    failures = {key: reason for key, reason in result.failures}
+    assert "price list named 'Retail'" in failures[("SHIRT-M", "Retail")], failures
+    assert "no variant with SKU SHIRT-XL" in failures[("SHIRT-XL", "b2b")], failures
+    assert result.counts["create"] == 2  # SHIRT-M and MUG in b2b
+    lists = integration.shop.shop.price_lists
+    assert sorted(lists) and len(failures) == 2
 
 
 def test_paid_orders_reach_visma_once_on_the_branch_and_a_split_shipment_is_two_fulfillments(

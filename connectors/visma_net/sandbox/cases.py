@@ -4,7 +4,8 @@ Samples are what the connector writes (customers, orders), in the form Visma.net
 person by first and last name, a company with its contact person, an order on the default debtor
 (customer 1000, seeded) in the company's currency. The seeded company gives the other entities
 something to read. `prepare` cuts the ERP's pages to a few records, so a page boundary is crossed
-with a handful of customers. An address in a country the ERP does not know is refused.
+with a handful of customers, and adds a shipped order, so shipments have something to read. An
+address in a country the ERP does not know is refused.
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ ORDER = Order(
 
 def _prepare(sandbox: Any) -> None:
     from connectors.visma_net.sandbox import VismaNetSandbox
+    from connectors.visma_net.sandbox.seed import seed_shipped_order
 
     assert isinstance(sandbox, VismaNetSandbox)
     sandbox.company.max_page_size = PAGE
+    seed_shipped_order(sandbox.company)  # shipments to read
 
 
 INPUTS = ContractInputs(

@@ -1,7 +1,7 @@
 """A small company to start the sandbox with: two branches and warehouses, order types, item classes
 and a sales category tree, a shirt in three sizes (items grouped by the PARENT attribute, with
 size and colour attributes, a feature and an image), a mug, stock with reservations, prices per
-customer price class, the default debtor, and a web order shipped in two parts."""
+customer price class, and the default debtor; `seed_shipped_order` adds a web order shipped in two parts."""
 
 from __future__ import annotations
 
@@ -47,11 +47,11 @@ def seed(company: Company) -> None:
     })  # fmt: skip
     company.sales_categories.append({"categoryID": 10, "description": "Clothing", "sortOrder": 1, "subCategories": [
         {"categoryID": 11, "description": "Shirts", "parentID": 10, "sortOrder": 1}]})  # fmt: skip
-    for size, price in (("S", 299.0), ("M", 299.0), ("L", 319.0)):
+    for size, price in (("S", 29.95), ("M", 29.95), ("L", 31.95)):
         number = f"SHIRT-{size}"
         company.items[number] = _item(number, f"Organic shirt - {size}", price, "shirts",
                                       PARENT="SHIRT", SIZE=size, COLOUR="Blue", ORIGIN="PT")  # fmt: skip
-    company.items["MUG"] = _item("MUG", "Stoneware mug", 125.0, "mugs", ORIGIN="NO")
+    company.items["MUG"] = _item("MUG", "Stoneware mug", 12.5, "mugs", ORIGIN="NO")
     for index, item in enumerate(company.items.values(), 1):
         item["inventoryId"] = index
     company.attach("SHIRT-M", "shirt.png", IMAGE)
@@ -59,20 +59,23 @@ def seed(company: Company) -> None:
              ("MUG", "MAIN"): (40, 4, 0), ("SHIRT-S", "SHOP"): (3, 0, 0), ("MUG", "SHOP"): (6, 0, 1)}  # fmt: skip
     for key, (on_hand, booked, allocated) in stock.items():
         company.stock[key] = {"onHand": float(on_hand), "soBooked": float(booked), "soAllocated": float(allocated)}
-    rows = [("SHIRT-M", "RETAIL", 299.0), ("SHIRT-M", "B2B", 239.0), ("MUG", "B2B", 99.0)]
+    rows = [("SHIRT-M", "RETAIL", 29.95), ("SHIRT-M", "B2B", 23.95), ("MUG", "B2B", 9.95)]
     for index, (sku, price_class, price) in enumerate(rows, 1):
         company.prices.append({"recordId": index, "priceType": "CustomerPriceClass", "priceCode": price_class,
                                "inventoryId": sku, "uoM": "PCS", "promotion": False, "breakQty": 0.0, "price": price,
-                               "currency": "NOK", "effectiveDate": "2026-01-01T00:00:00",
+                               "currency": "EUR", "effectiveDate": "2026-01-01T00:00:00",
                                "lastModifiedDateTime": now()})  # fmt: skip
     company.prices.append({"recordId": 9, "priceType": "Customer", "priceCode": "10001", "inventoryId": "MUG",
-                           "price": 90.0, "currency": "NOK", "lastModifiedDateTime": now()})  # fmt: skip
+                           "price": 9.0, "currency": "EUR", "lastModifiedDateTime": now()})  # fmt: skip
     company.save_customer({"number": "1000", "name": "Webshop customers",
                            "mainContact": {"name": "Webshop customers", "email": "webshop@example.com"}})  # fmt: skip
-    # a web order shipped in two parts, each with its own parcel
-    lines = [{"inventoryId": "SHIRT-S", "quantity": 2, "unitPrice": 299.0},
-             {"inventoryId": "MUG", "quantity": 1, "unitPrice": 125.0}]  # fmt: skip
-    kind, order = company.create_order({"type": "SO", "branchId": "1", "currencyId": "NOK",
+
+
+def seed_shipped_order(company: Company) -> None:
+    """A web order shipped in two parts, each with its own parcel."""
+    lines = [{"inventoryId": "SHIRT-S", "quantity": 2, "unitPrice": 29.95},
+             {"inventoryId": "MUG", "quantity": 1, "unitPrice": 12.5}]  # fmt: skip
+    kind, order = company.create_order({"type": "SO", "branchId": "1", "currencyId": "EUR",
                                         "customer": {"id": "1000", "order": "#900"}, "orderLines": lines})
     company.ship("SH000001", kind, order, {"SHIRT-S": 1, "MUG": 1}, "TRK-900-A", "POSTNORD", "MAIN")
     company.ship("SH000002", kind, order, {"SHIRT-S": 1}, "TRK-900-B", "BRING", "MAIN")

@@ -38,7 +38,7 @@ class Served:
 
 @pytest.fixture
 def served() -> Iterator[Served]:
-    sandbox = start()
+    sandbox = start(catalogue=True)  # with the order shipped in two parts
     with serving(sandbox) as url:
         running = Served(sandbox, url)
         try:
