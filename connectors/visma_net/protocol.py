@@ -65,6 +65,8 @@ Domain assumptions
   attribute named in the settings (`variant_attribute`), whose value is the product number [I].
   Items without it are simple products. Other attributes become options or features only as the
   settings map them.
+  A variant's description is its product's title, then " - " and what sets it apart ("Organic shirt
+  - M"); the product's title is the part before " - " [I].
 - Images are item attachments [C] (`InventoryDto.attachments`, multipart upload); re-uploading a
   file name adds a revision [C]. An image's URL is its download URL with the revision, so it changes
   exactly when the image does and Shopify is sent only changed images [I].
