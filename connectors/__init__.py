@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from connectors import files, mpluskassa, shopify
+from connectors import files, mpluskassa, shopify, visma_net
 from engine.connector import Connector
 
 CONNECTORS: dict[str, Connector] = {
     files.CONNECTOR.name: files.CONNECTOR,
     mpluskassa.CONNECTOR.name: mpluskassa.CONNECTOR,
     shopify.CONNECTOR.name: shopify.CONNECTOR,
+    visma_net.CONNECTOR.name: visma_net.CONNECTOR,
 }

@@ -46,7 +46,7 @@ def listening(port: int) -> Iterator[None]:
         yield
 
 
-def repository(root: Path, shop: int, till: int) -> Path:
+def repository(root: Path, shop: int, till: int, erp: int | None = None) -> Path:
     """A copy of the bundled specs whose sandbox environment expects its sandboxes on these ports."""
     for folder in ("specs", "environments", "demo"):
         shutil.copytree(REPO / folder, root / folder)
@@ -54,6 +54,7 @@ def repository(root: Path, shop: int, till: int) -> Path:
     text = environment.read_text()
     assert "127.0.0.1:8701" in text and "127.0.0.1:8702" in text
     text = text.replace("127.0.0.1:8701", f"127.0.0.1:{shop}").replace("127.0.0.1:8702", f"127.0.0.1:{till}")
+    text = text.replace("127.0.0.1:8706", f"127.0.0.1:{erp or free_port()}")
     environment.write_text(text)
     return root
 
@@ -173,14 +174,14 @@ def port_in_use(port: int) -> bool:
 def test_the_ui_starts_says_where_and_stops_all_it_started(
     stop_with: signal.Signals, sandboxes_running: bool, tmp_path: Path
 ) -> None:
-    shop, till, ui_port = free_port(), free_port(), free_port()
-    root = repository(tmp_path, shop, till)
+    shop, till, erp, ui_port = free_port(), free_port(), free_port(), free_port()
+    root = repository(tmp_path, shop, till, erp)
     output = tmp_path / "output.txt"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = [sys.executable, "-m", "engine.cli", "ui", "--port", str(ui_port)]
     with ExitStack() as stack:
         if sandboxes_running:  # `tillsync sandbox up` in another terminal
-            stack.enter_context(running_sandboxes(CONNECTORS, {"shopify": shop, "mpluskassa": till}))
+            stack.enter_context(running_sandboxes(CONNECTORS, {"shopify": shop, "mpluskassa": till, "visma_net": erp}))
         with output.open("w") as out:
             ui = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   start_new_session=True)  # fmt: skip
@@ -211,7 +212,7 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
     assert f"Dagster UI    http://127.0.0.1:{ui_port}  (answered after " in said
     assert f"shopify http://127.0.0.1:{shop} ({how})" in said and f"mpluskassa http://127.0.0.1:{till} ({how})" in said
     assert "Dagster log   .tillsync/dagster/dagster.log" in said
-    assert "environment   sandbox: 2 integrations, 12 flows" in said
+    assert "environment   sandbox: 3 integrations, 18 flows" in said
     assert "Welcome to Dagster" not in said and "WARNING" not in said, "Dagster's banners go to its log"
     assert "Welcome to Dagster" in (root / ".tillsync" / "dagster" / "dagster.log").read_text()
     assert "SANDBOX_SHOPIFY_TOKEN=" in (root / ".tillsync" / "sandbox" / "sandbox.env").read_text()

@@ -1,0 +1,156 @@
+"""What each operation of the Visma.net sandbox does, by the OpenAPI description's path template
+(ERP) or a pattern of its own (V3)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from connectors.visma_net.sandbox.store import Refused
+
+if TYPE_CHECKING:
+    from connectors.visma_net.sandbox.app import Call, Handler, VismaNetSandbox
+
+
+def erp(sandbox: VismaNetSandbox) -> dict[tuple[str, str], Handler]:
+    from connectors.visma_net.sandbox.app import Answer
+
+    company = sandbox.company
+
+    def single(path: str, body: Any) -> Answer:
+        return Answer(200, body, {"ETag": company.etag(path)})
+
+    def put(path: str, call: Call, save: Any) -> Answer:
+        match = call.headers.get("if-match")
+        if match is not None and match != company.etag(path):
+            raise Refused(412, "The record was changed by someone else since it was read (If-Match does not match).")
+        save()
+        return Answer(204, None, {"ETag": company.etag(path)})
+
+    def created(path: str) -> Answer:
+        return Answer(201, None, {"Location": f"{path}"})
+
+    def customer_post(call: Call) -> Answer:
+        return created(f"/v1/customer/{company.save_customer(call.body)}")
+
+    def contact_post(call: Call) -> Answer:
+        return created(f"/v1/contact/{company.save_contact(call.body)}")
+
+    def attachment_post(call: Call) -> Answer:
+        if len(call.files) != 1:
+            raise Refused(400, "Send one file as multipart/form-data.")
+        name, content = call.files[0]
+        attachment = company.attach(call.params["inventoryNumber"], name, content)
+        return created(f"/v1/attachment/{attachment.id}")
+
+    def attachment_get(call: Call) -> Answer:
+        found = company.attachments.get(call.params["attachmentId"])
+        if found is None:
+            raise Refused(404, "Attachment not found.")
+        return Answer(200, raw=found.content)
+
+    def lister(records: Any) -> Handler:
+        return lambda call: company.page(list(records()), call.query)
+
+    def unpaged(records: Any) -> Handler:
+        return lambda call: list(records())
+
+    return {
+        ("GET", "/v1/customer"): lambda call: company.list_customers(call.query),
+        ("POST", "/v1/customer"): customer_post,
+        ("GET", "/v1/customer/{customerCd}"): lambda call: single(
+            call.path, company.customer(call.params["customerCd"])),
+        ("PUT", "/v1/customer/{customerCd}"): lambda call: put(
+            call.path, call, lambda: company.save_customer(call.body, call.params["customerCd"])),
+        ("GET", "/v1/customer/{customerCd}/contact"): lambda call: company.list_contacts(
+            {**call.query, "businessAccount": company.customer(call.params["customerCd"])["number"]}),
+        ("GET", "/v1/contact"): lambda call: company.list_contacts(call.query),
+        ("POST", "/v1/contact"): contact_post,
+        ("GET", "/v1/contact/{contactId}"): lambda call: single(
+            call.path, _found(company.contacts.get(int(call.params["contactId"])), "Contact")),
+        ("PUT", "/v1/contact/{contactId}"): lambda call: put(
+            call.path, call, lambda: company.save_contact(call.body, int(call.params["contactId"]))),
+        ("GET", "/v1/inventory"): lambda call: company.list_items(call.query),
+        ("GET", "/v1/inventory/{inventoryNumber}"): lambda call: single(
+            call.path, company.item(call.params["inventoryNumber"], call.query)),
+        ("POST", "/v1/inventory/{inventoryNumber}/attachment"): attachment_post,
+        ("GET", "/v1/attachment/{attachmentId}"): attachment_get,
+        ("GET", "/v1/inventory/itemClass"): unpaged(company.item_classes.values),
+        ("GET", "/v1/salescategory"): unpaged(lambda: company.sales_categories),
+        ("GET", "/v1/inventorysummary/{inventoryNumber}"): lambda call: company.summary(
+            call.params["inventoryNumber"], call.query),
+        ("GET", "/v1/warehouse"): unpaged(company.warehouses.values),
+        ("GET", "/v1/branch"): unpaged(company.branches.values),
+        ("GET", "/v1/salesordertype"): lister(company.order_types.values),
+        ("GET", "/v1/salesordertype/{orderType}"): lambda call: _found(
+            company.order_types.get(call.params["orderType"]), "Order type"),
+        ("GET", "/v1/customerSalesPrice"): lambda call: company.list_prices(call.query),
+        ("GET", "/v1/shipment"): lambda call: company.list_shipments(call.query),
+        ("GET", "/v1/shipment/{shipmentNbr}"): lambda call: single(
+            call.path, _found(company.shipments.get(call.params["shipmentNbr"]), "Shipment")),
+        ("GET", "/v1/background/{requestId}"): lambda call: sandbox.background_state(call.params["requestId"]),
+        ("GET", "/v1/background/{requestId}/content"): lambda call: sandbox.background_content(
+            call.params["requestId"]),
+    }  # fmt: skip
+
+
+def v3(sandbox: VismaNetSandbox) -> list[tuple[str, re.Pattern[str], Handler, str | None, str | None]]:
+    from connectors.visma_net.sandbox.app import Answer
+
+    company = sandbox.company
+
+    def page(items: list[dict[str, Any]], call: Call) -> Answer:
+        try:
+            index, size = int(call.query.get("pageIndex", 0)), int(call.query.get("pageSize", 100))
+        except ValueError as exc:
+            raise Refused(400, "pageIndex and pageSize are numbers") from exc
+        if index < 0 or not 1 <= size <= 1000:
+            raise Refused(400, "pageIndex must be 0 or more and pageSize 1 to 1000")
+        chosen = items[index * size : (index + 1) * size]
+        more = (index + 1) * size < len(items)
+        next_page = f"/api/v3{call.path}?pageIndex={index + 1}&pageSize={size}" if more else None
+        return Answer(200, {"value": chosen, "totalCount": len(items), "nextPage": next_page})
+
+    def orders(call: Call) -> Answer:
+        found = company.order_list()
+        if "customerId" in call.query:
+            found = [o for o in found if o["customerId"] == call.query["customerId"]]
+        if "modifiedSince" in call.query:
+            found = [o for o in found if o["lastModified"] >= call.query["modifiedSince"].replace(" ", "T")[:23]]
+        return page(found, call)
+
+    def order(call: Call) -> Answer:
+        head = company.order(call.params["type"], call.params["id"])
+        return Answer(200, {k: v for k, v in head.items() if k != "lines"}, {"ETag": f'"{head["version"]}"'})
+
+    def create(call: Call) -> Answer:
+        kind, order_id = company.create_order(call.body)
+        return Answer(201, None, {"Location": f"/api/v3/SalesOrders/{kind}/{order_id}"})
+
+    def lines(call: Call) -> Answer:
+        return page(company.order(call.params["type"], call.params["id"])["lines"], call)
+
+    def patch(call: Call) -> Answer:
+        head = company.order(call.params["type"], call.params["id"])
+        match = call.headers.get("if-match")
+        if match is None:
+            raise Refused(428, "If-Match is required")
+        if match.strip('"') != str(head["version"]):
+            raise Refused(412, "The order was changed since it was read")
+        head["version"] += 1
+        return Answer(202)
+
+    order_path = r"^/SalesOrders/(?P<type>[^/]+)/(?P<id>[^/]+)"
+    return [
+        ("GET", re.compile(r"^/SalesOrders/?$", re.IGNORECASE), orders, None, "page:SalesOrderListDto"),
+        ("POST", re.compile(r"^/SalesOrders/?$", re.IGNORECASE), create, "NewSalesOrderCommand", None),
+        ("GET", re.compile(order_path + "/lines/?$", re.IGNORECASE), lines, None, "page:SalesOrderLineDto"),
+        ("GET", re.compile(order_path + "/?$", re.IGNORECASE), order, None, "SalesOrderDto"),
+        ("PATCH", re.compile(order_path + "/?$", re.IGNORECASE), patch, None, None),
+    ]
+
+
+def _found(record: Any, what: str) -> Any:
+    if record is None:
+        raise Refused(404, f"{what} not found.")
+    return record

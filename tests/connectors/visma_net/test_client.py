@@ -1,0 +1,197 @@
+"""The Visma.net client against its sandbox over loopback: tokens, tenant, ETags, background calls,
+rate limits, orders the way merchants rely on, lost answers; and every request it sends and every
+answer the sandbox gives validated against Visma's OpenAPI description."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from connectors.testing.faults import Faults
+from connectors.testing.server import serving
+from connectors.visma_net import CONNECTOR
+from connectors.visma_net.client import VismaNetClient
+from connectors.visma_net.sandbox import VismaNetSandbox, start
+from connectors.visma_net.settings import VismaNetSettings
+from connectors.visma_net.transport import Transport
+from engine.connector import ReadFilter
+from engine.errors import FatalConnectorError
+from engine.records import Address, Contact, Customer, Entity, Money, Order, OrderLine
+
+
+class Served:
+    def __init__(self, sandbox: VismaNetSandbox, url: str) -> None:
+        self.sandbox, self.url = sandbox, url
+        self.sleeps: list[float] = []
+        self.opened: list[VismaNetClient] = []
+
+    def client(self, **settings: Any) -> VismaNetClient:
+        values = VismaNetSettings.model_validate({**self.sandbox.settings(self.url), **settings})
+        transport = Transport(values, self.sandbox.client_id, self.sandbox.client_secret, sleep=self.sleeps.append)
+        client = VismaNetClient(values, {}, transport)
+        self.opened.append(client)
+        return client
+
+
+@pytest.fixture
+def served() -> Iterator[Served]:
+    sandbox = start(catalogue=True)  # with the order shipped in two parts
+    with serving(sandbox) as url:
+        running = Served(sandbox, url)
+        try:
+            yield running
+        finally:
+            for client in running.opened:
+                client.close()
+    assert sandbox.problems == [], "a request or answer did not match Visma's OpenAPI description"
+
+
+def nok(amount: str) -> Money:
+    return Money(amount=Decimal(amount), currency="NOK")
+
+
+def order(number: str, *lines: tuple[str, int], **fields: Any) -> Order:
+    return Order(number=number, currency="NOK", financial_status="paid",
+                 lines=tuple(OrderLine(sku=sku, quantity=Decimal(q), price=nok("10")) for sku, q in lines),
+                 **fields)  # fmt: skip
+
+
+def test_one_token_serves_every_call_until_it_expires(served: Served) -> None:
+    client = served.client()
+    client.read(Entity.category)
+    client.read(Entity.price)
+    assert client.transport.log.count("POST token") == 1
+    client.transport.auth.expires = 0.0  # past its lifetime
+    client.read(Entity.price)
+    assert client.transport.log.count("POST token") == 2
+
+
+def test_a_token_for_the_wrong_tenant_is_a_fatal_error_naming_the_tenant_not_the_secret(served: Served) -> None:
+    client = served.client(tenant="customer-contract-tenant")
+    with pytest.raises(FatalConnectorError) as error:
+        client.read(Entity.price)
+    assert "customer-contract-tenant" in str(error.value) and "company's tenant" in str(error.value)
+    assert served.sandbox.client_secret not in str(error.value)
+    assert served.sandbox.requests == ["GET /v1/customerSalesPrice"]  # refused once, not retried
+
+
+def test_every_request_and_answer_is_checked_against_the_description(served: Served) -> None:
+    client = served.client()
+    for entity in (Entity.product, Entity.category, Entity.stock, Entity.price, Entity.customer, Entity.shipment):
+        assert client.read(entity), entity
+    checked = set(served.sandbox.checked)
+    assert {"request GET /v1/inventory", "answer GET /v1/inventory", "answer GET /v1/customerSalesPrice",
+            "answer GET /v1/inventorysummary/{inventoryNumber}", "answer GET /v1/shipment"} <= checked  # fmt: skip
+
+
+def test_the_sandbox_refuses_a_body_the_description_refuses(served: Served) -> None:
+    client = served.client()
+    answer = client.transport.erp("POST", "/v1/customer", json={"name": "not wrapped"})
+    assert answer.status == 400 and "name: 'not wrapped' is not of type 'object'" in answer.body["message"]
+    served.sandbox.problems.clear()  # refused on purpose
+
+
+def test_a_stale_etag_is_read_again_and_the_update_sent_once_more(served: Served) -> None:
+    client = served.client()
+    ines = Customer(email="ines@example.com", first_name="Ines", last_name="Bakker")
+    assert not client.write(Entity.customer, [ines])[0].error
+    number = client.read(Entity.customer, [("ines@example.com",)])[0].number
+    original = client.transport.erp
+    changed: list[int] = []
+
+    def someone_else_first(method: str, path: str, **kwargs: Any) -> Any:
+        answer = original(method, path, **kwargs)
+        if method == "GET" and path == f"/v1/customer/{number}" and not changed:
+            changed.append(1)  # someone changes the customer between our read and our write
+            served.sandbox.company.touch(path)
+        return answer
+
+    client.transport.erp = someone_else_first  # type: ignore[method-assign]
+    outcome = client.write(Entity.customer, [ines.model_copy(update={"last_name": "Bakker-Visser"})])[0]
+    assert outcome.error is None
+    puts = [line for line in client.transport.log if line.startswith("PUT")]
+    assert len(puts) == 2  # the stale one (412) and the one sent with the new ETag
+    assert served.sandbox.company.customers[str(number)]["name"] == "Ines Bakker-Visser"
+
+
+def test_lists_read_as_background_calls_are_polled_to_their_content(served: Served) -> None:
+    client = served.client(background_lists=True)
+    assert len(client.read(Entity.price)) == 3
+    assert served.sandbox.background and any(line.startswith("GET /v1/background/") for line in client.transport.log)
+
+
+def test_a_used_up_rate_limit_window_makes_the_next_call_wait_for_its_reset(served: Served) -> None:
+    served.sandbox.rate_limit = 2
+    client = served.client()
+    client.read(Entity.price)
+    client.read(Entity.price)  # the second API call uses the window up: X-RateLimit-Remaining 0
+    assert served.sleeps == []
+    served.sandbox.rate_limit = 100  # the window has reset by the time the wait is over
+    client.read(Entity.price)
+    assert len(served.sleeps) == 1 and 60 < served.sleeps[0] <= 120  # Reset says 3600 s; waited at most 120
+
+
+def test_a_change_read_asks_for_what_changed_since_the_cursor(served: Served) -> None:
+    client = served.client()
+    assert client.read(Entity.customer, wanted=ReadFilter(since="2000-01-01T00:00:00+00:00"))
+    assert client.read(Entity.customer, wanted=ReadFilter(since="2999-01-01T00:00:00+00:00")) == []
+
+
+@pytest.mark.parametrize(("kind", "code"), [("order", "SO"), ("invoice", "IN"), ("sales_invoice", "CS")])
+def test_an_order_is_created_as_the_order_type_chosen_for_its_kind_on_the_branch(
+    served: Served, kind: str, code: str
+) -> None:
+    client = served.client(branch="2")
+    outcome = client.write(Entity.order, [order("#2001", ("MUG", 1), customer_number="1000", type=kind)])[0]
+    assert outcome.error is None and str(outcome.target_id).startswith(f"{code}/")
+    head = served.sandbox.company.order(*str(outcome.target_id).split("/"))
+    assert (head["type"], head["branch"]["id"], head["customer"]["order"]) == (code, "2", "#2001")
+
+
+def test_an_order_that_exists_is_skipped(served: Served) -> None:
+    client = served.client()
+    outcome = client.write(Entity.order, [order("#900", ("MUG", 1), customer_number="1000")])[0]
+    assert outcome.response.get("existed") is True
+    assert len(served.sandbox.company.orders) == 1  # the seeded one only
+
+
+def test_an_order_with_an_unknown_item_creates_nothing(served: Served) -> None:
+    client = served.client()
+    buyer = Customer(email="new@example.com", first_name="New", last_name="Buyer")
+    outcome = client.write(Entity.order, [order("#2002", ("MUG", 1), ("NOPE", 1), customer=buyer)])[0]
+    assert outcome.error is not None and "NOPE" in outcome.error and "nothing was created" in outcome.error
+    assert len(served.sandbox.company.orders) == 1 and client.read(Entity.customer, [("new@example.com",)]) == []
+
+
+def test_an_orders_company_customer_is_created_with_its_contact_and_a_person_without(served: Served) -> None:
+    client = served.client()
+    company = Customer(email="inkoop@dekorf.example", kind="company", company_name="De Korf AS",
+                       contact=Contact(first_name="Sanne", last_name="de Vries"),
+                       billing_address=Address(street="Torget", house_number="2", country="NO"))  # fmt: skip
+    person = Customer(email="kari@example.com", first_name="Kari", last_name="Nordmann")
+    outcomes = client.write(Entity.order, [order("#2003", ("MUG", 1), customer=company),
+                                           order("#2004", ("MUG", 2), customer=person)])  # fmt: skip
+    assert [o.error for o in outcomes] == [None, None]
+    found = {c.email: c for c in client.read(Entity.customer)}
+    assert found["inkoop@dekorf.example"].kind == "company"
+    assert found["inkoop@dekorf.example"].contact == Contact(first_name="Sanne", last_name="de Vries",
+                                                             email="inkoop@dekorf.example")  # fmt: skip
+    assert (found["kari@example.com"].kind, found["kari@example.com"].last_name) == ("person", "Nordmann")
+
+
+def test_a_create_whose_answer_was_lost_is_found_not_sent_again(served: Served) -> None:
+    client = served.client()
+    client.read(Entity.price)  # the token is at hand
+    served.sandbox.faults = Faults(script=["ok", "lost"])  # the email lookup answers; the create's answer is lost
+    outcome = client.write(Entity.customer, [Customer(email="lost@example.com", first_name="Lost")])[0]
+    assert outcome.error is None
+    made = [c for c in served.sandbox.company.customers.values() if c["mainContact"]["email"] == "lost@example.com"]
+    assert len(made) == 1
+    assert outcome.target_id == made[0]["number"]
+
+
+def test_the_connector_declares_its_sandbox_on_port_8706() -> None:
+    assert CONNECTOR.sandbox is not None and CONNECTOR.sandbox.port == 8706
