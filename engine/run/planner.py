@@ -18,7 +18,7 @@ from engine.plan.model import FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
-from engine.run.read import found_unchanged, read_source, read_target, spec_version
+from engine.run.read import found_unchanged, last_applied, read_source, read_target, spec_version
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.spec.models import DeletePolicy
@@ -99,7 +99,11 @@ def _plan_flow(
         read = {item.key for item in desired.items.values()} | desired.filtered | set(held)
         applied_keys = applied_keys & read
     mapped = [item.key for item in desired.items.values() if item.record is not None]
-    target = read_target(setup, systems.client(policy.target), [*mapped, *held, *applied_keys], held, spec, progress)
+    wanted_keys = [*mapped, *held, *applied_keys]
+    if setup.target_reads:
+        target = read_target(setup, systems.client(policy.target), wanted_keys, held, spec, progress)
+    else:
+        target = last_applied(setup, store.applied.documents(name, setup.name, wanted_keys))
     for key, (raw, _) in held.items():
         if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
             source.build(raw)

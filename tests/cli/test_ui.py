@@ -46,14 +46,16 @@ def listening(port: int) -> Iterator[None]:
         yield
 
 
-def repository(root: Path, shop: int, till: int) -> Path:
-    """A copy of the bundled specs whose sandbox environment expects its sandboxes on these ports."""
+def repository(root: Path, shop: int, till: int, easycashier: int | None = None) -> Path:
+    """A copy of the bundled specs whose sandbox environment expects its sandboxes on these ports
+    (EasyCashier's on a free one unless given)."""
     for folder in ("specs", "environments", "demo"):
         shutil.copytree(REPO / folder, root / folder)
     environment = root / "environments" / "sandbox.yaml"
     text = environment.read_text()
     assert "127.0.0.1:8701" in text and "127.0.0.1:8702" in text
     text = text.replace("127.0.0.1:8701", f"127.0.0.1:{shop}").replace("127.0.0.1:8702", f"127.0.0.1:{till}")
+    text = text.replace("127.0.0.1:8705", f"127.0.0.1:{easycashier or free_port()}")
     environment.write_text(text)
     return root
 
