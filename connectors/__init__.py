@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from connectors import files, mpluskassa, shopify, visma_net
+from connectors import easycashier, files, mpluskassa, shopify, visma_net
 from engine.connector import Connector
 
 CONNECTORS: dict[str, Connector] = {
+    easycashier.CONNECTOR.name: easycashier.CONNECTOR,
     files.CONNECTOR.name: files.CONNECTOR,
     mpluskassa.CONNECTOR.name: mpluskassa.CONNECTOR,
     shopify.CONNECTOR.name: shopify.CONNECTOR,

@@ -21,6 +21,9 @@ class FlowSetup:
     matching: Matching
     policy: DiffPolicy
     batch: int | None = None  # records the target takes in one call
+    # False: the target keeps nothing of these records that can be read back (a till's stock changes
+    # for web orders); what Tillsync last applied there stands for what it holds
+    target_reads: bool = True
 
     @classmethod
     def of(cls, deployment: Deployment, name: str) -> FlowSetup:
@@ -47,7 +50,7 @@ class FlowSetup:
             ),
         )
         matching = Matching(mapper, flow.entity, match, source.status_field)
-        return cls(deployment, name, matching, policy, target.batch)
+        return cls(deployment, name, matching, policy, target.batch, target.read)
 
     @property
     def label(self) -> str:

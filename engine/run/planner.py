@@ -19,7 +19,7 @@ from engine.plan.model import Document, Fingerprints, FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
-from engine.run.read import found_unchanged, read_source, read_target, spec_version
+from engine.run.read import found_unchanged, last_applied, read_source, read_target, spec_version
 from engine.run.reconcile import reads_changed_only, settled_with
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
@@ -105,9 +105,8 @@ def _plan_flow(
     if source_keys is not None:  # what was not read is neither gone nor to be touched
         read = {item.key for item in desired.items.values()} | desired.filtered | set(held)
         applied_keys = applied_keys & read
-    client = systems.client(policy.target)
     settled: dict[Key, Document] = {}  # built, and giving what was last applied: the target is not read for them
-    if changed_only:
+    if changed_only and setup.target_reads:
         if policy.entity is Entity.product:  # records held unbuilt were in step with others: no SKU shared anew
             desired.refuse_shared_skus()
         mapped = [item.key for item in desired.items.values() if item.record is not None]
@@ -115,10 +114,14 @@ def _plan_flow(
         known_unchanged = set(held) | set(settled)
         gone = applied_keys - set(mapped) - set(held) if policy.delete is not DeletePolicy.never else set()
         wanted_keys = [key for key in mapped if key not in settled] + sorted(gone)
-        target = read_target(setup, client, wanted_keys, {}, spec, progress)
+        target = read_target(setup, systems.client(policy.target), wanted_keys, {}, spec, progress)
     else:
         mapped = [item.key for item in desired.items.values() if item.record is not None]
-        target = read_target(setup, client, [*mapped, *held, *applied_keys], held, spec, progress)
+        wanted_keys = [*mapped, *held, *applied_keys]
+        if setup.target_reads:
+            target = read_target(setup, systems.client(policy.target), wanted_keys, held, spec, progress)
+        else:  # a target that cannot be read back: planned against what Tillsync last applied there
+            target = last_applied(setup, store.applied.documents(name, setup.name, wanted_keys))
         for key, (raw, _) in held.items():
             if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
                 source.build(raw)

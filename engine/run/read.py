@@ -16,13 +16,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from typing import Any
+
+from pydantic import ValidationError
 
 from engine.connector import Client, RawRecord, ReadFilter, read_raw
 from engine.errors import RecordError
 from engine.keys import Key, digest, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
 from engine.plan.model import Action, Change, Fingerprints
-from engine.records import Record
+from engine.records import MODELS, Record
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, counted, silent
 
@@ -128,6 +131,20 @@ def read_target(
             found.actual[key] = record
             found.fingerprints[key] = read
     found.unchanged -= found.actual.keys()  # a key the target holds twice is built and diffed
+    return found
+
+
+def last_applied(setup: FlowSetup, documents: Mapping[Key, Mapping[str, Any]]) -> TargetRecords:
+    """For a target that keeps nothing of a flow's records that can be read back: the records as
+    Tillsync last applied them there, so a record applied once is found there, never made again."""
+    model = MODELS[setup.policy.entity]
+    found = TargetRecords()
+    for key, document in documents.items():
+        values = {name: value for name, value in document.items() if value is not None}
+        try:
+            found.actual[key] = model.model_validate(values)
+        except ValidationError:  # the flow writes less than a whole record: kept as it was applied
+            found.actual[key] = model.model_construct(**values)
     return found
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import stock_sync, webhook_latency
+from bench import easycashier_latency, stock_sync, webhook_latency
 
 pytestmark = pytest.mark.slow
 
@@ -43,3 +43,9 @@ def test_webhook_latency_times_every_order_until_the_till_holds_it() -> None:
     figures = webhook_latency.run(0.05)["webhook_latency"]
     assert figures["orders"] == 5
     assert 0 < figures["p50_s"] <= figures["p95_s"] <= figures["max_s"]
+
+
+def test_easycashier_latency_is_the_wait_for_the_next_run_plus_the_run() -> None:
+    figures = easycashier_latency.run(0.05)["easycashier_latency"]
+    assert figures["sales"] == 6 and figures["interval_s"] == 60
+    assert 0 < figures["p50_s"] <= figures["p95_s"] <= figures["max_s"] < 60 + max(figures["run_p50_s"] * 10, 5)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors import CONNECTORS
+from connectors.easycashier.sandbox import cases as easycashier_cases
 from connectors.files import FilesSettings
 from connectors.mpluskassa.sandbox import cases as mpluskassa_cases
 from connectors.shopify.sandbox import cases as shopify_cases
@@ -71,6 +72,7 @@ def test_every_entity_has_a_connector_that_reads_and_one_that_writes_it() -> Non
 # ---- the behavioural contract, against each connector's sandbox ---------------------------------
 
 INPUTS: dict[str, ContractInputs] = {
+    "easycashier": easycashier_cases.INPUTS,
     "mpluskassa": mpluskassa_cases.INPUTS,
     "shopify": shopify_cases.INPUTS,
     "visma_net": visma_net_cases.INPUTS,

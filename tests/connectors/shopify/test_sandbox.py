@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from connectors import CONNECTORS
 from connectors.shopify.cost import Plan
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox.seed import seed
@@ -79,8 +80,8 @@ def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials
     repo = Path(__file__).parents[3]
     shutil.copytree(repo / "specs", tmp_path / "specs")
     shutil.copytree(repo / "environments", tmp_path / "environments")
-    command = [sys.executable, "-m", "engine.cli", "sandbox", "up", "--port", "shopify=0", "--port", "mpluskassa=0",
-               "--port", "visma_net=0", "--seed"]  # fmt: skip
+    ports = [option for c in CONNECTORS.values() if c.sandbox for option in ("--port", f"{c.name}=0")]
+    command = [sys.executable, "-m", "engine.cli", "sandbox", "up", *ports, "--seed"]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as process:
         assert process.stdout is not None
@@ -93,7 +94,7 @@ def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials
                             headers={"X-Shopify-Access-Token": "shpat_sandbox_token"}).json()  # fmt: skip
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
-    assert sorted(urls) == ["mpluskassa", "shopify", "visma_net"]
+    assert sorted(urls) == ["easycashier", "mpluskassa", "shopify", "visma_net"]
     assert all(u.startswith("http://127.0.0.1:") for u in urls.values())
     assert lines[3].startswith("wrote the sandboxes' credentials to .tillsync/sandbox/sandbox.env")
     assert lines[-1].startswith("Sandboxes are running")
@@ -106,6 +107,7 @@ def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials
     written = (tmp_path / ".tillsync" / "sandbox" / "sandbox.env").read_text().splitlines()
     assert "SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token" in written
     assert "SANDBOX_MPLUS_IDENT=sandbox" in written and "SANDBOX_MPLUS_SECRET=sandbox-secret" in written
+    assert "SANDBOX_EASYCASHIER_USERNAME=sandbox@example.se" in written
     assert [n["name"] for n in answer["data"]["locations"]["nodes"]] == ["warehouse", "store-amsterdam"]
 
 

@@ -1,0 +1,246 @@
+"""The EasyCashier ⇄ Shopify integration end to end, both sandboxes over loopback HTTP.
+
+EasyCashier is master of stock: a till sale reaches Shopify at the store's linked location; web
+orders lower the till's stock once however often Shopify delivers them, cancellations put it back
+once, a cancellation of an order never counted changes nothing; sync-all overwrites a drifted
+quantity; a till sale made during a run is not lost; an expired token is renewed mid-run; faults
+converge with nothing doubled.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connectors import CONNECTORS
+from connectors.easycashier.sandbox import EasyCashierSandbox
+from connectors.easycashier.transport import Transport
+from connectors.shopify.sandbox import ShopifySandbox
+from connectors.testing.faults import Faults
+from connectors.testing.server import running_sandboxes, serving
+from engine.plan.model import Action, FlowPlan
+from engine.run import runner
+from engine.run.apply import ApplyResult
+from engine.run.workspace import Workspace, load_workspace
+from engine.webhooks.receiver import receiver
+from engine.webhooks.worker import EventWorker
+
+REPO = Path(__file__).parents[2]
+NAME = "easycashier-shopify"
+pytestmark = pytest.mark.slow
+LOCATIONS = {"1": "warehouse", "3": "store-amsterdam"}  # the Shopify sandbox's locations
+ENVIRONMENT = f"""name: test
+integrations:
+  {NAME}:
+    spec: specs/{NAME}.yaml
+    flows:
+      stock: {{settings: {{location_map: {{"1": warehouse, "3": store-amsterdam}}}}}}
+      sync-all: {{settings: {{location_map: {{"1": warehouse, "3": store-amsterdam}}}}}}
+"""
+
+
+@dataclass
+class Integration:
+    shop: ShopifySandbox
+    till: EasyCashierSandbox
+    environ: dict[str, str]
+
+    def workspace(self) -> Workspace:
+        return load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
+
+    def plan(self, flow: str) -> FlowPlan:
+        workspace = self.workspace()
+        with runner.state_store(workspace) as store:
+            return runner.plan(workspace, store, runner.select(workspace, flow)).flows[0]
+
+    def apply(self, flow: str) -> ApplyResult:
+        workspace = self.workspace()
+        with runner.state_store(workspace) as store:
+            [outcome] = runner.sync(workspace, store, runner.select(workspace, flow))
+        assert outcome.result is not None
+        return outcome.result
+
+    def shopify(self, sku: str, store: str) -> int:
+        """Shopify's available quantity of `sku` at the location linked to `store`."""
+        shop = self.shop.shop
+        return next(q["available"] for (item, loc), q in shop.levels.items()
+                    if shop.items[item]["sku"] == sku and shop.locations[loc]["name"] == LOCATIONS[store])  # fmt: skip
+
+    def till_stock(self, sku: str, store: int) -> Decimal:
+        return self.till.office.stock(sku, store)
+
+
+@pytest.fixture
+def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "environments").mkdir()
+    shutil.copy(REPO / "specs" / f"{NAME}.yaml", tmp_path / "specs")
+    (tmp_path / "environments" / "test.yaml").write_text(ENVIRONMENT)
+    monkeypatch.chdir(tmp_path)
+    with running_sandboxes(CONNECTORS, dict.fromkeys(CONNECTORS, 0)) as started:
+        shop, till = started["shopify"], started["easycashier"]
+        assert isinstance(shop.sandbox, ShopifySandbox) and isinstance(till.sandbox, EasyCashierSandbox)
+        for sku in ("1001", "1002", "1003"):  # the shop sells the till's webshop articles, each SKU an article
+            stock = [{"locationId": shop.sandbox.shop.location_named(name), "name": "available", "quantity": 50}
+                     for name in LOCATIONS.values()]  # fmt: skip
+            variant = {"sku": sku, "price": "129.00", "inventoryQuantities": stock,
+                       "optionValues": [{"optionName": "Title", "name": "Default Title"}]}  # fmt: skip
+            shop.sandbox.shop.product_set(
+                {"customId": {"namespace": "tillsync", "key": "product_number", "value": sku}},
+                {"title": f"Article {sku}", "variants": [variant]},
+            )
+        credentials = till.sandbox.credentials
+        environ = {
+            "EASYCASHIER_USERNAME": credentials["username"], "EASYCASHIER_PASSWORD": credentials["password"],
+            "SHOPIFY_ACCESS_TOKEN": shop.sandbox.token, "SHOPIFY_WEBHOOK_SECRET": shop.sandbox.webhook_secret,
+            "TILLSYNC__SYSTEMS__TILL__SETTINGS__URL": till.url, "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop.url,
+        }  # fmt: skip
+        yield Integration(shop.sandbox, till.sandbox, environ)
+
+
+def synced(integration: Integration) -> None:
+    result = integration.apply("stock")
+    assert result.ok, result.failures
+
+
+def test_stock_of_two_stores_reaches_their_locations_and_a_till_sale_follows(integration: Integration) -> None:
+    first = integration.plan("stock")
+    assert {c.key for c in first.changes if c.action is Action.update} >= {("1001", "warehouse"),
+                                                                          ("1001", "store-amsterdam")}  # fmt: skip
+    assert ("2002", "warehouse") not in {c.key for c in first.changes}, "an article not in the webshop stays out"
+    synced(integration)
+    assert (integration.shopify("1001", "1"), integration.shopify("1001", "3")) == (12, 4)
+    assert integration.shopify("1002", "3") == 0
+    integration.till.office.sell("1001", 1, Decimal(2))
+    integration.till.office.sell("1002", 1, Decimal(-1))  # a return
+    assert integration.apply("stock").counts.get("update") == 2
+    assert (integration.shopify("1001", "1"), integration.shopify("1001", "3")) == (10, 4), "only the store that sold"
+    assert integration.shopify("1002", "1") == 9
+    assert not integration.plan("stock").has_changes
+
+
+def test_sync_all_overwrites_a_drifted_shopify_quantity(integration: Integration) -> None:
+    synced(integration)
+    shop = integration.shop.shop
+    item = next(i for i, data in shop.items.items() if data["sku"] == "1003")
+    shop.inventory_store.adjust(item, shop.location_named("warehouse") or "", 7)  # changed by hand in the admin
+    assert integration.shopify("1003", "1") == 12
+    plan = integration.plan("sync-all")
+    writes = [(c.action, c.key) for c in plan.changes if c.action not in (Action.unchanged, Action.record)]
+    assert writes == [(Action.update, ("1003", "warehouse"))], "Shopify holds the rest already"
+    assert integration.apply("sync-all").ok
+    assert integration.shopify("1003", "1") == 5
+
+
+def _run_webhooks(integration: Integration, topics: tuple[str, ...], act: Callable[[], None],
+                  done: Callable[[], bool]) -> list[dict[str, Any]]:  # fmt: skip
+    """Serve the receiver and its worker, subscribe Shopify to `topics`, `act`, and wait until `done`
+    and no event is pending; returns the event runs."""
+    workspace = integration.workspace()
+    with runner.state_store(workspace) as store:
+        worker = EventWorker(workspace, store)
+        worker.start()
+        try:
+            with serving(receiver(workspace, store, worker.wake)) as url:
+                client = workspace.deployments[NAME].systems["shop"].open(integration.environ)
+                for topic in topics:
+                    client.subscribe(topic, f"{url}/webhooks/{NAME}/shop")  # type: ignore[attr-defined]
+                client.close()
+                act()
+                deadline = time.monotonic() + 30
+                while store.events.pending() or not done():
+                    assert time.monotonic() < deadline, "the webhooks did not reach the till"
+                    time.sleep(0.05)
+        finally:
+            worker.stop()
+        return [r for r in store.runs.list() if r["kind"] == "event"]
+
+
+def test_a_web_order_delivered_three_times_lowers_the_till_once_and_its_cancellation_puts_it_back_once(
+    integration: Integration,
+) -> None:
+    shop = integration.shop.shop
+    before = integration.till_stock("1001", 3)  # web orders go to order_store 3
+    orders: list[str] = []
+    runs = _run_webhooks(integration, ("orders/create", "orders/updated", "orders/paid"),
+                         lambda: orders.append(shop.place_order([("1001", 2)], email="anna@example.se")),
+                         lambda: integration.till_stock("1001", 3) != before)  # fmt: skip
+    assert integration.till_stock("1001", 3) == before - 2
+    assert len(runs) >= 1 and all(r["status"] == "succeeded" for r in runs)
+    assert integration.apply("web-orders").ok and integration.till_stock("1001", 3) == before - 2, "counted once"
+    _run_webhooks(integration, ("orders/cancelled",), lambda: shop.cancel_order(orders[0]),
+                  lambda: integration.till_stock("1001", 3) == before)  # fmt: skip
+    assert integration.apply("web-orders").ok and integration.till_stock("1001", 3) == before, "put back once"
+    assert [c["sign"] for c in integration.till.office.changes] == [-1, 1]
+
+
+def test_a_cancelled_order_never_counted_changes_nothing(integration: Integration) -> None:
+    shop = integration.shop.shop
+    order = shop.place_order([("1002", 3)], email="bo@example.se")
+    shop.cancel_order(order)
+    before = integration.till_stock("1002", 3)
+    result = integration.apply("web-orders")
+    assert result.ok and result.counts.get("create") == 1
+    assert integration.till_stock("1002", 3) == before and integration.till.office.changes == []
+    assert not integration.plan("web-orders").has_changes
+
+
+def test_a_till_sale_during_a_run_is_not_lost(integration: Integration, monkeypatch: pytest.MonkeyPatch) -> None:
+    shop, office = integration.shop.shop, integration.till.office
+    shop.place_order([("1001", 1)], email="anna@example.se")
+    before = integration.till_stock("1001", 3)
+    call = Transport.call
+
+    def sale_meanwhile(self: Transport, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "decreaseStock":  # after the run read the article, before it changes the stock
+            office.sell("1001", 3, Decimal(1))
+        return call(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Transport, "call", sale_meanwhile)
+    assert integration.apply("web-orders").ok
+    assert integration.till_stock("1001", 3) == before - 2, "both the web order and the till's sale count"
+
+
+def test_an_expired_token_mid_run_is_renewed_by_logging_in_again(integration: Integration) -> None:
+    office = integration.till.office
+    listed = office.list_articles
+    pages = []
+
+    def expiring(params: Any) -> dict[str, Any]:
+        pages.append(params)
+        if len(pages) == 1:
+            office.expire_tokens()  # the token dies after this page: the next call meets a 401
+        return listed(params)
+
+    office.list_articles = expiring  # type: ignore[method-assign]
+    office.page_cap = 2  # the articles come in several pages
+    shop = integration.shop.shop
+    shop.place_order([("1001", 1), ("1003", 1)], email="anna@example.se")
+    synced(integration)
+    logins = [c for c in integration.till.calls if c == "POST /v1/login"]
+    assert len(logins) == 2 and integration.shopify("1003", "1") == 5
+
+
+def test_faults_converge_with_nothing_doubled(integration: Integration) -> None:
+    shop, till = integration.shop.shop, integration.till
+    before = {sku: integration.till_stock(sku, 3) for sku in ("1001", "1002")}
+    for n in range(6):
+        shop.place_order([("1001", 1), ("1002", 2)] if n % 2 else [("1001", 1)], email=f"s{n}@example.se")
+    till.faults = Faults(rates={"500": 0.15, "429": 0.05, "drop": 0.1, "lost": 0.2},
+                         slow_seconds=0.5, seed=7)  # fmt: skip
+    for _ in range(8):
+        result = integration.apply("web-orders")
+        if result.ok:
+            break
+    till.faults = Faults()
+    assert integration.apply("web-orders").ok
+    assert "lost" in till.app.injected, "the run met lost answers; the test proves something"
+    assert integration.till_stock("1001", 3) == before["1001"] - 6
+    assert integration.till_stock("1002", 3) == before["1002"] - 6
