@@ -15,6 +15,7 @@ import pytest
 from connectors import CONNECTORS
 from connectors.files import FilesSettings
 from connectors.mpluskassa.sandbox import cases as mpluskassa_cases
+from connectors.rackbeat.sandbox import cases as rackbeat_cases
 from connectors.shopify.sandbox import cases as shopify_cases
 from connectors.testing.contract import check_keys, check_round_trip
 from connectors.testing.suite import ContractInputs, Suite, missing_inputs, sandboxed, served
@@ -69,7 +70,11 @@ def test_every_entity_has_a_connector_that_reads_and_one_that_writes_it() -> Non
 
 # ---- the behavioural contract, against each connector's sandbox ---------------------------------
 
-INPUTS: dict[str, ContractInputs] = {"mpluskassa": mpluskassa_cases.INPUTS, "shopify": shopify_cases.INPUTS}
+INPUTS: dict[str, ContractInputs] = {
+    "mpluskassa": mpluskassa_cases.INPUTS,
+    "rackbeat": rackbeat_cases.INPUTS,
+    "shopify": shopify_cases.INPUTS,
+}
 SANDBOXED = sandboxed(CONNECTORS)
 
 
