@@ -10,9 +10,9 @@ from connectors.rackbeat.sandbox.store import Account
 LOCATIONS = {"1": ("Main warehouse", True), "2": ("Store Copenhagen", False)}
 # item → (name, group, price, barcode, stock at location 1, at location 2)
 ITEMS = {
-    "RB-1001": ("Linen towel", "10", "89.00", "5712345100014", 20, 5),
-    "RB-1002": ("Oak cutting board", "20", "249.00", "5712345100021", 8, 0),
-    "RB-2001": ("Ceramic bowl", "20", "119.50", "5712345200011", 0, 12),
+    "RB-1001": ("Linen towel", "50", "89.00", "5712345100014", 20, 5),
+    "RB-1002": ("Oak cutting board", "60", "249.00", "5712345100021", 8, 0),
+    "RB-2001": ("Ceramic bowl", "60", "119.50", "5712345200011", 0, 12),
 }
 
 
@@ -27,8 +27,8 @@ def seed(account: Account, catalogue: bool) -> None:
         }
     if not catalogue:
         return
-    account.save_group({"number": "10", "name": "Textiles"})
-    account.save_group({"number": "20", "name": "Kitchen"})
+    account.save_group({"number": "50", "name": "Textiles"})
+    account.save_group({"number": "60", "name": "Kitchen"})
     for number, (name, group, price, barcode, first, second) in ITEMS.items():
         account.save_product(
             {

@@ -119,7 +119,7 @@ def test_a_refusal_is_the_records_error_naming_the_field(rackbeat: RunningRackbe
 
 def test_numbers_with_a_slash_are_addressed_by_their_urlfriendly_number(rackbeat: RunningRackbeat) -> None:
     client = rackbeat.client()
-    product = cases.item("RB/77", "Brass hook", "30", group="10")
+    product = cases.item("RB/77", "Brass hook", "30", group="50")
     assert client.write(Entity.product, [product])[0].error is None
     assert client.write(Entity.product, [product.model_copy(update={"title": "Brass hook, large"})])[0].error is None
     assert [p.title for p in client.read(Entity.product, [("RB/77",)])] == ["Brass hook, large"]
@@ -130,7 +130,7 @@ def test_numbers_with_a_slash_are_addressed_by_their_urlfriendly_number(rackbeat
 
 def test_an_item_with_stock_is_not_deleted(rackbeat: RunningRackbeat) -> None:
     client = rackbeat.client()
-    client.write(Entity.product, [cases.item("RB-9", "Spare", "1", group="10")])
+    client.write(Entity.product, [cases.item("RB-9", "Spare", "1", group="50")])
     stocked, empty = client.delete(Entity.product, [("RB-2001",), ("RB-9",)])
     assert stocked.error == ("Rackbeat: Rackbeat refused to delete product RB-2001: number: The item has registered "
                              "stock and cannot be deleted.")  # fmt: skip
@@ -142,8 +142,8 @@ def test_a_product_needs_its_group(rackbeat: RunningRackbeat) -> None:
     orphan = Product(sku="RB-10", title="Orphan")
     [outcome] = rackbeat.client().write(Entity.product, [orphan])
     assert outcome.error is not None and "has no product group" in outcome.error
-    [outcome] = rackbeat.client(default_group="10").write(Entity.product, [orphan])
-    assert outcome.error is None and rackbeat.sandbox.account.products["RB-10"]["group"]["number"] == "10"
+    [outcome] = rackbeat.client(default_group="50").write(Entity.product, [orphan])
+    assert outcome.error is None and rackbeat.sandbox.account.products["RB-10"]["group"]["number"] == "50"
 
 
 def _requests_before_create(client_log: list[str]) -> int:
