@@ -16,6 +16,7 @@ writes it again.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from typing import Any
 
 from connectors.rackbeat import convert
@@ -25,6 +26,7 @@ from connectors.rackbeat.protocol import (
     ORDERS,
     PRODUCT_GROUPS,
     PRODUCTS,
+    SHIPMENTS,
     TARGET_FLAGS,
     WEBHOOKS,
     Resource,
@@ -310,29 +312,37 @@ class RackbeatClient:
             if flag in wanted and not order.get(flag):
                 step()
                 order = self._get(base).body[ORDERS.one]
-                if not order.get(flag):  # a step whose answer was lost and that did not happen
-                    raise RecordError(
-                        f"order {number} was made in Rackbeat but not brought to "
-                        f"{self.settings.order_state}: {flag} is not set"
-                    )
+                if not order.get(flag):
+                    raise RecordError(f"order {number} was made in Rackbeat but not brought to "
+                                      f"{self.settings.order_state}: {flag} is not set")  # fmt: skip
         return order
 
-    def _step(self, path: str, body: Data, number: str) -> Data:
-        try:
-            return self._write("POST", path, body, resend=False, what=f"{path.split('/')[-1]} of order {number}")
-        except AnswerLostError:  # settled by the flags the caller reads next
-            return {}
+    def _step(self, path: str, body: Data, number: str) -> None:
+        """An action Rackbeat takes once (book, mark shipped, invoice): a second is refused, so it
+        may be sent again; its refusal is settled by the flags the caller reads next."""
+        # refused as done already (sent again after a lost answer), or not done: the flags say which
+        with suppress(RecordError):
+            self._write("POST", path, body, what=f"{path.split('/')[-1].split('?')[0]} of order {number}")
 
-    def _shipment(self, number: str) -> Data:
-        answer = self._step(f"{ORDERS.path}/{number}/create-shipment", {}, number)
-        return dict(answer.get("order_shipment") or {})
+    def _shipments(self, number: str) -> list[Data]:
+        return list(self._list(SHIPMENTS, SHIPMENTS.many, {"order_number": number}))
+
+    def _shipment(self, number: str) -> None:
+        """A shipment for the order, unless it has one: a second would be made if sent twice, so a
+        lost answer is settled by looking for it, and sent again only once none is found."""
+        for _ in range(3):
+            if self._shipments(number):
+                return
+            try:
+                self._write("POST", f"{ORDERS.path}/{number}/create-shipment", {}, resend=False,
+                            what=f"create-shipment of order {number}")  # fmt: skip
+                return
+            except AnswerLostError:
+                continue
 
     def _ship(self, number: str) -> None:
-        shipments = list(self._list("order-shipments", "order_shipments", {"order_number": number}))
-        if not shipments:
-            self._shipment(number)
-            shipments = list(self._list("order-shipments", "order_shipments", {"order_number": number}))
-        for shipment in shipments:
+        self._shipment(number)
+        for shipment in self._shipments(number):
             if not shipment.get("is_shipped"):
                 self._step(f"orders/shipments/{shipment['id']}/mark-shipped", {"pick": True}, number)
 

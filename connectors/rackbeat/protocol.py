@@ -183,10 +183,13 @@ WRITES: Mapping[str, Write] = MappingProxyType(
         "POST orders": Write(
             False, "a resend would make a second order: settled by the webshop's order id (your_reference)"
         ),
-        "POST action": Write(
-            False,
-            "book, create-shipment, mark-shipped and convert-to-invoice move an order on: "
-            "settled by reading its flags again",
+        "POST order action": Write(
+            True,
+            "book, mark-shipped and convert-to-invoice are refused once done (booking twice is refused): sent "
+            "again, a refusal is settled by the order's flags",
+        ),
+        "POST create-shipment": Write(
+            False, "a second shipment would be made: settled by the order's shipments, sent again only when it has none"
         ),
         "POST webhooks": Write(True, "an existing (event, url) pair is updated, not duplicated"),
     }
