@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from connectors import easycashier, files, mpluskassa, shopify, visma_net
+from connectors import easycashier, files, mpluskassa, rackbeat, shopify, visma_net
 from engine.connector import Connector
 
 CONNECTORS: dict[str, Connector] = {
     easycashier.CONNECTOR.name: easycashier.CONNECTOR,
     files.CONNECTOR.name: files.CONNECTOR,
     mpluskassa.CONNECTOR.name: mpluskassa.CONNECTOR,
+    rackbeat.CONNECTOR.name: rackbeat.CONNECTOR,
     shopify.CONNECTOR.name: shopify.CONNECTOR,
     visma_net.CONNECTOR.name: visma_net.CONNECTOR,
 }

@@ -55,6 +55,7 @@ class WebhookCase:
     subscribe: Callable[[Client, str], None]
     entity: Entity
     record: Record
+    signed_body: bool = True  # False: the system authenticates deliveries without signing their bodies
 
 
 def _as_started(sandbox: Any) -> None:
@@ -181,7 +182,8 @@ class Suite:
             raise AssertionError(f"{self.connector.name} has no webhooks (or no webhook case) to check")
         secret = self.sandbox.credentials[support.secret_credential]
         settings = self.connector.settings.model_validate({**self.sandbox.settings(self.url), **self.inputs.settings})
-        contract.check_webhook(support, secret, delivery, settings, case.entity, record_key(case.entity, case.record))
+        key = record_key(case.entity, case.record)
+        contract.check_webhook(support, secret, delivery, settings, case.entity, key, case.signed_body)
 
 
 @contextmanager

@@ -57,6 +57,7 @@ def repository(root: Path, shop: int, till: int, erp: int | None = None, easycas
     text = text.replace("127.0.0.1:8701", f"127.0.0.1:{shop}").replace("127.0.0.1:8702", f"127.0.0.1:{till}")
     text = text.replace("127.0.0.1:8706", f"127.0.0.1:{erp or free_port()}")
     text = text.replace("127.0.0.1:8705", f"127.0.0.1:{easycashier or free_port()}")
+    text = text.replace("127.0.0.1:8703", f"127.0.0.1:{free_port()}")  # Rackbeat's, on a port of its own too
     environment.write_text(text)
     return root
 
@@ -214,7 +215,7 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
     assert f"Dagster UI    http://127.0.0.1:{ui_port}  (answered after " in said
     assert f"shopify http://127.0.0.1:{shop} ({how})" in said and f"mpluskassa http://127.0.0.1:{till} ({how})" in said
     assert "Dagster log   .tillsync/dagster/dagster.log" in said
-    assert "environment   sandbox: 4 integrations, 18 flows" in said
+    assert "environment   sandbox: 5 integrations, 21 flows" in said
     assert "Welcome to Dagster" not in said and "WARNING" not in said, "Dagster's banners go to its log"
     assert "Welcome to Dagster" in (root / ".tillsync" / "dagster" / "dagster.log").read_text()
     assert "SANDBOX_SHOPIFY_TOKEN=" in (root / ".tillsync" / "sandbox" / "sandbox.env").read_text()

@@ -16,6 +16,7 @@ from connectors import CONNECTORS
 from connectors.easycashier.sandbox import cases as easycashier_cases
 from connectors.files import FilesSettings
 from connectors.mpluskassa.sandbox import cases as mpluskassa_cases
+from connectors.rackbeat.sandbox import cases as rackbeat_cases
 from connectors.shopify.sandbox import cases as shopify_cases
 from connectors.testing.contract import check_keys, check_round_trip
 from connectors.testing.suite import ContractInputs, Suite, missing_inputs, sandboxed, served
@@ -74,6 +75,7 @@ def test_every_entity_has_a_connector_that_reads_and_one_that_writes_it() -> Non
 INPUTS: dict[str, ContractInputs] = {
     "easycashier": easycashier_cases.INPUTS,
     "mpluskassa": mpluskassa_cases.INPUTS,
+    "rackbeat": rackbeat_cases.INPUTS,
     "shopify": shopify_cases.INPUTS,
     "visma_net": visma_net_cases.INPUTS,
 }

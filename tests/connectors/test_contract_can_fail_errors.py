@@ -168,7 +168,7 @@ def _broken(support: WebhookSupport, how: str) -> WebhookSupport:
 @pytest.mark.parametrize(
     ("how", "message"),
     [
-        ("any signature", "with a changed body verifies"),
+        ("any signature", "with (a changed body|another secret) verifies"),
         ("no headers", "with no headers verifies"),
         ("no secret", "with no secret verifies"),
         ("no keys", "names \\[\\]"),

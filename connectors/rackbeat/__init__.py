@@ -1,0 +1,98 @@
+"""The `rackbeat` connector: Rackbeat's REST API (inventory and ERP).
+
+Products (one item each) in product groups, stock per location or of all locations together (read),
+customers by email (new ones numbered by Rackbeat), and orders written once each in the state the
+system's settings ask for. Every assumption about the API, with its evidence, is in `protocol`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel
+
+from connectors.rackbeat.protocol import ORDER_STATUSES
+from connectors.rackbeat.settings import RackbeatSettings
+from connectors.rackbeat.webhooks import read_delivery, verify_delivery
+from engine.catalogue import entity_catalogue
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport, WebhookSupport
+from engine.records import Entity
+
+PRODUCT_FIELDS = ("sku", "title", "description", "categories", "variants", "prices_include_tax")
+STOCK_FIELDS = ("sku", "location", "on_hand", "reserved", "available")
+CUSTOMER_FIELDS = (
+    "email",
+    "kind",
+    "number",
+    "first_name",
+    "last_name",
+    "company_name",
+    "phone",
+    "vat_number",
+    "billing_address",
+)
+ORDER_FIELDS = (
+    "number",
+    "status",
+    "currency",
+    "created_at",
+    "updated_at",
+    "customer",
+    "customer_number",
+    "lines",
+    "note",
+    "prices_include_tax",
+)
+
+PRODUCT_DEFAULTS: dict[str, str | None] = {
+    # what Rackbeat keeps of an item: its number, barcode, sales price and weight
+    "variants": "variants[*].{sku: sku, barcode: barcode, price: price, weight_grams: weight_grams}",
+}
+
+
+def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
+    from connectors.rackbeat.client import RackbeatClient  # the HTTP client is imported only when a client opens
+
+    assert isinstance(settings, RackbeatSettings)
+    return RackbeatClient(settings, credentials["api_token"])
+
+
+def _sandbox(catalogue: bool) -> Sandbox:
+    from connectors.rackbeat import sandbox
+
+    return sandbox.start(catalogue)
+
+
+CONNECTOR = Connector(
+    name="rackbeat",
+    description="Rackbeat inventory and ERP through its REST API",
+    settings=RackbeatSettings,
+    entities={
+        Entity.product: EntitySupport(
+            True,
+            True,
+            entity_catalogue(Entity.product, PRODUCT_FIELDS),
+            defaults=PRODUCT_DEFAULTS,
+            batch=50,
+        ),
+        Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category, ("key", "name"))),
+        Entity.stock: EntitySupport(True, False, entity_catalogue(Entity.stock, STOCK_FIELDS)),
+        Entity.customer: EntitySupport(True, True, entity_catalogue(Entity.customer, CUSTOMER_FIELDS)),
+        Entity.order: EntitySupport(
+            True,
+            True,
+            entity_catalogue(Entity.order, ORDER_FIELDS),
+            ORDER_STATUSES,
+            "status",
+            updates=False,
+            required=("lines",),
+        ),
+    },
+    open=_open,
+    credentials=("api_token",),
+    optional_credentials=("webhook_token",),
+    webhooks=WebhookSupport("webhook_token", verify_delivery, read_delivery),
+    sandbox=SandboxSupport(8703, _sandbox),
+)
+
+__all__ = ["CONNECTOR", "RackbeatSettings"]

@@ -1,0 +1,165 @@
+"""End to end: the bundled Rackbeat ⇄ Shopify spec over loopback HTTP, one Rackbeat sandbox and two
+Shopify sandboxes (the main shop and the outlet), each on a free port."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from connectors import CONNECTORS
+from connectors.rackbeat.sandbox import RackbeatSandbox
+from connectors.rackbeat.sandbox import start as start_rackbeat
+from connectors.shopify import ShopifySettings
+from connectors.shopify.client import ShopifyClient
+from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.sandbox import start as start_shopify
+from connectors.testing.faults import Faults
+from connectors.testing.server import serving
+from engine.records import Entity, Money, Product, Variant
+from engine.run import runner
+from engine.run.workspace import load_workspace
+
+REPO = Path(__file__).parents[2]
+CATALOGUE = ["rackbeat-shopify/categories", "rackbeat-shopify/products", "rackbeat-shopify/outlet-products",
+             "rackbeat-shopify/stock", "rackbeat-shopify/outlet-stock"]  # fmt: skip
+ORDERS = ["rackbeat-shopify/orders", "rackbeat-shopify/outlet-orders"]
+
+
+@dataclass
+class Systems:
+    rackbeat: RackbeatSandbox
+    shop: ShopifySandbox
+    outlet: ShopifySandbox
+    environ: dict[str, str]
+
+    def apply(self, flows: list[str], **extra: str) -> dict[str, dict[str, int]]:
+        """Apply `flows`; what each did, by flow, with the failures' reasons asserted away."""
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ={**self.environ, **extra})
+        with runner.state_store(workspace) as store:
+            outcomes = runner.sync(workspace, store, runner.select(workspace, flows))
+        done = {}
+        for outcome in outcomes:
+            assert outcome.result is not None, outcome
+            assert outcome.result.ok, (outcome.label, outcome.result.failures)
+            done[outcome.result.flow] = {k: v for k, v in outcome.result.counts.items() if v}
+        return done
+
+    def available(self, sandbox: ShopifySandbox, sku: str) -> Decimal:
+        url = self.environ["TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL" if sandbox is self.shop else
+                           "TILLSYNC__SYSTEMS__OUTLET__SETTINGS__URL"]  # fmt: skip
+        client = ShopifyClient(ShopifySettings(url=url), sandbox.token)
+        try:
+            [level] = [s for s in client.read(Entity.stock) if s.sku == sku and s.location == "warehouse"]
+        finally:
+            client.close()
+        assert level.available is not None
+        return level.available
+
+
+@pytest.fixture
+def systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems]:
+    (tmp_path / "specs").mkdir()
+    shutil.copy(REPO / "specs" / "rackbeat-shopify.yaml", tmp_path / "specs")
+    (tmp_path / "environments").mkdir()
+    (tmp_path / "environments" / "test.yaml").write_text(
+        "name: test\nintegrations:\n  rackbeat-shopify:\n    spec: specs/rackbeat-shopify.yaml\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    rackbeat, shop, outlet = start_rackbeat(True), start_shopify(False), start_shopify(False)
+    with serving(rackbeat) as rackbeat_url, serving(shop) as shop_url, serving(outlet) as outlet_url:
+        environ = {
+            "RACKBEAT_API_TOKEN": rackbeat.token, "RACKBEAT_WEBHOOK_TOKEN": rackbeat.webhook_token,
+            "SHOPIFY_ACCESS_TOKEN": shop.token, "SHOPIFY_WEBHOOK_SECRET": shop.webhook_secret,
+            "OUTLET_ACCESS_TOKEN": outlet.token, "OUTLET_WEBHOOK_SECRET": outlet.webhook_secret,
+            "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__URL": rackbeat_url,
+            "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop_url,
+            "TILLSYNC__SYSTEMS__OUTLET__SETTINGS__URL": outlet_url,
+        }  # fmt: skip
+        yield Systems(rackbeat, shop, outlet, environ)
+
+
+def _orders(rackbeat: RackbeatSandbox) -> dict[str, dict[str, object]]:
+    return {str(o["your_reference"]): o for o in rackbeat.account.orders.values()}
+
+
+@pytest.mark.slow
+def test_items_and_available_stock_reach_both_shops_and_their_paid_orders_land_once(systems: Systems) -> None:
+    done = systems.apply(CATALOGUE)
+    assert done["products"] == {"create": 3} and done["outlet-products"] == {"create": 3}
+    # the seeded booked order reserves 3 of the 25 linen towels
+    assert systems.available(systems.shop, "RB-1001") == systems.available(systems.outlet, "RB-1001") == 22
+
+    web = systems.shop.shop.place_order([("RB-1001", 2)], email="anna@example.dk")
+    systems.shop.shop.place_order([("RB-1001", 1)], email="anna@example.dk", financial_status="PENDING")
+    outlet = systems.outlet.shop.place_order([("RB-1002", 1)], email="indkob@nordiskcafe.example")
+    assert systems.apply(ORDERS) == {"orders": {"create": 1}, "outlet-orders": {"create": 1}}
+    orders = _orders(systems.rackbeat)
+    web_name, outlet_name = systems.shop.shop.orders[web]["name"], systems.outlet.shop.orders[outlet]["name"]
+    assert set(orders) == {"PO-77", web_name, f"OUTLET-{outlet_name}"}, "the two shops' orders stay apart"
+    landed = orders[web_name]
+    assert landed["is_booked"] and not landed["is_shipped"]
+    assert landed["customer"]["number"] == 10002, "a new customer takes the next number"  # type: ignore[index]
+    assert orders[f"OUTLET-{outlet_name}"]["customer"]["number"] == 10001, "found by email"  # type: ignore[index]
+    assert [(line["item"]["number"], line["quantity"]) for line in landed["lines"]] == [("RB-1001", 2)]  # type: ignore[attr-defined]
+
+    rerun = systems.apply(ORDERS)
+    assert all("create" not in counts for counts in rerun.values()), rerun
+    assert len(systems.rackbeat.account.orders) == 3, "a rerun creates nothing"
+    systems.apply(CATALOGUE)
+    assert systems.available(systems.shop, "RB-1001") == systems.available(systems.outlet, "RB-1001") == 20
+
+
+@pytest.mark.slow
+def test_stock_from_one_warehouse_rather_than_all(systems: Systems) -> None:
+    one = {
+        "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__STOCK_LOCATION": '"2"',
+        "TILLSYNC__FLOWS__STOCK__SETTINGS__LOCATION_MAP__2": "warehouse",
+    }
+    systems.apply(CATALOGUE, **one)
+    assert systems.available(systems.shop, "RB-2001") == 12 and systems.available(systems.shop, "RB-1001") == 5
+
+
+@pytest.mark.slow
+def test_paid_orders_in_a_chosen_state_converge_through_429s_and_server_errors_with_nothing_doubled(
+    systems: Systems,
+) -> None:
+    systems.apply(CATALOGUE)
+    for n in range(4):
+        systems.shop.shop.place_order([("RB-1002", 1)], email=f"buyer{n}@example.dk")
+    systems.rackbeat.faults = Faults(rates={"429": 0.15, "500": 0.15}, seed=3)
+    state = {"TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__ORDER_STATE": "shipped_and_invoiced"}
+    for _ in range(4):  # a record that failed is in dead letters and planned again next run
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ={**systems.environ, **state})
+        with runner.state_store(workspace) as store:
+            runner.sync(workspace, store, runner.select(workspace, ["rackbeat-shopify/orders"]))
+    injected = systems.rackbeat.app.injected
+    systems.rackbeat.faults = Faults()
+    systems.apply(["rackbeat-shopify/orders"], **state)
+    assert "429" in injected and "500" in injected
+    made = [o for ref, o in _orders(systems.rackbeat).items() if ref != "PO-77"]
+    assert len(made) == 4, "every paid order once, none doubled"
+    assert all(o["is_shipped"] and o["is_invoiced"] for o in made)
+    assert len(systems.rackbeat.account.customers) == 5, "one customer per email, none doubled"
+
+
+@pytest.mark.slow
+def test_the_initial_sync_copies_shopify_items_into_rackbeat_once(systems: Systems) -> None:
+    shop = ShopifyClient(ShopifySettings(url=systems.environ["TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL"]),
+                         systems.shop.token)  # fmt: skip
+    tote = Product(sku="SH-1", title="Shopify tote", variants=(Variant(sku="SH-1", price=Money.model_validate(
+        "120.00 EUR")),))  # fmt: skip
+    assert [o.error for o in shop.write(Entity.product, [tote])] == [None]
+    shop.close()
+    enabled = {
+        "TILLSYNC__FLOWS__INITIAL_ITEMS__ENABLED": "true",
+        "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__DEFAULT_GROUP": '"50"',
+    }  # a group the sandbox has
+    assert systems.apply(["rackbeat-shopify/initial-items"], **enabled)["initial-items"] == {"create": 1}
+    made = systems.rackbeat.account.products["SH-1"]
+    assert (made["name"], made["sales_price"], made["group"]["number"]) == ("Shopify tote", 120, "50")
+    assert "create" not in systems.apply(["rackbeat-shopify/initial-items"], **enabled)["initial-items"]
