@@ -17,9 +17,8 @@ from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import running_sandboxes
 from connectors.visma_net.sandbox import VismaNetSandbox
 from engine.plan.model import Action, FlowPlan
-from engine.run import runner
 from engine.run.apply import ApplyResult
-from engine.run.workspace import load_workspace
+from tests.e2e import runs
 
 REPO = Path(__file__).parents[2]
 SPEC = "visma-net-shopify-pos.yaml"
@@ -33,15 +32,10 @@ class Integration:
     environ: dict[str, str]
 
     def plan(self, flow: str | None = None) -> dict[str, FlowPlan]:
-        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
-        with runner.state_store(workspace) as store:
-            return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace, flow)).flows}
+        return runs.plan(self.environ, flow)
 
     def apply(self, flow: str | None = None) -> dict[str, ApplyResult]:
-        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
-        with runner.state_store(workspace) as store:
-            outcomes = runner.sync(workspace, store, runner.select(workspace, flow))
-        return {o.plan.flow: o.result for o in outcomes if o.result}
+        return runs.apply(self.environ, flow)
 
 
 @pytest.fixture
