@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from connectors import files, mpluskassa, shopify
+from connectors import ccv, files, mpluskassa, shopify
 from engine.connector import Connector
 
 CONNECTORS: dict[str, Connector] = {
+    ccv.CONNECTOR.name: ccv.CONNECTOR,
     files.CONNECTOR.name: files.CONNECTOR,
     mpluskassa.CONNECTOR.name: mpluskassa.CONNECTOR,
     shopify.CONNECTOR.name: shopify.CONNECTOR,

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors import CONNECTORS
+from connectors.ccv.sandbox import cases as ccv_cases
 from connectors.files import FilesSettings
 from connectors.mpluskassa.sandbox import cases as mpluskassa_cases
 from connectors.shopify.sandbox import cases as shopify_cases
@@ -69,7 +70,11 @@ def test_every_entity_has_a_connector_that_reads_and_one_that_writes_it() -> Non
 
 # ---- the behavioural contract, against each connector's sandbox ---------------------------------
 
-INPUTS: dict[str, ContractInputs] = {"mpluskassa": mpluskassa_cases.INPUTS, "shopify": shopify_cases.INPUTS}
+INPUTS: dict[str, ContractInputs] = {
+    "ccv": ccv_cases.INPUTS,
+    "mpluskassa": mpluskassa_cases.INPUTS,
+    "shopify": shopify_cases.INPUTS,
+}
 SANDBOXED = sandboxed(CONNECTORS)
 
 
