@@ -180,7 +180,8 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
     command = [sys.executable, "-m", "engine.cli", "ui", "--port", str(ui_port)]
     with ExitStack() as stack:
         if sandboxes_running:  # `tillsync sandbox up` in another terminal
-            stack.enter_context(running_sandboxes(CONNECTORS, {"shopify": shop, "mpluskassa": till}))
+            served = {n: CONNECTORS[n] for n in ("shopify", "mpluskassa")}
+            stack.enter_context(running_sandboxes(served, {"shopify": shop, "mpluskassa": till}))
         with output.open("w") as out:
             ui = subprocess.Popen(command, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                   start_new_session=True)  # fmt: skip
