@@ -26,7 +26,14 @@ def _text(value: Any) -> str | None:
 
 
 def _decimal(value: Any) -> Decimal:
-    return Decimal(str(value or 0))
+    """A JSON number as a decimal in its shortest form: CCV's 12.0 is 12, its 12.50 is 12.5."""
+    number = Decimal(str(value or 0))
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+
+
+def _amount(value: Any) -> Decimal:
+    """An amount of money to the cent, as other systems say it: CCV's 12.5 is 12.50."""
+    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def _float(value: Decimal) -> float:
@@ -57,7 +64,7 @@ def status_number(name: str | None) -> int:
 
 def selling_price(data: Mapping[str, Any]) -> Decimal:
     """What a product sells for: its price less its discount."""
-    return _decimal(data.get("price")) - _decimal(data.get("discount"))
+    return _amount(data.get("price")) - _amount(data.get("discount"))
 
 
 def product_from(data: Mapping[str, Any], combinations: Sequence[Mapping[str, Any]], categories: Sequence[str],
@@ -73,7 +80,7 @@ def product_from(data: Mapping[str, Any], combinations: Sequence[Mapping[str, An
         variants = (Variant(
             sku=str(data["productnumber"]), barcode=_text(data.get("eannumber")),
             price=Money(amount=base, currency=currency),
-            compare_at_price=Money(amount=_decimal(data.get("price")), currency=currency) if discount else None,
+            compare_at_price=Money(amount=_amount(data.get("price")), currency=currency) if discount else None,
             tax_rate=rate, tracked=tracked,
         ),)  # fmt: skip
         options = ()
@@ -89,7 +96,7 @@ def _combination_variant(combination: Mapping[str, Any], base: Decimal, rate: De
     return Variant(
         sku=str(combination.get("sku_number") or combination.get("product_number") or combination["id"]),
         barcode=_text(combination.get("ean_number")), options=options,
-        price=Money(amount=base + _decimal(combination.get("netto_extra_price")), currency=currency),
+        price=Money(amount=base + _amount(combination.get("netto_extra_price")), currency=currency),
         tax_rate=rate, tracked=tracked,
     )  # fmt: skip
 
@@ -240,7 +247,7 @@ def order_from(data: Mapping[str, Any], rows: Sequence[Mapping[str, Any]], store
         customer=customer_from(data.get("customer") or {}),
         billing_address=_address_from((data.get("customer") or {}).get("billingaddress") or {}),
         lines=tuple(lines), payment_method=_text(data.get("paymethod")),
-        total=Money(amount=_decimal(total), currency=currency) if total is not None else None,
+        total=Money(amount=_amount(total), currency=currency) if total is not None else None,
         prices_include_tax=bool(data.get("order_row_taxes_included", True)), branch=store,
     )  # fmt: skip
 
