@@ -54,6 +54,7 @@ def repository(root: Path, shop: int, till: int) -> Path:
     text = environment.read_text()
     assert "127.0.0.1:8701" in text and "127.0.0.1:8702" in text
     text = text.replace("127.0.0.1:8701", f"127.0.0.1:{shop}").replace("127.0.0.1:8702", f"127.0.0.1:{till}")
+    text = text.replace("127.0.0.1:8704", f"127.0.0.1:{free_port()}")  # the CCV sandbox, on a port of its own
     environment.write_text(text)
     return root
 
@@ -212,7 +213,7 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
     assert f"Dagster UI    http://127.0.0.1:{ui_port}  (answered after " in said
     assert f"shopify http://127.0.0.1:{shop} ({how})" in said and f"mpluskassa http://127.0.0.1:{till} ({how})" in said
     assert "Dagster log   .tillsync/dagster/dagster.log" in said
-    assert "environment   sandbox: 2 integrations, 12 flows" in said
+    assert "environment   sandbox: 3 integrations, 19 flows" in said
     assert "Welcome to Dagster" not in said and "WARNING" not in said, "Dagster's banners go to its log"
     assert "Welcome to Dagster" in (root / ".tillsync" / "dagster" / "dagster.log").read_text()
     assert "SANDBOX_SHOPIFY_TOKEN=" in (root / ".tillsync" / "sandbox" / "sandbox.env").read_text()
