@@ -1,6 +1,6 @@
-"""A small SalesPOS account to start the sandbox with: categories, a shirt in three sizes (stock on
-its attribute combinations), a mug (stock on the product), user groups with a company and a
-person, and a till sale."""
+"""A small SalesPOS account to start the sandbox with: user groups and the walk-in user (id 1); with
+the catalogue, categories, a shirt in three sizes (stock on its attribute combinations), a mug
+(stock on the product), a company and a person, and a till sale."""
 
 from __future__ import annotations
 
@@ -10,6 +10,15 @@ from connectors.ccv.sandbox.store import Store
 def seed(store: Store, catalogue: bool = True) -> None:
     store.usergroups[1] = {"id": 1, "default": True, "groupname": "Consumers", "discount": 0.0}
     store.usergroups[2] = {"id": 2, "default": False, "groupname": "Business", "discount": 10.0}
+    # the user sales without a known customer are booked on (a flow's default_debtor)
+    store.users[1] = {
+        "id": 1,
+        "username": "walk-in",
+        "group_id": 1,
+        "status": True,
+        "approval_status": "accepted",
+        "userinfo": {"customertype": "b2c", "billingaddress": {"last_name": "Walk-in customers"}},
+    }
     if not catalogue:
         return
     shirts = store.create_category({"name": "Shirts"})

@@ -50,7 +50,7 @@ def test_a_known_customer_is_found_by_email_and_updated_not_doubled(account: Run
     client = account.client()
     korf = Customer(email="INKOOP@bakkerijdekorf.nl", kind="company", company_name="Bakkerij De Korf", phone="+3120")
     [outcome] = client.write(Entity.order, [order("#1003", "2000", customer=korf)])
-    assert outcome.error is None and len(account.sandbox.store.users) == 2
+    assert outcome.error is None and len(account.sandbox.store.users) == 3  # walk-in, the company, the person
     [found] = client.read(Entity.customer, [("inkoop@bakkerijdekorf.nl",)])
     assert found.phone == "+3120" and found.kind == "company"  # type: ignore[attr-defined]
 
