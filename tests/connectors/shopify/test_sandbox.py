@@ -80,31 +80,33 @@ def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials
     shutil.copytree(repo / "specs", tmp_path / "specs")
     shutil.copytree(repo / "environments", tmp_path / "environments")
     command = [sys.executable, "-m", "engine.cli", "sandbox", "up", "--port", "shopify=0", "--port", "mpluskassa=0",
-               "--seed"]  # fmt: skip
+               "--port", "ccv=0", "--seed"]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(repo)}
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as process:
         assert process.stdout is not None
         lines = [process.stdout.readline()]
         while lines[-1] and not lines[-1].startswith("Sandboxes are running"):  # "" at the end of the output
             lines.append(process.stdout.readline())
-        urls = dict(line.split(": ", 1) for line in lines[:2])
+        urls = dict(line.split(": ", 1) for line in lines[:3])
         query = {"query": "{ locations(first: 5) { nodes { name } } }"}
         answer = httpx.post(urls["shopify"].strip() + PATH, json=query,
                             headers={"X-Shopify-Access-Token": "shpat_sandbox_token"}).json()  # fmt: skip
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
-    assert sorted(urls) == ["mpluskassa", "shopify"] and all(u.startswith("http://127.0.0.1:") for u in urls.values())
-    assert lines[2].startswith("wrote the sandboxes' credentials to .tillsync/sandbox/sandbox.env")
+    assert sorted(urls) == ["ccv", "mpluskassa", "shopify"]
+    assert all(u.startswith("http://127.0.0.1:") for u in urls.values())
+    assert lines[3].startswith("wrote the sandboxes' credentials to .tillsync/sandbox/sandbox.env")
     assert lines[-1].startswith("Sandboxes are running")
     assert lines[-2] == "the sandboxes start empty\n", "nothing was applied to them before"
-    exports = lines[3:-2]  # for tools other than tillsync, as lines a shell takes as they are
-    assert "export SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token\n" in exports and len(exports) == 4, exports
+    exports = lines[4:-2]  # for tools other than tillsync, as lines a shell takes as they are
+    assert "export SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token\n" in exports and len(exports) == 5, exports
     shell = subprocess.run(["bash", "-c", "".join(exports) + 'echo "$SANDBOX_MPLUS_SECRET"'], capture_output=True,
                            text=True, check=True)  # fmt: skip
     assert shell.stdout == "sandbox-secret\n"
     written = (tmp_path / ".tillsync" / "sandbox" / "sandbox.env").read_text().splitlines()
     assert "SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token" in written
     assert "SANDBOX_MPLUS_IDENT=sandbox" in written and "SANDBOX_MPLUS_SECRET=sandbox-secret" in written
+    assert "SANDBOX_CCV_SECRET=sandbox-secret" in written
     assert [n["name"] for n in answer["data"]["locations"]["nodes"]] == ["warehouse", "store-amsterdam"]
 
 
