@@ -213,7 +213,7 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
     assert f"Dagster UI    http://127.0.0.1:{ui_port}  (answered after " in said
     assert f"shopify http://127.0.0.1:{shop} ({how})" in said and f"mpluskassa http://127.0.0.1:{till} ({how})" in said
     assert "Dagster log   .tillsync/dagster/dagster.log" in said
-    assert "environment   sandbox: 3 integrations, 19 flows" in said
+    assert "environment   sandbox: 2 integrations, 12 flows" in said
     assert "Welcome to Dagster" not in said and "WARNING" not in said, "Dagster's banners go to its log"
     assert "Welcome to Dagster" in (root / ".tillsync" / "dagster" / "dagster.log").read_text()
     assert "SANDBOX_SHOPIFY_TOKEN=" in (root / ".tillsync" / "sandbox" / "sandbox.env").read_text()
