@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from connectors import easycashier, files, mpluskassa, rackbeat, shopify, visma_net
+from connectors import ccv, easycashier, files, mpluskassa, rackbeat, shopify, visma_net
 from engine.connector import Connector
 
 CONNECTORS: dict[str, Connector] = {
+    ccv.CONNECTOR.name: ccv.CONNECTOR,
     easycashier.CONNECTOR.name: easycashier.CONNECTOR,
     files.CONNECTOR.name: files.CONNECTOR,
     mpluskassa.CONNECTOR.name: mpluskassa.CONNECTOR,

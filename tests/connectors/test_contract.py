@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from connectors import CONNECTORS
+from connectors.ccv.sandbox import cases as ccv_cases
 from connectors.easycashier.sandbox import cases as easycashier_cases
 from connectors.files import FilesSettings
 from connectors.mpluskassa.sandbox import cases as mpluskassa_cases
@@ -73,6 +74,7 @@ def test_every_entity_has_a_connector_that_reads_and_one_that_writes_it() -> Non
 # ---- the behavioural contract, against each connector's sandbox ---------------------------------
 
 INPUTS: dict[str, ContractInputs] = {
+    "ccv": ccv_cases.INPUTS,
     "easycashier": easycashier_cases.INPUTS,
     "mpluskassa": mpluskassa_cases.INPUTS,
     "rackbeat": rackbeat_cases.INPUTS,

@@ -60,7 +60,7 @@ CASES = [
     Case(
         "unknown_connector.yaml",
         4,
-        "unknown connector 'file'; did you mean 'files'? known: easycashier, files",
+        "unknown connector 'file'; did you mean 'files'? known: ccv, easycashier, files, mpluskassa",
         "semantic",
     ),
     Case("unknown_system.yaml", 10, "unknown system 'webshop'; did you mean 'shop'?", "semantic"),

@@ -1,0 +1,170 @@
+"""The CCV SalesPOS ⇄ Shopify integration end to end, both sandboxes over loopback HTTP: the
+catalogue, stock and customers reach Shopify; a till sale arrives in Shopify once; a paid Shopify
+order arrives in SalesPOS once with its customer and on its store; an order with a product SalesPOS
+does not know waits in dead letters with nothing half-made; faults converge with nothing doubled."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from connectors import CONNECTORS
+from connectors.ccv.sandbox import CcvSandbox, start
+from connectors.shopify.sandbox import ShopifySandbox
+from connectors.testing.faults import Faults
+from connectors.testing.server import running_sandboxes, serving
+from engine.plan.model import FlowPlan
+from engine.run import runner
+from engine.run.apply import ApplyResult
+from engine.run.workspace import load_workspace
+
+REPO = Path(__file__).parents[2]
+pytestmark = pytest.mark.slow
+
+
+@dataclass
+class Integration:
+    shop: ShopifySandbox
+    pos: CcvSandbox
+    environ: dict[str, str]
+
+    def plan(self, flow: str | None = None) -> dict[str, FlowPlan]:
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
+        with runner.state_store(workspace) as store:
+            return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace, flow)).flows}
+
+    def apply(self, flow: str | None = None) -> dict[str, ApplyResult]:
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
+        with runner.state_store(workspace) as store:
+            outcomes = runner.sync(workspace, store, runner.select(workspace, flow))
+        return {o.plan.flow: o.result for o in outcomes if o.result}
+
+    def dead_letters(self) -> list[tuple[tuple[str, ...], str]]:
+        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
+        with runner.state_store(workspace) as store:
+            return [(d.key, d.reason) for d in store.dead_letters.open()]
+
+
+@pytest.fixture
+def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "environments").mkdir()
+    shutil.copy(REPO / "specs" / "ccv-salespos-shopify.yaml", tmp_path / "specs")
+    (tmp_path / "environments" / "test.yaml").write_text(
+        "name: test\nintegrations:\n  ccv-salespos-shopify:\n    spec: specs/ccv-salespos-shopify.yaml\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    pos = start(True)
+    with serving(pos) as pos_url, running_sandboxes({"shopify": CONNECTORS["shopify"]}, {"shopify": 0}) as started:
+        shop = started["shopify"]
+        environ = {
+            "CCV_SECRET": pos.secret, "SHOPIFY_ACCESS_TOKEN": shop.sandbox.token,
+            "TILLSYNC__SYSTEMS__POS__SETTINGS__URL": pos_url,
+            "TILLSYNC__SYSTEMS__POS__SETTINGS__PUBLIC_KEY": pos.public,
+            "TILLSYNC__SYSTEMS__POS__SETTINGS__RATE_LIMIT_WAIT": "0.5",  # a minute on a real account
+            "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop.url,
+        }  # fmt: skip
+        yield Integration(shop.sandbox, pos, environ)
+
+
+def synced(integration: Integration) -> None:
+    results = integration.apply()
+    assert all(r.ok for r in results.values()), {f: r.failures for f, r in results.items()}
+
+
+def test_catalogue_stock_customers_and_the_till_sale_reach_shopify_once(integration: Integration) -> None:
+    synced(integration)
+    shop = integration.shop.shop
+    shirt = next(p for p in shop.products.values() if p["title"] == "Organic shirt")
+    assert [(shop.variants[v]["sku"], shop.variants[v]["price"]) for v in shirt["variants"]] == [
+        ("1001", "29.95"), ("1002", "29.95"), ("1003", "31.95")]  # fmt: skip
+    assert [shop.collections[c]["handle"] for c in shirt["collections"]] == ["ccv-1001"]
+    levels = {
+        (shop.items[i]["sku"], shop.locations[loc]["name"]): q["available"] for (i, loc), q in shop.levels.items()
+    }
+    assert levels[("1001", "warehouse")] == 12 and levels[("2000", "warehouse")] == 38
+    assert {c["email"] for c in shop.customers.values()} >= {"inkoop@bakkerijdekorf.nl", "j.jansen@example.com"}
+    assert [o["name"] for o in shop.orders.values()] == ["SP-1"]
+    synced(integration)
+    assert [o["name"] for o in shop.orders.values()] == ["SP-1"], "a till sale is booked once"
+    assert {flow: plan.has_changes for flow, plan in integration.plan().items()} == dict.fromkeys(
+        integration.plan(), False)  # fmt: skip
+
+
+def made_in_pos(integration: Integration) -> dict[str, dict[str, object]]:
+    return {o["reservationnumber"]: o for o in integration.pos.store.orders.values() if o["reservationnumber"]}
+
+
+def test_a_paid_shopify_order_arrives_in_salespos_once_with_its_customer_on_the_store(integration: Integration) -> None:
+    synced(integration)
+    shop = integration.shop.shop
+    company = {"firstName": "Sanne", "lastName": "de Vries", "company": "Bakkerij De Korf",
+               "address1": "Prinsengracht 263", "zip": "1016 GV", "city": "Amsterdam", "countryCode": "NL"}  # fmt: skip
+    web = shop.place_order([("1002", 2)], email="inkoop@bakkerijdekorf.nl", billing_address=company, gateway="ideal")
+    new = shop.place_order([("2000", 1)], email="nieuw@example.com", gateway="ideal")
+    pos = shop.place_order([("2000", 1)], source="pos", location="store-amsterdam", gateway="cash")
+    shop.place_order([("2000", 1)], financial_status="PENDING", email="someone@example.com")
+    users = len(integration.pos.store.users)
+    first = integration.apply("orders")["orders"]
+    assert first.ok and first.counts["create"] == 3
+    again = integration.apply("orders")["orders"]
+    assert again.ok and again.counts["create"] == 0, "the same order delivered twice makes one order"
+    made = made_in_pos(integration)
+    assert set(made) == {shop.orders[web]["name"], shop.orders[new]["name"], shop.orders[pos]["name"]}
+    store = integration.pos.store
+    assert len(store.users) == users + 1, "the known company is found by email, the new customer made once"
+    assert made[shop.orders[pos]["name"]]["user"] == {"id": 1}, "a sale without a customer: on the default debtor"
+    korf = store.users[made[shop.orders[web]["name"]]["user"]["id"]]  # type: ignore[index]
+    assert korf["userinfo"]["billingaddress"]["company"] == "Bakkerij De Korf"
+    rows = store.order_rows(made[shop.orders[web]["name"]]["id"])  # type: ignore[arg-type]
+    assert [(r["sub_sku_number"], r["count"]) for r in rows] == [("1002", 2.0)]
+    assert integration.plan("orders")["orders"].has_changes is False
+
+
+def test_an_order_with_an_unknown_product_waits_with_nothing_half_made(integration: Integration) -> None:
+    synced(integration)
+    shop = integration.shop.shop
+    simple = [{"optionName": "Title", "name": "Default Title"}]
+    gift_card = [{"sku": "9001", "price": "25.00", "optionValues": simple}]
+    shop.product_set(None, {"title": "Gift card", "variants": gift_card})
+    shop.place_order([("9001", 1), ("2000", 1)], email="nieuw@example.com", gateway="ideal")
+    users = len(integration.pos.store.users)
+    result = integration.apply("orders")["orders"]
+    assert not result.ok and made_in_pos(integration) == {} and len(integration.pos.store.users) == users
+    [(_, reason)] = integration.dead_letters()
+    assert "does not know: 9001" in reason
+
+
+def test_a_tampered_answer_stops_the_run_and_nothing_is_read_from_it(integration: Integration) -> None:
+    integration.pos.tamper = True
+    results = integration.apply("categories")
+    assert results == {} or not all(r.ok for r in results.values())
+    assert integration.shop.shop.collections == {}
+
+
+def test_faults_injected_converge_with_nothing_doubled(integration: Integration) -> None:
+    synced(integration)
+    mug = next(p["id"] for p in integration.pos.store.products.values() if p["productnumber"] == "2000")
+    integration.pos.store.create_order({"status": 7, "paid": True, "orderrows": [{"product_id": mug, "count": 1.0}]})
+    integration.shop.shop.place_order([("1001", 1)], email="nieuw@example.com", gateway="ideal")
+    integration.pos.faults = Faults(rates={"429": 0.1, "500": 0.1, "drop": 0.05, "lost": 0.05}, seed=7)
+    integration.shop.faults = Faults(rates={"429": 0.1, "500": 0.1}, seed=8)
+    for _ in range(3):
+        try:
+            integration.apply()
+        except Exception:  # a run may give up on a flow; the next one takes it up again
+            continue
+    integration.pos.faults = Faults()
+    integration.shop.faults = Faults()
+    synced(integration)
+    assert len(made_in_pos(integration)) == 1
+    names = [o["name"] for o in integration.shop.shop.orders.values()]
+    assert sorted(n for n in names if n.startswith("SP-")) == ["SP-1", "SP-2"]
+    emails = [u["userinfo"].get("email") for u in integration.pos.store.users.values() if u["id"] != 1]
+    assert len(emails) == len(set(emails))
+    numbers = [p["productnumber"] for p in integration.pos.store.products.values()]
+    assert len(numbers) == len(set(numbers))
