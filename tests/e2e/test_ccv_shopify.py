@@ -21,6 +21,7 @@ from engine.plan.model import FlowPlan
 from engine.run import runner
 from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
+from tests.e2e import runs
 
 REPO = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
@@ -33,15 +34,10 @@ class Integration:
     environ: dict[str, str]
 
     def plan(self, flow: str | None = None) -> dict[str, FlowPlan]:
-        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
-        with runner.state_store(workspace) as store:
-            return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace, flow)).flows}
+        return runs.plan(self.environ, flow)
 
     def apply(self, flow: str | None = None) -> dict[str, ApplyResult]:
-        workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
-        with runner.state_store(workspace) as store:
-            outcomes = runner.sync(workspace, store, runner.select(workspace, flow))
-        return {o.plan.flow: o.result for o in outcomes if o.result}
+        return runs.apply(self.environ, flow)
 
     def dead_letters(self) -> list[tuple[tuple[str, ...], str]]:
         workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=self.environ)
