@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from typing import Any
 
 from pydantic import BaseModel
@@ -168,12 +169,14 @@ def check_retried(
 ) -> None:
     """One `fault` (429, 500, drop) injected into a read is retried: the read returns what it returns
     without the fault. Each read is a fresh client's, so no cache can answer in the sandbox's place."""
-    expected = _dumps(open_client().read(entity, keys))
+    with closing(open_client()) as client:
+        expected = _dumps(client.read(entity, keys))
     expect(expected, f"reading {entity.value} {list(keys)} finds nothing to compare")
     before = control.status()["injected"].get(fault, 0)
     control.set(script=[fault])
     try:
-        got = _dumps(open_client().read(entity, keys))
+        with closing(open_client()) as client:
+            got = _dumps(client.read(entity, keys))
     except TillsyncError as exc:
         raise AssertionError(f"a {fault} was not retried: {type(exc).__name__}: {exc}") from exc
     finally:
