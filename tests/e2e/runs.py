@@ -1,4 +1,5 @@
-"""Plan and apply the environment named `test` in the working directory, as the end-to-end tests do."""
+"""An environment named `test` holding one integration, and its plan and apply, as the end-to-end tests
+use them in the working directory."""
 
 from __future__ import annotations
 
@@ -9,6 +10,20 @@ from engine.plan.model import FlowPlan
 from engine.run import runner
 from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
+
+REPO = Path(__file__).parents[2]
+
+
+def test_environment(root: Path, integration: str, spec_text: str | None = None) -> None:
+    """`root` as a repository whose environment `test` runs one integration: the bundled spec of
+    that name, or `spec_text`."""
+    spec_text = (REPO / "specs" / f"{integration}.yaml").read_text() if spec_text is None else spec_text
+    (root / "specs").mkdir()
+    (root / "environments").mkdir()
+    (root / "specs" / f"{integration}.yaml").write_text(spec_text, encoding="utf-8")
+    (root / "environments" / "test.yaml").write_text(
+        f"name: test\nintegrations:\n  {integration}:\n    spec: specs/{integration}.yaml\n"
+    )
 
 
 def plan(environ: dict[str, str], flow: str | None = None) -> dict[str, FlowPlan]:

@@ -5,7 +5,6 @@ does not know waits in dead letters with nothing half-made; faults converge with
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,6 @@ from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
 from tests.e2e import runs
 
-REPO = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -47,12 +45,7 @@ class Integration:
 
 @pytest.fixture
 def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
-    (tmp_path / "specs").mkdir()
-    (tmp_path / "environments").mkdir()
-    shutil.copy(REPO / "specs" / "ccv-salespos-shopify.yaml", tmp_path / "specs")
-    (tmp_path / "environments" / "test.yaml").write_text(
-        "name: test\nintegrations:\n  ccv-salespos-shopify:\n    spec: specs/ccv-salespos-shopify.yaml\n"
-    )
+    runs.test_environment(tmp_path, "ccv-salespos-shopify")
     monkeypatch.chdir(tmp_path)
     pos = start(True)
     with serving(pos) as pos_url, running_sandboxes({"shopify": CONNECTORS["shopify"]}, {"shopify": 0}) as started:

@@ -8,7 +8,6 @@ injected converging without duplicates.
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from engine.webhooks.receiver import receiver
 from engine.webhooks.worker import EventWorker
 from tests.e2e import runs
 
-REPO = Path(__file__).parents[2]
 pytestmark = pytest.mark.slow
 
 
@@ -60,12 +58,7 @@ class Integration:
 
 @pytest.fixture
 def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
-    (tmp_path / "specs").mkdir()
-    (tmp_path / "environments").mkdir()
-    shutil.copy(REPO / "specs" / "mpluskassa-shopify-pos.yaml", tmp_path / "specs")
-    (tmp_path / "environments" / "test.yaml").write_text(
-        "name: test\nintegrations:\n  mpluskassa-shopify-pos:\n    spec: specs/mpluskassa-shopify-pos.yaml\n"
-    )
+    runs.test_environment(tmp_path, "mpluskassa-shopify-pos")
     monkeypatch.chdir(tmp_path)
     with running_sandboxes(
         {n: CONNECTORS[n] for n in ("shopify", "mpluskassa")}, {"shopify": 0, "mpluskassa": 0}
