@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from connectors.visma_net import convert
-from connectors.visma_net.protocol import PRICE_CLASS, SHIPPED_STATUSES
+from connectors.visma_net.protocol import ORDER_EXPANSIONS, PRICE_CLASS, SHIPPED_STATUSES
 from connectors.visma_net.settings import VismaNetSettings
 from connectors.visma_net.transport import Answer, Transport, message
 from connectors.visma_net.values import wrap
@@ -155,7 +155,8 @@ class VismaNetClient:
         return [self._order(head["type"], head["orderId"]) for head in self.transport.v3_list("/SalesOrders", params)]
 
     def _order(self, kind: str, order_id: str) -> Order:
-        head = self.transport.ok(self.transport.v3("GET", f"/SalesOrders/{kind}/{order_id}"), "Visma.net V3 order")
+        answer = self.transport.v3("GET", f"/SalesOrders/{kind}/{order_id}", params={"expand": ORDER_EXPANSIONS})
+        head = self.transport.ok(answer, "Visma.net V3 order")
         lines = list(self.transport.v3_list(f"/SalesOrders/{kind}/{order_id}/lines"))
         types = self.settings.order_types.model_dump()
         canonical = next((name for name, code in types.items() if code == kind), "order")
@@ -164,7 +165,7 @@ class VismaNetClient:
     def _order_number(self, kind: str, order_id: str) -> str:
         """The number an order is known by elsewhere: its customer's order reference, else its id."""
         if (kind, order_id) not in self._order_numbers:
-            answer = self.transport.v3("GET", f"/SalesOrders/{kind}/{order_id}")
+            answer = self.transport.v3("GET", f"/SalesOrders/{kind}/{order_id}", params={"expand": "Customer"})
             head = answer.body if answer.status == 200 and isinstance(answer.body, dict) else {}
             self._order_numbers[(kind, order_id)] = str((head.get("customer") or {}).get("order") or order_id)
         return self._order_numbers[(kind, order_id)]
@@ -289,9 +290,11 @@ class VismaNetClient:
             return WriteOutcome((order.number,), target_id=made, response={"orderId": made})
         _refused(answer, f"Visma.net refused order {order.number}")
         order_id = (answer.headers.get("location") or "").rstrip("/").rsplit("/", 1)[-1]
-        return WriteOutcome((order.number,), target_id=f"{order_type}/{order_id}",
-                            response={"orderType": order_type, "orderId": order_id, "customer": customer,
-                                      "branch": branch})
+        return WriteOutcome(
+            (order.number,),
+            target_id=f"{order_type}/{order_id}",
+            response={"orderType": order_type, "orderId": order_id, "customer": customer, "branch": branch},
+        )
 
     def _existing_order(self, number: str) -> str | None:
         """`TYPE/ID` of the order whose customer's order reference is `number`, or None."""

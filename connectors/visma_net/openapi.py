@@ -1,15 +1,23 @@
-"""Visma's OpenAPI description of the ERP API, as a validator of request and response bodies.
+"""Visma's OpenAPI descriptions of its two APIs, as validators of request and response bodies.
 
-`erp-api-subset-2025-04-24.openapi.json` beside this module is a mechanical extract of the OpenAPI
-3.0.4 document Visma publishes for the Visma.net ERP service API (served at
+`ERP` is `erp-api-subset-2025-04-24.openapi.json` beside this module: a mechanical extract of the
+OpenAPI 3.0.4 document Visma publishes for the Visma.net ERP service API (served at
 `https://finance.visma.net/swaggerui/api/vismanet.erp.service.api-apim`, kept verbatim in the public
 repository `angoyd/Visma.Net.Swagger`, `swagger.json`, commit cc958cd64d44): the 75 paths a Shopify
-integration uses and every schema they reference, content unchanged. The document is Visma's.
+integration uses and every schema they reference, content unchanged.
 
-The sandbox validates every request body it is sent and every answer it gives against it, and the
-tests validate what the connector sends. Validation is stricter than the document in one way: an
-object with declared properties takes no others (see `protocol`), so a read name
-sent where the write name belongs (`customerClass` for `customerClassId`) is refused, not ignored.
+`SALES_ORDERS` is `salesorders-v3-subset-1.1.0.1279.openapi.json`: a mechanical extract of the
+OpenAPI 3.0.1 document Visma serves for the SalesOrders V3 API at
+`https://salesorder.visma.net/swagger/v3/swagger.json`, version 1.1.0.1279, as kept verbatim inside
+the NSwag generator settings of the public repository `ON-IT/Visma.Net`
+(`Visma.Net.SalesOrderNG/Visma.net.SalesOrder.nswag`, commit 70d732d07adf): the three paths the
+connector uses (the order list and create, one order, its lines) and every schema they reference,
+content unchanged. Both documents are Visma's.
+
+The sandbox validates every request body it is sent and every answer it gives against them, and
+the tests validate what the connector sends. Validation is stricter than the documents in one way:
+an object with declared properties takes no others (see `protocol`), so a read name sent where the
+write name belongs (`customerClass` for `customerClassId`) is refused, not ignored.
 """
 
 from __future__ import annotations
@@ -18,27 +26,15 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-DOCUMENT = Path(__file__).with_name("erp-api-subset-2025-04-24.openapi.json")
+HERE = Path(__file__).parent
 REF = "#/components/schemas/"
 JSON = "application/json"
-
-
-@cache
-def document() -> dict[str, Any]:
-    """The OpenAPI document, read once."""
-    return dict(json.loads(DOCUMENT.read_text(encoding="utf-8")))
-
-
-@cache
-def _components() -> dict[str, Any]:
-    schemas = {name: _strict(schema) for name, schema in document()["components"]["schemas"].items()}
-    return {"schemas": schemas}
 
 
 def _strict(schema: Any) -> Any:
@@ -62,7 +58,7 @@ def _strict(schema: Any) -> Any:
 
 @dataclass(frozen=True)
 class Operation:
-    """One operation of the document: its path template, method and declarations."""
+    """One operation of a document: its path template, method and declarations."""
 
     path: str
     method: str
@@ -81,9 +77,10 @@ class Operation:
     def statuses(self) -> tuple[int, ...]:
         return tuple(int(s) for s in self.spec.get("responses") or {} if s.isdigit())
 
-    def headers(self) -> tuple[str, ...]:
-        """The request headers the operation declares, lower-cased."""
-        return tuple(p["name"].lower() for p in self.spec.get("parameters") or [] if p.get("in") == "header")
+    def query(self) -> dict[str, dict[str, Any]]:
+        """The query parameters the operation declares, by name, with their schemas."""
+        return {p["name"]: dict(p.get("schema") or {}) for p in self.spec.get("parameters") or []
+                if p.get("in") == "query"}  # fmt: skip
 
 
 def _schema_of(content: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -93,28 +90,68 @@ def _schema_of(content: Mapping[str, Any]) -> dict[str, Any] | None:
     return dict(media["schema"])
 
 
-@cache
-def _templates() -> list[tuple[str, re.Pattern[str], int]]:
-    """Every path template, its pattern (literal segments case-insensitive) and how many literal
-    segments it has: where two match (`/v1/customer/customerClass`, `/v1/customer/{customerCd}`), the
-    one with more literal segments wins."""
-    found = []
-    for path in document()["paths"]:
-        parts = path.strip("/").split("/")
-        pattern = "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
-        literal = sum(not p.startswith("{") for p in parts)
-        found.append((path, re.compile(f"^/{pattern}/?$", re.IGNORECASE), literal))
-    return sorted(found, key=lambda item: -item[2])
+class Description:
+    """One OpenAPI document: its operations by path, and validation against its schemas."""
+
+    def __init__(self, file: str) -> None:
+        self.file = HERE / file
+        self._validators: dict[str, Draft202012Validator] = {}
+
+    @cached_property
+    def document(self) -> dict[str, Any]:
+        """The OpenAPI document, read once."""
+        return dict(json.loads(self.file.read_text(encoding="utf-8")))
+
+    @cached_property
+    def _components(self) -> dict[str, Any]:
+        return {"schemas": {name: _strict(schema) for name, schema in self.document["components"]["schemas"].items()}}
+
+    @cached_property
+    def _templates(self) -> list[tuple[str, re.Pattern[str]]]:
+        """Every path template and its pattern (literal segments case-insensitive); where two
+        match (`/v1/customer/customerClass`, `/v1/customer/{customerCd}`), the one with more
+        literal segments comes first and wins."""
+        found = []
+        for path in self.document["paths"]:
+            parts = path.strip("/").split("/")
+            pattern = "/".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts)
+            literal = sum(not p.startswith("{") for p in parts)
+            found.append((literal, path, re.compile(f"^/{pattern}/?$", re.IGNORECASE)))
+        return [(path, pattern) for _, path, pattern in sorted(found, key=lambda item: -item[0])]
+
+    def operation(self, method: str, path: str) -> Operation | None:
+        """The operation a request for `path` (no query) with `method` is, or None when the document has none."""
+        for template, pattern in self._templates:
+            if pattern.match(path):
+                spec = self.document["paths"][template].get(method.lower())
+                if spec is not None:
+                    return Operation(template, method.upper(), spec)
+        return None
+
+    def problems(self, schema: Mapping[str, Any], body: Any) -> list[str]:
+        """What is wrong with `body` against `schema` (a schema of the document, `$ref`s into it
+        allowed), one line each, with where: `mainContact.value.email: 'x' is not of type 'object'`."""
+        key = json.dumps(_strict(dict(schema)), sort_keys=True)
+        if key not in self._validators:
+            self._validators[key] = Draft202012Validator({**json.loads(key), "components": self._components})
+        found = []
+        for error in sorted(self._validators[key].iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
+            where = ".".join(str(p) for p in error.absolute_path) or "body"
+            found.append(f"{where}: {error.message}")
+        return found
+
+    def schema(self, name: str) -> dict[str, Any]:
+        """The schema of a component by name: `ERP.schema("CustomerUpdateDto")`."""
+        if name not in self.document["components"]["schemas"]:
+            raise KeyError(f"{self.file.name} has no schema {name}")
+        return {"$ref": REF + name}
+
+    def list_of(self, name: str) -> dict[str, Any]:
+        return {"type": "array", "items": self.schema(name)}
 
 
-def operation(method: str, path: str) -> Operation | None:
-    """The operation a request for `path` (no query) with `method` is, or None when the document has none."""
-    for template, pattern, _ in _templates():
-        if pattern.match(path):
-            spec = document()["paths"][template].get(method.lower())
-            if spec is not None:
-                return Operation(template, method.upper(), spec)
-    return None
+ERP = Description("erp-api-subset-2025-04-24.openapi.json")
+SALES_ORDERS = Description("salesorders-v3-subset-1.1.0.1279.openapi.json")
 
 
 def path_parameters(op: Operation, path: str) -> dict[str, str]:
@@ -122,31 +159,3 @@ def path_parameters(op: Operation, path: str) -> dict[str, str]:
     names = op.path.strip("/").split("/")
     values = path.strip("/").split("/")
     return {n[1:-1]: v for n, v in zip(names, values, strict=True) if n.startswith("{")}
-
-
-@cache
-def _validator(schema_json: str) -> Draft202012Validator:
-    schema = {**json.loads(schema_json), "components": _components()}
-    return Draft202012Validator(schema)
-
-
-def problems(schema: Mapping[str, Any], body: Any) -> list[str]:
-    """What is wrong with `body` against `schema` (a schema of the document, `$ref`s into it
-    allowed), one line each, with where: `mainContact.value.email: 'x' is not of type 'object'`."""
-    validator = _validator(json.dumps(_strict(dict(schema)), sort_keys=True))
-    found = []
-    for error in sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path))):
-        where = ".".join(str(p) for p in error.absolute_path) or "body"
-        found.append(f"{where}: {error.message}")
-    return found
-
-
-def schema(name: str) -> dict[str, Any]:
-    """The schema of a component by name: `schema("CustomerUpdateDto")`."""
-    if name not in document()["components"]["schemas"]:
-        raise KeyError(f"the OpenAPI description has no schema {name}")
-    return {"$ref": REF + name}
-
-
-def list_of(name: str) -> dict[str, Any]:
-    return {"type": "array", "items": schema(name)}

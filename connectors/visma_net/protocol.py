@@ -71,18 +71,22 @@ Domain assumptions
   file name adds a revision [C]. An image's URL is its download URL with the revision, so it changes
   exactly when the image does and Shopify is sent only changed images [I].
 - Orders are found again by the Shopify order number sent as the customer's order reference,
-  `customer.order` (≤ 40 characters), read back as `customerOrder` in the list [C] (SalesOrders V3
-  OpenAPI, version 1.0.14.784); the V3 list cannot filter on it, so the client pages through the
-  list [I].
+  `customer.order` (≤ 40 characters), read back as `customerOrder` in the list [C] (the SalesOrders
+  V3 description); the V3 list cannot filter on it, so the client pages through the list [I].
+- The V3 single order fills only the sections its `expand` names [C] (the description of
+  `GET /api/v3/SalesOrders/{type}/{orderId}`): the client asks for `ORDER_EXPANSIONS`, comma-separated
+  as Visma's sample request writes it (`expand=customer,payment`) [C]; the sandbox takes the values
+  repeated too. Its `version` is a row version in base64 and its `ETag` that version; a V3 change
+  (`PATCH`) without `If-Match` is 428, with a stale one 412 [C].
 - Order types: the codes are per company [C-3p]; `SalesOrderTypeDto.behavior` says what a type
   does [C]. The settings map Tillsync's order, invoice and sales invoice onto codes.
 - Shipments: a shipment counts as shipped in `SHIPPED_STATUSES` [I]; its tracking numbers are on
   its package lines and its carrier is `shipVia` [C]; a shipment holding lines of several orders is
   one record per order [I].
 
-The SalesOrders V3 API has its own OpenAPI document (version 1.0.14.784, not kept beside this
-module); `V3_SCHEMAS` are the parts the connector sends and reads, written out from it, with its
-names and limits [C], closed to other properties as above [I].
+The SalesOrders V3 API has its own OpenAPI document; `openapi.SALES_ORDERS` is the subset of it
+the connector uses, kept beside this module (version 1.1.0.1279, see `openapi`), and closed to
+undeclared properties as above [I].
 """
 
 from __future__ import annotations
@@ -90,7 +94,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
 
 ERP_URL = "https://api.finance.visma.net"
 SALESORDER_URL = "https://salesorder.visma.net"
@@ -114,6 +117,7 @@ RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset
 EPOCH_RESET = 1_000_000_000
 SHIPPED_STATUSES = ("Confirmed", "Completed", "Invoiced", "PartiallyInvoiced")
 PRICE_CLASS = "CustomerPriceClass"
+ORDER_EXPANSIONS = "Customer,Payment,FinancialInformation,Note"  # the V3 order's sections the client reads
 CUSTOMER_ORDER_LENGTH = 40
 
 # written plainly inside a wrapped body: flags, and a line's operation
@@ -152,90 +156,3 @@ def may_resend(method: str, path: str) -> bool:
         if write is not None:
             return write.resend
     return False
-
-
-def _object(properties: Mapping[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": dict(properties), "additionalProperties": False}
-    if required:
-        schema["required"] = list(required)
-    return schema
-
-
-_TEXT = {"type": ["string", "null"]}
-_NUMBER = {"type": ["number", "null"]}
-_BOOL = {"type": ["boolean", "null"]}
-
-
-def _text(length: int) -> dict[str, Any]:
-    return {"type": ["string", "null"], "maxLength": length}
-
-
-_ADDRESS_IN = _object({"line1": _text(50), "line2": _text(50), "line3": _text(50), "postalCode": _text(20),
-                       "city": _text(50), "countryId": _text(2), "stateId": _text(50)})  # fmt: skip
-_CONTACT_IN = _object({"name": _text(255), "attention": _text(255), "email": _text(255), "phone1": _text(50)})
-_NEW_LINE = _object(
-    {"inventoryId": {"type": "string", "maxLength": 30}, "quantity": _NUMBER, "unitPrice": _NUMBER,
-     "hasManualPrice": _BOOL, "discountAmount": _NUMBER, "warehouseId": _text(30), "description": _text(256),
-     "branchId": _text(30), "note": _TEXT},
-    ("inventoryId",),
-)  # fmt: skip
-_ID_TEXT = _object({"id": _TEXT, "description": _TEXT})
-_ADDRESS_OUT = _object({"id": _TEXT, "line1": _TEXT, "line2": _TEXT, "line3": _TEXT, "postalCode": _TEXT,
-                        "city": _TEXT, "country": _object({"id": _TEXT, "name": _TEXT}), "county": _TEXT,
-                        "overridesDefault": _BOOL})  # fmt: skip
-
-V3_SCHEMAS: Mapping[str, dict[str, Any]] = MappingProxyType({
-    "NewSalesOrderCommand": _object(
-        {
-            "type": {"type": "string", "maxLength": 2}, "orderId": _text(15), "branchId": _text(30),
-            "date": _TEXT, "currencyId": _text(5), "description": _text(255), "note": _text(2048),
-            "status": {"enum": ["Open", "Hold", None]},
-            "customer": _object({"id": _text(30), "gln": _TEXT, "locationId": _TEXT,
-                                 "contactId": {"type": ["integer", "null"]}, "order": _text(CUSTOMER_ORDER_LENGTH),
-                                 "refNo": _text(40), "termsId": _text(10)}),
-            "billing": _object({"address": _ADDRESS_IN, "contact": _CONTACT_IN}),
-            "shipping": _object({"address": _ADDRESS_IN, "contact": _CONTACT_IN, "shipViaId": _TEXT,
-                                 "preferredWarehouseId": _TEXT}),
-            "paymentSettings": _object({"paymentMethodId": _text(10), "cashAccountId": _TEXT,
-                                        "paymentReference": _TEXT}),
-            "orderLines": {"type": "array", "items": _NEW_LINE},
-        },
-        ("type", "customer"),
-    ),
-    "SalesOrderListDto": _object({
-        "orderId": {"type": "string"}, "type": {"type": "string"}, "status": _TEXT, "customerId": _TEXT,
-        "customerName": _TEXT, "customerOrder": _TEXT, "customerRefNo": _TEXT, "date": _TEXT, "requestOn": _TEXT,
-        "shippingScheduledDate": _TEXT, "lastModified": _TEXT, "location": _TEXT, "currency": _TEXT,
-        "orderQty": _NUMBER, "orderTotal": _NUMBER, "description": _TEXT,
-        "_links": {"type": "object", "additionalProperties": _object({"href": _TEXT})},
-    }),
-    "SalesOrderDto": _object({
-        "type": {"type": "string"}, "orderId": {"type": "string"},
-        "status": _object({"description": _TEXT, "hold": _BOOL, "cancelled": _BOOL}),
-        "date": _TEXT, "lastModified": _TEXT, "version": {"type": ["integer", "null"]}, "currencyId": _TEXT,
-        "customer": _object({"id": _TEXT, "internalId": {"type": ["integer", "null"]}, "name": _TEXT,
-                             "contactId": {"type": ["integer", "null"]}, "order": _TEXT, "refNo": _TEXT}),
-        "branch": _ID_TEXT, "note": _TEXT, "description": _TEXT,
-        "billing": _object({"address": _ADDRESS_OUT}), "shipping": _object({"address": _ADDRESS_OUT}),
-        "paymentSettings": _object({"paymentMethod": _ID_TEXT, "paymentReference": _TEXT}),
-        "financialInformation": _object({"terms": _ID_TEXT}),
-        "orderQty": _NUMBER,
-    }),
-    "SalesOrderLineDto": _object({
-        "lineId": {"type": "integer"}, "sortOrder": {"type": ["integer", "null"]},
-        "inventory": _object({"id": _TEXT, "description": _TEXT, "baseUnit": _TEXT}),
-        "description": _TEXT, "quantity": _NUMBER, "quantityOnShipments": _NUMBER, "openQuantity": _NUMBER,
-        "billedQuantity": _NUMBER, "unitPrice": _NUMBER, "warehouseId": _TEXT, "branch": _ID_TEXT,
-    }),
-    "ProblemDetails": {"type": "object", "properties": {
-        "type": _TEXT, "title": _TEXT, "status": {"type": ["integer", "null"]}, "detail": _TEXT, "instance": _TEXT,
-        "errors": {"type": "object"}}},
-})  # fmt: skip
-
-
-def v3_page(item: str) -> dict[str, Any]:
-    """The V3 list envelope of `item`s: `{value, totalCount, nextPage}`."""
-    return _object(
-        {"value": {"type": "array", "items": V3_SCHEMAS[item]}, "totalCount": {"type": "integer"}, "nextPage": _TEXT},
-        ("value",),
-    )

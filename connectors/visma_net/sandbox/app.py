@@ -2,7 +2,7 @@
 V3 API at `/api/v3/…` on one loopback port, with the company's behaviour.
 
 Every request body, query parameter and header name is checked against Visma's OpenAPI description
-of the operation (`openapi`; V3 against `protocol.V3_SCHEMAS`), and refused with 400 when the real
+of the operation (`openapi.ERP`, V3 against `openapi.SALES_ORDERS`), and refused with 400 when the real
 API would refuse it (or, stricter, when it names what the operation does not declare); every answer
 is checked too, and one that does not match is a 500 naming the problem, so a sandbox that drifted
 from the description fails loudly. What was checked, and every problem found, is kept in
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -39,7 +38,6 @@ from connectors.visma_net.sandbox.store import Company, Refused, now
 from connectors.visma_net.values import unwrap
 
 JSON = "application/json"
-V3_QUERY = frozenset({"pageIndex", "pageSize", "modifiedSince", "customerId", "status", "orderBy", "filter", "expand"})
 Handler = Callable[["Call"], Any]
 
 
@@ -110,7 +108,7 @@ class VismaNetSandbox(FaultySandbox):
         from connectors.visma_net.sandbox import routes
 
         self.erp_routes: dict[tuple[str, str], Handler] = routes.erp(self)
-        self.v3_routes: list[tuple[str, re.Pattern[str], Handler, str | None, str | None]] = routes.v3(self)
+        self.v3_routes: dict[tuple[str, str], Handler] = routes.v3(self)
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -199,7 +197,7 @@ class VismaNetSandbox(FaultySandbox):
 
     async def _erp(self, request: Request) -> Answer:
         method, path = request.method, request.url.path
-        operation = openapi.operation(method, path)
+        operation = openapi.ERP.operation(method, path)
         handler = self.erp_routes.get((method, operation.path)) if operation else None
         if operation is None or handler is None:
             return _error(404, f"No HTTP resource was found that matches the request URI {method} {path}.")
@@ -223,7 +221,7 @@ class VismaNetSandbox(FaultySandbox):
         return answer
 
     def _check_request(self, request: Request, operation: openapi.Operation) -> list[str]:
-        declared = {p["name"] for p in operation.spec.get("parameters") or [] if p.get("in") == "query"}
+        declared = operation.query()
         return [f"query parameter {name!r} is not one of {operation.path}'s"
                 for name in request.query_params if name not in declared]  # fmt: skip
 
@@ -236,7 +234,7 @@ class VismaNetSandbox(FaultySandbox):
             body = json.loads(raw or b"null")
         except ValueError:
             return None, ["the body is not JSON"]
-        problems = openapi.problems(schema, body)
+        problems = openapi.ERP.problems(schema, body)
         if problems:
             return None, problems
         name = str(schema.get("$ref", "")).rsplit("/", 1)[-1]
@@ -254,13 +252,15 @@ class VismaNetSandbox(FaultySandbox):
             return _error(exc.status, exc.text)
         return result if isinstance(result, Answer) else Answer(200, result)
 
-    def _check_answer(self, answer: Answer, method: str, operation: openapi.Operation) -> Answer:
+    def _check_answer(
+        self, answer: Answer, method: str, operation: openapi.Operation, description: openapi.Description = openapi.ERP
+    ) -> Answer:
         if answer.status >= 400 or answer.raw is not None or operation.path == protocol.BACKGROUND_CONTENT:
             return answer  # a background call's content was checked as the original call's answer
         if answer.status not in operation.statuses():
             return self._drifted(f"answer {method} {operation.path}: status {answer.status} is not declared")
         schema = operation.response_schema(answer.status)
-        problems = openapi.problems(schema, answer.body) if schema is not None and answer.body is not None else []
+        problems = description.problems(schema, answer.body) if schema is not None and answer.body is not None else []
         if problems:
             return self._drifted(f"answer {method} {operation.path}: {'; '.join(problems)}")
         self.checked.append(f"answer {method} {operation.path}")
@@ -295,40 +295,68 @@ class VismaNetSandbox(FaultySandbox):
     # ---- the SalesOrders V3 API ------------------------------------------------------------------
 
     async def _v3(self, request: Request) -> Answer:
-        method, path = request.method, request.url.path[len("/api/v3") :]
-        for route_method, pattern, handler, request_schema, answer_schema in self.v3_routes:
-            match = pattern.match(path)
-            if route_method != method or match is None:
-                continue
-            problems = [f"query parameter {n!r} is not one of the V3 list's" for n in request.query_params
-                        if n not in V3_QUERY]  # fmt: skip
-            body = None
-            if request_schema is not None:
-                try:
-                    body = json.loads(await request.body() or b"null")
-                except ValueError:
-                    problems.append("the body is not JSON")
-                else:
-                    problems += openapi.problems(protocol.V3_SCHEMAS[request_schema], body)
-            if problems:
-                self.problems += [f"request {method} {pattern.pattern}: {p}" for p in problems]
-                return _problem(400, "One or more validation errors occurred.", problems)
-            self.checked.append(f"request V3 {method} {pattern.pattern}")
-            call = Call(method, path, match.groupdict(), dict(request.query_params), body,
-                        {k.lower(): v for k, v in request.headers.items()})  # fmt: skip
+        method, path = request.method, request.url.path
+        operation = openapi.SALES_ORDERS.operation(method, path)
+        handler = self.v3_routes.get((method, operation.path)) if operation else None
+        if operation is None or handler is None:
+            return _problem(404, f"{method} {path} is not a V3 resource")
+        problems = _v3_query_problems(request, operation)
+        schema = operation.request_schema()
+        body: Any = None
+        if schema is not None and not problems:
             try:
-                answer: Answer = handler(call)
-            except Refused as exc:
-                return _problem(exc.status, exc.text)
-            if answer_schema is not None and answer.status == 200:
-                schema = protocol.v3_page(answer_schema[5:]) if answer_schema.startswith("page:") else \
-                    protocol.V3_SCHEMAS[answer_schema]  # fmt: skip
-                found = openapi.problems(schema, answer.body)
-                if found:
-                    return self._drifted(f"answer V3 {method} {pattern.pattern}: {'; '.join(found)}")
-                self.checked.append(f"answer V3 {method} {pattern.pattern}")
-            return answer
-        return _problem(404, f"{method} {path} is not a V3 resource")
+                body = json.loads(await request.body() or b"null")
+            except ValueError:
+                problems.append("the body is not JSON")
+            else:
+                problems += openapi.SALES_ORDERS.problems(schema, body)
+        if problems:
+            self.problems += [f"request {method} {operation.path}: {p}" for p in problems]
+            return _problem(400, "One or more validation errors occurred.", problems)
+        self.checked.append(f"request {method} {operation.path}")
+        query = {name: ",".join(request.query_params.getlist(name)) for name in request.query_params}
+        call = Call(method, path, openapi.path_parameters(operation, path), query, body,
+                    {k.lower(): v for k, v in request.headers.items()})  # fmt: skip
+        try:
+            answer: Answer = handler(call)
+        except Refused as exc:
+            return _problem(exc.status, exc.text)
+        return self._check_answer(answer, method, operation, openapi.SALES_ORDERS)
+
+
+def _v3_query_problems(request: Request, operation: openapi.Operation) -> list[str]:
+    """Query parameters the V3 operation does not declare, and values its schema refuses: an
+    `expand` of sections it does not know (given repeated or comma-separated, as Visma's sample
+    `expand=customer,payment` has it), a page that is not a number."""
+    declared = operation.query()
+    problems = []
+    for name in request.query_params:
+        if name not in declared:
+            problems.append(f"query parameter {name!r} is not one of {operation.path}'s")
+            continue
+        schema = declared[name]
+        values = request.query_params.getlist(name)
+        if schema.get("type") == "array":
+            values = [v.strip() for value in values for v in value.split(",")]
+            schema = schema["items"]
+        for value in values:
+            problems += [f"query parameter {name}: {p.removeprefix('body: ')}"
+                         for p in openapi.SALES_ORDERS.problems(schema, _query_value(value, schema))]  # fmt: skip
+    return problems
+
+
+def _query_value(value: str, schema: dict[str, Any]) -> Any:
+    """A query value as its schema types it: a number as an int, an enum member matched regardless
+    of case (ASP.NET binds enums so)."""
+    if schema.get("type") == "integer":
+        try:
+            return int(value)
+        except ValueError:
+            return value
+    if "$ref" in schema:
+        members = openapi.SALES_ORDERS.document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]].get("enum")
+        return next((m for m in members or [] if m.lower() == value.lower()), value)
+    return value
 
 
 def _files(content_type: str, body: bytes) -> list[tuple[str, bytes]]:
@@ -352,4 +380,3 @@ def _problem(status: int, title: str, problems: list[str] | None = None) -> Answ
     if problems:
         body["errors"] = {"request": problems}
     return Answer(status, body)
-

@@ -1,9 +1,8 @@
-"""What each operation of the Visma.net sandbox does, by the OpenAPI description's path template
-(ERP) or a pattern of its own (V3)."""
+"""What each operation of the Visma.net sandbox does, by its path template in Visma's OpenAPI
+description (`openapi.ERP`, `openapi.SALES_ORDERS`)."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from connectors.visma_net.sandbox.store import Refused
@@ -94,21 +93,18 @@ def erp(sandbox: VismaNetSandbox) -> dict[tuple[str, str], Handler]:
     }  # fmt: skip
 
 
-def v3(sandbox: VismaNetSandbox) -> list[tuple[str, re.Pattern[str], Handler, str | None, str | None]]:
+def v3(sandbox: VismaNetSandbox) -> dict[tuple[str, str], Handler]:
     from connectors.visma_net.sandbox.app import Answer
 
     company = sandbox.company
 
-    def page(items: list[dict[str, Any]], call: Call) -> Answer:
-        try:
-            index, size = int(call.query.get("pageIndex", 0)), int(call.query.get("pageSize", 100))
-        except ValueError as exc:
-            raise Refused(400, "pageIndex and pageSize are numbers") from exc
+    def page(items: list[dict[str, Any]], call: Call, default_size: int) -> Answer:
+        index, size = int(call.query.get("pageIndex") or 0), int(call.query.get("pageSize") or default_size)
         if index < 0 or not 1 <= size <= 1000:
             raise Refused(400, "pageIndex must be 0 or more and pageSize 1 to 1000")
         chosen = items[index * size : (index + 1) * size]
         more = (index + 1) * size < len(items)
-        next_page = f"/api/v3{call.path}?pageIndex={index + 1}&pageSize={size}" if more else None
+        next_page = f"{call.path}?pageIndex={index + 1}&pageSize={size}" if more else None
         return Answer(200, {"value": chosen, "totalCount": len(items), "nextPage": next_page})
 
     def orders(call: Call) -> Answer:
@@ -117,37 +113,37 @@ def v3(sandbox: VismaNetSandbox) -> list[tuple[str, re.Pattern[str], Handler, st
             found = [o for o in found if o["customerId"] == call.query["customerId"]]
         if "modifiedSince" in call.query:
             found = [o for o in found if o["lastModified"] >= call.query["modifiedSince"].replace(" ", "T")[:23]]
-        return page(found, call)
+        return page(found, call, 100)
 
     def order(call: Call) -> Answer:
-        head = company.order(call.params["type"], call.params["id"])
-        return Answer(200, {k: v for k, v in head.items() if k != "lines"}, {"ETag": f'"{head["version"]}"'})
+        kind, order_id = call.params["type"], call.params["orderId"]
+        head = company.order_view(kind, order_id, call.query.get("expand", "").split(","))
+        return Answer(200, head, {"ETag": company.order_etag(kind, order_id)})
 
     def create(call: Call) -> Answer:
         kind, order_id = company.create_order(call.body)
         return Answer(201, None, {"Location": f"/api/v3/SalesOrders/{kind}/{order_id}"})
 
     def lines(call: Call) -> Answer:
-        return page(company.order(call.params["type"], call.params["id"])["lines"], call)
+        return page(company.order(call.params["type"], call.params["orderId"])["lines"], call, 1000)
 
     def patch(call: Call) -> Answer:
-        head = company.order(call.params["type"], call.params["id"])
+        kind, order_id = call.params["type"], call.params["orderId"]
         match = call.headers.get("if-match")
         if match is None:
             raise Refused(428, "If-Match is required")
-        if match.strip('"') != str(head["version"]):
+        if match != company.order_etag(kind, order_id):
             raise Refused(412, "The order was changed since it was read")
-        head["version"] += 1
-        return Answer(202)
+        company.patch_order(kind, order_id, call.body or {})
+        return Answer(202, None, {"ETag": company.order_etag(kind, order_id)})
 
-    order_path = r"^/SalesOrders/(?P<type>[^/]+)/(?P<id>[^/]+)"
-    return [
-        ("GET", re.compile(r"^/SalesOrders/?$", re.IGNORECASE), orders, None, "page:SalesOrderListDto"),
-        ("POST", re.compile(r"^/SalesOrders/?$", re.IGNORECASE), create, "NewSalesOrderCommand", None),
-        ("GET", re.compile(order_path + "/lines/?$", re.IGNORECASE), lines, None, "page:SalesOrderLineDto"),
-        ("GET", re.compile(order_path + "/?$", re.IGNORECASE), order, None, "SalesOrderDto"),
-        ("PATCH", re.compile(order_path + "/?$", re.IGNORECASE), patch, None, None),
-    ]
+    return {
+        ("GET", "/api/v3/SalesOrders"): orders,
+        ("POST", "/api/v3/SalesOrders"): create,
+        ("GET", "/api/v3/SalesOrders/{type}/{orderId}"): order,
+        ("PATCH", "/api/v3/SalesOrders/{type}/{orderId}"): patch,
+        ("GET", "/api/v3/SalesOrders/{type}/{orderId}/lines"): lines,
+    }
 
 
 def _found(record: Any, what: str) -> Any:

@@ -9,6 +9,7 @@ is a `Refused` with the status and the words Visma.net would answer with.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import uuid
 from collections.abc import Callable, Mapping
@@ -20,6 +21,13 @@ from connectors.visma_net.protocol import MAX_PAGE_SIZE
 
 COUNTRIES = {"NO": "Norway", "SE": "Sweden", "DK": "Denmark", "FI": "Finland", "NL": "Netherlands", "DE": "Germany",
              "GB": "United Kingdom", "BE": "Belgium", "FR": "France", "US": "United States"}  # fmt: skip
+EXPANDED = {
+    "customer": "customer",
+    "payment": "paymentSettings",
+    "financialinformation": "financialInformation",
+    "shipping": "shipping",
+    "note": "note",
+}  # V3 expand value → the section it fills
 CONDITIONS: dict[str, Callable[[str, str], bool]] = {
     ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
 }  # fmt: skip
@@ -253,10 +261,12 @@ class Company:
         status = "Open" if order_type.get("behavior") == "SalesOrder" else "Invoiced"
         head = {
             "type": kind, "orderId": order_id, "status": {"description": status, "hold": False, "cancelled": False},
-            "date": body.get("date") or now(), "lastModified": now(), "version": 1,
+            "date": body.get("date") or now(), "lastModified": now(), "version": _row_version(1),
             "currencyId": body.get("currencyId"), "note": body.get("note"), "branch": {"id": branch},
-            "customer": {"id": customer, "name": self.customers[customer].get("name"),
+            "customer": {"internalId": self.customers[customer]["internalId"], "id": customer,
+                         "name": self.customers[customer].get("name"),
                          "order": (body.get("customer") or {}).get("order")},
+            "shipping": {"shipVia": {"id": (body.get("shipping") or {}).get("shipViaId")}},
             "paymentSettings": {"paymentMethod": {"id": (body.get("paymentSettings") or {}).get("paymentMethodId")}},
             "financialInformation": {"terms": {"id": (body.get("customer") or {}).get("termsId")}},
             "lines": lines,
@@ -269,6 +279,30 @@ class Company:
         if found is None:
             raise Refused(404, f"Sales order {kind} {order_id} not found")
         return found
+
+    def order_view(self, kind: str, order_id: str, expand: list[str]) -> dict[str, Any]:
+        """An order as the V3 single view shows it: the sections `expand` names (case-insensitive,
+        `All` for every one) filled, the others left out, as Visma's description says."""
+        head = self.order(kind, order_id)
+        wanted = {e.strip().lower() for e in expand}
+        shown = {k: v for k, v in head.items() if k not in ("lines", *EXPANDED.values())}
+        for section, name in EXPANDED.items():
+            if section in wanted or "all" in wanted:
+                shown[name] = head[name]
+        return shown
+
+    def order_etag(self, kind: str, order_id: str) -> str:
+        return f'"{self.order(kind, order_id)["version"]}"'
+
+    def patch_order(self, kind: str, order_id: str, body: Mapping[str, Any]) -> None:
+        """Change an order's description or note (what a `PatchSalesOrderCommand` may set that the
+        sandbox keeps); every change is a new version."""
+        head = self.order(kind, order_id)
+        for name in ("description", "note"):
+            if name in body:
+                head[name] = body[name]
+        head["version"] = _row_version(int.from_bytes(base64.b64decode(head["version"]), "big") + 1)
+        head["lastModified"] = now()
 
     def order_list(self) -> list[dict[str, Any]]:
         return [{"orderId": h["orderId"], "type": h["type"], "status": h["status"]["description"],
@@ -316,6 +350,11 @@ class Company:
         if "status" in query:
             found = [s for s in found if s["status"] == query["status"]]
         return self.page(found, query)
+
+
+def _row_version(number: int) -> str:
+    """An order's version as V3 gives it (a row version, 8 bytes in base64)."""
+    return base64.b64encode(number.to_bytes(8, "big")).decode()
 
 
 def _address(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,34 @@ def test_the_sandbox_refuses_a_body_the_description_refuses(served: Served) -> N
     served.sandbox.problems.clear()  # refused on purpose
 
 
+def test_the_sandbox_holds_v3_requests_to_the_sales_order_description(served: Served) -> None:
+    v3 = served.client().transport.v3
+    read_name = v3("POST", "/SalesOrders", json={"type": "SO", "customer": {"id": "1000"}, "customerOrder": "#1"})
+    assert read_name.status == 400 and "'customerOrder' was unexpected" in str(read_name.body["errors"])
+    too_long = v3("POST", "/SalesOrders", json={"type": "SO", "customer": {"id": "1000", "order": "#" * 41}})
+    assert too_long.status == 400 and "is too long" in str(too_long.body["errors"])
+    unknown_section = v3("GET", "/SalesOrders/SO/000001", params={"expand": "Customer,Everything"})
+    assert unknown_section.status == 400 and "'Everything' is not one of" in str(unknown_section.body["errors"])
+    undeclared = v3("GET", "/SalesOrders", params={"customerOrder": "#900"})
+    assert undeclared.status == 400
+    served.sandbox.problems.clear()  # refused on purpose
+
+
+def test_a_v3_order_shows_only_the_sections_asked_for_and_a_change_needs_its_current_version(served: Served) -> None:
+    v3 = served.client().transport.v3
+    bare = v3("GET", "/SalesOrders/SO/000001")
+    assert "customer" not in bare.body and bare.body["orderId"] == "000001"
+    expanded = v3("GET", "/SalesOrders/SO/000001", params={"expand": "customer"})
+    assert expanded.body["customer"]["order"] == "#900" and expanded.headers["etag"] == bare.headers["etag"]
+    assert v3("PATCH", "/SalesOrders/SO/000001", json={"note": "x"}).status == 428
+    changed = v3("PATCH", "/SalesOrders/SO/000001", json={"note": "x"}, headers={"If-Match": bare.headers["etag"]})
+    assert changed.status == 202 and changed.headers["etag"] != bare.headers["etag"]
+    stale = v3("PATCH", "/SalesOrders/SO/000001", json={"note": "y"}, headers={"If-Match": bare.headers["etag"]})
+    assert stale.status == 412
+    assert {"answer GET /api/v3/SalesOrders/{type}/{orderId}", "request PATCH /api/v3/SalesOrders/{type}/{orderId}"} \
+        <= set(served.sandbox.checked)  # fmt: skip
+
+
 def test_a_stale_etag_is_read_again_and_the_update_sent_once_more(served: Served) -> None:
     client = served.client()
     ines = Customer(email="ines@example.com", first_name="Ines", last_name="Bakker")

@@ -21,7 +21,7 @@ KORF = Customer(email="inkoop@dekorf.example", kind="company", company_name="De 
 
 def test_a_customer_is_wrapped_scalar_by_scalar_and_nested_objects_twice() -> None:
     body = wrap(convert.customer_to(KORF))
-    assert openapi.problems(openapi.schema("CustomerUpdateDto"), body) == []
+    assert openapi.ERP.problems(openapi.ERP.schema("CustomerUpdateDto"), body) == []
     assert body["name"] == {"value": "De Korf AS"}
     assert body["mainContact"]["value"]["email"] == {"value": "inkoop@dekorf.example"}
     assert body["mainAddress"]["value"]["countryId"] == {"value": "NO"}  # the write name, not country.id
@@ -30,16 +30,17 @@ def test_a_customer_is_wrapped_scalar_by_scalar_and_nested_objects_twice() -> No
 
 def test_a_contact_validates_as_a_contact_update() -> None:
     body = wrap(convert.contact_to(KORF, "10001"))
-    assert openapi.problems(openapi.schema("ContactUpdateDto"), body) == []
+    assert openapi.ERP.problems(openapi.ERP.schema("ContactUpdateDto"), body) == []
     assert body["businessAccount"] == {"value": "10001"}
 
 
 def test_line_arrays_are_not_wrapped_but_their_fields_are_and_operation_stays_plain() -> None:
     body = wrap({"shipVia": "POSTNORD", "shipmentPackageLines": [
         {"operation": "Insert", "boxId": "PARCEL", "trackingNumber": "TRK-1"}]})  # fmt: skip
-    assert openapi.problems(openapi.schema("ShipmentUpdateDto"), body) == []
+    assert openapi.ERP.problems(openapi.ERP.schema("ShipmentUpdateDto"), body) == []
     assert body["shipmentPackageLines"] == [
-        {"boxId": {"value": "PARCEL"}, "trackingNumber": {"value": "TRK-1"}, "operation": "Insert"}]
+        {"boxId": {"value": "PARCEL"}, "trackingNumber": {"value": "TRK-1"}, "operation": "Insert"}
+    ]
     assert unwrap(body) == {"shipVia": "POSTNORD", "shipmentPackageLines": [
         {"boxId": "PARCEL", "trackingNumber": "TRK-1", "operation": "Insert"}]}  # fmt: skip
 
@@ -47,7 +48,7 @@ def test_line_arrays_are_not_wrapped_but_their_fields_are_and_operation_stays_pl
 def test_plain_flags_stay_plain() -> None:
     body = wrap({"name": "A", "overrideWithClassValues": True})
     assert body["overrideWithClassValues"] is True
-    assert openapi.problems(openapi.schema("CustomerUpdateDto"), body) == []
+    assert openapi.ERP.problems(openapi.ERP.schema("CustomerUpdateDto"), body) == []
 
 
 @pytest.mark.parametrize(
@@ -59,13 +60,13 @@ def test_plain_flags_stay_plain() -> None:
     ],
 )
 def test_the_description_refuses_what_is_not_wrapped_or_not_a_write_name(body: dict[str, object], problem: str) -> None:
-    assert any(problem in p for p in openapi.problems(openapi.schema("CustomerUpdateDto"), body))
+    assert any(problem in p for p in openapi.ERP.problems(openapi.ERP.schema("CustomerUpdateDto"), body))
 
 
 def test_action_bodies_are_plain() -> None:
     action = {"orderType": "SO", "shipmentDate": "2026-05-01T00:00:00", "shipmentWarehouse": "MAIN"}
-    assert openapi.problems(openapi.schema("CreateShipmentActionDto"), action) == []
-    assert openapi.problems(openapi.schema("CreateShipmentActionDto"), wrap(action)) != []
+    assert openapi.ERP.problems(openapi.ERP.schema("CreateShipmentActionDto"), action) == []
+    assert openapi.ERP.problems(openapi.ERP.schema("CreateShipmentActionDto"), wrap(action)) != []
 
 
 def test_unwrap_names_a_field_that_is_not_wrapped() -> None:
@@ -86,8 +87,8 @@ CONTACT_READ = {"contactId": 101, "firstName": "Sanne", "lastName": "de Vries", 
 
 
 def test_a_customer_read_with_a_contact_is_a_company() -> None:
-    assert openapi.problems(openapi.list_of("CustomerDto"), [CUSTOMER_READ]) == []
-    assert openapi.problems(openapi.list_of("ContactDto"), [CONTACT_READ]) == []
+    assert openapi.ERP.problems(openapi.ERP.list_of("CustomerDto"), [CUSTOMER_READ]) == []
+    assert openapi.ERP.problems(openapi.ERP.list_of("ContactDto"), [CONTACT_READ]) == []
     customer = convert.customer_from(CUSTOMER_READ, [CONTACT_READ])
     assert customer is not None
     assert (customer.kind, customer.company_name, customer.number) == ("company", "De Korf AS", "10001")
@@ -103,7 +104,7 @@ SUMMARY_READ = {"inventory": {"number": "MUG", "description": "Mug"}, "warehouse
 
 
 def test_stock_is_on_hand_less_what_sales_orders_booked_and_allocated() -> None:
-    assert openapi.problems(openapi.list_of("InventorySummaryDto"), [SUMMARY_READ]) == []
+    assert openapi.ERP.problems(openapi.ERP.list_of("InventorySummaryDto"), [SUMMARY_READ]) == []
     level = convert.stock_from(SUMMARY_READ, "warehouse")
     assert (level.on_hand, level.reserved, level.available) == (Decimal(40), Decimal(5), Decimal(35))
 
@@ -117,7 +118,7 @@ def test_items_grouped_by_the_variant_attribute_are_one_product_with_options_and
          "attachments": [{"id": "3fa85f64-5717-4562-b3fc-2c963f66afa6", "name": "shirt.png", "revision": 2}]}
         for size in ("M", "S")
     ]  # fmt: skip
-    assert openapi.problems(openapi.list_of("InventoryDto"), items) == []
+    assert openapi.ERP.problems(openapi.ERP.list_of("InventoryDto"), items) == []
     settings = VismaNetSettings(tenant="t", variant_attribute="PARENT", options={"SIZE": "size"},
                                 features={"ORIGIN": "country_of_origin"}, currency="NOK")  # fmt: skip
     [product] = convert.products_from(items, settings)
@@ -137,8 +138,10 @@ def test_a_split_shipment_is_one_record_per_order_with_exactly_its_lines() -> No
         ],
         "shipmentPackageLines": [{"lineNumber": 1, "trackingNumber": "TRK-1"}],
     }  # fmt: skip
-    assert openapi.problems(openapi.list_of("ShipmentDto"), [shipment]) == []
+    assert openapi.ERP.problems(openapi.ERP.list_of("ShipmentDto"), [shipment]) == []
     records = convert.shipments_from(shipment, {("SO", "000001"): "#1001", ("SO", "000002"): "#1002"})
     assert [(s.key, s.order_number, s.tracking_number, s.carrier) for s in records] == [
-        ("SH1-000001", "#1001", "TRK-1", "POSTNORD"), ("SH1-000002", "#1002", "TRK-1", "POSTNORD")]
+        ("SH1-000001", "#1001", "TRK-1", "POSTNORD"),
+        ("SH1-000002", "#1002", "TRK-1", "POSTNORD"),
+    ]
     assert [[(line.sku, line.quantity) for line in s.lines] for s in records] == [[("MUG", 1)], [("MUG", 2)]]
