@@ -172,13 +172,15 @@ class VismaNetClient:
 
     def _read_shipments(self, wanted: ReadFilter | None) -> list[Record]:
         found: list[Record] = []
+        carriers = {str(c["carrierId"]): str(c.get("carrierDescription") or c["carrierId"])
+                    for c in self.transport.erp_list("/v1/carrier", paged=False)}  # fmt: skip
         for data in self.transport.erp_list("/v1/shipment", self._changed(wanted)):
             if data.get("status") not in SHIPPED_STATUSES:
                 continue
             orders = {(str(line.get("orderType")), str(line.get("orderNbr")))
                       for line in data.get("shipmentDetailLines") or []}  # fmt: skip
             numbers = {order: self._order_number(*order) for order in orders}
-            found += convert.shipments_from(data, numbers)
+            found += convert.shipments_from(data, numbers, carriers)
         return found
 
     # ---- writing ---------------------------------------------------------------------------

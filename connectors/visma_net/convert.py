@@ -295,10 +295,13 @@ def order_from(head: Mapping[str, Any], lines: Sequence[Mapping[str, Any]], kind
 # ---- shipments ----------------------------------------------------------------------------------
 
 
-def shipments_from(data: Mapping[str, Any], order_numbers: Mapping[tuple[str, str], str]) -> list[Shipment]:
+def shipments_from(
+    data: Mapping[str, Any], order_numbers: Mapping[tuple[str, str], str], carriers: Mapping[str, str]
+) -> list[Shipment]:
     """A shipment as one record per order it ships lines of, with exactly those lines, its first
-    package's tracking number and its carrier. `order_numbers` gives each (order type, order id)
-    the number the order is known by elsewhere (its customer's order reference)."""
+    package's tracking number and its carrier's name. `order_numbers` gives each (order type, order
+    id) the number the order is known by elsewhere (its customer's order reference); `carriers`
+    each ship via id its carrier's description (an id the list lacks stays as it is)."""
     number = str(data["shipmentNumber"])
     by_order: dict[tuple[str, str], list[ShipmentLine]] = {}
     for line in data.get("shipmentDetailLines") or []:
@@ -309,7 +312,8 @@ def shipments_from(data: Mapping[str, Any], order_numbers: Mapping[tuple[str, st
         by_order.setdefault(of_order, []).append(ShipmentLine(sku=str(line["inventoryNumber"]), quantity=quantity))
     tracking = next((_text(p.get("trackingNumber")) for p in data.get("shipmentPackageLines") or []
                      if _text(p.get("trackingNumber"))), None)  # fmt: skip
-    carrier = _id(data.get("shipVia"))
+    ship_via = _id(data.get("shipVia"))
+    carrier = carriers.get(ship_via, ship_via) if ship_via else None
     found = []
     for (kind, order), lines in by_order.items():
         key = number if len(by_order) == 1 else f"{number}-{order}"

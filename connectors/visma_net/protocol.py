@@ -81,7 +81,9 @@ Domain assumptions
 - Order types: the codes are per company [C-3p]; `SalesOrderTypeDto.behavior` says what a type
   does [C]. The settings map Tillsync's order, invoice and sales invoice onto codes.
 - Shipments: a shipment counts as shipped in `SHIPPED_STATUSES` [I]; its tracking numbers are on
-  its package lines and its carrier is `shipVia` [C]; a shipment holding lines of several orders is
+  its package lines and its carrier is `shipVia` [C]. The carrier's name is its `carrierDescription`
+  in `GET /v1/carrier` [C]; `shipVia.description` is declared, but not that it holds that name [I],
+  so the carrier list is read with the shipments; a shipment holding lines of several orders is
   one record per order [I].
 
 The SalesOrders V3 API has its own OpenAPI document; `openapi.SALES_ORDERS` is the subset of it

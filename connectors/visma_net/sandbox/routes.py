@@ -87,6 +87,11 @@ def erp(sandbox: VismaNetSandbox) -> dict[tuple[str, str], Handler]:
         ("GET", "/v1/shipment"): lambda call: company.list_shipments(call.query),
         ("GET", "/v1/shipment/{shipmentNbr}"): lambda call: single(
             call.path, _found(company.shipments.get(call.params["shipmentNbr"]), "Shipment")),
+        ("GET", "/v1/carrier"): unpaged(company.carriers.values),
+        ("GET", "/v1/carrier/{carrierName}"): lambda call: company.carrier(call.params["carrierName"]),
+        ("GET", "/v1/customerinvoice"): lambda call: company.list_invoices(call.query),
+        ("GET", "/v1/customerinvoice/{invoiceNumber}"): lambda call: single(
+            call.path, company.customer_invoice(call.params["invoiceNumber"])),
         ("GET", "/v1/background/{requestId}"): lambda call: sandbox.background_state(call.params["requestId"]),
         ("GET", "/v1/background/{requestId}/content"): lambda call: sandbox.background_content(
             call.params["requestId"]),

@@ -1,7 +1,8 @@
-"""A small company to start the sandbox with: two branches and warehouses, order types, item classes
+"""A small company to start the sandbox with: two branches and warehouses, order types, carriers, item classes
 and a sales category tree, a shirt in three sizes (items grouped by the PARENT attribute, with
 size and colour attributes, a feature and an image), a mug, stock with reservations, prices per
-customer price class, and the default debtor; `seed_shipped_order` adds a web order shipped in two parts."""
+customer price class, and the default debtor; `seed_shipped_order` adds a web order shipped in two parts
+and invoiced."""
 
 from __future__ import annotations
 
@@ -41,6 +42,11 @@ def seed(company: Company) -> None:
         "CS": {"orderType": "CS", "active": True, "description": "Cash sale", "behavior": "Invoice",
                "defaultOperation": "Issue", "customerDocumentType": "CashSale"},
     })  # fmt: skip
+    company.carriers.update({
+        "POSTNORD": {"carrierId": "POSTNORD", "carrierDescription": "PostNord", "lastModifiedDateTime": now()},
+        "BRING": {"carrierId": "BRING", "carrierDescription": "Bring Parcels", "lastModifiedDateTime": now()},
+        "DHLEXP": {"carrierId": "DHLEXP", "carrierDescription": "DHL Express", "lastModifiedDateTime": now()},
+    })  # fmt: skip
     company.item_classes.update({
         "shirts": {"id": "shirts", "description": "Shirts", "type": "FinishedGoodItem"},
         "mugs": {"id": "mugs", "description": "Mugs", "type": "FinishedGoodItem"},
@@ -72,7 +78,7 @@ def seed(company: Company) -> None:
 
 
 def seed_shipped_order(company: Company) -> None:
-    """A web order shipped in two parts, each with its own parcel."""
+    """A web order shipped in two parts, each with its own parcel, and invoiced."""
     lines = [{"inventoryId": "SHIRT-S", "quantity": 2, "unitPrice": 29.95},
              {"inventoryId": "MUG", "quantity": 1, "unitPrice": 12.5}]  # fmt: skip
     kind, order = company.create_order(
@@ -86,3 +92,4 @@ def seed_shipped_order(company: Company) -> None:
     )
     company.ship("SH000001", kind, order, {"SHIRT-S": 1, "MUG": 1}, "TRK-900-A", "POSTNORD", "MAIN")
     company.ship("SH000002", kind, order, {"SHIRT-S": 1}, "TRK-900-B", "BRING", "MAIN")
+    company.invoice(kind, order)

@@ -72,6 +72,8 @@ class Company:
     prices: list[dict[str, Any]] = field(default_factory=list)
     orders: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # (type, id) → head with lines
     shipments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    carriers: dict[str, dict[str, Any]] = field(default_factory=dict)  # ship via id → CarrierDto
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # reference number → CustomerInvoiceDto
     versions: dict[str, int] = field(default_factory=dict)  # record path → version (the ETag)
     max_page_size: int = MAX_PAGE_SIZE
     _numbers: itertools.count[int] = field(default_factory=lambda: itertools.count(10001))
@@ -318,6 +320,8 @@ class Company:
         """A confirmed shipment of these quantities of an order's items: the order's lines show them
         on shipments, and stock leaves the warehouse."""
         order = self.order(kind, order_id)
+        if carrier not in self.carriers:
+            raise Refused(400, f"Ship via {carrier} does not exist")
         detail = []
         for index, (sku, quantity) in enumerate(lines.items(), 1):
             line = next((x for x in order["lines"] if x["inventory"]["id"] == sku), None)
@@ -336,7 +340,8 @@ class Company:
             "shipmentNumber": number, "shipmentType": "Issue", "status": "Confirmed", "hold": False,
             "operation": "Issue", "shipmentDate": now(), "lastModifiedDateTime": now(),
             "customer": {"number": order["customer"]["id"], "name": order["customer"]["name"]},
-            "fromWarehouse": {"id": warehouse}, "shipVia": {"id": carrier, "description": carrier},
+            "fromWarehouse": {"id": warehouse},
+            "shipVia": {"id": carrier, "description": self.carriers[carrier]["carrierDescription"]},
             "shippedQuantity": sum(lines.values()), "packages": 1, "shipmentDetailLines": detail,
             "shipmentOrderLines": [{"orderType": kind, "orderNbr": order_id, "shippedQty": sum(lines.values())}],
             "shipmentPackageLines": [{"lineNumber": 1, "confirmed": True, "boxId": "PARCEL",
@@ -350,6 +355,61 @@ class Company:
         if "status" in query:
             found = [s for s in found if s["status"] == query["status"]]
         return self.page(found, query)
+
+    def carrier(self, carrier_id: str) -> dict[str, Any]:
+        found = self.carriers.get(carrier_id)
+        if found is None:
+            raise Refused(404, f"Carrier {carrier_id} not found.")
+        return found
+
+    # ---- customer invoices -------------------------------------------------------------------------
+
+    def invoice(self, kind: str, order_id: str) -> dict[str, Any]:
+        """The released customer invoice of what an order shipped, as preparing and releasing it
+        makes one: a line per shipped line with the shipment and order it came from; a cash sale's
+        order type makes a cash sale. An order with nothing shipped is refused."""
+        order = self.order(kind, order_id)
+        shipped = [(s["shipmentNumber"], line) for s in self.shipments.values() for line in s["shipmentDetailLines"]
+                   if (line["orderType"], line["orderNbr"]) == (kind, order_id)]  # fmt: skip
+        if not shipped:
+            raise Refused(400, f"Order {kind} {order_id} has nothing shipped to invoice")
+        prices = {line["lineId"]: line["unitPrice"] or 0.0 for line in order["lines"]}
+        lines = [{"lineNumber": index, "soShipmentNbr": shipment, "soOrderType": kind, "soOrderNbr": order_id,
+                  "inventoryNumber": line["inventoryNumber"], "quantity": line["shippedQty"],
+                  "unitPrice": prices[line["orderLineNbr"]],
+                  "amount": line["shippedQty"] * prices[line["orderLineNbr"]],
+                  "branchNumber": {"number": order["branch"]["id"]}}
+                 for index, (shipment, line) in enumerate(shipped, 1)]  # fmt: skip
+        amount = round(sum(line["amount"] for line in lines), 2)
+        cash = self.order_types[kind].get("customerDocumentType") == "CashSale"
+        number = f"{len(self.invoices) + 100001}"
+        invoice = {
+            "referenceNumber": number, "documentType": "CashSale" if cash else "Invoice", "status": "Open",
+            "hold": False, "documentDate": now(), "lastModifiedDateTime": now(), "createdDateTime": now(),
+            "customer": {"number": order["customer"]["id"], "name": order["customer"]["name"]},
+            "customerRefNumber": order["customer"]["order"] or "", "currencyId": order["currencyId"] or "",
+            "amount": amount, "balance": amount, "branchNumber": {"number": order["branch"]["id"]},
+            "invoiceLines": lines,
+        }  # fmt: skip
+        self.invoices[number] = invoice
+        order["status"]["description"] = "Invoiced"
+        return invoice
+
+    def list_invoices(self, query: Mapping[str, str]) -> list[Any]:
+        found = list(self.invoices.values())
+        for name, read in (("customerRefNumber", "customerRefNumber"), ("documentType", "documentType"),
+                           ("status", "status")):  # fmt: skip
+            if name in query:
+                found = [i for i in found if i[read] == query[name]]
+        if "customer" in query:
+            found = [i for i in found if i["customer"]["number"] == query["customer"]]
+        return self.page(found, query)
+
+    def customer_invoice(self, number: str) -> dict[str, Any]:
+        found = self.invoices.get(number)
+        if found is None:
+            raise Refused(404, f"Customer invoice {number} not found.")
+        return found
 
 
 def _row_version(number: int) -> str:

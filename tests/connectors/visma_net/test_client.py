@@ -87,6 +87,19 @@ def test_every_request_and_answer_is_checked_against_the_description(served: Ser
             "answer GET /v1/inventorysummary/{inventoryNumber}", "answer GET /v1/shipment"} <= checked  # fmt: skip
 
 
+def test_shipments_carry_their_carriers_name_and_invoices_are_served_as_described(served: Served) -> None:
+    client = served.client()
+    assert {(s.key, s.carrier) for s in client.read(Entity.shipment)} == {
+        ("SH000001", "PostNord"),
+        ("SH000002", "Bring Parcels"),
+    }
+    [invoice] = client.transport.erp_list("/v1/customerinvoice", {"customerRefNumber": "#900"})
+    one = client.transport.erp_ok("GET", f"/v1/customerinvoice/{invoice['referenceNumber']}")
+    assert one["invoiceLines"] == invoice["invoiceLines"] and one["status"] == "Open"
+    assert {"answer GET /v1/carrier", "answer GET /v1/customerinvoice",
+            "answer GET /v1/customerinvoice/{invoiceNumber}"} <= set(served.sandbox.checked)  # fmt: skip
+
+
 def test_the_sandbox_refuses_a_body_the_description_refuses(served: Served) -> None:
     client = served.client()
     answer = client.transport.erp("POST", "/v1/customer", json={"name": "not wrapped"})

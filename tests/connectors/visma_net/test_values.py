@@ -129,7 +129,7 @@ def test_items_grouped_by_the_variant_attribute_are_one_product_with_options_and
     assert product.images[0].endswith("/v1/attachment/3fa85f64-5717-4562-b3fc-2c963f66afa6?revision=2")
 
 
-def test_a_split_shipment_is_one_record_per_order_with_exactly_its_lines() -> None:
+def test_a_split_shipment_is_one_record_per_order_with_exactly_its_lines_and_its_carriers_name() -> None:
     shipment = {
         "shipmentNumber": "SH1", "status": "Confirmed", "shipVia": {"id": "POSTNORD"},
         "shipmentDetailLines": [
@@ -139,9 +139,28 @@ def test_a_split_shipment_is_one_record_per_order_with_exactly_its_lines() -> No
         "shipmentPackageLines": [{"lineNumber": 1, "trackingNumber": "TRK-1"}],
     }  # fmt: skip
     assert openapi.ERP.problems(openapi.ERP.list_of("ShipmentDto"), [shipment]) == []
-    records = convert.shipments_from(shipment, {("SO", "000001"): "#1001", ("SO", "000002"): "#1002"})
+    carriers = {"POSTNORD": "PostNord"}
+    assert (
+        openapi.ERP.problems(
+            openapi.ERP.list_of("CarrierDto"), [{"carrierId": "POSTNORD", "carrierDescription": "PostNord"}]
+        )
+        == []
+    )
+    records = convert.shipments_from(shipment, {("SO", "000001"): "#1001", ("SO", "000002"): "#1002"}, carriers)
     assert [(s.key, s.order_number, s.tracking_number, s.carrier) for s in records] == [
-        ("SH1-000001", "#1001", "TRK-1", "POSTNORD"),
-        ("SH1-000002", "#1002", "TRK-1", "POSTNORD"),
+        ("SH1-000001", "#1001", "TRK-1", "PostNord"),
+        ("SH1-000002", "#1002", "TRK-1", "PostNord"),
     ]
+    unknown = convert.shipments_from({**shipment, "shipVia": {"id": "DHLEXP"}}, {}, carriers)
+    assert unknown[0].carrier == "DHLEXP"  # a ship via the carrier list lacks keeps its id
     assert [[(line.sku, line.quantity) for line in s.lines] for s in records] == [[("MUG", 1)], [("MUG", 2)]]
+
+
+def test_a_released_invoice_of_a_shipped_order_reads_as_a_customer_invoice() -> None:
+    from connectors.visma_net.sandbox import start
+
+    company = start(catalogue=True).company
+    [invoice] = company.invoices.values()
+    assert openapi.ERP.problems(openapi.ERP.list_of("CustomerInvoiceDto"), [invoice]) == []
+    assert (invoice["customerRefNumber"], invoice["documentType"], invoice["amount"]) == ("#900", "Invoice", 72.4)
+    assert sorted(line["soShipmentNbr"] for line in invoice["invoiceLines"]) == ["SH000001", "SH000001", "SH000002"]
