@@ -11,8 +11,10 @@ from the description fails loudly. What was checked, and every problem found, is
 Tokens are bound to the tenant they were issued for; a token for any tenant but the company's is
 refused on every call with 401 (as Visma.net does). Answers carry `X-RateLimit-*` headers; past
 `rate_limit` requests in the window a call is answered 429 with `Retry-After`. Any ERP call sent
-with `erp-api-background` is run, answered 202, and its state and content served from
-`/v1/background/{id}`. Single records answer with an `ETag`; a PUT with a stale `If-Match` is 412.
+with `erp-api-background` is run, answered 202, and its state (`Started` for the first
+`background_polls` polls, then `Finished`) and content served from `/v1/background/{id}`. Single
+records answer with an `ETag`; a PUT with a stale `If-Match` is 412, and a record path put in
+`changed_after_read` is changed by someone else right after its next read.
 """
 
 from __future__ import annotations
@@ -84,6 +86,7 @@ class Background:
     uri: str
     answer: Answer
     received: str
+    polls: int = 0
 
 
 @dataclass
@@ -101,6 +104,8 @@ class VismaNetSandbox(FaultySandbox):
     background: dict[str, Background] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)  # "METHOD path" of every API call
     rate_headers: dict[str, str] = field(default_factory=dict)
+    background_polls: int = 1  # polls of a background operation that answer Started before it is Finished
+    changed_after_read: set[str] = field(default_factory=set)  # record paths someone changes right after a read
     _window: tuple[float, int] = (0.0, 0)
 
     def __post_init__(self) -> None:
@@ -281,6 +286,11 @@ class VismaNetSandbox(FaultySandbox):
         found = self.background.get(job)
         if found is None:
             raise Refused(404, f"Background operation {job} not found.")
+        found.polls += 1
+        if found.polls <= self.background_polls:
+            return {"id": job, "status": "Started", "statusCode": 0, "receivedUtc": found.received,
+                    "startedUtc": found.received, "originalUri": found.uri, "hasResponseContent": False,
+                    "hasRequestContent": False, "responseHeaders": {}}  # fmt: skip
         return {"id": job, "status": "Finished", "statusCode": found.answer.status, "receivedUtc": found.received,
                 "startedUtc": found.received, "finishedUtc": found.received, "originalUri": found.uri,
                 "hasResponseContent": found.answer.body is not None, "hasRequestContent": False,

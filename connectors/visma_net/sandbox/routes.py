@@ -17,7 +17,11 @@ def erp(sandbox: VismaNetSandbox) -> dict[tuple[str, str], Handler]:
     company = sandbox.company
 
     def single(path: str, body: Any) -> Answer:
-        return Answer(200, body, {"ETag": company.etag(path)})
+        answer = Answer(200, body, {"ETag": company.etag(path)})
+        if path.lower() in sandbox.changed_after_read:  # someone else changes it between our read and write
+            sandbox.changed_after_read.discard(path.lower())
+            company.touch(path)
+        return answer
 
     def put(path: str, call: Call, save: Any) -> Answer:
         match = call.headers.get("if-match")
