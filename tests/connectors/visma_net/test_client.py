@@ -12,7 +12,7 @@ import pytest
 
 from connectors.testing.faults import Faults
 from connectors.testing.server import serving
-from connectors.visma_net import CONNECTOR
+from connectors.visma_net import CONNECTOR, openapi
 from connectors.visma_net.client import VismaNetClient
 from connectors.visma_net.sandbox import VismaNetSandbox, start
 from connectors.visma_net.settings import VismaNetSettings
@@ -98,6 +98,38 @@ def test_shipments_carry_their_carriers_name_and_invoices_are_served_as_describe
     assert one["invoiceLines"] == invoice["invoiceLines"] and one["status"] == "Open"
     assert {"answer GET /v1/carrier", "answer GET /v1/customerinvoice",
             "answer GET /v1/customerinvoice/{invoiceNumber}"} <= set(served.sandbox.checked)  # fmt: skip
+
+
+def test_every_operation_the_connector_uses_is_one_of_vismas_and_each_request_was_validated(served: Served) -> None:
+    client = served.client(background_lists=True)
+    for entity in (Entity.product, Entity.category, Entity.stock, Entity.price, Entity.customer, Entity.shipment,
+                   Entity.order):  # fmt: skip
+        client.read(entity)
+    ines = Customer(email="ines@example.com", first_name="Ines", last_name="Bakker")
+    korf = Customer(email="inkoop@dekorf.example", kind="company", company_name="De Korf AS",
+                    contact=Contact(first_name="Sanne", last_name="de Vries"))  # fmt: skip
+    client.write(Entity.customer, [ines, korf])
+    client.write(Entity.customer, [ines.model_copy(update={"last_name": "Visser"}), korf])  # updates, with ETags
+    client.write(Entity.order, [order("#3001", ("MUG", 1), customer=ines, type="sales_invoice")])
+    assert client.read(Entity.customer, [("inkoop@dekorf.example",)])  # a keyed read, with its contacts
+    used = set()
+    for line in served.sandbox.requests:
+        method, path = line.split(" ", 1)
+        description = openapi.SALES_ORDERS if path.startswith("/api/v3/") else openapi.ERP
+        operation = description.operation(method, path)
+        assert operation is not None, f"{line} is not an operation of Visma's description"
+        used.add(f"{method} {operation.path}")
+    assert {f"request {u}" for u in used} <= set(served.sandbox.checked)
+    assert used >= {
+        "GET /v1/inventory", "GET /v1/inventory/{inventoryNumber}", "GET /v1/inventory/itemClass",
+        "GET /v1/salescategory", "GET /v1/inventorysummary/{inventoryNumber}", "GET /v1/customerSalesPrice",
+        "GET /v1/customer", "POST /v1/customer", "GET /v1/customer/{customerCd}", "PUT /v1/customer/{customerCd}",
+        "GET /v1/customer/{customerCd}/contact", "GET /v1/contact", "POST /v1/contact", "GET /v1/contact/{contactId}",
+        "PUT /v1/contact/{contactId}", "GET /v1/shipment", "GET /v1/carrier", "GET /v1/salesordertype/{orderType}",
+        "GET /v1/background/{requestId}", "GET /v1/background/{requestId}/content", "GET /api/v3/SalesOrders",
+        "POST /api/v3/SalesOrders", "GET /api/v3/SalesOrders/{type}/{orderId}",
+        "GET /api/v3/SalesOrders/{type}/{orderId}/lines",
+    }  # fmt: skip
 
 
 def test_the_sandbox_refuses_a_body_the_description_refuses(served: Served) -> None:
