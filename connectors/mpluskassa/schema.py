@@ -45,7 +45,8 @@ _TYPES = {
     "SoapMplusDateTime": "sec int, min int, hour int, " + _DATE + ", isdst boolean, timezone int",
     "YearNumber": "year int, number long",
     "Terminal": "branchNumber int, branchName string, terminalNumber int, terminalName string, "
-                "terminalStatus TerminalStatus, uniqueDeviceIdentifier string",
+                "terminalStatus TerminalStatus, uniqueDeviceIdentifier string, terminalSoftwareName string?, "
+                "terminalSoftwareVersion string?",
     "Branch": "branchNumber int, branchName string, abbreviation string, priceGroupNumber int?, countryCode int, "
               "countryIso3 string, countryName string",
     "BranchList": "branch Branch*",

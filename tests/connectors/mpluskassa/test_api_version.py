@@ -45,7 +45,7 @@ def test_products_for_an_older_service_get_the_fields_it_needs(till: RunningTill
     for name in ("serviceMajorNumber", "serviceMinorNumber", "serviceRevisionNumber"):
         version.pop(name)
     if service is not None:
-        version.update(zip(("serviceMajorNumber", "serviceMinorNumber", "serviceRevisionNumber"), service))
+        version.update(zip(("serviceMajorNumber", "serviceMinorNumber", "serviceRevisionNumber"), service, strict=True))
     client = till.client()
     client.write(Entity.product, [MUG])
     client.write(Entity.product, [MUG.model_copy(update={"title": "Big mug"})])  # updateProduct too

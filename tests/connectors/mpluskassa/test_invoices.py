@@ -58,7 +58,13 @@ def test_an_invoice_the_till_refuses_is_that_records_error_in_its_words(till: Ru
     [refused] = client.write(Entity.order, [invoice("#2003", customer_number="1000", employee="12345")])
     assert refused.error == ("MplusKASSA: the till refused invoice #2003: employee 12345 does not exist; an order "
                              "needs a known employee number (SAVE-INVOICE-RESULT-FAILED)")  # fmt: skip
-    [unknown] = client.write(Entity.order, [invoice("#2004", customer_number="1000").model_copy(
-        update={"lines": (OrderLine(sku="9999", quantity=Decimal(1), price=Money.model_validate("1.00 EUR")),)})])
+    [unknown] = client.write(
+        Entity.order,
+        [
+            invoice("#2004", customer_number="1000").model_copy(
+                update={"lines": (OrderLine(sku="9999", quantity=Decimal(1), price=Money.model_validate("1.00 EUR")),)}
+            )
+        ],
+    )
     assert unknown.error == "MplusKASSA: order #2004 has articles MplusKASSA does not know: 9999; nothing was created"
     assert till.sandbox.till.invoices == {} and till.sandbox.calls.count("saveInvoice") == 1
