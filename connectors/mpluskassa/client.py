@@ -15,13 +15,13 @@ with why, and the next run writes it again from what it reads then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from connectors.mpluskassa import convert
 from connectors.mpluskassa.amounts import from_amount, to_amount
-from connectors.mpluskassa.protocol import QUANTITY_PLACES
+from connectors.mpluskassa.protocol import NEW_SERVICE, OLD_SERVICE_DEFAULTS, QUANTITY_PLACES, SUPPORTED_API
 from connectors.mpluskassa.settings import MplusSettings
 from connectors.mpluskassa.soap import SoapFault
 from connectors.mpluskassa.transport import Transport
@@ -34,6 +34,8 @@ from engine.records import KEYS, MODELS, Category, Customer, Entity, Order, Prod
 CURRENCY = "EUR"
 PAGE = 100
 ORDER_EXISTS = "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS"
+INVOICE_EXISTS = "SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS"
+ONE_PRODUCT_A_ROW = {"includeAllArticlesOfSelectedProducts": False}  # the client sends it on every getProducts
 API_MOVEMENT = "STOCK-HISTORY-TYPE-API"  # a stock movement made through the API (see protocol)
 
 
@@ -45,6 +47,7 @@ class MplusClient:
         self.transport = transport or Transport(
             settings.url.rstrip("/") + "/", credentials["ident"], credentials["secret"], timeout=settings.timeout
         )
+        self._old_service: bool | None = None  # known from the first call on (see `_start`)
 
     @property
     def calls(self) -> int:
@@ -54,7 +57,24 @@ class MplusClient:
         self.transport.close()
 
     def _call(self, operation: str, parts: dict[str, Any] | None = None) -> dict[str, Any]:
+        if self._old_service is None:
+            self._old_service = self._start()
         return self.transport.call(operation, parts)
+
+    def _start(self) -> bool:
+        """Ask the till its API version before anything else, as Mplus's client does, and refuse one
+        it does not know; whether its service is older than `NEW_SERVICE` (see `protocol`)."""
+        answer = self.transport.call("getApiVersion")
+        parts: list[Any] = [answer.get(name) for name in ("majorNumber", "minorNumber", "revisionNumber")]
+        if None in parts:
+            raise FatalConnectorError("MplusKASSA getApiVersion gave no API version: Tillsync cannot tell its dialect")
+        api = tuple(int(p) for p in parts)
+        first, last = SUPPORTED_API
+        if not first <= api <= last:
+            raise FatalConnectorError(f"MplusKASSA API version {_dotted(api)} is not one Tillsync knows: it speaks "
+                                      f"{_dotted(first)} to {_dotted(last)}, as Mplus's own client does")  # fmt: skip
+        service: list[Any] = [answer.get(f"service{part}Number") for part in ("Major", "Minor", "Revision")]
+        return None in service or tuple(int(p) for p in service) < NEW_SERVICE
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -72,12 +92,12 @@ class MplusClient:
             raise FatalConnectorError(f"the mpluskassa connector cannot read {entity.value} records")
         return readers[entity](keys)
 
-    def _feed(self, operation: str, name: str, since: int = 0) -> list[dict[str, Any]]:
+    def _feed(self, operation: str, name: str, since: int = 0, **extra: Any) -> list[dict[str, Any]]:
         """Every item of a change feed changed after sync marker `since`, following the marker."""
         items: list[dict[str, Any]] = []
         marker = since
         while True:
-            page = self._call(operation, {"request": {"syncMarker": marker, "syncMarkerLimit": PAGE}})
+            page = self._call(operation, {"request": {"syncMarker": marker, "syncMarkerLimit": PAGE, **extra}})
             batch = page.get(name) or []
             items += batch
             # each item carries its own marker (the feed's answer has none of its own)
@@ -87,11 +107,12 @@ class MplusClient:
             marker = new_marker
 
     def _products(self, numbers: Sequence[int]) -> list[dict[str, Any]]:
-        return self._call("getProducts", {"request": {"productNumbers": list(numbers)}}).get("productList") or []
+        request = {"productNumbers": list(numbers), **ONE_PRODUCT_A_ROW}
+        return self._call("getProducts", {"request": request}).get("productList") or []
 
     def _read_products(self, keys: Sequence[Key] | None) -> list[Record]:
         if keys is None:
-            data = self._feed("getProducts", "productList")
+            data = self._feed("getProducts", "productList", **ONE_PRODUCT_A_ROW)
         else:
             numbers = [int(key[0]) for key in keys if key[0].isdigit()]
             data = self._products(numbers) if numbers else []
@@ -124,7 +145,7 @@ class MplusClient:
     def _read_prices(self, keys: Sequence[Key] | None) -> list[Record]:
         groups = self._call("getPriceGroupList").get("priceGroup") or []
         names = {int(g["priceGroupNumber"]): str(g.get("description") or g["priceGroupNumber"]) for g in groups}
-        found = [p for product in self._feed("getProducts", "productList")
+        found = [p for product in self._feed("getProducts", "productList", **ONE_PRODUCT_A_ROW)
                  for p in convert.prices_from(product, names, CURRENCY)]  # fmt: skip
         return [p for p in found if keys is None or (p.sku, p.price_group) in set(keys)]
 
@@ -155,12 +176,15 @@ class MplusClient:
         return answer.get("order") if _found(answer, f"order {order_id}") else None
 
     def _find_order(self, number: str) -> dict[str, Any] | None:
-        """An order by the id another system gave it, or by the till's own id (a till sale synced out
-        and back is the same order)."""
+        """An order or invoice by the id another system gave it, or an order by the till's own id (a
+        till sale synced out and back is the same order)."""
         answer = self._call("findOrder", {"extOrderId": number})
         found = answer.get("order") if _found(answer, f"order {number}") else None
         if found is None and "-" in number and number.replace("-", "").isdigit():
             found = self._get_order(number)
+        if not found:
+            answer = self._call("findInvoice", {"extInvoiceId": number})
+            found = answer.get("invoice") if _found(answer, f"invoice {number}") else None
         return found or None
 
     # ---- writing ---------------------------------------------------------------------------
@@ -197,6 +221,8 @@ class MplusClient:
         data = convert.product_to(product)
         number = data["productNumber"]
         exists = bool(self._products([number]))
+        if self._old_service:  # known now: the call above was made
+            data = _with_old_service_defaults(data)
         operation = "updateProduct" if exists else "createProduct"
         try:
             _ok(self._call(operation, {"product": data}), f"product {number}")
@@ -273,14 +299,13 @@ class MplusClient:
         return int(answer.get("relationNumber") or number or 0)
 
     def _write_order(self, order: Order) -> tuple[Key, str, dict[str, Any]]:
+        """Book an order, or an order of type invoice as an invoice (see `protocol`)."""
         existing = self._find_order(order.number)
         if existing:  # the same order delivered again: it is there already
-            return (order.number,), str(existing["orderId"]), {"orderId": existing["orderId"], "existed": True}
-        if order.type == "invoice":
-            raise RecordError(f"order {order.number} is an invoice; MplusKASSA books invoices with saveInvoice, "
-                              "which this connector does not write: set the flow's order_type to order", "type")
+            return _existed(order, existing)
         articles = sorted({int(numeric_sku(line.sku)) for line in order.lines})
-        products = self._call("getProducts", {"request": {"articleNumbers": articles}}).get("productList") or []
+        request = {"articleNumbers": articles, **ONE_PRODUCT_A_ROW}
+        products = self._call("getProducts", {"request": request}).get("productList") or []
         known = {int(a["articleNumber"]) for p in products for a in p.get("articleList") or []}
         missing = [str(a) for a in articles if a not in known]
         if missing:
@@ -298,14 +323,19 @@ class MplusClient:
             raise RecordError(f"order {order.number} has no customer and the flow sets no default_debtor", "customer")
         employee = int(order.employee) if order.employee else self.settings.employee_number
         branch = int(order.branch) if order.branch else self.settings.branch
-        answer = self._call("createOrder", {"order": convert.order_to(order, relation, employee, branch)})
-        if answer["result"] == ORDER_EXISTS:  # sent again after its answer was lost: the first made it
+        if order.type == "invoice":
+            answer = self._call("saveInvoice", {"invoice": convert.invoice_to(order, relation, employee, branch)})
+            made, exists = "invoiceId", INVOICE_EXISTS
+        else:
+            answer = self._call("createOrder", {"order": convert.order_to(order, relation, employee, branch)})
+            made, exists = "orderId", ORDER_EXISTS
+        if answer["result"] == exists:  # sent again after its answer was lost: the first made it
             existing = self._find_order(order.number)
             if existing:
-                return (order.number,), str(existing["orderId"]), {"orderId": existing["orderId"], "existed": True}
-        _ok(answer, f"order {order.number}")
-        order_id = answer["info"]["orderId"]
-        return (order.number,), str(order_id), {"orderId": order_id, "relationNumber": relation}
+                return _existed(order, existing)
+        _ok(answer, f"{'invoice' if order.type == 'invoice' else 'order'} {order.number}")
+        target_id = answer["info"][made]
+        return (order.number,), str(target_id), {made: target_id, "relationNumber": relation}
 
 
 def payment_days(terms: str | None) -> int | None:
@@ -353,3 +383,24 @@ def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
 def _key(record: Record) -> Key:
     entity = next(e for e, model in MODELS.items() if isinstance(record, model))
     return tuple(str(getattr(record, name)) for name in KEYS[entity])
+
+
+def _existed(order: Order, found: dict[str, Any]) -> tuple[Key, str, dict[str, Any]]:
+    """The outcome of an order the till has already, as an order or as an invoice."""
+    made = "invoiceId" if "invoiceId" in found else "orderId"
+    return (order.number,), str(found[made]), {made: found[made], "existed": True}
+
+
+def _with_old_service_defaults(product: dict[str, Any]) -> dict[str, Any]:
+    """A product with the fields a service older than 4.0.0 requires filled in where it has none,
+    as Mplus's client does (see `protocol`)."""
+
+    def filled(data: dict[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+        return {**defaults, **{k: v for k, v in data.items() if v is not None}}
+
+    articles = [filled(a, OLD_SERVICE_DEFAULTS["article"]) for a in product.get("articleList") or []]
+    return {**filled(product, OLD_SERVICE_DEFAULTS["product"]), "articleList": articles}
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(str(part) for part in version)

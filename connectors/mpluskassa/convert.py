@@ -20,7 +20,7 @@ def _text(value: Any) -> str | None:
 
 
 def _names(name: str | None) -> tuple[str | None, str | None]:
-    """"Sanne de Vries" → ("Sanne", "de Vries"): a relation has one name; the first word is taken as
+    """ "Sanne de Vries" → ("Sanne", "de Vries"): a relation has one name; the first word is taken as
     the first name."""
     first, _, last = (name or "").strip().partition(" ")
     return first or None, last.strip() or None
@@ -183,16 +183,24 @@ def relation_to(customer: Customer, number: int | None, payment_days: int | None
         # A guest known only by an email is named by it when made; an existing relation keeps its name.
         name = " ".join(p for p in (customer.first_name, customer.last_name) if p)
         data["name"] = name or (customer.email if number is None else None)
-    data.update({"telephone": customer.phone, "email": customer.email, "paymentWithinDays": payment_days,
-                 "vatNumber": customer.vat_number, "companyName": customer.company_name,
-                 **_address_to(customer.billing_address, ""), **_address_to(customer.shipping_address, "delivery")})
+    data.update(
+        {
+            "telephone": customer.phone,
+            "email": customer.email,
+            "paymentWithinDays": payment_days,
+            "vatNumber": customer.vat_number,
+            "companyName": customer.company_name,
+            **_address_to(customer.billing_address, ""),
+            **_address_to(customer.shipping_address, "delivery"),
+        }
+    )
     return data
 
 
 # ---- orders --------------------------------------------------------------------------------
 
 
-def order_to(order: Order, relation: int, employee: int, branch: int) -> dict[str, Any]:
+def _lines_to(order: Order) -> list[dict[str, Any]]:
     lines = []
     for line in order.lines:
         if line.price.currency != order.currency:
@@ -202,10 +210,20 @@ def order_to(order: Order, relation: int, employee: int, branch: int) -> dict[st
         if line.discount is not None:
             data["discountAmount"] = to_cents(line.discount.amount)
         lines.append({"articleNumber": int(numeric_sku(line.sku)), "text": line.title, "data": data})
-    paid = order.financial_status == "paid"
-    payments = []
-    if paid and order.payment_method and order.total is not None:
-        payments.append({"method": order.payment_method, "amount": to_cents(order.total.amount)})
+    return lines
+
+
+def _payments_to(order: Order) -> list[dict[str, Any]]:
+    if order.financial_status == "paid" and order.payment_method and order.total is not None:
+        return [{"method": order.payment_method, "amount": to_cents(order.total.amount)}]
+    return []
+
+
+def _vat_method(order: Order) -> str:
+    return "VAT-METHOD-INCLUSIVE" if order.prices_include_tax else "VAT-METHOD-EXCLUSIVE"
+
+
+def order_to(order: Order, relation: int, employee: int, branch: int) -> dict[str, Any]:
     return {
         "orderId": "",  # a new order: the till gives it its id
         "extOrderId": order.number,
@@ -215,15 +233,33 @@ def order_to(order: Order, relation: int, employee: int, branch: int) -> dict[st
         "financialBranchNumber": branch,
         "reference": order.note,
         "totalInclAmount": to_cents(order.total.amount) if order.total else None,
-        "vatMethod": "VAT-METHOD-INCLUSIVE" if order.prices_include_tax else "VAT-METHOD-EXCLUSIVE",
+        "vatMethod": _vat_method(order),
         "paymentMethod": order.payment_method,
-        "fullyPaid": paid,
-        "lineList": lines,
-        "paymentList": payments,
+        "fullyPaid": order.financial_status == "paid",
+        "lineList": _lines_to(order),
+        "paymentList": _payments_to(order),
+    }
+
+
+def invoice_to(order: Order, relation: int, employee: int, branch: int) -> dict[str, Any]:
+    """An order of type invoice as the till's `Invoice` (its order of elements), paid by its payments."""
+    return {
+        "invoiceId": "",  # a new invoice: the till gives it its id (the client sends "" too)
+        "extInvoiceId": order.number,
+        "employeeNumber": employee,
+        "relationNumber": relation,
+        "financialBranchNumber": branch,
+        "entryBranchNumber": branch,
+        "reference": order.note,
+        "totalInclAmount": to_cents(order.total.amount) if order.total else None,
+        "vatMethod": _vat_method(order),
+        "lineList": _lines_to(order),
+        "paymentList": _payments_to(order),
     }
 
 
 def order_from(data: Mapping[str, Any], currency: str) -> Order:
+    """A till order (`Order`) or invoice (`Invoice`, told by its `invoiceId`) as an order record."""
     lines = []
     for line in data.get("lineList") or []:
         values = line.get("data") or {"quantity": 1}
@@ -234,11 +270,14 @@ def order_from(data: Mapping[str, Any], currency: str) -> Order:
     payments = data.get("paymentList") or []
     day = data.get("financialDate")
     total = data.get("totalInclAmount")
+    invoice = "invoiceId" in data
+    paid = data.get("state") == "INVOICE-STATE-PAID" if invoice else bool(data.get("fullyPaid") or payments)
+    own_id = data["invoiceId"] if invoice else data["orderId"]
     return Order.model_validate({
-        "number": str(data.get("extOrderId") or data["orderId"]),  # the till's id for its own sales
+        "number": str(data.get("extInvoiceId" if invoice else "extOrderId") or own_id),  # the till's id for its own
         "source": "pos",
-        "type": "order",
-        "financial_status": "paid" if data.get("fullyPaid") or payments else "pending",
+        "type": "invoice" if invoice else "order",
+        "financial_status": "paid" if paid else "pending",
         "currency": currency,
         "created_at": f"{day['year']:04d}-{day['mon']:02d}-{day['day']:02d}" if day else None,
         "lines": lines,

@@ -40,8 +40,27 @@ Seen in the sources (both agree):
 - one sync marker per entity in `getCurrentSyncMarkers` (`articleSyncMarker`,
   `relationSyncMarker`, `orderSyncMarker`, …, and the last `stockId`);
 - the client probes the endpoint with a plain GET and expects 405, reads the WSDL, and calls
-  `getApiVersion` (and again before `createProduct`/`updateProduct`, to know the service version).
-  The sandbox answers all three;
+  `getApiVersion` (`checkApiVersion`): an API version outside 0.9.9 to 1.0.0 (`MIN_API_VERSION_*`,
+  `MAX_API_VERSION_*`; with major 1 only 1.0.0 passes its comparison) is refused before any other
+  call. The sandbox answers all three. The connector asks the same at its first call to a till and
+  refuses another version as fatal (`SUPPORTED_API`): a till speaking another API version may
+  read the same elements differently, and nothing it writes could be trusted;
+- before `createProduct`/`updateProduct` the client asks `getApiVersion` for the *service*
+  version (`isServiceVersionLowerThan('4.0.0')`, cached per client): below 4.0.0 it fills in the
+  product's and each article's fields older services require (`convertProduct`'s
+  `$add_default_fields`: `extraText` "", `sortOrderGroupList` empty; `colour`, `receiptText`,
+  `displayText` "", `priceExcl` 0, `webshop` false, `pluNumber` false, which PHP sends as "").
+  The connector reads the service version from the same first `getApiVersion` answer, once per
+  client as the client caches it, and fills in the same fields (`OLD_SERVICE_DEFAULTS`); a till
+  that gives no service version is taken as older, as the fields do no harm to a newer one;
+- invoices: `saveInvoice(invoice)` answers `SaveInvoiceResponse` (`result`, `info` with
+  `invoiceId`, `invoiceString` and `invoiceNumber`, `errorMessage`), read by the client as done
+  only on `SAVE-INVOICE-RESULT-OK`; `findInvoice(extInvoiceId)` and `getInvoice(invoiceId)` answer
+  `GetInvoiceResponse` (`GET-INVOICE-RESULT-OK`/`…-NOT-FOUND`, `invoice`), `getInvoices(request)`
+  an `invoiceList/invoice` feed by `syncMarker`. A new invoice is sent with `invoiceId` "" and
+  `extInvoiceId` "" when it has none (`convertInvoice`); `SaveInvoiceResult` has
+  `SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS`, so the till keeps one invoice per
+  `extInvoiceId`;
 - a change feed's answer holds only the items, each with its own `syncMarker`, so the next page is
   asked from the last item's marker until an empty answer; `syncMarkerLimit`'s default and maximum
   are undocumented (the sandbox can cap pages: `Till.page_cap`);
@@ -79,8 +98,14 @@ Assumed, with why:
   `Client.Authentication` as an example fault code, so a real port most likely answers HTTP 500
   with that fault, not HTTP 401. The sandbox still answers 401, the one answer the transport takes
   for a refused login; both should change together;
-- invoices (`saveInvoice`) are not written: the integration books orders (`order_type: order`),
-  and an order of type invoice is a record error.
+- an order of type invoice (`order_type: invoice`) is booked with `saveInvoice` on the same
+  relation, employee and branch an order would have, paid by its payments (the till sets its
+  `state` and `paidAmount` from them), and found again by `findInvoice` on its number; an order
+  already booked as either is not booked again as the other. The bundled integration books
+  orders; an invoice takes its stock at once, as a sale does (an order reserves it);
+- `getInvoices`' `articlePluNumbers` and `articleBarcodes` are required `TextList`s in the WSDL,
+  but the client sends them empty (null) when it does not filter by them: the sandbox's schema
+  leaves them out, with the other filters Tillsync does not use.
 """
 
 from __future__ import annotations
@@ -88,9 +113,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any
 
 DEFAULT_EMPLOYEE = 999999  # what integrations put on an order when nobody at the till made it
 QUANTITY_PLACES = 3
+SUPPORTED_API = ((0, 9, 9), (1, 0, 0))  # the API versions Mplus's client 1.34 talks to, first and last
+NEW_SERVICE = (4, 0, 0)  # a service older than this needs OLD_SERVICE_DEFAULTS on products and articles
+OLD_SERVICE_DEFAULTS: Mapping[str, Mapping[str, Any]] = {
+    "product": {"extraText": "", "sortOrderGroupList": []},
+    "article": {"colour": "", "receiptText": "", "displayText": "", "priceExcl": 0, "webshop": False, "pluNumber": ""},
+}
 
 
 @dataclass(frozen=True)
@@ -108,6 +140,9 @@ WRITES: Mapping[str, Write] = MappingProxyType({
     "updateProduct": Write(True, "sets a product, found by its product number"),
     "setStock": Write(True, "sets the amount on hand: setting it twice leaves the same amount"),
     "updateRelation": Write(True, "sets a relation, found by its relation number"),
+    "saveInvoice": Write(True, "the till keeps one invoice per extInvoiceId (SAVE-INVOICE-RESULT-EXT-INVOICE-ID-"
+                         "ALREADY-EXISTS), and the client always sends one: a resend is refused, and the invoice is "
+                         "found with findInvoice"),
     "createOrder": Write(True, "the till keeps one order per extOrderId (CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-"
                          "EXISTS), and the client always sends one: a resend is refused, and the order is found "
                          "with findOrder"),

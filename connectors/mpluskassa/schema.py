@@ -45,7 +45,8 @@ _TYPES = {
     "SoapMplusDateTime": "sec int, min int, hour int, " + _DATE + ", isdst boolean, timezone int",
     "YearNumber": "year int, number long",
     "Terminal": "branchNumber int, branchName string, terminalNumber int, terminalName string, "
-                "terminalStatus TerminalStatus, uniqueDeviceIdentifier string",
+                "terminalStatus TerminalStatus, uniqueDeviceIdentifier string, terminalSoftwareName string?, "
+                "terminalSoftwareVersion string?",
     "Branch": "branchNumber int, branchName string, abbreviation string, priceGroupNumber int?, countryCode int, "
               "countryIso3 string, countryName string",
     "BranchList": "branch Branch*",
@@ -65,16 +66,19 @@ _TYPES = {
     "PriceGroupList": "priceGroup PriceGroup*",
     "SalesPrice": "salesPriceNumber int, description string?, startDate SoapMplusDate?, endDate SoapMplusDate?, "
                   "priceIncl long?, priceExcl long?",
-    "Article": "articleNumber long?, syncMarker long?, active boolean?, description string?, colour string?, "
-               "size string?, barcode string?, brandName string?, turnoverGroup int?, vatPercentage int?, "
-               "priceIncl long?, priceExcl long?, stockArticle boolean?, customFieldList CustomFieldList?, "
+    "Article": "articleNumber long?, pluNumber string?, syncMarker long?, active boolean?, description string?, "
+               "colour string?, size string?, receiptText string?, displayText string?, barcode string?, "
+               "brandName string?, turnoverGroup int?, vatPercentage int?, priceIncl long?, priceExcl long?, "
+               "webshop boolean?, stockArticle boolean?, customFieldList CustomFieldList?, "
                "priceGroupList PriceGroupList?",
     "ArticleList": "article Article*",
+    "SortOrderGroup": "groupNumber int, sortOrder int",
+    "SortOrderGroupList": "sortOrderGroup SortOrderGroup*",
     "Product": "productNumber long?, syncMarker long?, description string?, extraText string?, "
-               "articleList ArticleList?, groupNumbers int*",
+               "articleList ArticleList?, groupNumbers int*, sortOrderGroupList SortOrderGroupList?",
     "ProductList": "product Product*",
     "GetProductsRequest": "articleNumbers long*, groupNumbers int*, syncMarker long?, syncMarkerLimit int?, "
-                          "productNumbers long*",
+                          "includeAllArticlesOfSelectedProducts boolean?, productNumbers long*",
     "ArticleNumberList": "articleNumbers long*",
     "GetStockRequest": "branchNumber int, articleNumbers ArticleNumberList, stockId long?",
     "ArticleStock": "branchNumber int?, articleNumber long, stockId long, amountFree long, decimalPlacesFree int?, "
@@ -108,6 +112,16 @@ _TYPES = {
     "GetOrderChangesRequest": "syncMarker long?, syncMarkerLimit int?",
     "OrderChange": "orderId string, extOrderId string?, syncMarker long?",
     "OrderChangeList": "orderChange OrderChange*",
+    "Invoice": "invoiceId string?, extInvoiceId string?, syncMarker long?, invoiceNumber YearNumber?, "
+               "invoiceType InvoiceType?, employeeNumber long?, relationNumber long?, financialDate SoapMplusDate?, "
+               "financialBranchNumber int?, entryBranchNumber int?, reference string?, dueDate SoapMplusDate?, "
+               "totalInclAmount long?, vatMethod VatMethod?, paidAmount long?, state InvoiceState?, "
+               "lineList LineList?, paymentList PaymentList?",
+    "InvoiceList": "invoice Invoice*",
+    "SaveInvoiceInfo": "invoiceId string, invoiceString string, invoiceNumber YearNumber?",
+    "GetInvoicesRequest": "syncMarker long?, syncMarkerLimit int?, fromFinancialDate SoapMplusDate?, "
+                          "throughFinancialDate SoapMplusDate?, branchNumbers int*, employeeNumbers long*, "
+                          "relationNumbers long*, articleNumbers long*, finalizeInvoices boolean?",
 }  # fmt: skip
 
 ENUMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
@@ -135,6 +149,14 @@ ENUMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "CreateOrderResult": ("CREATE-ORDER-RESULT-OK", "CREATE-ORDER-RESULT-EXT-ORDER-ID-ALREADY-EXISTS",
                           "CREATE-ORDER-RESULT-FAILED", "CREATE-ORDER-RESULT-PAYMENT-FAILED"),
     "GetOrderResult": ("GET-ORDER-RESULT-OK", "GET-ORDER-RESULT-NOT-FOUND"),
+    "InvoiceType": ("INVOICE-TYPE-INVOICE", "INVOICE-TYPE-DIRECT-INVOICE", "INVOICE-TYPE-CREDIT-INVOICE",
+                    "INVOICE-TYPE-REPEATING-INVOICE"),
+    "InvoiceState": ("INVOICE-STATE-OUTSTANDING", "INVOICE-STATE-PARTLY-PAID", "INVOICE-STATE-PAID",
+                     "INVOICE-STATE-HANDLED", "INVOICE-STATE-OUTSTANDING-CREDIT"),
+    "SaveInvoiceResult": ("SAVE-INVOICE-RESULT-OK", "SAVE-INVOICE-RESULT-NOT-FOUND",
+                          "SAVE-INVOICE-RESULT-INVOICE-HAS-CHANGED", "SAVE-INVOICE-RESULT-FAILED",
+                          "SAVE-INVOICE-RESULT-EXT-INVOICE-ID-ALREADY-EXISTS"),
+    "GetInvoiceResult": ("GET-INVOICE-RESULT-OK", "GET-INVOICE-RESULT-NOT-FOUND"),
 })  # fmt: skip
 
 
@@ -188,6 +210,11 @@ _OPERATIONS = (
     ("getOrder", "orderId string", "GetOrderResponse", "result GetOrderResult, order Order?"),
     ("getOrderChanges", "request GetOrderChangesRequest", "GetOrderChangesResponse",
      "orderChangeList OrderChangeList"),
+    ("saveInvoice", "invoice Invoice", "SaveInvoiceResponse",
+     "result SaveInvoiceResult, info SaveInvoiceInfo, errorMessage string"),
+    ("findInvoice", "extInvoiceId string", "GetInvoiceResponse", "result GetInvoiceResult, invoice Invoice?"),
+    ("getInvoice", "invoiceId string", "GetInvoiceResponse", "result GetInvoiceResult, invoice Invoice?"),
+    ("getInvoices", "request GetInvoicesRequest", "GetInvoicesResponse", "invoiceList InvoiceList"),
 )  # fmt: skip
 
 TYPES: Mapping[str, tuple[Field, ...]] = MappingProxyType({name: _fields(text) for name, text in _TYPES.items()})

@@ -140,6 +140,29 @@ def test_paid_orders_reach_the_till_once_with_customer_payment_and_branch(integr
     assert till_sale["paymentList"][0]["method"] == "CASH"
 
 
+def test_a_person_paying_on_account_becomes_a_relation_with_the_mapped_term_and_an_existing_order_is_skipped(
+    integration: Integration,
+) -> None:
+    catalogue_synced(integration)
+    shop, till = integration.shop.shop, integration.till.till
+    person = {"firstName": "Lotte", "lastName": "Visser", "address1": "Dam 1", "zip": "1012 JS", "city": "Amsterdam",
+              "countryCode": "NL"}  # fmt: skip
+    web = shop.place_order([("2000", 1)], email="lotte@example.com", billing_address=person, gateway="manual")
+    held = shop.place_order([("2000", 1)], email="lotte@example.com", billing_address=person, gateway="manual")
+    number = shop.orders[held]["name"]  # already booked at the till by hand, as the till's own clerk would
+    till.call("createOrder", {"order": {"orderId": "", "extOrderId": number, "employeeNumber": 1,
+                                        "entryBranchNumber": 1, "relationNumber": 1000}})  # fmt: skip
+    result = integration.apply("orders")["orders"]
+    assert result.ok
+    orders = [o for o in till.orders.values() if o.get("extOrderId") in (shop.orders[web]["name"], number)]
+    assert sorted(o["employeeNumber"] for o in orders) == [1, 999999], "the order booked by hand is left alone"
+    booked = next(o for o in orders if o["extOrderId"] == shop.orders[web]["name"])
+    relation = till.relations[int(booked["relationNumber"])]
+    assert (relation["email"], relation["paymentWithinDays"]) == ("lotte@example.com", 14)
+    assert not relation.get("companyName") and not relation.get("contactList"), "a person, not a company"
+    assert (booked["paymentMethod"], booked["paymentList"][0]["method"]) == ("ONACCOUNT", "ONACCOUNT")
+
+
 def test_an_unknown_sku_waits_in_dead_letters_until_the_product_exists(integration: Integration) -> None:
     catalogue_synced(integration)
     shop = integration.shop.shop

@@ -11,6 +11,7 @@ every stock change kept as a movement with its own increasing `stockId` (see `pr
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -53,6 +54,8 @@ class Till:
     group_prices: dict[tuple[int, int], Decimal] = field(default_factory=dict)  # (price group, article) → price
     relations: dict[int, dict[str, Any]] = field(default_factory=dict)
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)  # by invoiceId
+    api_version: dict[str, Any] = field(default_factory=lambda: dict(API_VERSION))  # what getApiVersion answers
     # Stock movements as getStockHistory answers them, oldest first, and per level the stockId of
     # its last movement (getStock's `stockId`; a level never moved has none, 0)
     stock_history: list[dict[str, Any]] = field(default_factory=list)
@@ -66,7 +69,7 @@ class Till:
 
     def handlers(self) -> dict[str, Handler]:
         return {
-            "getApiVersion": lambda p: dict(API_VERSION),
+            "getApiVersion": lambda p: dict(self.api_version),
             "getBranches": lambda p: {"branches": [
                 {"branchNumber": n, "branchName": name, "abbreviation": name[:3].upper(), **BRANCH_COUNTRY}
                 for n, name in self.branches.items()]},
@@ -99,6 +102,11 @@ class Till:
             "getOrderChanges": lambda p: {"orderChangeList": [
                 {"orderId": o["orderId"], "extOrderId": o.get("extOrderId"), "syncMarker": o["syncMarker"]}
                 for o in self._changed(self.orders.values(), p["request"])]},
+            "saveInvoice": lambda p: self.save_invoice(p["invoice"]),
+            "findInvoice": lambda p: self._invoice_answer(
+                next((i for i in self.invoices.values() if i.get("extInvoiceId") == p["extInvoiceId"]), None)),
+            "getInvoice": lambda p: self._invoice_answer(self.invoices.get(p["invoiceId"])),
+            "getInvoices": self.get_invoices,
         }  # fmt: skip
 
     def call(self, operation: str, parts: Mapping[str, Any]) -> dict[str, Any]:
@@ -125,7 +133,8 @@ class Till:
             return max((int(i["syncMarker"]) for i in items), default=0)
 
         return {"articleSyncMarker": last(self.products.values()), "articleGroupSyncMarker": last(self.groups.values()),
-                "relationSyncMarker": last(self.relations.values()), "employeeSyncMarker": 0, "invoiceSyncMarker": 0,
+                "relationSyncMarker": last(self.relations.values()), "employeeSyncMarker": 0,
+                "invoiceSyncMarker": last(self.invoices.values()),
                 "receiptSyncMarker": 0, "orderSyncMarker": last(self.orders.values()),
                 "stockId": len(self.stock_history)}  # fmt: skip
 
@@ -353,7 +362,7 @@ class Till:
         return {"result": "GET-ORDER-RESULT-OK", "order": order} if order else {"result": "GET-ORDER-RESULT-NOT-FOUND"}
 
     def _order_problem(self, order: Mapping[str, Any]) -> tuple[str, str] | None:
-        """Why the till refuses `order` (its result code and words), or None."""
+        """Why the till refuses `order` or an invoice (its result code's end and words), or None."""
         employee = order.get("employeeNumber") or 0
         if employee not in self.employees:
             return "FAILED", f"employee {employee} does not exist; an order needs a known employee number"
@@ -363,8 +372,6 @@ class Till:
         relation = order.get("relationNumber") or 0
         if relation and relation not in self.relations:
             return "FAILED", f"relation {relation} does not exist"
-        if order.get("extOrderId") and any(o.get("extOrderId") == order["extOrderId"] for o in self.orders.values()):
-            return "EXT-ORDER-ID-ALREADY-EXISTS", f"an order with extOrderId {order['extOrderId']} already exists"
         for line in order.get("lineList") or []:
             if self.article_product(line["articleNumber"]) is None:
                 return "FAILED", f"article {line['articleNumber']} does not exist"
@@ -379,6 +386,8 @@ class Till:
         if order is None:
             raise _fault("createOrder needs an order")
         problem = self._order_problem(order)
+        if order.get("extOrderId") and any(o.get("extOrderId") == order["extOrderId"] for o in self.orders.values()):
+            problem = "EXT-ORDER-ID-ALREADY-EXISTS", f"an order with extOrderId {order['extOrderId']} already exists"
         if problem is not None:
             return {"result": f"CREATE-ORDER-RESULT-{problem[0]}", "info": {"orderId": "", "orderString": ""},
                     "errorMessage": problem[1]}  # fmt: skip
@@ -410,3 +419,75 @@ class Till:
         if answer["result"] != "CREATE-ORDER-RESULT-OK":
             raise ValueError(f"the till refused the sale: {answer['errorMessage']}")
         return str(answer["info"]["orderId"])
+
+    # ---- invoices --------------------------------------------------------------------------
+
+    @staticmethod
+    def _invoice_answer(invoice: dict[str, Any] | None) -> dict[str, Any]:
+        if invoice is None:
+            return {"result": "GET-INVOICE-RESULT-NOT-FOUND"}
+        return {"result": "GET-INVOICE-RESULT-OK", "invoice": invoice}
+
+    def save_invoice(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        """Book a new invoice (`invoiceId` ""), which takes its stock at its branch as a sale does, and
+        is paid as far as its payments go; one whose `invoiceId` the till does not have is not found,
+        a second with the same `extInvoiceId` refused (see `protocol`)."""
+        refused = {"info": {"invoiceId": "", "invoiceString": ""}}
+        if invoice.get("invoiceId"):  # changing a booked invoice: the sandbox keeps them as booked
+            if invoice["invoiceId"] not in self.invoices:
+                return {**refused, "result": "SAVE-INVOICE-RESULT-NOT-FOUND",
+                        "errorMessage": f"invoice {invoice['invoiceId']} does not exist"}  # fmt: skip
+            return {**refused, "result": "SAVE-INVOICE-RESULT-INVOICE-HAS-CHANGED",
+                    "errorMessage": "a booked invoice is credited, not changed"}  # fmt: skip
+        problem = self._order_problem(invoice)
+        ext = invoice.get("extInvoiceId")
+        if ext and any(i.get("extInvoiceId") == ext for i in self.invoices.values()):
+            problem = "EXT-INVOICE-ID-ALREADY-EXISTS", f"an invoice with extInvoiceId {ext} already exists"
+        if problem is not None:
+            code = "FAILED" if problem[0] == "PAYMENT-FAILED" else problem[0]
+            return {**refused, "result": f"SAVE-INVOICE-RESULT-{code}", "errorMessage": problem[1]}
+        branch = invoice.get("financialBranchNumber") or invoice["entryBranchNumber"]
+        today = datetime.now(UTC).date()
+        number = {"year": today.year, "number": len(self.invoices) + 1}
+        invoice_id = str(uuid.uuid4())  # the till's invoice ids are UUIDs
+        for line in invoice.get("lineList") or []:
+            data = line.get("data") or {"quantity": 1}
+            quantity = from_amount(data["quantity"], data.get("decimalPlaces"))
+            self._move(branch, line["articleNumber"], -quantity, "STOCK-HISTORY-TYPE-SALES", invoice_id)
+        paid = sum(p["amount"] for p in invoice.get("paymentList") or [])
+        total = invoice.get("totalInclAmount") or 0
+        state = "PAID" if paid and paid >= total else "PARTLY-PAID" if paid else "OUTSTANDING"
+        stored = {**invoice, "invoiceId": invoice_id, "invoiceNumber": number,
+                  "invoiceType": invoice.get("invoiceType") or "INVOICE-TYPE-INVOICE",
+                  "entryBranchNumber": invoice.get("entryBranchNumber") or branch, "financialBranchNumber": branch,
+                  "financialDate": invoice.get("financialDate") or {"day": today.day, "mon": today.month,
+                                                                    "year": today.year},
+                  "paidAmount": paid, "state": f"INVOICE-STATE-{state}"}  # fmt: skip
+        if not stored.get("extInvoiceId"):
+            stored.pop("extInvoiceId", None)
+        self._stamp(stored)
+        self.invoices[invoice_id] = stored
+        info = {"invoiceId": invoice_id, "invoiceString": f"{number['year']}-{number['number']:06d}",
+                "invoiceNumber": number}  # fmt: skip
+        return {"result": "SAVE-INVOICE-RESULT-OK", "info": info, "errorMessage": ""}
+
+    def get_invoices(self, parts: Mapping[str, Any]) -> dict[str, Any]:
+        """Invoices changed after the request's syncMarker (when it names one), of the branches,
+        employees, relations and articles asked for, booked within the financial dates asked for."""
+        request = parts["request"]
+
+        def day(date: Mapping[str, int] | None) -> tuple[int, int, int] | None:
+            return (date["year"], date["mon"], date["day"]) if date else None
+
+        since, through = day(request.get("fromFinancialDate")), day(request.get("throughFinancialDate"))
+        filters = {"branchNumbers": "financialBranchNumber", "employeeNumbers": "employeeNumber",
+                   "relationNumbers": "relationNumber"}  # fmt: skip
+        found = [i for i in self.invoices.values()
+                 if all(i.get(field) in request[name] for name, field in filters.items() if request.get(name))
+                 and (not request.get("articleNumbers") or any(
+                     line["articleNumber"] in request["articleNumbers"] for line in i.get("lineList") or []))
+                 and (since is None or day(i["financialDate"]) >= since)  # type: ignore[operator]
+                 and (through is None or day(i["financialDate"]) <= through)]  # type: ignore[operator]  # fmt: skip
+        if "syncMarker" in request:
+            found = self._changed(found, request)
+        return {"invoiceList": found}

@@ -30,6 +30,12 @@ ORDER = {"orderId": "", "extOrderId": "W9001", "entryBranchNumber": 1, "employee
          "lineList": {"line": [{"articleNumber": 2000, "data": {"quantity": 2, "decimalPlaces": 0, "price": 1250}}]},
          "paymentList": {"payment": [{"method": "IDEAL", "amount": 2500}]}}  # fmt: skip
 
+INVOICE = {"invoiceId": "", "extInvoiceId": "F9001", "employeeNumber": 999999, "relationNumber": 1000,
+           "financialBranchNumber": 1, "entryBranchNumber": 1, "totalInclAmount": 1250,
+           "vatMethod": "VAT-METHOD-INCLUSIVE",
+           "lineList": {"line": [{"articleNumber": 2000, "data": {"quantity": 1, "decimalPlaces": 0, "price": 1250}}]},
+           "paymentList": {"payment": [{"method": "PIN", "amount": 1250}]}}  # fmt: skip
+
 
 @pytest.fixture(scope="module")
 def till() -> Iterator[tuple[MplusSandbox, Any]]:
@@ -62,7 +68,7 @@ CALLS: list[tuple[str, dict[str, Any], Callable[[Any], bool]]] = [
      and a.articleNumbers == [3001]),
     ("updateProduct", {"product": {**MUG, "description": "Espresso cup, 80 ml"}},
      lambda a: a.result == "UPDATE-PRODUCT-RESULT-OK" and a.existingArticleNumbers == [3001]),
-    ("getProducts", {"request": {"productNumbers": [1000, 3000]}},
+    ("getProducts", {"request": {"productNumbers": [1000, 3000], "includeAllArticlesOfSelectedProducts": False}},
      lambda a: [p.productNumber for p in a] == [1000, 3000]
      and a[0].articleList.article[0].priceIncl == 2995 and a[1].groupNumbers == [20]),
     ("setStock", {"request": {"branchNumber": 1, "articleNumber": 3001, "amount": 55, "decimalPlaces": 1}},
@@ -95,9 +101,18 @@ CALLS: list[tuple[str, dict[str, Any], Callable[[Any], bool]]] = [
     ("getOrder", {"orderId": "1-000001"}, lambda a: a.result == "GET-ORDER-RESULT-OK" and a.order.fullyPaid is True),
     ("getOrderChanges", {"request": {"syncMarker": 0}},
      lambda a: [c.extOrderId for c in a] == [None, "W9001"]),
+    ("saveInvoice", {"invoice": INVOICE}, lambda a: a.result == "SAVE-INVOICE-RESULT-OK" and a.info.invoiceId != ""
+     and _int(a.info.invoiceNumber.number)),
+    ("findInvoice", {"extInvoiceId": "F9001"},
+     lambda a: a.result == "GET-INVOICE-RESULT-OK" and a.invoice.state == "INVOICE-STATE-PAID"
+     and a.invoice.paidAmount == 1250 and a.invoice.lineList.line[0].data.quantity == 1),
+    ("getInvoice", {"invoiceId": "no-such-invoice"}, lambda a: a.result == "GET-INVOICE-RESULT-NOT-FOUND"),
+    ("getInvoices", {"request": {"syncMarker": 0, "relationNumbers": [1000]}},
+     lambda a: [(i.extInvoiceId, i.invoiceType, i.relationNumber) for i in a]
+     == [("F9001", "INVOICE-TYPE-INVOICE", 1000)] and _int(a[0].syncMarker)),
     ("getCurrentSyncMarkers", {},
      lambda a: all(_int(m) for m in (a.articleSyncMarker, a.relationSyncMarker, a.orderSyncMarker))
-     and a.orderSyncMarker > a.articleSyncMarker > 0),
+     and a.invoiceSyncMarker > a.orderSyncMarker > a.articleSyncMarker > 0),
 ]  # fmt: skip
 
 
