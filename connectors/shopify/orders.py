@@ -60,7 +60,11 @@ def _customer(node: Mapping[str, Any], company: str | None) -> Customer | None:
     email = customer.get("email") or node.get("email")
     if not email:
         return None
-    first, last, phone = customer.get("firstName"), customer.get("lastName"), customer.get("phone")
+    # A guest checkout's buyer has no customer account with a name: the billing address names them.
+    address = node.get("billingAddress") or node.get("shippingAddress") or {}
+    first = customer.get("firstName") or address.get("firstName")
+    last = customer.get("lastName") or address.get("lastName")
+    phone = customer.get("phone") or address.get("phone")
     if company:  # a company customer: the person named is its contact
         contact = Contact(first_name=first, last_name=last, email=email, phone=phone)
         return Customer(email=email, kind="company", company_name=company, contact=contact, phone=phone)

@@ -281,6 +281,7 @@ def test_orders_are_read_with_lines_customer_and_source(shopify: Running) -> Non
     ]
     assert first.total == Money.model_validate("72.40 EUR")
     assert first.customer is not None and first.customer.email == "j.jansen@example.com"
+    assert (first.customer.first_name, first.customer.last_name) == ("Jan", "Jansen"), "named by the billing address"
     assert first.billing_address is not None and (
         first.billing_address.house_number,
         first.billing_address.house_number_suffix,
