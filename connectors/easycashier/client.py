@@ -167,7 +167,7 @@ class EasyCashierClient:
         article = self._known([level.sku])[level.sku]
         current = convert.stock_entries(article).get(store, Decimal(0))
         change = level.on_hand - current
-        sent = self._change(store, {level.sku: change}, {level.sku: article}) if change else None
+        sent = self._change(store, {level.sku: change}, {level.sku: article}, self.settings.comment) if change else None
         return WriteOutcome((level.sku, level.location), target_id=f"{store}/{level.sku}",
                             response={"before": str(current), "change": str(change)}, sent=sent)  # fmt: skip
 
@@ -184,7 +184,9 @@ class EasyCashierClient:
             raise RecordError(f"order {order.number} has no lines to take from the till's stock", "lines")
         articles = self._known(sorted(lines))
         sign = Decimal(1) if cancelled else Decimal(-1)
-        sent = self._change(store, {sku: sign * q for sku, q in lines.items()}, articles)
+        # the order's number in the comment: the till's own record of the change names the order it is for
+        comment = f"{self.settings.comment} {order.number}{' cancelled' if cancelled else ''}"
+        sent = self._change(store, {sku: sign * q for sku, q in lines.items()}, articles, comment)
         return WriteOutcome((order.number,), target_id=f"{store}/{order.number}",
                             response={"booked": True, "store": store, "returned" if cancelled else "taken": {
                                 sku: str(q) for sku, q in lines.items()}}, sent=sent)  # fmt: skip
@@ -206,7 +208,9 @@ class EasyCashierClient:
             raise RecordError(f"EasyCashier has no article {', '.join(missing)}; nothing was changed", "sku")
         return found
 
-    def _change(self, store: int, changes: Mapping[str, Decimal], before: Mapping[str, Article]) -> dict[str, Any]:
+    def _change(
+        self, store: int, changes: Mapping[str, Decimal], before: Mapping[str, Article], comment: str
+    ) -> dict[str, Any]:
         """Book these signed changes at `store`: one decrease call for what goes down, one increase
         for what goes up. Returns what was sent."""
         seen = self.sales_since(None)[1]  # after the articles were read: a sale in between is in both
@@ -215,7 +219,7 @@ class EasyCashierClient:
             part = {sku: abs(q) for sku, q in changes.items() if q * sign > 0}
             if not part:
                 continue
-            body = convert.stock_change(store, part, self.settings.comment)
+            body = convert.stock_change(store, part, comment)
             try:
                 self.transport.call(call, "POST", path, body=body)
             except AnswerLostError as lost:
