@@ -200,7 +200,9 @@ def test_web_orders_lower_the_store_linked_to_the_location_shopify_ships_them_fr
     assert integration.till_stock("1001", 1) == before[1] - 1, "shipped from the warehouse: store 1"
     assert integration.till_stock("1001", 3) == before[3] - 2 - 4, "from store-amsterdam, and from outlet by default"
     assert sorted((c["store"], c["articles"][0][1]) for c in integration.till.office.changes) == [
-        (1, Decimal(1)), (3, Decimal(2)), (3, Decimal(4))
+        (1, Decimal(1)),
+        (3, Decimal(2)),
+        (3, Decimal(4)),
     ]
 
 

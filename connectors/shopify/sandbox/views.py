@@ -228,8 +228,10 @@ class Views:
         location_id = fulfillment_order["location"] or next(iter(self.shop.locations), None)
         location = self.location(location_id) if location_id else None
         assigned = {"name": (location or {}).get("name") or "", "countryCode": "NL", "location": location}
-        return {"id": fulfillment_order["id"], "status": fulfillment_order["status"], "assignedLocation": assigned,
-                "lineItems": lambda info, **page: connection(items, lambda item: dict(item), **paging(page))}  # fmt: skip
+        return {
+            "id": fulfillment_order["id"], "status": fulfillment_order["status"], "assignedLocation": assigned,
+            "lineItems": lambda info, **page: connection(items, lambda item: dict(item), **paging(page)),
+        }  # fmt: skip
 
     def location(self, location_id: str) -> dict[str, Any]:
         """A Location."""
@@ -248,8 +250,6 @@ class Views:
                 **paging(page),
             ),
         }  # fmt: skip
-
-
 
 
 def fulfillment_view(fulfillment: dict[str, Any]) -> dict[str, Any]:
