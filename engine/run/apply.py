@@ -128,9 +128,8 @@ def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[F
     on_hold = store.journal.held(name, flow)
     if on_hold:  # an interrupted write nobody could settle: never sent again until a person releases it
         reason = HELD.format(flow=f"{name}/{flow}")
-        refused = [Failed(c.key, c.action.value, reason, c.record, c.source) for c in writes if c.key in on_hold]
-        store.record_batch(run.run_id, name, flow, failed=refused)
-        failures.extend(refused)
+        # their dead letters, made when they were held, keep saying what was found
+        failures.extend(Failed(c.key, c.action.value, reason, c.record, c.source) for c in writes if c.key in on_hold)
         writes = [change for change in writes if change.key not in on_hold]
     size = run.setup.deployment.flow(flow).settings.batch_size or run.setup.batch or DEFAULT_BATCH
     writing = f"writing {plan.target}"

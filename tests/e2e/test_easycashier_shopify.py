@@ -9,6 +9,9 @@ converge with nothing doubled.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -259,3 +262,59 @@ def test_faults_converge_with_nothing_doubled(integration: Integration) -> None:
     assert "lost" in till.app.injected, "the run met lost answers; the test proves something"
     assert integration.till_stock("1001", 3) == before["1001"] - 6
     assert integration.till_stock("1002", 3) == before["1002"] - 6
+
+
+KILLED_AFTER_SENDING = """
+import os, signal, sys
+import engine.run.apply
+from engine.cli import main
+
+def checkpoint(step):
+    if step == "written":  # the till booked the change; nothing of it is recorded yet
+        os.kill(os.getpid(), signal.SIGKILL)
+
+engine.run.apply.checkpoint = checkpoint
+sys.exit(main(["apply", "--env", "test", "--yes", "--flow", "easycashier-shopify/web-orders"]))
+"""
+
+
+def _killed_after_sending(integration: Integration) -> None:
+    environ = {**integration.environ, "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_SENDING], cwd=Path.cwd(), env=environ,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+
+
+def test_a_run_killed_between_sending_a_web_order_and_recording_it_counts_it_once(integration: Integration) -> None:
+    office = integration.till.office
+    integration.shop.shop.place_order([("1001", 2)], email="anna@example.se", location=LOCATIONS["3"])
+    before = integration.till_stock("1001", 3)
+    _killed_after_sending(integration)
+    assert integration.till_stock("1001", 3) == before - 2 and len(office.changes) == 1, "the till booked it"
+    office.sell("1001", 3, Decimal(1))  # the till sells on meanwhile: no sign of the order either way
+    rerun = integration.apply("web-orders")
+    assert rerun.ok and rerun.recovered == 1, rerun.failures
+    assert integration.till_stock("1001", 3) == before - 3 and len(office.changes) == 1, "counted once"
+    assert not integration.plan("web-orders").has_changes
+
+
+def test_a_killed_run_whose_web_order_cannot_be_told_is_held_for_a_person(integration: Integration) -> None:
+    office, shop = integration.till.office, integration.shop.shop
+    name = shop.orders[shop.place_order([("1001", 2)], email="anna@example.se", location=LOCATIONS["3"])]["name"]
+    before = integration.till_stock("1001", 3)
+    _killed_after_sending(integration)
+    office.change_stock({"storeNumber": 3, "articles": [{"articleNumber": "1001", "quantity": 5}]}, 1)  # goods in
+    for _ in range(2):  # held, run after run: never sent again blindly
+        result = integration.apply("web-orders")
+        [(key, reason)] = result.failures
+        assert key == (name,)
+        assert reason.startswith("held: ") and "tillsync retry --flow easycashier-shopify/web-orders" in reason
+        assert integration.till_stock("1001", 3) == before - 2 + 5 and len(office.changes) == 2
+    office.set_stock("1001", 3, before + 5)  # a person puts the till right as if the order had not been sent
+    workspace = integration.workspace()
+    with runner.state_store(workspace) as store:
+        [letter] = store.dead_letters.open(NAME, "web-orders")
+        assert "moved 1001 by +3, where the change was 1001 by -2" in letter.reason, letter.reason
+        [outcome] = runner.retry(workspace, store, runner.select(workspace, f"{NAME}/web-orders"))
+    assert outcome.result is not None and outcome.result.ok, outcome
+    assert integration.till_stock("1001", 3) == before + 5 - 2, "sent once, after the person released it"
