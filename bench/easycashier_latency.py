@@ -83,7 +83,7 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "web_order_max_s": round(web[-1], 3),
             "note": f"{count} till sales at random, one every {MEAN_GAP_S:g} s on average (simulated); the stock "
             f"flow on its default schedule (every {interval:g} s), each run real over loopback HTTP; from the sale "
-            "to Shopify's available quantity at the store's location changing. The other way: {orders} web orders "
+            f"to Shopify's available quantity at the store's location changing. The other way: {orders} web orders "
             f"placed at random, {WEB_ORDER_RATE:g} a second on average (real time), each from Shopify recording it "
             "to the till booking its stock decrease, driven by the orders/create webhook and the event worker",
         }
