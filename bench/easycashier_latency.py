@@ -10,14 +10,24 @@ interval plus a run; a run every 2 minutes doubles them.
 Sales arrive at random over simulated minutes (the wait for the next tick is counted, not slept);
 every run is real, over loopback HTTP against both sandboxes, and its duration is measured. Each
 sale's level is checked in Shopify after the run that carries it.
+
+The other way, a web order to the till's stock, is pushed, not polled: Shopify sends
+`orders/create` to the webhook receiver (`tillsync webhooks serve`), which stores the event and
+wakes its event worker; the worker runs the web-orders flow for the orders the event names, and
+that run lowers the store's stock in one decrease call. Shoppers place orders at random in real
+time; an order's latency runs from Shopify recording it (and queueing the webhook) to the till
+booking the decrease that names it. The flow's schedule (every 10 minutes) only sweeps up what a
+lost webhook left behind; it does not drive this figure.
 """
 
 from __future__ import annotations
 
+import math
 import random
 import shutil
 import statistics
 import tempfile
+import threading
 import time
 from decimal import Decimal
 from pathlib import Path
@@ -25,23 +35,29 @@ from pathlib import Path
 from bench import Figures
 from connectors import CONNECTORS
 from connectors.easycashier.sandbox import EasyCashierSandbox
+from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import ShopifySandbox
-from connectors.testing.server import RunningSandbox, running_sandboxes
+from connectors.testing.server import RunningSandbox, running_sandboxes, serving
 from engine.run import runner
 from engine.run.workspace import Workspace, load_workspace
 from engine.state import StateStore
+from engine.webhooks.receiver import receiver
+from engine.webhooks.worker import EventWorker
 
 INTEGRATION = "easycashier-shopify"
 SPEC = Path(__file__).parents[1] / "specs" / f"{INTEGRATION}.yaml"
 SALES = 120
 MEAN_GAP_S = 10.0  # seconds between sales, on average (simulated)
 INTERVALS = {"* * * * *": 60.0, "*/2 * * * *": 120.0, "*/5 * * * *": 300.0}  # schedules the note can name
+WEB_ORDERS = 40
+WEB_ORDER_RATE = 2.0  # web orders per second, on average (real time)
 SKUS = ("1001", "1002", "1003")
 LOCATIONS = {"1": "warehouse", "3": "store-amsterdam"}
 
 
 def run(scale: float = 1.0) -> dict[str, Figures]:
     count = max(int(SALES * scale), 5)
+    orders = max(int(WEB_ORDERS * scale), 5)
     with (
         tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder,
         running_sandboxes(CONNECTORS, dict.fromkeys(CONNECTORS, 0)) as started,
@@ -52,6 +68,7 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
         schedule = workspace.deployments[INTEGRATION].flow("stock").trigger
         interval = INTERVALS[schedule.schedule if schedule and schedule.schedule else "* * * * *"]
         latencies, runs = _stream(workspace, shop.sandbox, till.sandbox, count, interval)
+        web = sorted(_web_orders(workspace, shop.sandbox, till.sandbox, orders))
     latencies.sort()
     return {
         "easycashier_latency": {
@@ -60,9 +77,15 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "p50_s": round(statistics.median(latencies), 3),
             "p95_s": round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 3),
             "max_s": round(latencies[-1], 3),
+            "web_orders": orders,
+            "web_order_p50_s": round(statistics.median(web), 3),
+            "web_order_p95_s": round(_percentile(web, 0.95), 3),
+            "web_order_max_s": round(web[-1], 3),
             "note": f"{count} till sales at random, one every {MEAN_GAP_S:g} s on average (simulated); the stock "
             f"flow on its default schedule (every {interval:g} s), each run real over loopback HTTP; from the sale "
-            "to Shopify's available quantity at the store's location changing",
+            f"to Shopify's available quantity at the store's location changing. The other way: {orders} web orders "
+            f"placed at random, {WEB_ORDER_RATE:g} a second on average (real time), each from Shopify recording it "
+            "to the till booking its stock decrease, driven by the orders/create webhook and the event worker",
         }
     }  # fmt: skip
 
@@ -136,6 +159,67 @@ def _run(workspace: Workspace, store: StateStore) -> float:
     if outcome.result is None or not outcome.result.ok:
         raise RuntimeError(f"the benchmark's stock run failed: {outcome}")
     return time.perf_counter() - started
+
+
+def _web_orders(workspace: Workspace, shop: ShopifySandbox, till: EasyCashierSandbox, count: int) -> list[float]:
+    """Place `count` web orders while the receiver and its worker run; each one's seconds from Shopify
+    recording it to the till booking the decrease that names it."""
+    chance = random.Random(22)
+    placed: dict[str, float] = {}
+    booked: dict[str, float] = {}
+    with runner.state_store(workspace) as store:
+        worker = EventWorker(workspace, store)
+        worker.start()
+        try:
+            with serving(receiver(workspace, store, worker.wake)) as url:
+                client = workspace.deployments[INTEGRATION].systems["shop"].open(workspace.environ)
+                assert isinstance(client, ShopifyClient)
+                client.subscribe("orders/create", f"{url}/webhooks/{INTEGRATION}/shop")
+                client.close()
+                watcher = _Bookings(till, booked)
+                watcher.start()
+                try:
+                    for _ in range(count):
+                        time.sleep(chance.expovariate(WEB_ORDER_RATE))
+                        order = shop.shop.place_order([(chance.choice(SKUS), chance.randint(1, 2))],
+                                                      email="kund@example.se")  # fmt: skip
+                        placed[shop.shop.orders[order]["name"]] = time.monotonic()
+                    deadline = time.monotonic() + 60
+                    while not set(placed) <= set(booked):
+                        if time.monotonic() > deadline:
+                            missing = sorted(set(placed) - set(booked))
+                            raise RuntimeError(f"{len(missing)} web orders never reached the till, e.g. {missing[:3]}")
+                        time.sleep(0.05)
+                finally:
+                    watcher.done.set()
+        finally:
+            worker.stop()
+    return [booked[name] - placed[name] for name in placed]
+
+
+class _Bookings(threading.Thread):
+    """Notes when the till first books a stock change naming each order (in its comment), looking every 5 ms."""
+
+    def __init__(self, till: EasyCashierSandbox, booked: dict[str, float]) -> None:
+        super().__init__(name="bench-bookings", daemon=True)
+        self.till, self.booked = till, booked
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        seen = 0
+        while not self.done.is_set():
+            now = time.monotonic()
+            changes = list(self.till.office.changes)
+            for change in changes[seen:]:
+                name = str(change.get("comment") or "").rpartition(" ")[2]
+                self.booked.setdefault(name, now)
+            seen = len(changes)
+            time.sleep(0.005)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of sorted `values`."""
+    return values[max(math.ceil(share * len(values)) - 1, 0)]
 
 
 def _available(shop: ShopifySandbox, sku: str, location: str) -> int:

@@ -21,6 +21,7 @@ TARGETS: tuple[tuple[str, str, Callable[[Figures], bool]], ...] = (
     ("plan_100k", "planning under 1 GiB", lambda f: f["peak_rss_mb"] < 1024),
     ("webhook_latency", "webhook → POS p95 under 2 s", lambda f: f["p95_s"] < 2),
     ("easycashier_latency", "EasyCashier till sale → Shopify p95 under 60 s", lambda f: f["p95_s"] < 60),
+    ("easycashier_latency", "Shopify web order → EasyCashier stock p95 under 2 s", lambda f: f["web_order_p95_s"] < 2),
     ("cli", "tillsync --help and --version under 0.5 s", lambda f: max(f["help_s"], f["version_s"]) < 0.5),
 )  # fmt: skip
 

@@ -137,6 +137,32 @@ class RawReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """Whether a write that an interrupted run sent took effect in the target, as its client tells
+    from the note it made before sending: `landed` True (it did), False (it did not: plan it again),
+    None (it cannot be told: held for a person, never sent again blindly), `reason` saying why."""
+
+    landed: bool | None
+    reason: str = ""
+
+
+@runtime_checkable
+class WriteAhead(Protocol):
+    """A client whose writes leave nothing that can be read back (a till's relative stock change):
+    before a batch goes out it notes, per record, what it will need to tell later whether the write
+    took effect; that note is journaled with the intent, and a run that died between sending and
+    recording is settled from it (`settle`) rather than by reading the target."""
+
+    def note_before_write(self, entity: Entity, records: Sequence[Record]) -> list[Mapping[str, Any] | None]:
+        """One note per record, in order (JSON-able; None: nothing to settle later)."""
+        ...
+
+    def settle(self, entity: Entity, record: Record, note: Mapping[str, Any]) -> Settlement:
+        """Whether the write of `record`, noted as `note`, took effect."""
+        ...
+
+
 def read_raw(
     client: Client, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
 ) -> Iterator[RawRecord]:

@@ -212,6 +212,10 @@ class Order(Record):
     total: Money | None = None
     prices_include_tax: bool = True
     branch: str | None = None
+    fulfillment_location: str | None = Field(
+        default=None, description="the location the order is shipped from (Shopify: its first fulfillment order's "
+        "assigned location); a web order has no branch, but this",
+    )  # fmt: skip
     employee: str | None = None
     note: str | None = None
 

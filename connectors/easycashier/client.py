@@ -12,16 +12,19 @@
   EasyCashier keeps no trace of them that can be read back, so orders are not read: what Tillsync
   last applied stands for what the till holds (`EntitySupport.read` is False), and each order is
   counted once however often it is delivered.
-- A stock change whose answer was lost is never sent again blindly: the articles are read again
-  and the till's own sales in between taken from the sales report; the stock moved by exactly the
-  change, it was booked; not moved, the record fails and the next run books it; anything else is
-  in doubt, and the record fails saying so.
+- A stock change whose outcome is unknown is never sent again blindly: the articles are read again
+  and the till's own sales since a snapshot taken before sending taken from the sales report; the
+  stock moved by exactly the change, it was booked; not moved, it was not, and the next run books
+  it; anything else is in doubt. For a web order that snapshot is noted in the journal with the
+  intent (`note_before_write`), so a run killed between sending and recording is settled from it
+  (`settle`); one in doubt is held for a person, never sent again blindly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +33,7 @@ from connectors.easycashier import protocol as p
 from connectors.easycashier.sales import Seen, Totals, days_to_read, sold_since, today, totals
 from connectors.easycashier.settings import EasyCashierSettings
 from connectors.easycashier.transport import Refused, Transport
-from engine.connector import ReadFilter, WriteOutcome, settled_so_far
+from engine.connector import ReadFilter, Settlement, WriteOutcome, settled_so_far
 from engine.errors import AnswerLostError, FatalConnectorError, RecordError
 from engine.keys import Key
 from engine.records import Entity, Order, Product, Record, StockLevel, record_key
@@ -49,6 +52,7 @@ class EasyCashierClient:
     ) -> None:
         self.settings = settings
         self.now = now
+        self._noted: dict[Key, Snapshot] = {}  # orders' snapshots made before writing, by key
         self.transport = transport or Transport(
             settings.url, settings.company, credentials["username"], credentials["password"], settings.timeout
         )
@@ -167,15 +171,23 @@ class EasyCashierClient:
         article = self._known([level.sku])[level.sku]
         current = convert.stock_entries(article).get(store, Decimal(0))
         change = level.on_hand - current
-        sent = self._change(store, {level.sku: change}, {level.sku: article}) if change else None
+        sent = self._change(store, {level.sku: change}, {level.sku: article}, self.settings.comment) if change else None
         return WriteOutcome((level.sku, level.location), target_id=f"{store}/{level.sku}",
                             response={"before": str(current), "change": str(change)}, sent=sent)  # fmt: skip
 
-    def _write_order(self, order: Order) -> WriteOutcome:
+    def _order_change(self, order: Order) -> tuple[int, dict[str, Decimal]]:
+        """The store an order changes, and by how much per article: down for an order, up for a
+        cancelled one (by the lines it was counted with)."""
         store = self._store(order.branch, "branch") if order.branch else self.settings.default_store
-        lines: dict[str, Decimal] = {}
+        sign = Decimal(1) if order.status == "cancelled" else Decimal(-1)
+        change: dict[str, Decimal] = {}
         for line in order.lines:
-            lines[line.sku] = lines.get(line.sku, Decimal(0)) + line.quantity
+            change[line.sku] = change.get(line.sku, Decimal(0)) + sign * line.quantity
+        return store, change
+
+    def _write_order(self, order: Order) -> WriteOutcome:
+        store, change = self._order_change(order)
+        lines = {sku: abs(q) for sku, q in change.items()}
         cancelled = order.status == "cancelled"
         if not lines:
             if cancelled:  # cancelled before it was ever counted: there is nothing to put back
@@ -183,8 +195,9 @@ class EasyCashierClient:
                                     response={"booked": False, "why": "cancelled before it was counted"})  # fmt: skip
             raise RecordError(f"order {order.number} has no lines to take from the till's stock", "lines")
         articles = self._known(sorted(lines))
-        sign = Decimal(1) if cancelled else Decimal(-1)
-        sent = self._change(store, {sku: sign * q for sku, q in lines.items()}, articles)
+        # the order's number in the comment: the till's own record of the change names the order it is for
+        comment = f"{self.settings.comment} {order.number}{' cancelled' if cancelled else ''}"
+        sent = self._change(store, change, articles, comment, self._noted.pop((order.number,), None))
         return WriteOutcome((order.number,), target_id=f"{store}/{order.number}",
                             response={"booked": True, "store": store, "returned" if cancelled else "taken": {
                                 sku: str(q) for sku, q in lines.items()}}, sent=sent)  # fmt: skip
@@ -206,42 +219,124 @@ class EasyCashierClient:
             raise RecordError(f"EasyCashier has no article {', '.join(missing)}; nothing was changed", "sku")
         return found
 
-    def _change(self, store: int, changes: Mapping[str, Decimal], before: Mapping[str, Article]) -> dict[str, Any]:
+    def _change(
+        self,
+        store: int,
+        changes: Mapping[str, Decimal],
+        before: Mapping[str, Article],
+        comment: str,
+        snapshot: Snapshot | None = None,
+    ) -> dict[str, Any]:
         """Book these signed changes at `store`: one decrease call for what goes down, one increase
-        for what goes up. Returns what was sent."""
-        seen = self.sales_since(None)[1]  # after the articles were read: a sale in between is in both
+        for what goes up. A lost answer is settled against `snapshot` (taken now when not given).
+        Returns what was sent."""
+        if snapshot is None:
+            seen = self.sales_since(None)[1]  # after the articles were read: a sale in between is in both
+            snapshot = Snapshot(store, {sku: convert.stock_entries(before[sku]).get(store, Decimal(0))
+                                        for sku in changes}, seen)  # fmt: skip
         sent: dict[str, Any] = {}
         for call, path, sign in (("decreaseStock", p.DECREASE_PATH, -1), ("increaseStock", p.INCREASE_PATH, 1)):
             part = {sku: abs(q) for sku, q in changes.items() if q * sign > 0}
             if not part:
                 continue
-            body = convert.stock_change(store, part, self.settings.comment)
+            body = convert.stock_change(store, part, comment)
             try:
                 self.transport.call(call, "POST", path, body=body)
             except AnswerLostError as lost:
-                self._settle(store, {sku: sign * q for sku, q in part.items()}, before, seen, lost)
+                settlement = self._settled(snapshot, {sku: sign * q for sku, q in part.items()})
+                if settlement.landed is False:
+                    raise RecordError(f"{lost}; {settlement.reason}, so the next run books it", "lines") from None
+                if settlement.landed is None:
+                    raise RecordError(f"{lost}; whether it was booked is in doubt: {settlement.reason}; check the "
+                                      "till's stock before running again", "lines") from None  # fmt: skip
             sent[call] = body
         return sent
 
-    def _settle(
-        self,
-        store: int,
-        change: Mapping[str, Decimal],
-        before: Mapping[str, Article],
-        seen: Seen,
-        lost: AnswerLostError,
-    ) -> None:
-        """Whether a change whose answer was lost was booked: the stock now, against the stock before
-        less what the till sold in between."""
-        sold = self.sales_since(seen)[0]
+    # ---- settling a change whose outcome is unknown -----------------------------------------
+
+    def note_before_write(self, entity: Entity, records: Sequence[Record]) -> list[Mapping[str, Any] | None]:
+        """Before web orders go out: each one's store's stock of its articles, with the sales report
+        as seen at that moment, journaled with the intent. A change the till cannot be asked about
+        is settled from it should the run stop between sending and recording (`settle`)."""
+        notes: list[Mapping[str, Any] | None] = []
+        for record in records:
+            if entity is not Entity.order or not isinstance(record, Order):
+                notes.append(None)
+                continue
+            try:
+                store, change = self._order_change(record)
+            except RecordError:
+                notes.append(None)  # the write reports it, and sends nothing
+                continue
+            snapshot = self._snapshot(store, sorted(change)) if change else None
+            if snapshot is not None:
+                self._noted[(record.number,)] = snapshot
+            notes.append(snapshot.note() if snapshot is not None else None)
+        return notes
+
+    def settle(self, entity: Entity, record: Record, note: Mapping[str, Any]) -> Settlement:
+        """Whether a web order's change, sent by a run that stopped before recording it, was booked."""
+        if not isinstance(record, Order):
+            return Settlement(None, f"EasyCashier cannot tell of {entity.value} records")
+        store, change = self._order_change(record)
+        try:
+            snapshot = Snapshot.of_note(note)
+        except (KeyError, TypeError, ValueError) as exc:
+            return Settlement(None, f"the note made before sending cannot be read ({exc})")
+        if snapshot.store != store:
+            return Settlement(None, f"the note is of store {snapshot.store}, the order of store {store}")
+        return self._settled(snapshot, change)
+
+    def _snapshot(self, store: int, numbers: Sequence[str]) -> Snapshot:
+        """The store's stock of these articles and the sales report at one moment: the report is read
+        before and after the articles, again until no sale of theirs fell in between."""
+        for _ in range(3):
+            seen = self.sales_since(None)[1]
+            stock = {sku: convert.stock_entries(a).get(store, Decimal(0)) for sku, a in self._known(numbers).items()}
+            after = self.sales_since(None)[1]
+            keys = [(sku, store) for sku in numbers]
+            if after.day == seen.day and all(after.totals.get(k) == seen.totals.get(k) for k in keys):
+                return Snapshot(store, stock, Seen(seen.day, {k: seen.totals[k] for k in keys if k in seen.totals}))
+        raise RecordError(f"the till kept selling {', '.join(numbers)} at store {store} while its stock was read; "
+                          "the next run tries again", "lines")  # fmt: skip
+
+    def _settled(self, snapshot: Snapshot, change: Mapping[str, Decimal]) -> Settlement:
+        """Whether `change` was booked since `snapshot`: the stock now against the stock then less
+        what the till sold in between (the sales report)."""
+        store = snapshot.store
+        sold = self.sales_since(snapshot.seen)[0]
         now = {str(a[p.ARTICLE_NUMBER]): a for a in self.articles(sorted(change))}
         moved = {}  # how far each article's stock moved besides the till's sales
         for sku in change:
-            was = convert.stock_entries(before[sku]).get(store, Decimal(0)) - sold.get((sku, store), Decimal(0))
+            was = snapshot.stock.get(sku, Decimal(0)) - sold.get((sku, store), Decimal(0))
             moved[sku] = convert.stock_entries(now.get(sku, {})).get(store, Decimal(0)) - was
         if moved == dict(change):
-            return  # booked
+            return Settlement(True, f"the stock at store {store} moved by exactly the change, besides the till's sales")
         if not any(moved.values()):
-            raise RecordError(f"{lost}; EasyCashier shows no such stock change, so the next run books it", "lines")
-        raise RecordError(f"{lost}; the stock at store {store} moved otherwise meanwhile, so whether it was booked is "
-                          "in doubt: check the till's stock before running again", "lines")  # fmt: skip
+            return Settlement(False, f"the stock at store {store} did not move besides the till's sales")
+        shown = ", ".join(f"{sku} by {q:+}" for sku, q in sorted(moved.items()))
+        wanted = ", ".join(f"{sku} by {q:+}" for sku, q in sorted(change.items()))
+        return Settlement(None, f"besides the till's sales the stock at store {store} moved {shown}, where the "
+                                f"change was {wanted}: something else changed it meanwhile (goods received, a "
+                                "count)")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A store's stock of some articles, and the sales report as seen at that moment."""
+
+    store: int
+    stock: Mapping[str, Decimal]
+    seen: Seen
+
+    def note(self) -> dict[str, Any]:
+        sold = {sku: str(q) for (sku, store), q in self.seen.totals.items() if store == self.store}
+        stock = {sku: str(q) for sku, q in self.stock.items()}
+        return {"store": self.store, "stock": stock, "day": self.seen.day.isoformat(), "sold": sold}
+
+    @classmethod
+    def of_note(cls, note: Mapping[str, Any]) -> Snapshot:
+        store = int(note["store"])
+        stock = {str(sku): Decimal(str(q)) for sku, q in note["stock"].items()}
+        sold = {(str(sku), store): Decimal(str(q)) for sku, q in note["sold"].items()}
+        return cls(store, stock, Seen(date.fromisoformat(note["day"]), sold))

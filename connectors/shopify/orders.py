@@ -1,7 +1,9 @@
 """Orders read from Shopify as canonical records: web and POS sales with their lines and customer.
 
 An order's number is its name in Shopify (`#1001`), the id a till or ERP keeps as the external
-order id; `source` is `pos` for Shopify POS sales. Orders are read by a search built from the flow's
+order id; `source` is `pos` for Shopify POS sales, whose `branch` is the POS location; every order's
+`fulfillment_location` is the location Shopify assigned to ship it (its first fulfillment order's:
+an order split over several locations is named by the first). Orders are read by a search built from the flow's
 statuses and cursor; an order made elsewhere (a till's sale) is booked once with `orderCreate`, and
 never changed after. `orderCreate` takes no idempotency key, so one whose answer was lost is
 settled by its name: found in the shop, it is booked; not found, it fails with why, and the next
@@ -51,8 +53,20 @@ def from_node(node: Mapping[str, Any]) -> Order:
         total=_money(node.get("totalPriceSet")),
         prices_include_tax=bool(node.get("taxesIncluded", True)),
         branch=(node.get("retailLocation") or {}).get("name"),
+        fulfillment_location=_fulfillment_location(node),
         note=node.get("note"),
     )
+
+
+def _fulfillment_location(node: Mapping[str, Any]) -> str | None:
+    """The name of the location Shopify assigned to ship the order from: its first fulfillment
+    order's (a location since deleted is named by the assignment's own copy of its name)."""
+    for fulfillment_order in (node.get("fulfillmentOrders") or {}).get("nodes") or []:
+        assigned = fulfillment_order.get("assignedLocation") or {}
+        name = (assigned.get("location") or {}).get("name") or assigned.get("name")
+        if name:
+            return str(name)
+    return None
 
 
 def _customer(node: Mapping[str, Any], company: str | None) -> Customer | None:

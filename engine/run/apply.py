@@ -10,10 +10,11 @@ fatal connector error stops the run after recording what was done.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from engine.connector import WriteInterrupted, WriteOutcome
+from engine.connector import WriteAhead, WriteInterrupted, WriteOutcome
 from engine.errors import ConnectorError, FatalConnectorError
 from engine.keys import Key
 from engine.plan import tally
@@ -26,6 +27,11 @@ from engine.run.workspace import Workspace
 from engine.state import Failed, StateStore, Written
 
 DEFAULT_BATCH = 100  # records per write, unless the flow or the target says otherwise
+HELD = (
+    "held: a run stopped after sending this record and before recording it, and whether it took effect could not "
+    "be told; it is not sent again until you make the target right as if it had not been sent and run "
+    "`tillsync retry --flow {flow}`, which sends it once"
+)
 
 # Called at each step of a write with the step's name; tests replace it to kill the process there.
 checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
@@ -119,13 +125,20 @@ def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[F
     store.dead_letters.resolve(name, flow, [c.key for c in plan.changes if c.action in IN_STEP - RECORDS])
     failures.extend(errors)
     writes = [change for change in plan.changes if change.action in WRITES]
+    on_hold = store.journal.held(name, flow)
+    if on_hold:  # an interrupted write nobody could settle: never sent again until a person releases it
+        reason = HELD.format(flow=f"{name}/{flow}")
+        # their dead letters, made when they were held, keep saying what was found
+        failures.extend(Failed(c.key, c.action.value, reason, c.record, c.source) for c in writes if c.key in on_hold)
+        writes = [change for change in writes if change.key not in on_hold]
     size = run.setup.deployment.flow(flow).settings.batch_size or run.setup.batch or DEFAULT_BATCH
     writing = f"writing {plan.target}"
     if writes:
         run.progress(Step(plan.label, writing, 0, len(writes)))
     for start in range(0, len(writes), size):
         batch = writes[start : start + size]
-        ids = store.journal.intend(run.run_id, name, flow, [(c.key, c.action.value, c.record) for c in batch])
+        notes = _notes(run.setup, run.systems, batch)
+        ids = store.journal.intend(run.run_id, name, flow, [(c.key, c.action.value, c.record) for c in batch], notes)
         checkpoint("intent")
         written, failed, fatal = _write(run.setup, run.systems, batch)
         checkpoint("written")
@@ -136,6 +149,29 @@ def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[F
         run.progress(Step(plan.label, writing, start + len(batch), len(writes)))
         if fatal is not None:
             raise fatal
+
+
+def _notes(setup: FlowSetup, systems: Systems, batch: Sequence[Change]) -> list[Mapping[str, Any] | None] | None:
+    """What the target's client notes before this batch goes out, to settle it by should the run stop
+    between sending and recording (`WriteAhead`); None for a client that needs none. A record the
+    client cannot take gets no note: `_write` reports it."""
+    client = systems.client(setup.policy.target)
+    if not isinstance(client, WriteAhead):
+        return None
+    records: list[Record] = []
+    positions: list[int] = []
+    for index, change in enumerate(batch):
+        if change.action is Action.delete:
+            continue
+        try:
+            records.append(MODELS[setup.policy.entity].model_validate(change.record))
+        except ValueError:
+            continue
+        positions.append(index)
+    notes: list[Mapping[str, Any] | None] = [None] * len(batch)
+    for index, note in zip(positions, client.note_before_write(setup.policy.entity, records), strict=True):
+        notes[index] = note
+    return notes
 
 
 def _write(

@@ -228,6 +228,8 @@ def retry(
         letters = store.dead_letters.open(item.deployment.name, item.flow)
         if letters:
             keys = {letter.key for letter in letters}
+            # a retry is the person's word that the target is right for a held record: it may go out again
+            store.journal.release(item.deployment.name, item.flow, sorted(keys))
             try:
                 outcomes.append(sync_flow(workspace, store, item, kind="retry", only=keys, progress=progress))
             except (ConnectorError, FlowLockedError) as exc:

@@ -26,21 +26,31 @@ class JournalEntry:
     key: Key
     action: str
     document: Mapping[str, Any] | None
+    note: Mapping[str, Any] | None = None  # the client's, made before sending (`engine.connector.WriteAhead`)
 
 
 class JournalStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
 
-    def intend(self, run_id: str, integration: str, flow: str, writes: Sequence[tuple[Key, str, Any]]) -> list[int]:
-        """Journal the intent to write (key, action, document) before the write; returns entry ids."""
+    def intend(
+        self,
+        run_id: str,
+        integration: str,
+        flow: str,
+        writes: Sequence[tuple[Key, str, Any]],
+        notes: Sequence[Mapping[str, Any] | None] | None = None,
+    ) -> list[int]:
+        """Journal the intent to write (key, action, document) before the write, each with the
+        client's note when it makes them; returns entry ids."""
         if not writes:
             return []
         stamp = now()
         rows = [
             {"run_id": run_id, "integration": integration, "flow": flow, "key": encode_key(key),
-             "action": action, "document": document, "status": "intent", "created_at": stamp}
-            for key, action, document in writes
+             "action": action, "document": document, "status": "intent", "created_at": stamp,
+             "note": notes[index] if notes is not None else None}
+            for index, (key, action, document) in enumerate(writes)
         ]  # fmt: skip
         with self.engine.begin() as connection:
             result = connection.execute(sa.insert(t.journal).returning(t.journal.c.id), rows)
@@ -56,9 +66,31 @@ class JournalStore:
         )
         with self.engine.connect() as connection:
             return [
-                JournalEntry(row.id, row.run_id, decode_key(row.key), row.action, row.document)
+                JournalEntry(row.id, row.run_id, decode_key(row.key), row.action, row.document, row.note)
                 for row in connection.execute(query)
             ]
+
+    def held(self, integration: str, flow: str) -> set[Key]:
+        """Records whose interrupted write could not be settled: none is written until a person
+        has looked (`release`)."""
+        c = t.journal.c
+        query = sa.select(c.key).where(c.integration == integration, c.flow == flow, c.status == "held")
+        with self.engine.connect() as connection:
+            return {decode_key(key) for key in connection.execute(query).scalars()}
+
+    def release(self, integration: str, flow: str, keys: Sequence[Key]) -> int:
+        """A person has made the target right for these held records: the next plan may write them."""
+        if not keys:
+            return 0
+        c = t.journal.c
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                sa.update(t.journal)
+                .where(c.integration == integration, c.flow == flow, c.status == "held")
+                .where(c.key.in_([encode_key(key) for key in keys]))
+                .values(status="abandoned", finished_at=now())
+            )
+            return result.rowcount or 0
 
 
 def close_intents(connection: sa.Connection, ids: Sequence[int], status: str, stamp: datetime) -> None:

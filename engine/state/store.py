@@ -160,16 +160,19 @@ class StateStore:
         *,
         done: Sequence[int] = (),
         abandoned: Sequence[int] = (),
+        held: Sequence[int] = (),
         written: Sequence[Written] = (),
         failed: Sequence[Failed] = (),
     ) -> None:
-        """The outcome of one batch in one transaction: journal entries closed (done, or abandoned by
-        a run that died), written records recorded as applied with their dead letters resolved, failed
-        ones in dead letters, and every one in the activity log. Either all of it is recorded or none."""
+        """The outcome of one batch in one transaction: journal entries closed (done, abandoned by a
+        run that died, or held for a person), written records recorded as applied with their dead
+        letters resolved, failed ones in dead letters, and every one in the activity log. Either all
+        of it is recorded or none."""
         stamp = now()
         with self.engine.begin() as connection:
             journal.close_intents(connection, done, "done", stamp)
             journal.close_intents(connection, abandoned, "abandoned", stamp)
+            journal.close_intents(connection, held, "held", stamp)
             for chunk in chunks(written):
                 latest = {item.key: item.document for item in chunk}
                 applied.record_applied(connection, run_id, integration, flow, latest, stamp)

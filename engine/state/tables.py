@@ -80,7 +80,9 @@ journal = sa.Table(
     *_record(primary=False),
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("document", sa.JSON),
-    sa.Column("status", sa.String(20), nullable=False),  # intent | done | failed | abandoned
+    # intent | done | abandoned | held (could not be settled: a person decides, `tillsync retry` sends it again)
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("note", sa.JSON),  # what the client noted before sending, to settle it by (`WriteAhead`)
     _when("created_at"),
     sa.Column("finished_at", sa.DateTime(timezone=True)),
     sa.Index("journal_open", "integration", "flow", "status"),
@@ -239,10 +241,19 @@ def _version_7(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=[reconciled])
 
 
+def _version_8(connection: sa.Connection) -> None:
+    """A journal intent carries the note its client made before sending, to settle a write that
+    leaves nothing to read back. Version 1 builds `journal` from today's table, so it may be there."""
+    if "note" not in {column["name"] for column in sa.inspect(connection).get_columns("journal")}:
+        kind = journal.c.note.type.compile(dialect=connection.dialect)
+        connection.execute(sa.text(f"ALTER TABLE journal ADD COLUMN note {kind}"))
+
+
 # Steps by the version they reach. A store records each step it took, so a step numbered below
 # one it already took (5 and 6 were made side by side) is still taken.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7,
+    8: _version_8,
 }  # fmt: skip
 LATEST = max(MIGRATIONS)
 

@@ -49,3 +49,5 @@ def test_easycashier_latency_is_the_wait_for_the_next_run_plus_the_run() -> None
     figures = easycashier_latency.run(0.05)["easycashier_latency"]
     assert figures["sales"] == 6 and figures["interval_s"] == 60
     assert 0 < figures["p50_s"] <= figures["p95_s"] <= figures["max_s"] < 60 + max(figures["run_p50_s"] * 10, 5)
+    assert figures["web_orders"] == 5, "every web order was timed until the till booked its decrease"
+    assert 0 < figures["web_order_p50_s"] <= figures["web_order_p95_s"] <= figures["web_order_max_s"] < 60

@@ -9,7 +9,9 @@ converge with nothing doubled.
 
 from __future__ import annotations
 
-import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,19 +33,14 @@ from engine.run.apply import ApplyResult
 from engine.run.workspace import Workspace, load_workspace
 from engine.webhooks.receiver import receiver
 from engine.webhooks.worker import EventWorker
+from tests.e2e import runs
 
 REPO = Path(__file__).parents[2]
 NAME = "easycashier-shopify"
 pytestmark = pytest.mark.slow
 LOCATIONS = {"1": "warehouse", "3": "store-amsterdam"}  # the Shopify sandbox's locations
-ENVIRONMENT = f"""name: test
-integrations:
-  {NAME}:
-    spec: specs/{NAME}.yaml
-    flows:
-      stock: {{settings: {{location_map: {{"1": warehouse, "3": store-amsterdam}}}}}}
-      sync-all: {{settings: {{location_map: {{"1": warehouse, "3": store-amsterdam}}}}}}
-"""
+# the spec's two Shopify locations, as the sandbox names them: for the stock flows and the web orders' stores alike
+RENAMED = {"Kungsholmstorg": LOCATIONS["1"], "Sveavägen": LOCATIONS["3"]}
 
 
 @dataclass
@@ -79,10 +76,11 @@ class Integration:
 
 @pytest.fixture
 def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
-    (tmp_path / "specs").mkdir()
-    (tmp_path / "environments").mkdir()
-    shutil.copy(REPO / "specs" / f"{NAME}.yaml", tmp_path / "specs")
-    (tmp_path / "environments" / "test.yaml").write_text(ENVIRONMENT)
+    spec = (REPO / "specs" / f"{NAME}.yaml").read_text()
+    for name, sandbox_name in RENAMED.items():
+        assert name in spec, f"the spec links a store to {name}"
+        spec = spec.replace(name, sandbox_name)
+    runs.test_environment(tmp_path, NAME, spec)
     monkeypatch.chdir(tmp_path)
     with running_sandboxes(CONNECTORS, dict.fromkeys(CONNECTORS, 0)) as started:
         shop, till = started["shopify"], started["easycashier"]
@@ -167,13 +165,14 @@ def test_a_web_order_delivered_three_times_lowers_the_till_once_and_its_cancella
     integration: Integration,
 ) -> None:
     shop = integration.shop.shop
-    before = integration.till_stock("1001", 3)  # web orders go to order_store 3
+    before = integration.till_stock("1001", 3)
     orders: list[str] = []
-    runs = _run_webhooks(integration, ("orders/create", "orders/updated", "orders/paid"),
-                         lambda: orders.append(shop.place_order([("1001", 2)], email="anna@example.se")),
-                         lambda: integration.till_stock("1001", 3) != before)  # fmt: skip
+    events = _run_webhooks(integration, ("orders/create", "orders/updated", "orders/paid"),
+                           lambda: orders.append(shop.place_order([("1001", 2)], email="anna@example.se",
+                                                                  location=LOCATIONS["3"])),
+                           lambda: integration.till_stock("1001", 3) != before)  # fmt: skip
     assert integration.till_stock("1001", 3) == before - 2
-    assert len(runs) >= 1 and all(r["status"] == "succeeded" for r in runs)
+    assert len(events) >= 1 and all(r["status"] == "succeeded" for r in events)
     assert integration.apply("web-orders").ok and integration.till_stock("1001", 3) == before - 2, "counted once"
     _run_webhooks(integration, ("orders/cancelled",), lambda: shop.cancel_order(orders[0]),
                   lambda: integration.till_stock("1001", 3) == before)  # fmt: skip
@@ -183,7 +182,7 @@ def test_a_web_order_delivered_three_times_lowers_the_till_once_and_its_cancella
 
 def test_a_cancelled_order_never_counted_changes_nothing(integration: Integration) -> None:
     shop = integration.shop.shop
-    order = shop.place_order([("1002", 3)], email="bo@example.se")
+    order = shop.place_order([("1002", 3)], email="bo@example.se", location=LOCATIONS["3"])
     shop.cancel_order(order)
     before = integration.till_stock("1002", 3)
     result = integration.apply("web-orders")
@@ -192,9 +191,27 @@ def test_a_cancelled_order_never_counted_changes_nothing(integration: Integratio
     assert not integration.plan("web-orders").has_changes
 
 
+def test_web_orders_lower_the_store_linked_to_the_location_shopify_ships_them_from(integration: Integration) -> None:
+    shop = integration.shop.shop
+    shop.add_location("outlet")  # linked to no store: its orders go to order_store (3)
+    before = {store: integration.till_stock("1001", store) for store in (1, 3)}
+    shop.place_order([("1001", 1)], email="a@example.se", location=LOCATIONS["1"])
+    shop.place_order([("1001", 2)], email="b@example.se", location=LOCATIONS["3"])
+    shop.place_order([("1001", 4)], email="c@example.se", location="outlet")
+    result = integration.apply("web-orders")
+    assert result.ok and result.counts.get("create") == 3
+    assert integration.till_stock("1001", 1) == before[1] - 1, "shipped from the warehouse: store 1"
+    assert integration.till_stock("1001", 3) == before[3] - 2 - 4, "from store-amsterdam, and from outlet by default"
+    assert sorted((c["store"], c["articles"][0][1]) for c in integration.till.office.changes) == [
+        (1, Decimal(1)),
+        (3, Decimal(2)),
+        (3, Decimal(4)),
+    ]
+
+
 def test_a_till_sale_during_a_run_is_not_lost(integration: Integration, monkeypatch: pytest.MonkeyPatch) -> None:
     shop, office = integration.shop.shop, integration.till.office
-    shop.place_order([("1001", 1)], email="anna@example.se")
+    shop.place_order([("1001", 1)], email="anna@example.se", location=LOCATIONS["3"])
     before = integration.till_stock("1001", 3)
     call = Transport.call
 
@@ -232,7 +249,8 @@ def test_faults_converge_with_nothing_doubled(integration: Integration) -> None:
     shop, till = integration.shop.shop, integration.till
     before = {sku: integration.till_stock(sku, 3) for sku in ("1001", "1002")}
     for n in range(6):
-        shop.place_order([("1001", 1), ("1002", 2)] if n % 2 else [("1001", 1)], email=f"s{n}@example.se")
+        shop.place_order([("1001", 1), ("1002", 2)] if n % 2 else [("1001", 1)], email=f"s{n}@example.se",
+                         location=LOCATIONS["3"])  # fmt: skip
     till.faults = Faults(rates={"500": 0.15, "429": 0.05, "drop": 0.1, "lost": 0.2},
                          slow_seconds=0.5, seed=7)  # fmt: skip
     for _ in range(8):
@@ -244,3 +262,59 @@ def test_faults_converge_with_nothing_doubled(integration: Integration) -> None:
     assert "lost" in till.app.injected, "the run met lost answers; the test proves something"
     assert integration.till_stock("1001", 3) == before["1001"] - 6
     assert integration.till_stock("1002", 3) == before["1002"] - 6
+
+
+KILLED_AFTER_SENDING = """
+import os, signal, sys
+import engine.run.apply
+from engine.cli import main
+
+def checkpoint(step):
+    if step == "written":  # the till booked the change; nothing of it is recorded yet
+        os.kill(os.getpid(), signal.SIGKILL)
+
+engine.run.apply.checkpoint = checkpoint
+sys.exit(main(["apply", "--env", "test", "--yes", "--flow", "easycashier-shopify/web-orders"]))
+"""
+
+
+def _killed_after_sending(integration: Integration) -> None:
+    environ = {**integration.environ, "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}
+    killed = subprocess.run([sys.executable, "-c", KILLED_AFTER_SENDING], cwd=Path.cwd(), env=environ,
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+
+
+def test_a_run_killed_between_sending_a_web_order_and_recording_it_counts_it_once(integration: Integration) -> None:
+    office = integration.till.office
+    integration.shop.shop.place_order([("1001", 2)], email="anna@example.se", location=LOCATIONS["3"])
+    before = integration.till_stock("1001", 3)
+    _killed_after_sending(integration)
+    assert integration.till_stock("1001", 3) == before - 2 and len(office.changes) == 1, "the till booked it"
+    office.sell("1001", 3, Decimal(1))  # the till sells on meanwhile: no sign of the order either way
+    rerun = integration.apply("web-orders")
+    assert rerun.ok and rerun.recovered == 1, rerun.failures
+    assert integration.till_stock("1001", 3) == before - 3 and len(office.changes) == 1, "counted once"
+    assert not integration.plan("web-orders").has_changes
+
+
+def test_a_killed_run_whose_web_order_cannot_be_told_is_held_for_a_person(integration: Integration) -> None:
+    office, shop = integration.till.office, integration.shop.shop
+    name = shop.orders[shop.place_order([("1001", 2)], email="anna@example.se", location=LOCATIONS["3"])]["name"]
+    before = integration.till_stock("1001", 3)
+    _killed_after_sending(integration)
+    office.change_stock({"storeNumber": 3, "articles": [{"articleNumber": "1001", "quantity": 5}]}, 1)  # goods in
+    for _ in range(2):  # held, run after run: never sent again blindly
+        result = integration.apply("web-orders")
+        [(key, reason)] = result.failures
+        assert key == (name,)
+        assert reason.startswith("held: ") and "tillsync retry --flow easycashier-shopify/web-orders" in reason
+        assert integration.till_stock("1001", 3) == before - 2 + 5 and len(office.changes) == 2
+    office.set_stock("1001", 3, before + 5)  # a person puts the till right as if the order had not been sent
+    workspace = integration.workspace()
+    with runner.state_store(workspace) as store:
+        [letter] = store.dead_letters.open(NAME, "web-orders")
+        assert "moved 1001 by +3, where the change was 1001 by -2" in letter.reason, letter.reason
+        [outcome] = runner.retry(workspace, store, runner.select(workspace, f"{NAME}/web-orders"))
+    assert outcome.result is not None and outcome.result.ok, outcome
+    assert integration.till_stock("1001", 3) == before + 5 - 2, "sent once, after the person released it"

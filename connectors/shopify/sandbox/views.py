@@ -213,11 +213,24 @@ class Views:
             "retailLocation": self.location(o["retailLocation"]) if o["retailLocation"] else None,
             "lineItems": lambda info, **page: connection(lines, lambda line: line, **page),
             "fulfillmentOrders": lambda info, **page: connection(
-                o["fulfillmentOrders"], _fulfillment_order_view, **paging(page)
+                o["fulfillmentOrders"], self.fulfillment_order, **paging(page)
             ),
             "fulfillments": lambda info, first=None, query=None: [
                 fulfillment_view(f) for f in o["fulfillments"][: first or None]
             ],
+        }  # fmt: skip
+
+    def fulfillment_order(self, fulfillment_order: dict[str, Any]) -> dict[str, Any]:
+        """A FulfillmentOrder: what is left to ship, and the location assigned to ship it. Shopify
+        assigns every fulfillment order a location (`assignedLocation` is non-null); one the store
+        made without (an order booked through the API) is assigned the shop's first location."""
+        items = fulfillment_order["lineItems"]
+        location_id = fulfillment_order["location"] or next(iter(self.shop.locations), None)
+        location = self.location(location_id) if location_id else None
+        assigned = {"name": (location or {}).get("name") or "", "countryCode": "NL", "location": location}
+        return {
+            "id": fulfillment_order["id"], "status": fulfillment_order["status"], "assignedLocation": assigned,
+            "lineItems": lambda info, **page: connection(items, lambda item: dict(item), **paging(page)),
         }  # fmt: skip
 
     def location(self, location_id: str) -> dict[str, Any]:
@@ -237,12 +250,6 @@ class Views:
                 **paging(page),
             ),
         }  # fmt: skip
-
-
-def _fulfillment_order_view(fulfillment_order: dict[str, Any]) -> dict[str, Any]:
-    items = fulfillment_order["lineItems"]
-    return {"id": fulfillment_order["id"], "status": fulfillment_order["status"],
-            "lineItems": lambda info, **page: connection(items, lambda item: dict(item), **paging(page))}  # fmt: skip
 
 
 def fulfillment_view(fulfillment: dict[str, Any]) -> dict[str, Any]:
