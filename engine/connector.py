@@ -137,6 +137,16 @@ class RawReader(Protocol):
         ...
 
 
+@runtime_checkable
+class DeleteGuard(Protocol):
+    """A client of a system that refuses to delete some records (Rackbeat keeps an item that has
+    stock): a plan asks it first, so it shows such a delete as blocked rather than proposing it."""
+
+    def refused_deletes(self, entity: Entity, keys: Sequence[Key]) -> Mapping[Key, str]:
+        """Of these match keys, those the system would refuse to delete, each with why in its words."""
+        ...
+
+
 def read_raw(
     client: Client, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
 ) -> Iterator[RawRecord]:

@@ -362,6 +362,18 @@ class RackbeatClient:
                     outcomes.append(WriteOutcome(key, target_id=key[0]))
         return outcomes
 
+    def refused_deletes(self, entity: Entity, keys: Sequence[Key]) -> dict[Key, str]:
+        """The products of these keys that have registered stock: Rackbeat refuses to delete them."""
+        if entity is not Entity.product:
+            return {}
+        refused: dict[Key, str] = {}
+        for key in keys:
+            product = self._product(key[0])
+            stock = convert.registered_stock(product) if product is not None else None
+            if stock is not None:
+                refused[key] = f"item {key[0]} has {stock} registered in stock, and Rackbeat keeps an item with stock"
+        return refused
+
     def _delete(self, entity: Entity, number: str) -> None:
         if entity is Entity.category:
             path = f"{PRODUCT_GROUPS.path}/{segment(number)}"

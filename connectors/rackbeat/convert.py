@@ -99,6 +99,12 @@ def product_to(product: Product, group_id: int) -> dict[str, Any]:
     return data
 
 
+def registered_stock(product: Mapping[str, Any]) -> Decimal | None:
+    """A product's stock of all locations together when it has any (Rackbeat will not delete it), else None."""
+    stock = _decimal(product.get("stock_quantity"))
+    return stock if stock else None
+
+
 def stock_from(number: str, rows: Sequence[Mapping[str, Any]], location: str) -> list[StockLevel]:
     """An item's stock per location; with `location` "all", one level of all locations together."""
     levels = [
