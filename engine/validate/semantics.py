@@ -29,6 +29,7 @@ _SETTINGS_FOR = {
     "stock": ("stock_formula", "location_map", "tracked", "compare_quantities"),
     "order": ("default_debtor", "employee_number", "branch", "order_type"),
     "price": ("price_group_map",),
+    "product": ("variants_as_products",),
 }
 
 
