@@ -226,8 +226,10 @@ class RackbeatClient:
         return int(answer.body[PRODUCT_GROUPS.one]["id"])
 
     def _write_product(self, product: Product) -> tuple[str, Data]:
-        data = convert.product_to(product, self._group_id(product))
         existing = self._product(product.sku)
+        # an item written without a category keeps the group it has in Rackbeat; a new one takes the default
+        group_id = int(existing["group_id"]) if existing and not product.categories else self._group_id(product)
+        data = convert.product_to(product, group_id)
         what = f"product {product.sku}"
         if existing is not None:
             self._write("PUT", f"{PRODUCTS.path}/{segment(str(existing['urlfriendly_number']))}", data, what=what)

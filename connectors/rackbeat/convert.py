@@ -56,8 +56,14 @@ def category_to(category: Category) -> dict[str, Any]:
     return {"number": category.key, "name": category.name}
 
 
+def _price(value: Any) -> Decimal | None:
+    """A price as Rackbeat answers it (a JSON number: 149, 119.5), with cents as a webshop writes them."""
+    price = _decimal(value)
+    return price if price is None or price != price.quantize(CENT) else price.quantize(CENT)
+
+
 def product_from(data: Mapping[str, Any], currency: str, prices_include_tax: bool) -> Product:
-    price = _decimal(data.get("sales_price"))
+    price = _price(data.get("sales_price"))
     weight = _decimal((data.get("physical") or {}).get("weight"))
     group = data.get("group") or {}
     return Product(

@@ -1,7 +1,7 @@
 """Products read variant by variant, for a target that keeps items, not variants (Rackbeat).
 
 A flow with `variants_as_products` takes each variant of a source product as a product of its own,
-matched on the variant's SKU: titled by its product and its options, with its product's description,
+matched on the variant's SKU: titled by its product and its options (`T-shirt - M`), with its product's description,
 categories and other product fields, and that one variant. A simple product stays one product,
 numbered by its variant's SKU. Pure.
 """
@@ -15,14 +15,11 @@ def variant_products(product: Product) -> list[Product]:
     """Each variant of `product` as a product of its own (a product without variants as it is)."""
     if not product.variants:
         return [product]
-    several = len(product.variants) > 1
     return [
         product.model_copy(
             update={
                 "sku": variant.sku,
-                "title": f"{product.title} - {_variant_name(variant.options, variant.title)}"
-                if several
-                else product.title,
+                "title": _title(product.title, variant.options),
                 "options": (),
                 "variants": (variant.model_copy(update={"options": {}}),),
             }
@@ -31,5 +28,7 @@ def variant_products(product: Product) -> list[Product]:
     ]
 
 
-def _variant_name(options: dict[str, str], title: str | None) -> str:
-    return " / ".join(options.values()) or title or ""
+def _title(title: str, options: dict[str, str]) -> str:
+    """The product's title, and the variant's options when it has any: the same however many
+    variants the product has left."""
+    return f"{title} - {' / '.join(options.values())}" if options else title
