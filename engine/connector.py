@@ -39,6 +39,9 @@ class EntitySupport:
     # fields a record written here must not leave empty (a till takes no order without lines): a
     # record without one is an error when the plan is made, before any call
     required: tuple[str, ...] = ()
+    # False: a system of items, one per SKU, that keeps no variants of a product and cannot make them
+    # elsewhere (Rackbeat); `validate` refuses a flow from it into variant products
+    variants: bool = True
 
 
 @dataclass(frozen=True)

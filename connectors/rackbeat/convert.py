@@ -88,8 +88,8 @@ def product_to(product: Product, group_id: int) -> dict[str, Any]:
     keeps items, and this connector writes one item per product)."""
     if len(product.variants) > 1:
         raise RecordError(
-            f"product {product.sku} has {len(product.variants)} variants; Rackbeat keeps items, so "
-            "map each variant as a product of its own",
+            f"product {product.sku} has {len(product.variants)} variants; Rackbeat keeps items, not variants: "
+            "set variants_as_products on the flow to make each variant an item of its own",
             "variants",
         )
     variant = product.variants[0] if product.variants else Variant(sku=product.sku)
