@@ -39,6 +39,9 @@ class EntitySupport:
     # fields a record written here must not leave empty (a till takes no order without lines): a
     # record without one is an error when the plan is made, before any call
     required: tuple[str, ...] = ()
+    # False: a system of items, one per SKU, that keeps no variants of a product and cannot make them
+    # elsewhere (Rackbeat); `validate` refuses a flow from it into variant products
+    variants: bool = True
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,16 @@ class WriteAhead(Protocol):
 
     def settle(self, entity: Entity, record: Record, note: Mapping[str, Any]) -> Settlement:
         """Whether the write of `record`, noted as `note`, took effect."""
+        ...
+
+
+@runtime_checkable
+class DeleteGuard(Protocol):
+    """A client of a system that refuses to delete some records (Rackbeat keeps an item that has
+    stock): a plan asks it first, so it shows such a delete as blocked rather than proposing it."""
+
+    def refused_deletes(self, entity: Entity, keys: Sequence[Key]) -> Mapping[Key, str]:
+        """Of these match keys, those the system would refuse to delete, each with why in its words."""
         ...
 
 

@@ -74,6 +74,7 @@ CONNECTOR = Connector(
             entity_catalogue(Entity.product, PRODUCT_FIELDS),
             defaults=PRODUCT_DEFAULTS,
             batch=50,
+            variants=False,
         ),
         Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category, ("key", "name"))),
         Entity.stock: EntitySupport(True, False, entity_catalogue(Entity.stock, STOCK_FIELDS)),

@@ -226,8 +226,10 @@ class RackbeatClient:
         return int(answer.body[PRODUCT_GROUPS.one]["id"])
 
     def _write_product(self, product: Product) -> tuple[str, Data]:
-        data = convert.product_to(product, self._group_id(product))
         existing = self._product(product.sku)
+        # an item written without a category keeps the group it has in Rackbeat; a new one takes the default
+        group_id = int(existing["group_id"]) if existing and not product.categories else self._group_id(product)
+        data = convert.product_to(product, group_id)
         what = f"product {product.sku}"
         if existing is not None:
             self._write("PUT", f"{PRODUCTS.path}/{segment(str(existing['urlfriendly_number']))}", data, what=what)
@@ -361,6 +363,18 @@ class RackbeatClient:
                 else:
                     outcomes.append(WriteOutcome(key, target_id=key[0]))
         return outcomes
+
+    def refused_deletes(self, entity: Entity, keys: Sequence[Key]) -> dict[Key, str]:
+        """The products of these keys that have registered stock: Rackbeat refuses to delete them."""
+        if entity is not Entity.product:
+            return {}
+        refused: dict[Key, str] = {}
+        for key in keys:
+            product = self._product(key[0])
+            stock = convert.registered_stock(product) if product is not None else None
+            if stock is not None:
+                refused[key] = f"item {key[0]} has {stock} registered in stock, and Rackbeat keeps an item with stock"
+        return refused
 
     def _delete(self, entity: Entity, number: str) -> None:
         if entity is Entity.category:

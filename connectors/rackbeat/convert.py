@@ -56,8 +56,14 @@ def category_to(category: Category) -> dict[str, Any]:
     return {"number": category.key, "name": category.name}
 
 
+def _price(value: Any) -> Decimal | None:
+    """A price as Rackbeat answers it (a JSON number: 149, 119.5), with cents as a webshop writes them."""
+    price = _decimal(value)
+    return price if price is None or price != price.quantize(CENT) else price.quantize(CENT)
+
+
 def product_from(data: Mapping[str, Any], currency: str, prices_include_tax: bool) -> Product:
-    price = _decimal(data.get("sales_price"))
+    price = _price(data.get("sales_price"))
     weight = _decimal((data.get("physical") or {}).get("weight"))
     group = data.get("group") or {}
     return Product(
@@ -82,8 +88,8 @@ def product_to(product: Product, group_id: int) -> dict[str, Any]:
     keeps items, and this connector writes one item per product)."""
     if len(product.variants) > 1:
         raise RecordError(
-            f"product {product.sku} has {len(product.variants)} variants; Rackbeat keeps items, so "
-            "map each variant as a product of its own",
+            f"product {product.sku} has {len(product.variants)} variants; Rackbeat keeps items, not variants: "
+            "set variants_as_products on the flow to make each variant an item of its own",
             "variants",
         )
     variant = product.variants[0] if product.variants else Variant(sku=product.sku)
@@ -97,6 +103,12 @@ def product_to(product: Product, group_id: int) -> dict[str, Any]:
     if variant.weight_grams is not None:
         data["physical"] = {"weight": str(variant.weight_grams)}
     return data
+
+
+def registered_stock(product: Mapping[str, Any]) -> Decimal | None:
+    """A product's stock of all locations together when it has any (Rackbeat will not delete it), else None."""
+    stock = _decimal(product.get("stock_quantity"))
+    return stock if stock else None
 
 
 def stock_from(number: str, rows: Sequence[Mapping[str, Any]], location: str) -> list[StockLevel]:

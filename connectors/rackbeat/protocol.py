@@ -34,7 +34,10 @@ The client and the sandbox both read their wire names from here, so a correction
   [C] (reference "Intro to items"). VAT comes from the group per VAT zone (`vat_domestic`). [C-3p]
   Prices exclude VAT unless the account says otherwise. [I]
 - Products with registered stock cannot be deleted (helpdesk ht-07001). [C] The answer is a 422
-  with an `errors` map naming `number`. [I]
+  with an `errors` map naming `number`. [I] A product read carries `stock_quantity`, its stock of
+  all locations together [C-3p] (`RackbeatProduct.cs`; the C# client and App4Sales read it): a plan
+  reads it before it proposes a delete, and shows one of an item whose stock is not zero as blocked.
+  Stock received after the plan is still refused by Rackbeat, and that refusal is the record's error.
 - Stock per location: `GET items/{urlfriendly_number}/locations/available`, plural key `locations`
   [C]; each row `{location: {number, name}, in_stock, in_order, available}` is [I], with
   available = in stock − in order (reserved by booked orders not yet shipped or invoiced). [I]

@@ -246,3 +246,17 @@ def _removal(policy: DiffPolicy, key: Key, current: Record | None) -> Change | N
             applied=project(type(current).model_validate(record), policy.fields),
         )
     return Change(Action.delete, key, f"gone from {policy.source}; delete policy deletes")
+
+
+def blocked(changes: Sequence[Change], refused: Mapping[Key, str], target: str) -> list[Change]:
+    """`changes` with each delete the target would refuse (`refused`: key → its reason) shown as
+    blocked instead: the plan does not propose what the target will not do."""
+    return sorted(
+        (
+            Change(Action.blocked, change.key, f"{target} refuses to delete it: {refused[change.key]}")
+            if change.action is Action.delete and change.key in refused
+            else change
+            for change in changes
+        ),
+        key=lambda change: (ORDER[change.action], change.key),
+    )

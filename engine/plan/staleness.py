@@ -42,7 +42,7 @@ def to_apply(saved: FlowPlan, fresh: FlowPlan, after_upstream: bool = False) -> 
     kept: list[Change] = []
     stale: list[str] = []
     for change in saved.changes:
-        if change.action in (Action.unchanged, Action.skip):
+        if change.action in (Action.unchanged, Action.skip, Action.blocked):
             continue
         current = now.get(change.key)
         if current is not None and _holds(change, current, after_upstream):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from engine.keys import Key, fingerprint
 from engine.mapping.desired import Matching
 from engine.mapping.mapper import Mapper
+from engine.mapping.variants import variant_products
 from engine.plan.diff import DiffPolicy
-from engine.records import KEYS, Record
+from engine.records import KEYS, Entity, Product, Record
 from engine.run.workspace import Deployment
 
 
@@ -63,6 +66,18 @@ class FlowSetup:
 
     def key_of(self, record: Record) -> Key:
         return self.matching.key_of(record)
+
+    @property
+    def splits_variants(self) -> bool:
+        """Whether the flow takes each variant of a source product as a product of its own."""
+        flow = self.deployment.flow(self.name)
+        return flow.entity is Entity.product and flow.settings.variants_as_products
+
+    def as_read(self, records: Iterable[Record]) -> list[Record]:
+        """Source records as the flow takes them: variant by variant where it splits them."""
+        if not self.splits_variants:
+            return list(records)
+        return [item for record in records for item in variant_products(cast(Product, record))]
 
     def spec_fingerprint(self) -> str:
         flow = self.deployment.flow(self.name)

@@ -124,7 +124,7 @@ def _run_case(deployment: Deployment, case: Case) -> list[Problem]:
     if invalid:
         return invalid
     source, target, applied = records["source"], records["target"], records["applied"]
-    desired, filtered, _ = desired_records(setup.matching, source)
+    desired, filtered, _ = desired_records(setup.matching, setup.as_read(source))
     problems: list[Problem] = []
     if case.expect is not None:
         got = [item.record for item in desired if item.record is not None]

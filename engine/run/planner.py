@@ -11,11 +11,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from engine.connector import ReadFilter
+from engine.connector import Client, DeleteGuard, ReadFilter
 from engine.keys import Key, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
-from engine.plan.diff import diff
-from engine.plan.model import Document, Fingerprints, FlowPlan
+from engine.plan.diff import DiffPolicy, blocked, diff
+from engine.plan.model import Action, Change, Document, Fingerprints, FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
@@ -132,6 +132,7 @@ def _plan_flow(
     items = [item for item in every if item.record is None or item.key not in settled]
     applied = store.applied.documents(name, setup.name, sorted(applied_keys - known_unchanged))
     changes = diff(policy, items, desired.filtered, target.actual, applied, known_unchanged)
+    changes = _guarded(changes, systems.client(policy.target), policy)
     fingerprints = found_unchanged(changes, items, target, applied) + remember_settled(every, settled)
     return FlowPlan(
         environment=workspace.environment.name,
@@ -150,6 +151,14 @@ def _plan_flow(
         partial=partial,
         reconciled=not partial and not changed_only,
     )
+
+
+def _guarded(changes: list[Change], target: Client, policy: DiffPolicy) -> list[Change]:
+    """The plan's deletes the target says it would refuse, shown as blocked (`DeleteGuard`)."""
+    deletes = [change.key for change in changes if change.action is Action.delete]
+    if not deletes or not isinstance(target, DeleteGuard):
+        return changes
+    return blocked(changes, target.refused_deletes(policy.entity, deletes), policy.target)
 
 
 def _settled(

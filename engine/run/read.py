@@ -13,14 +13,14 @@ most runs are unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
 
 from pydantic import ValidationError
 
-from engine.connector import Client, RawRecord, ReadFilter, read_raw
+from engine.connector import Client, RawRecord, ReadFilter, as_raw, read_raw
 from engine.errors import RecordError
 from engine.keys import Key, digest, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
@@ -75,6 +75,8 @@ def read_source(
     source = SourceRecords(DesiredRecords(setup.matching), spec)
     holding: dict[Key, Key | None] = {}  # source key → the target key it is held for; None: built
     raws = read_raw(client, setup.policy.entity, keys, wanted)
+    if setup.splits_variants:
+        raws = _variants_apart(setup, raws)
     for raw in counted(raws, progress, setup.label, f"reading {setup.policy.source}"):
         source.count += 1
         if raw.key in holding:  # a key read twice: neither record is taken as unchanged
@@ -96,6 +98,17 @@ def read_source(
     for key in [key for key in source.held if key in source.desired.items]:
         source.desired.give_way(key)
     return source
+
+
+def _variants_apart(setup: FlowSetup, raws: Iterable[RawRecord]) -> Iterator[RawRecord]:
+    """Each source product's variants as products of their own, each fingerprinted by itself."""
+    for raw in raws:
+        try:
+            record = raw.build()
+        except (RecordError, ValueError):
+            yield raw  # built again by the plan: that record's error there
+            continue
+        yield from as_raw(setup.policy.entity, setup.as_read([record]))
 
 
 @dataclass

@@ -126,6 +126,11 @@ class FlowSettings(Model):
         default=False,
         description="refuse to overwrite stock that changed in the target since it was read",
     )
+    variants_as_products: bool = Field(
+        default=False,
+        description="each variant of a source product is a product of its own in the target, matched on its SKU "
+        "(for a target that keeps items, not variants: Rackbeat)",
+    )
     batch_size: int | None = Field(
         default=None, ge=1, le=1000, description="records per write; by default as many as the target takes in one call"
     )

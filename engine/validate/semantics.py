@@ -17,7 +17,7 @@ from engine.errors import Diagnostic
 from engine.mapping import jmes
 from engine.mapping.formula import FormulaError, parse_formula
 from engine.mapping.mapper import effective_mapping
-from engine.records import KEYS
+from engine.records import KEYS, Entity
 from engine.spec.models import DeletePolicy, Direction, Flow, Integration
 from engine.spec.yamlsource import Locator
 from engine.validate import cron
@@ -29,6 +29,7 @@ _SETTINGS_FOR = {
     "stock": ("stock_formula", "location_map", "tracked", "compare_quantities"),
     "order": ("default_debtor", "employee_number", "branch", "order_type"),
     "price": ("price_group_map",),
+    "product": ("variants_as_products",),
 }
 
 
@@ -67,6 +68,7 @@ def check_integration(
         _check_system(checker, name, system.connector, system.settings, complete)
     for name, flow in integration.flows.items():
         _check_flow(checker, name, flow)
+    _check_variant_masters(checker)
     return checker.diagnostics
 
 
@@ -173,6 +175,32 @@ def _check_flow(checker: Checker, name: str, flow: Flow) -> None:
     if flow.trigger and flow.trigger.schedule and (problem := cron.cron_problem(flow.trigger.schedule)):
         checker.error_in_value((*path, "trigger", "schedule"), problem[0], problem[1])
     _check_settings(checker, path, flow)
+
+
+def _check_variant_masters(checker: Checker) -> None:
+    """A system that keeps no variants (Rackbeat's items) cannot be master of the products of one
+    whose products another flow takes in variant by variant: it would make each of those items a
+    product of its own there, beside the product it came from."""
+    flows = checker.integration.flows
+    splitting = {
+        (flow.source, flow.target): name
+        for name, flow in flows.items()
+        if flow.entity is Entity.product and flow.settings.variants_as_products
+    }
+    for name, flow in flows.items():
+        source = checker.connector(flow.source)
+        support = source.entities.get(Entity.product) if source is not None else None
+        splitter = splitting.get((flow.target, flow.source))
+        if flow.entity is not Entity.product or support is None or support.variants or splitter is None:
+            continue
+        checker.error(
+            ("flows", name, "master" if flow.master else "from"),
+            f"{flow.source} keeps items, not variants, and cannot make variants in {flow.target}: flows.{splitter} "
+            f"takes {flow.target}'s variants into {flow.source} one by one, and this flow would make each of them a "
+            f"product of its own in {flow.target}, beside the product it came from; with variant products "
+            f"{flow.target} must be master of the items: remove this flow",
+            False,
+        )
 
 
 def _check_master(checker: Checker, path: tuple[str | int, ...], flow: Flow) -> None:

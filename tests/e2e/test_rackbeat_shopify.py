@@ -4,7 +4,9 @@ Shopify sandboxes (the main shop and the outlet), each on a free port."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +25,9 @@ from connectors.testing.server import serving
 from engine.records import Entity, Money, Product, Variant
 from engine.run import runner
 from engine.run.workspace import load_workspace
+from engine.state import StateStore
+from engine.webhooks.receiver import receiver
+from engine.webhooks.worker import EventWorker
 
 REPO = Path(__file__).parents[2]
 CATALOGUE = ["rackbeat-shopify/categories", "rackbeat-shopify/products", "rackbeat-shopify/outlet-products",
@@ -163,3 +168,83 @@ def test_the_initial_sync_copies_shopify_items_into_rackbeat_once(systems: Syste
     made = systems.rackbeat.account.products["SH-1"]
     assert (made["name"], made["sales_price"], made["group"]["number"]) == ("Shopify tote", 120, "50")
     assert "create" not in systems.apply(["rackbeat-shopify/initial-items"], **enabled)["initial-items"]
+
+
+@contextmanager
+def receiving(systems: Systems, **extra: str) -> Iterator[tuple[str, StateStore]]:
+    """Tillsync's webhook receiver served, with the event worker behind it: its URL and state store."""
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ={**systems.environ, **extra})
+    with runner.state_store(workspace) as store:
+        worker = EventWorker(workspace, store)
+        worker.start()
+        try:
+            with serving(receiver(workspace, store, worker.wake)) as url:
+                yield url, store
+        finally:
+            worker.stop()
+
+
+def _until(done: Callable[[], bool], store: StateStore, what: str) -> None:
+    deadline = time.monotonic() + 20
+    while store.events.pending() or not done():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_paid_order_webhook_lands_it_once_in_the_chosen_state_and_a_second_webhook_or_a_rerun_makes_nothing(
+    systems: Systems,
+) -> None:
+    systems.apply(CATALOGUE)
+    shop = systems.shop.shop
+    state = {"TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__ORDER_STATE": "invoiced"}
+    with receiving(systems, **state) as (url, store):
+        client = ShopifyClient(ShopifySettings(url=systems.environ["TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL"]),
+                               systems.shop.token)  # fmt: skip
+        client.subscribe("orders/paid", f"{url}/webhooks/rackbeat-shopify/shop")
+        client.close()
+        paid = shop.place_order([("RB-1001", 2), ("RB-1002", 1)], email="indkob@nordiskcafe.example")
+        name = shop.orders[paid]["name"]
+        _until(lambda: name in _orders(systems.rackbeat), store, "the paid order did not reach Rackbeat")
+        systems.shop.webhooks.emit("orders/paid", {"admin_graphql_api_id": paid, "name": name})  # once more
+        systems.shop.webhooks.wait_idle()
+        _until(lambda: True, store, "the second webhook was not handled")
+        runs = [(r["flow"], r["status"]) for r in store.runs.list() if r["kind"] == "event"]
+    assert runs == [("orders", "succeeded"), ("orders", "succeeded")], "each webhook ran the orders flow"
+    landed = [o for o in systems.rackbeat.account.orders.values() if o["your_reference"] == name]
+    assert len(landed) == 1, "a second webhook for the order makes nothing"
+    order = landed[0]
+    assert order["is_booked"] and order["is_invoiced"] and not order["is_shipped"], "in the state chosen"
+    assert order["customer"]["number"] == 10001, "the customer found by email"
+    assert [(line["item"]["number"], line["quantity"], line["line_price"], line["vat_percentage"])
+            for line in order["lines"]] == [("RB-1001", 2, 73.5537, 21), ("RB-1002", 1, 205.7851, 21)], \
+        "the shop's prices, VAT (21 % in the sandbox shop) taken out as Rackbeat keeps them"  # fmt: skip
+    rerun = systems.apply(["rackbeat-shopify/orders"], **state)
+    assert "create" not in rerun["orders"] and len(_orders(systems.rackbeat)) == 2, "a rerun makes nothing"
+
+
+@pytest.mark.slow
+def test_an_item_changed_in_rackbeat_reaches_both_shops_by_rackbeats_own_webhook(systems: Systems) -> None:
+    systems.apply(CATALOGUE)
+    account = systems.rackbeat.account
+    with receiving(systems) as (url, store):
+        rackbeat = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=systems.environ).deployments[
+            "rackbeat-shopify"].systems["rackbeat"].open(systems.environ)  # fmt: skip
+        rackbeat.subscribe("product.updated", f"{url}/webhooks/rackbeat-shopify/rackbeat")  # type: ignore[attr-defined]
+        rackbeat.close()
+        with account.lock:
+            account.save_product({"sales_price": "95.00"}, "RB-1001")
+        systems.rackbeat.webhooks.wait_idle()
+
+        def priced() -> bool:
+            return all(_price(sandbox, "RB-1001") == "95.00" for sandbox in (systems.shop, systems.outlet))
+
+        _until(priced, store, "the new price did not reach both shops")
+        runs = sorted((r["flow"], r["status"]) for r in store.runs.list() if r["kind"] == "event")
+    assert systems.rackbeat.webhooks.delivered == [("product.updated", 200)], "delivered with its token"
+    assert runs == [("outlet-products", "succeeded"), ("products", "succeeded")]
+
+
+def _price(sandbox: ShopifySandbox, sku: str) -> str | None:
+    variant = next((v for v in sandbox.shop.variants.values() if v.get("sku") == sku), None)
+    return None if variant is None else str(variant["price"])

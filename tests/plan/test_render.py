@@ -16,7 +16,7 @@ import pytest
 
 from engine.mapping.desired import Desired
 from engine.plan import planfile
-from engine.plan.diff import diff
+from engine.plan.diff import blocked, diff
 from engine.plan.model import ORDER, Action, FlowPlan, Plan
 from engine.plan.render import render
 from engine.records import Entity, Variant
@@ -39,6 +39,7 @@ def products() -> FlowPlan:
         "8": product("8", "Scarf"),
         "13": product("13", "Socks", description="Wool"),
         "14": product("14", "Beanie"),
+        "15": product("15", "Gloves"),
     }
     long = tuple(Variant(sku=f"1-{size}", title=f"Shirt {size}", options={"size": size}) for size in "SMLX")
     source = [
@@ -55,7 +56,7 @@ def products() -> FlowPlan:
         product("1", "Shirt (sale)"),
         product("2", "Mug (sold out)"),
         product("3", "Bath towel", description="Cotton"),
-        *(was[sku] for sku in ("4", "5", "8", "13")),
+        *(was[sku] for sku in ("4", "5", "8", "13", "15")),
         product("9", "Belt"),
     ]
     state = last_applied(PRODUCTS, was.values())
@@ -66,9 +67,12 @@ def products() -> FlowPlan:
         Desired(("10",), {"sku": "10"}, skip="a gift card is not sold in the shop"),
         Desired(("11",), {"sku": "11"}, skip="a gift card is not sold in the shop"),
     ]
-    cap = state.pop(("5",))  # planned as the flow would with `delete: delete`, so one flow has every action
+    # planned as the flow would with `delete: delete`, so one flow has every action; the shop refuses
+    # to delete the gloves (as Rackbeat an item with stock), so that delete is blocked
+    deleted = {key: state.pop(key) for key in (("5",), ("15",))}
     changes = diff(PRODUCTS, desired, set(), keyed(PRODUCTS, target), state, known_unchanged=[("12",)])
-    changes += diff(replace(PRODUCTS, delete=DeletePolicy.delete), [], set(), keyed(PRODUCTS, target), {("5",): cap})
+    deletes = diff(replace(PRODUCTS, delete=DeletePolicy.delete), [], set(), keyed(PRODUCTS, target), deleted)
+    changes += blocked(deletes, {("15",): "product 15 has 3 in stock"}, "shop")
     return FlowPlan(
         "test",
         "shop-sync",

@@ -113,6 +113,12 @@ CASES = [
         "semantic",
     ),
     Case("extra_column_not_kept.yaml", 14, "reads unknown field 'extra' of files product", "semantic"),
+    Case(
+        "items_master_into_variants.yaml",
+        19,
+        "rackbeat keeps items, not variants, and cannot make variants in shop: flows.items takes shop's variants",
+        "semantic",
+    ),
 ]
 
 

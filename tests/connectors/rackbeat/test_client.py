@@ -138,6 +138,14 @@ def test_an_item_with_stock_is_not_deleted(rackbeat: RunningRackbeat) -> None:
     assert "RB-2001" in rackbeat.sandbox.account.products and "RB-9" not in rackbeat.sandbox.account.products
 
 
+def test_a_plan_is_told_which_deletes_rackbeat_would_refuse(rackbeat: RunningRackbeat) -> None:
+    client = rackbeat.client()
+    client.write(Entity.product, [cases.item("RB-9", "Spare", "1", group="50")])
+    refused = client.refused_deletes(Entity.product, [("RB-2001",), ("RB-9",), ("RB-404",)])
+    assert refused == {("RB-2001",): "item RB-2001 has 12 registered in stock, and Rackbeat keeps an item with stock"}
+    assert client.refused_deletes(Entity.category, [("50",)]) == {}
+
+
 def test_a_product_needs_its_group(rackbeat: RunningRackbeat) -> None:
     orphan = Product(sku="RB-10", title="Orphan")
     [outcome] = rackbeat.client().write(Entity.product, [orphan])
