@@ -176,8 +176,12 @@ class CcvClient:
         extras = convert.value_prices(product) if product.options else {}
         found = self._find_product(product.sku)
         if found is None:
+            body = convert.product_to(product, self.settings.package_id)
+            if "vatrate" not in body:
+                raise RecordError(f"product {product.sku} has no VAT rate, which CCV needs to make it; map the "
+                                  "variants' tax_rate", "variants")  # fmt: skip
             try:
-                made = self._call("POST", "products", body=convert.product_to(product, self.settings.package_id))
+                made = self._call("POST", "products", body=body)
             except AnswerLostError as lost:
                 made = self._find_product(product.sku)
                 if made is None:

@@ -235,3 +235,32 @@ def test_an_order_whose_status_made_it_a_sale_is_booked_once_by_the_schedule(int
     assert integration.apply("till-sales")["till-sales"].counts["create"] == 1
     assert integration.apply("till-sales")["till-sales"].counts["create"] == 0
     assert shopify_names(integration) == ["SP-1", "SP-2"]
+
+
+def test_a_variant_product_made_in_shopify_reaches_salespos_once_its_description_set_once(
+    integration: Integration,
+) -> None:
+    synced(integration)
+    shop = integration.shop.shop
+    variants = [{"sku": sku, "price": price, "optionValues": [{"optionName": "colour", "name": colour}]}
+                for sku, colour, price in (("5001", "natural", "24.95"), ("5002", "black", "26.95"))]  # fmt: skip
+    identifier = {"customId": {"namespace": "tillsync", "key": "product_number", "value": "5000"}}
+    options = [{"name": "colour", "values": [{"name": "natural"}, {"name": "black"}]}]
+    shop.product_set(identifier, {"title": "Linen apron", "descriptionHtml": "Washed linen.",
+                                  "productOptions": options, "variants": variants})  # fmt: skip
+    made = integration.apply("shop-products")["shop-products"]
+    assert made.counts["create"] == 1, (made.counts, made.failures)
+    pos = integration.pos.store
+    [apron] = [p for p in pos.products.values() if p["productnumber"] == "5000"]
+    combinations = {c["sku_number"]: c for c in pos.product_combinations(apron["id"])}
+    assert (apron["name"], apron["description"], apron["price"]) == ("Linen apron", "Washed linen.", 24.95)
+    assert {sku: (c["combination"][0]["attribute_value"]["name"], c["netto_extra_price"])
+            for sku, c in combinations.items()} == {"5001": ("natural", 0.0), "5002": ("black", 2.0)}  # fmt: skip
+    product_id = next(p for p in shop.products.values() if p["title"] == "Linen apron")["id"]
+    shop.product_set({"id": product_id}, {"title": "Linen apron, washed", "descriptionHtml": "Changed in Shopify."})
+    result = integration.apply("shop-products")["shop-products"]
+    assert result.ok and result.counts["create"] == 0 and result.counts["update"] == 1
+    assert (apron["name"], apron["description"]) == ("Linen apron, washed", "Washed linen."), "description: on create"
+    assert len([p for p in pos.products.values() if p["productnumber"] == "5000"]) == 1
+    assert len(pos.product_combinations(apron["id"])) == 2
+    assert integration.plan("shop-products")["shop-products"].has_changes is False

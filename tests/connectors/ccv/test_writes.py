@@ -112,3 +112,12 @@ def test_stock_is_on_hand_less_reserved_orders(account: RunningAccount) -> None:
     levels = {s.sku: s for s in client.read(Entity.stock)}  # type: ignore[attr-defined]
     level = levels["2000"]
     assert (level.on_hand, level.reserved, level.available) == (Decimal(38), Decimal(3), Decimal(35))  # type: ignore[attr-defined]
+
+
+def test_a_new_product_without_a_vat_rate_is_the_records_error_and_nothing_is_sent(account: RunningAccount) -> None:
+    client = account.client()
+    untaxed = Product(sku="6000", title="Tea towel", variants=(Variant(sku="6000", price=eur("7.50")),))
+    [outcome] = client.write(Entity.product, [untaxed])
+    assert outcome.error is not None and "no VAT rate" in outcome.error and "tax_rate" in outcome.error
+    assert "POST products" not in client.transport.log
+    assert not [p for p in account.sandbox.store.products.values() if p["productnumber"] == "6000"]
