@@ -176,7 +176,11 @@ def test_a_till_sale_and_a_status_change_delivered_by_webhook_reach_shopify_at_o
     synced(integration)
     pos = integration.pos.store
     mug = next(p["id"] for p in pos.products.values() if p["productnumber"] == "2000")
-    environ = {**integration.environ, "CCV_WEBHOOK_KEY": integration.pos.credentials["webhook_key"]}
+    environ = {
+        **integration.environ,
+        "CCV_WEBHOOK_KEY": integration.pos.credentials["webhook_key"],
+        "TILLSYNC__SYSTEMS__POS__CREDENTIALS__WEBHOOK_KEY": "env:CCV_WEBHOOK_KEY",
+    }  # the spec's line uncommented
     workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     endpoint = "/webhooks/ccv-salespos-shopify/pos"
     with runner.state_store(workspace) as store:
