@@ -2,8 +2,8 @@
 
 Products with attribute combinations as variants, categories and their links, stock on products
 or combinations, customers as users, and orders with rows and status numbers 1–14. Every request
-is signed and every answer's signature checked (`signing`); what is assumed of the API, and on
-what evidence, is in `protocol`.
+is signed and every answer's signature checked (`signing`); webhook deliveries are verified with
+the webhook key (`webhooks`); what is assumed of the API, and on what evidence, is in `protocol`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from pydantic import BaseModel
 
 from connectors.ccv.protocol import STATUS_NUMBERS
 from connectors.ccv.settings import CcvSettings
+from connectors.ccv.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport, WebhookSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "categories", "options", "variants", "prices_include_tax")
@@ -76,6 +77,8 @@ CONNECTOR = Connector(
     },
     open=_open,
     credentials=("secret",),
+    optional_credentials=("webhook_key", "previous_webhook_key"),
+    webhooks=WebhookSupport("webhook_key", verify_delivery, read_delivery, "previous_webhook_key"),
     sandbox=SandboxSupport(8704, _sandbox),
 )
 

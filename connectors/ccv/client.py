@@ -176,8 +176,12 @@ class CcvClient:
         extras = convert.value_prices(product) if product.options else {}
         found = self._find_product(product.sku)
         if found is None:
+            body = convert.product_to(product, self.settings.package_id)
+            if "vatrate" not in body:
+                raise RecordError(f"product {product.sku} has no VAT rate, which CCV needs to make it; map the "
+                                  "variants' tax_rate", "variants")  # fmt: skip
             try:
-                made = self._call("POST", "products", body=convert.product_to(product, self.settings.package_id))
+                made = self._call("POST", "products", body=body)
             except AnswerLostError as lost:
                 made = self._find_product(product.sku)
                 if made is None:
@@ -315,6 +319,26 @@ class CcvClient:
                 if str(combination.get("sku_number")) == sku:
                     return int(product["id"]), int(combination["id"])
         return None
+
+    # ---- webhooks ------------------------------------------------------------------------------
+
+    def subscribe(self, event: str, address: str) -> str:
+        """Have CCV send `event` (e.g. `orders.updated`) to `address`; returns the webhook's key,
+        which signs its deliveries. A webhook for that event and address already there is kept."""
+        if event not in protocol.WEBHOOK_EVENTS:
+            raise FatalConnectorError(f"CCV sends no webhook {event!r}; known: {', '.join(protocol.WEBHOOK_EVENTS)}")
+
+        def look() -> dict[str, Any] | None:
+            return next((w for w in self.transport.pages("webhooks")
+                         if w.get("event") == event and w.get("address") == address), None)  # fmt: skip
+
+        found = look()
+        if found is None:
+            try:
+                found = self._settled_post("webhooks", {"event": event, "address": address, "is_active": True}, look)
+            except RecordError as exc:
+                raise FatalConnectorError(f"CCV webhook {event}: {exc}") from None
+        return str(found.get("key") or "")
 
 
 def _key(record: Record) -> Key:

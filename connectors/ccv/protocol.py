@@ -51,8 +51,31 @@ Resources and fields (snake_case JSON) [C-3p]
   `is_completed` (default true: open baskets are hidden). No shipment object: status 5 (Sent) with
   track and trace on the order. `POST /orders/` takes `user_id`, `customer`, `orderrows` (with
   `product_id` and `attribute_combination_id`), `status`, `paid` and the VAT flags, no external id.
-- invoices for orders: `POST /orders/{id}/invoices/`; webhooks: `event`, `address`, `key`,
-  `is_active`; events `products.created|updated|deleted` [C], `orders.created|updated` [I].
+- invoices for orders: `POST /orders/{id}/invoices/` (numbered, `paid`/`unpaid` as the order is,
+  with its totals), read at `/invoices/`.
+
+Webhooks
+- [C-3p] `GET/POST /webhooks/`, `GET/PATCH/DELETE /webhooks/{id}/`; a webhook is `{id, href,
+  createdate, event, address, key, is_active}`; a POST takes `event`, `address` and `is_active`,
+  and CCV makes the `key`, "the secret key associated with this event. This key will be used to
+  calculate a hash". [C] Events `products.created|updated|deleted` (CCV's example app registers
+  exactly these and stores each webhook's key); [I] `orders.created|updated` by analogy.
+- [C] What CCV itself sends to an app (the App Store's handshake and uninstall calls) carries
+  `x-hash`: lowercase hex HMAC-SHA512 of the pipe-joined parts (the URI called, the raw body),
+  keyed by the app's secret; the example app compares it before reading anything.
+- [I] A webhook delivery is signed the same way with the webhook's `key`: `x-hash` = hex
+  HMAC-SHA512 of the raw body. No source shows a delivery's header or hash recipe, so the receiver
+  refuses every delivery it cannot verify exactly so (no `x-hash`, another key, a changed body);
+  should the real recipe put the address in front as the App Store's calls do, change
+  `webhook_signature` here and nothing else.
+- [I] CCV's key is per webhook and made by CCV; Tillsync verifies with one key per system (the
+  `webhook_key` credential; `previous_webhook_key` while it changes), so the webhooks one system
+  sends to Tillsync must share it. The sandbox gives every webhook it makes its one key.
+- [I] A delivery's body is `{"event", "id", "href", "data"}`: the event, the id and link of the
+  resource it is about, and the resource as `GET` answers it. The record it names is read from
+  `data` (a product's `productnumber`, an order's number as `order_number` reads it); a delivery
+  without `data` names none, and its flow runs whole. A retry sends the same bytes, another change
+  other `data`: a delivery's id is a digest of its body.
 
 Tillsync's own choices where no source says
 - [I] The id an order has in its source (a Shopify name) is kept in the order's
@@ -62,9 +85,10 @@ Tillsync's own choices where no source says
   branch every order read from it names, and an order written to it must name that store or none.
 - [I] Reservations are the rows of orders in status 14 (Reserved): stock available = stock − those.
 - [I] Product prices include VAT (Dutch consumer prices); order rows say so per order.
-- [I] A webhook delivery is signed with the webhook's `key`: `x-hash` = hex HMAC-SHA512 of the raw
-  body, and its body is `{"event", "id", "productnumber"|"reservationnumber"}`. No source shows the
-  real header or payload: the receiver refuses every delivery it cannot verify so.
+- [I] Orders carry no change time and have no filter on one (`min_create_date` is the only date
+  filter [C-3p]), so a flow reading orders from CCV keeps no cursor and reads them whole: an older
+  order whose status changed is seen by the next read, and at once by an `orders.updated` delivery
+  naming it.
 """
 
 from __future__ import annotations
@@ -93,6 +117,7 @@ STATUSES: Mapping[int, str] = MappingProxyType({
 })  # fmt: skip
 STATUS_NUMBERS: Mapping[str, int] = MappingProxyType({name: number for number, name in STATUSES.items()})
 WEBHOOK_EVENTS = ("products.created", "products.updated", "products.deleted", "orders.created", "orders.updated")
+WEBHOOK_HASH_HEADER = "x-hash"
 
 
 def signed_text(public: str, method: str, uri: str, body: bytes, date: str) -> bytes:
@@ -103,6 +128,11 @@ def signed_text(public: str, method: str, uri: str, body: bytes, date: str) -> b
 def signature(secret: str, public: str, method: str, uri: str, body: bytes, date: str) -> str:
     """The `x-hash` of a request or answer."""
     return hmac.new(secret.encode(), signed_text(public, method, uri, body, date), hashlib.sha512).hexdigest()
+
+
+def webhook_signature(key: str, body: bytes) -> str:
+    """The `x-hash` assumed on a webhook delivery: hex HMAC-SHA512 of its raw body keyed by the webhook's key."""
+    return hmac.new(key.encode(), body, hashlib.sha512).hexdigest()
 
 
 def timestamp(now: float) -> str:

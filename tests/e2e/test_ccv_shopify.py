@@ -1,17 +1,24 @@
 """The CCV SalesPOS ⇄ Shopify integration end to end, both sandboxes over loopback HTTP: the
-catalogue, stock and customers reach Shopify; a till sale arrives in Shopify once; a paid Shopify
-order arrives in SalesPOS once with its customer and on its store; an order with a product SalesPOS
-does not know waits in dead letters with nothing half-made; faults converge with nothing doubled."""
+catalogue, stock and customers reach Shopify; a till sale arrives in Shopify once, by the schedule
+or at once by CCV's webhook, and so does an order once its status makes it a sale; a delivery
+that does not verify is refused; a paid Shopify order arrives in SalesPOS once with its customer
+and on its store; an order with a product SalesPOS does not know waits in dead letters with
+nothing half-made; faults converge with nothing doubled."""
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 from connectors import CONNECTORS
+from connectors.ccv import protocol
+from connectors.ccv.client import CcvClient
 from connectors.ccv.sandbox import CcvSandbox, start
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.faults import Faults
@@ -20,6 +27,8 @@ from engine.plan.model import FlowPlan
 from engine.run import runner
 from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
+from engine.webhooks.receiver import receiver
+from engine.webhooks.worker import EventWorker
 from tests.e2e import runs
 
 pytestmark = pytest.mark.slow
@@ -157,3 +166,105 @@ def test_faults_injected_converge_with_nothing_doubled(integration: Integration)
     assert len(emails) == len(set(emails))
     numbers = [p["productnumber"] for p in integration.pos.store.products.values()]
     assert len(numbers) == len(set(numbers))
+
+
+def shopify_names(integration: Integration) -> list[str]:
+    return sorted(o["name"] for o in integration.shop.shop.orders.values() if o["name"].startswith("SP-"))
+
+
+def test_a_till_sale_and_a_status_change_delivered_by_webhook_reach_shopify_at_once(integration: Integration) -> None:
+    synced(integration)
+    pos = integration.pos.store
+    mug = next(p["id"] for p in pos.products.values() if p["productnumber"] == "2000")
+    environ = {
+        **integration.environ,
+        "CCV_WEBHOOK_KEY": integration.pos.credentials["webhook_key"],
+        "TILLSYNC__SYSTEMS__POS__CREDENTIALS__WEBHOOK_KEY": "env:CCV_WEBHOOK_KEY",
+    }  # the spec's line uncommented
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
+    endpoint = "/webhooks/ccv-salespos-shopify/pos"
+    with runner.state_store(workspace) as store:
+        worker = EventWorker(workspace, store)
+        worker.start()
+        try:
+            with serving(receiver(workspace, store, worker.wake)) as url:
+                client = workspace.deployments["ccv-salespos-shopify"].systems["pos"].open(environ)
+                assert isinstance(client, CcvClient)
+                for event in ("orders.created", "orders.updated"):
+                    client.subscribe(event, url + endpoint)
+                client.close()
+
+                def settled(names: list[str]) -> None:
+                    integration.pos.deliveries.wait_idle()  # delivered and stored: the events are pending or run
+                    deadline = time.monotonic() + 20
+                    while store.events.pending() or shopify_names(integration) != names:
+                        assert time.monotonic() < deadline, f"Shopify holds {shopify_names(integration)}, not {names}"
+                        time.sleep(0.05)
+
+                pos.create_order({"status": 7, "paid": True, "paymethod": "pin",
+                                  "orderrows": [{"product_id": mug, "count": 1.0}]})  # fmt: skip
+                settled(["SP-1", "SP-2"])
+                waiting = pos.create_order({"status": 1, "paymethod": "pin",
+                                            "orderrows": [{"product_id": mug, "count": 3.0}]})  # fmt: skip
+                settled(["SP-1", "SP-2"])  # a new order is no sale yet
+                pos.patch_order(waiting["id"], {"status": 7, "paid": True})
+                settled(["SP-1", "SP-2", "SP-3"])
+                pos.patch_order(waiting["id"], {"track_and_trace_code": "3SABC123"})
+                settled(["SP-1", "SP-2", "SP-3"])
+                body = json.dumps({"event": "orders.created", "id": 1, "data": {"ordernumber_full": "SP-9"}}).encode()
+                forged = httpx.post(url + endpoint, content=body, headers={
+                    "content-type": "application/json",
+                    protocol.WEBHOOK_HASH_HEADER: protocol.webhook_signature("a-guessed-key", body)})  # fmt: skip
+                unsigned = httpx.post(url + endpoint, content=body, headers={"content-type": "application/json"})
+        finally:
+            worker.stop()
+        runs = [(r["flow"], r["status"]) for r in store.runs.list() if r["kind"] == "event"]
+        stored = len(store.events.pending())
+    assert (forged.status_code, unsigned.status_code, stored) == (401, 401, 0)
+    assert runs and set(runs) == {("till-sales", "succeeded")}
+    delivered = [status for _, status in integration.pos.deliveries.delivered]
+    assert delivered == [200] * 4, "two sales made and two changes: each delivery taken"
+    assert shopify_names(integration) == ["SP-1", "SP-2", "SP-3"]
+    assert integration.plan("till-sales")["till-sales"].has_changes is False
+
+
+def test_an_order_whose_status_made_it_a_sale_is_booked_once_by_the_schedule(integration: Integration) -> None:
+    synced(integration)
+    pos = integration.pos.store
+    mug = next(p["id"] for p in pos.products.values() if p["productnumber"] == "2000")
+    waiting = pos.create_order({"status": 11, "orderrows": [{"product_id": mug, "count": 1.0}]})
+    synced(integration)
+    assert shopify_names(integration) == ["SP-1"], "an order ready to be collected is no sale yet"
+    pos.patch_order(waiting["id"], {"status": 7, "paid": True})
+    assert integration.apply("till-sales")["till-sales"].counts["create"] == 1
+    assert integration.apply("till-sales")["till-sales"].counts["create"] == 0
+    assert shopify_names(integration) == ["SP-1", "SP-2"]
+
+
+def test_a_variant_product_made_in_shopify_reaches_salespos_once_its_description_set_once(
+    integration: Integration,
+) -> None:
+    synced(integration)
+    shop = integration.shop.shop
+    variants = [{"sku": sku, "price": price, "optionValues": [{"optionName": "colour", "name": colour}]}
+                for sku, colour, price in (("5001", "natural", "24.95"), ("5002", "black", "26.95"))]  # fmt: skip
+    identifier = {"customId": {"namespace": "tillsync", "key": "product_number", "value": "5000"}}
+    options = [{"name": "colour", "values": [{"name": "natural"}, {"name": "black"}]}]
+    shop.product_set(identifier, {"title": "Linen apron", "descriptionHtml": "Washed linen.",
+                                  "productOptions": options, "variants": variants})  # fmt: skip
+    made = integration.apply("shop-products")["shop-products"]
+    assert made.counts["create"] == 1, (made.counts, made.failures)
+    pos = integration.pos.store
+    [apron] = [p for p in pos.products.values() if p["productnumber"] == "5000"]
+    combinations = {c["sku_number"]: c for c in pos.product_combinations(apron["id"])}
+    assert (apron["name"], apron["description"], apron["price"]) == ("Linen apron", "Washed linen.", 24.95)
+    assert {sku: (c["combination"][0]["attribute_value"]["name"], c["netto_extra_price"])
+            for sku, c in combinations.items()} == {"5001": ("natural", 0.0), "5002": ("black", 2.0)}  # fmt: skip
+    product_id = next(p for p in shop.products.values() if p["title"] == "Linen apron")["id"]
+    shop.product_set({"id": product_id}, {"title": "Linen apron, washed", "descriptionHtml": "Changed in Shopify."})
+    result = integration.apply("shop-products")["shop-products"]
+    assert result.ok and result.counts["create"] == 0 and result.counts["update"] == 1
+    assert (apron["name"], apron["description"]) == ("Linen apron, washed", "Washed linen."), "description: on create"
+    assert len([p for p in pos.products.values() if p["productnumber"] == "5000"]) == 1
+    assert len(pos.product_combinations(apron["id"])) == 2
+    assert integration.plan("shop-products")["shop-products"].has_changes is False

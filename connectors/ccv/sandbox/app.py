@@ -4,7 +4,8 @@ Every request must be signed as CCV's are (`protocol`): the public key it knows,
 within five minutes of its clock, and the `x-hash` of `public|METHOD|uri|body|x-date` made with the
 secret over the uri and body exactly as received; otherwise 401. Every answer is signed the same
 way, over its own body and `x-date`. Paths are taken with or without their trailing slash;
-collections page with `start` and `size`. Faults come from the shared kit in CCV's error shape.
+collections page with `start` and `size`. Webhooks made through the API are delivered signed with
+their key (`webhooks`). Faults come from the shared kit in CCV's error shape.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from starlette.types import Receive, Scope, Send
 
 from connectors.ccv import protocol
 from connectors.ccv.sandbox.store import Data, Refused, Store
+from connectors.ccv.sandbox.webhooks import Deliveries
 from connectors.testing.faults import FaultAnswers, FaultInjection, FaultySandbox
 
 JSON = "application/json"
@@ -127,7 +129,12 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("PATCH", f"orderrows/{N}", _done(lambda s, i, b: s.patch_row(i[0], b))),
     ("POST", f"orders/{N}/invoices", _made(lambda s, i, b: s.create_invoice(i[0], b or {}))),
     ("GET", "invoices", _list(lambda s, i, q: list(s.invoices.values()))),
+    ("GET", f"invoices/{N}", _one(_of("invoices", "invoice"))),
     ("GET", "webhooks", _list(lambda s, i, q: list(s.webhooks.values()))),
+    ("POST", "webhooks", _made(lambda s, i, b: s.create_webhook(b))),
+    ("GET", f"webhooks/{N}", _one(_of("webhooks", "webhook"))),
+    ("PATCH", f"webhooks/{N}", _done(lambda s, i, b: s.patch_webhook(i[0], b))),
+    ("DELETE", f"webhooks/{N}", _done(lambda s, i, b: s.delete_webhook(i[0]))),
 ]
 COMPILED = [(method, re.compile(pattern + "/?"), handler) for method, pattern, handler in ROUTES]
 
@@ -154,10 +161,12 @@ class CcvSandbox(FaultySandbox):
 
     def __post_init__(self) -> None:
         self.app = FaultInjection(self._api, ANSWERS)
+        self.deliveries = Deliveries(self.store.webhooks)
+        self.store.on_event = self.deliveries.emit
 
     @property
     def credentials(self) -> dict[str, str]:
-        return {"secret": self.secret}
+        return {"secret": self.secret, "webhook_key": self.store.webhook_key}
 
     def settings(self, url: str) -> dict[str, Any]:
         return {"url": url, "public_key": self.public}

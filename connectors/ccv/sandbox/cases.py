@@ -11,7 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from connectors.testing.suite import ContractInputs, Paging, Refusal, Samples
+from connectors.testing.suite import ContractInputs, Paging, Refusal, Samples, WebhookCase
+from engine.connector import Client
 from engine.records import Address, Contact, Customer, Entity, Money, Order, OrderLine, Product, Variant
 
 PAGE = 3
@@ -67,6 +68,13 @@ def _prepare(sandbox: Any) -> None:
     assert made["id"] == 1001, "the samples name the first category the sandbox makes"
 
 
+def _subscribe(client: Client, url: str) -> None:
+    from connectors.ccv.client import CcvClient
+
+    assert isinstance(client, CcvClient), f"webhooks are made with the CCV client, not {client!r}"
+    client.subscribe("products.created", url)
+
+
 INPUTS = ContractInputs(
     samples=(
         Samples(Entity.product, (CUP, SAUCER)),
@@ -86,6 +94,7 @@ INPUTS = ContractInputs(
             PAGE,
         ),
     ),
+    webhook=WebhookCase(_subscribe, Entity.product, _mug(90)),
     prepare=_prepare,
     settings={"page_size": PAGE, "rate_limit_wait": 0.2},
 )

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from connectors.ccv.protocol import RESERVED, STATUSES, STOCK_ON_COMBINATIONS
+from connectors.ccv.protocol import RESERVED, STATUSES, STOCK_ON_COMBINATIONS, WEBHOOK_EVENTS
 
 Data = dict[str, Any]
 
@@ -58,7 +58,8 @@ class Store:
     packages: tuple[int, ...] = (1,)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
     lock: threading.RLock = field(default_factory=threading.RLock)
-    events: list[tuple[str, Data]] = field(default_factory=list)  # (event, resource) for the webhooks
+    webhook_key: str = "ccv-sandbox-webhook-key"  # the key the sandbox gives every webhook it makes
+    on_event: Callable[[str, Data], None] = lambda event, resource: None  # each change, for the webhooks
 
     def _id(self) -> int:
         return next(self.ids)
@@ -89,13 +90,13 @@ class Store:
                    "discount": 0.0, "vatrate": 21.0, "stockenabled": True, "stocktype": "product", "stock": 0.0,
                    "createdate": now(), **body, "modifydate": now()}  # fmt: skip
         self.products[ident] = product
-        self.events.append(("products.created", product))
+        self.on_event("products.created", product)
         return product
 
     def patch_product(self, ident: int, body: Data) -> None:
         product = self._product(ident)
         product.update(body, modifydate=now())
-        self.events.append(("products.updated", product))
+        self.on_event("products.updated", product)
 
     def _product(self, ident: int) -> Data:
         if ident not in self.products:
@@ -278,7 +279,7 @@ class Store:
             if status != RESERVED and completed:
                 self._take_stock(row)
         self._total(order)
-        self.events.append(("orders.created", order))
+        self.on_event("orders.created", order)
         return order
 
     def _row(self, row: Data) -> Data:
@@ -330,7 +331,7 @@ class Store:
         if "status" in body and body["status"] not in STATUSES:
             raise _bad(f"status {body['status']} is not one of 1-14")
         order.update({k: v for k, v in body.items() if k not in ("mail", "note")})
-        self.events.append(("orders.updated", order))
+        self.on_event("orders.updated", order)
 
     def order_rows(self, ident: int) -> list[Data]:
         self.order(ident)
@@ -370,10 +371,26 @@ class Store:
 
     # ---- webhooks ------------------------------------------------------------------------------
 
-    def create_webhook(self, body: Data, key: str) -> Data:
+    def create_webhook(self, body: Data) -> Data:
         if not body.get("event") or not body.get("address"):
             raise _bad("properties 'event' and 'address' are required")
+        if unknown := sorted(set(body) - {"event", "address", "is_active"}):
+            raise _bad(f"properties {unknown} cannot be posted")
+        if body["event"] not in WEBHOOK_EVENTS:
+            raise _bad(f"event {body['event']} is not one of {', '.join(WEBHOOK_EVENTS)}")
         ident = self._id()
+        active = body.get("is_active", True) is not False
         self.webhooks[ident] = {"id": ident, "createdate": now(), "event": body["event"], "address": body["address"],
-                                "key": key, "is_active": body.get("is_active", True)}  # fmt: skip
+                                "key": self.webhook_key, "is_active": active}  # fmt: skip
         return self.webhooks[ident]
+
+    def patch_webhook(self, ident: int, body: Data) -> None:
+        if ident not in self.webhooks:
+            raise _missing("webhook", ident)
+        if unknown := sorted(set(body) - {"event", "address", "is_active"}):
+            raise _bad(f"properties {unknown} cannot be patched")
+        self.webhooks[ident].update(body)
+
+    def delete_webhook(self, ident: int) -> None:
+        if self.webhooks.pop(ident, None) is None:
+            raise _missing("webhook", ident)

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import httpx
+
+from connectors.ccv import protocol
 from connectors.ccv.sandbox.store import Refused
+from connectors.ccv.signing import Signature
 from connectors.testing.faults import Faults
 from engine.records import Customer, Entity, Money, Order, OrderLine, Product, Variant
 from tests.connectors.ccv.conftest import RunningAccount
@@ -112,3 +116,52 @@ def test_stock_is_on_hand_less_reserved_orders(account: RunningAccount) -> None:
     levels = {s.sku: s for s in client.read(Entity.stock)}  # type: ignore[attr-defined]
     level = levels["2000"]
     assert (level.on_hand, level.reserved, level.available) == (Decimal(38), Decimal(3), Decimal(35))  # type: ignore[attr-defined]
+
+
+def test_a_new_product_without_a_vat_rate_is_the_records_error_and_nothing_is_sent(account: RunningAccount) -> None:
+    client = account.client()
+    untaxed = Product(sku="6000", title="Tea towel", variants=(Variant(sku="6000", price=eur("7.50")),))
+    [outcome] = client.write(Entity.product, [untaxed])
+    assert outcome.error is not None and "no VAT rate" in outcome.error and "tax_rate" in outcome.error
+    assert "POST products" not in client.transport.log
+    assert not [p for p in account.sandbox.store.products.values() if p["productnumber"] == "6000"]
+
+
+def signed(account: RunningAccount) -> httpx.Client:
+    """A plain HTTP client that signs as CCV's clients do, to see the sandbox's answers as they are."""
+    return httpx.Client(base_url=account.url + protocol.PREFIX, auth=Signature(account.sandbox.public,
+                                                                               account.sandbox.secret))  # fmt: skip
+
+
+def test_over_http_a_completed_orders_rows_are_refused_in_ccvs_error_shape(account: RunningAccount) -> None:
+    store = account.sandbox.store
+    basket = store.create_order({"is_completed": False, "orderrows": [{"product_id": mug(account), "count": 1.0}]})
+    sale = next(o for o in store.orders.values() if o["ordernumber_full"] == "SP-1")
+    with signed(account) as http:
+        [open_row] = store.order_rows(basket["id"])
+        assert http.patch(f"orderrows/{open_row['id']}/", json={"count": 2.0}).status_code == 204
+        [sold_row] = store.order_rows(sale["id"])
+        refused = http.patch(f"orderrows/{sold_row['id']}", json={"count": 5.0})
+        replaced = http.put(f"orders/{sale['id']}/orderrows", json=[{"product_id": mug(account), "count": 9.0}])
+        status = http.patch(f"orders/{sale['id']}", json={"status": 5, "track_and_trace_code": "3SABC123"})
+    assert [r["count"] for r in store.order_rows(basket["id"])] == [2.0]
+    message = f"order {sale['id']} is completed; its rows cannot be changed"
+    for answer in (refused, replaced):
+        assert answer.status_code == 405
+        assert answer.json() == {"code": "405.10", "status": 405, "developermessage": message}
+    assert [r["count"] for r in store.order_rows(sale["id"])] == [2.0], "the sale's rows are as sold"
+    assert status.status_code == 204 and (sale["status"], sale["track_and_trace_code"]) == (5, "3SABC123")
+
+
+def test_an_invoice_for_an_order_carries_its_numbers_and_totals(account: RunningAccount) -> None:
+    sale = next(o for o in account.sandbox.store.orders.values() if o["ordernumber_full"] == "SP-1")
+    with signed(account) as http:
+        made = http.post(f"orders/{sale['id']}/invoices", json={})
+        listed = http.get("invoices", params={"start": 0, "size": 10}).json()
+        one = http.get(f"invoices/{made.json()['id']}/")
+        missing = http.post("orders/999999/invoices", json={})
+    assert made.status_code == 201 and one.status_code == 200 and listed["items"] == [one.json()]
+    invoice = one.json()
+    assert (invoice["ordernumber_full"], invoice["status"], invoice["total_price_inc_tax"], invoice["order"]) == (
+        "SP-1", "paid", sale["total_price"], {"id": sale["id"]})  # fmt: skip
+    assert missing.status_code == 404 and missing.json()["code"] == "404.10"
