@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from connectors.ccv.protocol import STATUS_NUMBERS
 from connectors.ccv.settings import CcvSettings
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "categories", "options", "variants", "prices_include_tax")
@@ -42,10 +42,10 @@ def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     return CcvClient(settings, credentials["secret"])
 
 
-def _sandbox(catalogue: bool) -> Sandbox:
+def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.ccv import sandbox
 
-    return sandbox.start(catalogue)
+    return sandbox.start(seed.catalogue)
 
 
 CONNECTOR = Connector(
