@@ -260,7 +260,7 @@ def _server_commands(commands: Any) -> None:
     up.add_argument(
         "--env", default="sandbox", metavar="ENV",
         help="the environment whose sandboxes serve and whose env_file receives their credentials (default: "
-        "sandbox; without its file, one sandbox of each connector on the connector's own port)",
+        "sandbox; outside a repository, one sandbox of each connector serves on the connector's own port)",
     )  # fmt: skip
     up.add_argument(
         "command", nargs="*", metavar="-- COMMAND",

@@ -7,8 +7,8 @@ are two shops, each with its own store name, data and webhooks; systems on the s
 A port expected by systems of two connectors is an error naming both. A port that is taken is used
 when a Tillsync sandbox answers there (its fault-control endpoint, `/_sandbox/faults`, which every
 sandbox serves); taken by anything else, it is an error that names the port and the system that
-expects it. Without the environment's file (`sandbox up` outside a repository), one sandbox of each
-connector serves on the connector's own port.
+expects it. Outside a repository (no `environments/` folder), `sandbox up` serves one sandbox of
+each connector on the connector's own port.
 
 Seeding (`sandbox up --seed`): each sandbox is seeded to suit the systems it is synced with, the
 connectors on the other side of the flows of the systems on it (`SandboxSeed.synced_with`); a

@@ -24,7 +24,7 @@ def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) ->
     or while `args.command` runs."""
     root = Path.cwd()
     say = sys.stderr if args.command else sys.stdout  # the command's output is its own
-    environment = args.env if (root / "environments" / f"{args.env}.yaml").is_file() else None
+    environment = args.env if (root / "environments").is_dir() else None  # outside a repository: none
     if environment is None:
         used = sandboxes.every_connector(CONNECTORS)
     else:
