@@ -222,4 +222,6 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
     assert "Welcome to Dagster" not in said and "WARNING" not in said, "Dagster's banners go to its log"
     assert "Welcome to Dagster" in (root / ".tillsync" / "dagster" / "dagster.log").read_text()
     assert "SANDBOX_SHOPIFY_TOKEN=" in (root / ".tillsync" / "sandbox" / "sandbox.env").read_text()
-    assert len(said.splitlines()) <= 7 + sum(1 for c in CONNECTORS.values() if c.sandbox), said  # a line a sandbox
+    served = [line for line in said.splitlines() if line.endswith((" (started here)", " left running)"))]
+    assert len(served) == 11, "a sandbox per port: a Shopify shop per integration, two for rackbeat-shopify"
+    assert len(said.splitlines()) <= 7 + len(served), said  # a line a sandbox
