@@ -239,12 +239,23 @@ class Sandbox(Protocol):
 
 
 @dataclass(frozen=True)
+class SandboxSeed:
+    """What one sandbox starts with. Every sandbox has its own small seed; with `catalogue` it adds a
+    sample catalogue, customers and orders, chosen to suit `synced_with` where it has a sample for
+    those systems (a Shopify shop synced with Rackbeat sells Rackbeat's items)."""
+
+    catalogue: bool = False
+    name: str = ""  # the sandbox's own name, where the system has one (a Shopify shop's store name); "": its default
+    synced_with: tuple[str, ...] = ()  # the connectors of the systems it is synced with, by name
+
+
+@dataclass(frozen=True)
 class SandboxSupport:
-    """How a connector's sandbox starts. `start(catalogue)` builds a seeded sandbox (with a sample
-    catalogue and orders when `catalogue`), importing its server code only then."""
+    """How a connector's sandbox starts. `start(seed)` builds a seeded sandbox, importing its server
+    code only then; each call makes a sandbox of its own (a Shopify shop of its own)."""
 
     port: int  # the port on 127.0.0.1 it is served on unless another is asked for
-    start: Callable[[bool], Sandbox]
+    start: Callable[[SandboxSeed], Sandbox]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,15 @@ from connectors.ccv.protocol import STATUS_NUMBERS
 from connectors.ccv.settings import CcvSettings
 from connectors.ccv.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport, WebhookSupport
+from engine.connector import (
+    Client,
+    Connector,
+    EntitySupport,
+    Sandbox,
+    SandboxSeed,
+    SandboxSupport,
+    WebhookSupport,
+)
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "categories", "options", "variants", "prices_include_tax")
@@ -43,10 +51,10 @@ def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     return CcvClient(settings, credentials["secret"])
 
 
-def _sandbox(catalogue: bool) -> Sandbox:
+def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.ccv import sandbox
 
-    return sandbox.start(catalogue)
+    return sandbox.start(seed.catalogue)
 
 
 CONNECTOR = Connector(

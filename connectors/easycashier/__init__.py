@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from connectors.easycashier.settings import EasyCashierSettings
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "variants", "prices_include_tax")
@@ -33,10 +33,10 @@ def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     return EasyCashierClient(settings, credentials)
 
 
-def _sandbox(catalogue: bool) -> Sandbox:
+def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.easycashier import sandbox
 
-    return sandbox.start(catalogue)
+    return sandbox.start(seed.catalogue)
 
 
 CONNECTOR = Connector(

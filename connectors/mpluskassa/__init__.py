@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from connectors.mpluskassa.settings import MplusSettings
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "categories", "options", "features", "variants",
@@ -38,10 +38,10 @@ def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     return MplusClient(settings, dict(credentials))
 
 
-def _sandbox(catalogue: bool) -> Sandbox:
+def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.mpluskassa import sandbox
 
-    return sandbox.start(catalogue)
+    return sandbox.start(seed.catalogue)
 
 
 CONNECTOR = Connector(

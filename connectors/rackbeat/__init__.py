@@ -15,7 +15,7 @@ from connectors.rackbeat.protocol import ORDER_STATUSES
 from connectors.rackbeat.settings import RackbeatSettings
 from connectors.rackbeat.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport, WebhookSupport
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport, WebhookSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "categories", "variants", "prices_include_tax")
@@ -57,10 +57,10 @@ def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     return RackbeatClient(settings, credentials["api_token"])
 
 
-def _sandbox(catalogue: bool) -> Sandbox:
+def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.rackbeat import sandbox
 
-    return sandbox.start(catalogue)
+    return sandbox.start(seed.catalogue)
 
 
 CONNECTOR = Connector(

@@ -19,7 +19,7 @@ from connectors.shopify import shipments, stock
 from connectors.shopify.settings import ShopifySettings
 from connectors.shopify.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport, WebhookSupport
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport, WebhookSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "categories", "options",
@@ -46,10 +46,10 @@ def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     return ShopifyClient(settings, credentials["access_token"])
 
 
-def _sandbox(catalogue: bool) -> Sandbox:
+def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.shopify import sandbox
 
-    return sandbox.start(catalogue)
+    return sandbox.start(seed.catalogue, seed.name, seed.synced_with)
 
 
 CONNECTOR = Connector(

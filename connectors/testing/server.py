@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +18,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from connectors.testing.ports import HOST, port_is_free
-from engine.connector import Connector, Sandbox
+from engine.connector import Connector, Sandbox, SandboxSeed
 from engine.errors import TillsyncError
 
 
@@ -75,6 +75,10 @@ class RunningSandbox:
         return self.connector.name
 
     @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
     def credentials(self) -> Mapping[str, str]:
         return self.sandbox.credentials
 
@@ -83,21 +87,31 @@ class RunningSandbox:
 
 
 @contextmanager
+def running(wanted: Sequence[tuple[Connector, int, SandboxSeed]]) -> Iterator[list[RunningSandbox]]:
+    """Serve a sandbox of its own for each (connector, port, seed) of `wanted`, for the block, in
+    that order; port 0 picks a free one. Two of one connector are two sandboxes (two Shopify shops)."""
+    with ExitStack() as stack:
+        started = []
+        for connector, port, seed in wanted:
+            if connector.sandbox is None:
+                raise ValueError(f"the {connector.name} connector has no sandbox")
+            sandbox = connector.sandbox.start(seed)
+            url = stack.enter_context(serving(sandbox, port))
+            started.append(RunningSandbox(connector, url, sandbox))
+        yield started
+
+
+@contextmanager
 def running_sandboxes(
     connectors: Mapping[str, Connector], ports: Mapping[str, int] | None = None, catalogue: bool = False
 ) -> Iterator[dict[str, RunningSandbox]]:
-    """Serve the sandbox of every connector that declares one, for the block, by connector name.
+    """Serve one sandbox of every connector that declares one, for the block, by connector name.
     Each is on its declared port unless `ports` names another (0 picks a free port)."""
     chosen = dict(ports or {})
-    with ExitStack() as stack:
-        started = {}
-        for name, connector in connectors.items():
-            if connector.sandbox is None:
-                continue
-            sandbox = connector.sandbox.start(catalogue)
-            url = stack.enter_context(serving(sandbox, chosen.get(name, connector.sandbox.port)))
-            started[name] = RunningSandbox(connector, url, sandbox)
-        yield started
+    wanted = [(connector, chosen.get(name, connector.sandbox.port), SandboxSeed(catalogue))
+              for name, connector in connectors.items() if connector.sandbox is not None]  # fmt: skip
+    with running(wanted) as started:
+        yield {sandbox.name: sandbox for sandbox in started}
 
 
 @dataclass(frozen=True)

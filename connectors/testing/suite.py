@@ -17,7 +17,7 @@ from typing import Any
 from connectors.testing import contract
 from connectors.testing.faults import FaultControl
 from connectors.testing.server import Delivery, Receiver, serving
-from engine.connector import Client, Connector, Sandbox, WebhookSupport
+from engine.connector import Client, Connector, Sandbox, SandboxSeed, WebhookSupport
 from engine.records import Entity, Record, record_key
 
 
@@ -192,7 +192,7 @@ def served(connector: Connector, inputs: ContractInputs) -> Iterator[Suite]:
     over loopback for the block."""
     if connector.sandbox is None:
         raise AssertionError(f"{connector.name} declares no sandbox")
-    sandbox = connector.sandbox.start(False)
+    sandbox = connector.sandbox.start(SandboxSeed())
     inputs.prepare(sandbox)
     with serving(sandbox) as url:
         suite = Suite(connector, inputs, sandbox, url)

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from connectors.visma_net.settings import VismaNetSettings
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSupport
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "status", "categories", "options", "features", "images", "variants",
@@ -34,10 +34,10 @@ def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     return VismaNetClient(settings, dict(credentials))
 
 
-def _sandbox(catalogue: bool) -> Sandbox:
+def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.visma_net import sandbox
 
-    return sandbox.start(catalogue)
+    return sandbox.start(seed.catalogue)
 
 
 CONNECTOR = Connector(

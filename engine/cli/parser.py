@@ -247,17 +247,20 @@ def _server_commands(commands: Any) -> None:
     actions = sandbox.add_subparsers(title="actions", metavar="ACTION", required=True)
     up = actions.add_parser(
         "up",
-        help="serve every sandbox on 127.0.0.1 until interrupted",
-        description="Serve the sandboxes in the foreground; print each one's URL and the credentials a client uses.",
+        help="serve the environment's sandboxes on 127.0.0.1 until interrupted",
+        description="Serve the sandboxes the environment runs on in the foreground, one for each port its "
+        "systems' urls name (two Shopify systems on two ports are two shops); use those already serving there. "
+        "Print each one's URL and the credentials a client uses.",
     )
     up.add_argument(
-        "--port", action="append", default=[], metavar="CONNECTOR=PORT",
-        help="serve a connector's sandbox on another port (default: its own, e.g. shopify=8701)",
+        "--seed", action="store_true",
+        help="start with a sample catalogue, customers and orders; each sandbox's suits the systems it is synced "
+        "with",
     )  # fmt: skip
-    up.add_argument("--seed", action="store_true", help="start with a sample catalogue, customers and orders")
     up.add_argument(
         "--env", default="sandbox", metavar="ENV",
-        help="the environment whose env_file receives the sandboxes' credentials (default: sandbox)",
+        help="the environment whose sandboxes serve and whose env_file receives their credentials (default: "
+        "sandbox; outside a repository, one sandbox of each connector serves on the connector's own port)",
     )  # fmt: skip
     up.add_argument(
         "command", nargs="*", metavar="-- COMMAND",

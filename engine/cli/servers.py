@@ -13,36 +13,39 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from connectors import CONNECTORS
-from engine.catalogue import choices
-from engine.cli.sandboxes import started_afresh
+from engine.cli import sandboxes
 from engine.errors import UsageError
 
 EXIT_OK = 0
 
 
 def sandbox_up(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
-    from connectors.testing.server import running_sandboxes
-    from engine.run.sandbox_env import write_sandbox_env
-
-    ports = _ports(args.port)
+    """Serve the sandboxes the environment runs on (see `engine.cli.sandboxes`) until interrupted,
+    or while `args.command` runs."""
     root = Path.cwd()
     say = sys.stderr if args.command else sys.stdout  # the command's output is its own
-    with running_sandboxes(CONNECTORS, ports, catalogue=args.seed) as started:
-        for sandbox in started.values():
-            print(f"{sandbox.name}: {sandbox.url}", file=say)
-        credentials = {name: sandbox.credentials for name, sandbox in started.items()}
-        variables: dict[str, str] = {}
-        if (root / "environments" / f"{args.env}.yaml").is_file():
-            path, variables = write_sandbox_env(root, args.env, CONNECTORS, credentials)
-            if path is not None:
-                print(f"wrote the sandboxes' credentials to {path.relative_to(root)}; tillsync --env {args.env} "
-                      "reads them from there, so nothing needs exporting. For other tools:", file=say)  # fmt: skip
-            else:
-                print("the environment names no env_file; export these before running tillsync:", file=say)
-            say.write(export_lines(variables))
-            print(started_afresh(root, args.env, started, CONNECTORS), file=say)
+    environment = args.env if (root / "environments").is_dir() else None  # outside a repository: none
+    if environment is None:
+        used = sandboxes.every_connector(CONNECTORS)
+    else:
+        from engine.run.workspace import load_workspace
+
+        used = sandboxes.plan(load_workspace(root, environment, connectors=CONNECTORS), CONNECTORS)
+    with sandboxes.serving(root, environment, used, CONNECTORS, catalogue=args.seed) as served:
+        for sandbox in used:
+            how = "" if sandbox.started else " (already running; left running)"
+            print(f"{sandbox.name}: {sandbox.url}{how}", file=say)
+        if served.env_file is not None:
+            where = served.env_file.relative_to(root)
+            print(f"wrote the sandboxes' credentials to {where}; tillsync --env {args.env} reads them from there, "
+                  "so nothing needs exporting. For other tools:", file=say)  # fmt: skip
+        elif environment is not None:
+            print("the environment names no env_file; export these before running tillsync:", file=say)
+        say.write(export_lines(served.variables))
+        if served.afresh:
+            print(served.afresh, file=say)
         if args.command:
-            return _run_beside(args.command, variables)
+            return _run_beside(args.command, served.variables)
         print("Sandboxes are running; press Ctrl-C to stop.", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             (stop or threading.Event()).wait()
@@ -61,19 +64,6 @@ def _run_beside(command: list[str], variables: Mapping[str, str]) -> int:
 def export_lines(variables: Mapping[str, str]) -> str:
     """`export NAME=value` lines a shell takes as they are, values quoted where they need it."""
     return "".join(f"export {name}={shlex.quote(value)}\n" for name, value in sorted(variables.items()))
-
-
-def _ports(given: list[str]) -> dict[str, int]:
-    ports = {}
-    for item in given:
-        name, _, port = item.partition("=")
-        if name not in CONNECTORS or CONNECTORS[name].sandbox is None:
-            known = choices(name, [n for n, c in CONNECTORS.items() if c.sandbox is not None])
-            raise UsageError(f"--port {item}: no sandbox '{name}'; {known}")
-        if not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise UsageError(f"--port {item}: give CONNECTOR=PORT with a port number, e.g. {name}=8701")
-        ports[name] = int(port)
-    return ports
 
 
 def webhooks_serve(args: argparse.Namespace) -> int:

@@ -44,7 +44,10 @@ def ui(args: argparse.Namespace) -> int:
     with contextlib.ExitStack() as stack:
         stop = stack.enter_context(stop_signals())
         used = sandboxes.plan(workspace, CONNECTORS) if args.env == "sandbox" else []
-        environ.update(stack.enter_context(sandboxes.serving(root, args.env, used, CONNECTORS)))
+        served = stack.enter_context(sandboxes.serving(root, args.env, used, CONNECTORS))
+        if served.afresh:
+            print(served.afresh, flush=True)
+        environ.update(served.variables)
         if stop.is_set():
             return EXIT_OK
         print(f"Starting Dagster for {args.env} on {url} ...", flush=True)

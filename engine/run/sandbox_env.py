@@ -5,7 +5,7 @@ like any other. When sandboxes start, this fills those variables from the creden
 sandbox accepts, by connector, so `tillsync plan --env sandbox` in another terminal just works.
 
 A sandbox starts afresh: what Tillsync applied to the last one is gone with it. The state of every
-flow that reads or writes a started sandbox is forgotten then (`forget_sandboxed`), so the next
+flow that reads or writes a system on a started sandbox is forgotten then (`forget_sandboxed`), so the next
 plan creates its records as new, rather than as gone from the target since the last apply.
 """
 
@@ -58,18 +58,20 @@ def write_sandbox_env(
     return path, variables
 
 
-def forget_sandboxed(root: Path, environment: str, connectors: Registry, started: Collection[str]) -> list[str]:
-    """Forget the state of every enabled flow of `environment` that reads or writes a system whose
-    connector's sandbox was just `started` (connector names); returns the flows (INTEGRATION/FLOW)
+def forget_sandboxed(
+    root: Path, environment: str, connectors: Registry, systems: Collection[tuple[str, str]]
+) -> list[str]:
+    """Forget the state of every enabled flow of `environment` that reads or writes one of `systems`
+    (integration, system), those on the sandboxes just started; returns the flows (INTEGRATION/FLOW)
     that had applied records to forget."""
     workspace = load_workspace(root, environment, connectors=connectors)
+    started = set(systems)
     forgotten = []
     with StateStore(workspace.state_url or default_url(root, environment)) as store:
         for deployment in workspace.deployments.values():
-            systems = deployment.integration.systems
             for name in deployment.enabled_flows():
                 flow = deployment.flow(name)
-                on_sandbox = {systems[flow.source].connector, systems[flow.target].connector} & set(started)
+                on_sandbox = {(deployment.name, flow.source), (deployment.name, flow.target)} & started
                 if on_sandbox and store.forget(deployment.name, name):
                     forgotten.append(f"{deployment.name}/{name}")
     return forgotten

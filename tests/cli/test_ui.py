@@ -48,17 +48,16 @@ def listening(port: int) -> Iterator[None]:
 
 def repository(root: Path, shop: int, till: int, erp: int | None = None, easycashier: int | None = None) -> Path:
     """A copy of the bundled specs whose sandbox environment expects its sandboxes on these ports
-    (Visma.net's and EasyCashier's on free ones unless given)."""
+    (MplusKASSA's shop on `shop`, the till on `till`, Visma.net's and EasyCashier's as given), every
+    other sandbox on a free port of its own."""
     for folder in ("specs", "environments", "demo"):
         shutil.copytree(REPO / folder, root / folder)
     environment = root / "environments" / "sandbox.yaml"
     text = environment.read_text()
-    assert "127.0.0.1:8701" in text and "127.0.0.1:8702" in text
-    text = text.replace("127.0.0.1:8701", f"127.0.0.1:{shop}").replace("127.0.0.1:8702", f"127.0.0.1:{till}")
-    text = text.replace("127.0.0.1:8706", f"127.0.0.1:{erp or free_port()}")
-    text = text.replace("127.0.0.1:8705", f"127.0.0.1:{easycashier or free_port()}")
-    text = text.replace("127.0.0.1:8703", f"127.0.0.1:{free_port()}")  # Rackbeat's, on a port of its own too
-    text = text.replace("127.0.0.1:8704", f"127.0.0.1:{free_port()}")  # the CCV sandbox, on a port of its own
+    chosen = {8701: shop, 8702: till, 8706: erp, 8705: easycashier}
+    for fixed in range(8701, 8712):
+        assert f"127.0.0.1:{fixed}" in text, fixed
+        text = text.replace(f"127.0.0.1:{fixed}", f"127.0.0.1:{chosen.get(fixed) or free_port()}")
     environment.write_text(text)
     return root
 
@@ -102,8 +101,10 @@ def test_a_sandbox_port_taken_by_another_program_names_the_port_and_starts_nothi
     with listening(shop):
         code, said = run(["ui", "--port", str(free_port())], capsys)
     assert code == 1
-    assert (f"port {shop}, where mpluskassa-shopify-pos's system shop expects the shopify sandbox, is taken by "
-            "another program (not a Tillsync sandbox); stop it, or point that system's url at a free port") in said
+    assert (
+        f"port {shop}, where mpluskassa-shopify-pos's system shop expects the shopify sandbox, is taken by "
+        "another program (not a Tillsync sandbox); stop it, or point that system's url at a free port"
+    ) in said
     assert len(said.strip().splitlines()) == 1, said
     assert not (tmp_path / ".tillsync" / "dagster" / "dagster.log").exists(), "Dagster was not started"
     with socket.socket() as probe:
@@ -217,8 +218,10 @@ def test_the_ui_starts_says_where_and_stops_all_it_started(
     assert f"Dagster UI    http://127.0.0.1:{ui_port}  (answered after " in said
     assert f"shopify http://127.0.0.1:{shop} ({how})" in said and f"mpluskassa http://127.0.0.1:{till} ({how})" in said
     assert "Dagster log   .tillsync/dagster/dagster.log" in said
-    assert "environment   sandbox: 5 integrations, 21 flows" in said
+    assert "environment   sandbox: 6 integrations, 34 flows" in said
     assert "Welcome to Dagster" not in said and "WARNING" not in said, "Dagster's banners go to its log"
     assert "Welcome to Dagster" in (root / ".tillsync" / "dagster" / "dagster.log").read_text()
     assert "SANDBOX_SHOPIFY_TOKEN=" in (root / ".tillsync" / "sandbox" / "sandbox.env").read_text()
-    assert len(said.splitlines()) <= 7 + sum(1 for c in CONNECTORS.values() if c.sandbox), said  # a line a sandbox
+    served = [line for line in said.splitlines() if line.endswith((" (started here)", " left running)"))]
+    assert len(served) == 11, "a sandbox per port: a Shopify shop per integration, two for rackbeat-shopify"
+    assert len(said.splitlines()) <= 7 + len(served), said  # a line a sandbox

@@ -25,8 +25,8 @@ def test_a_target_emptied_since_the_last_apply_is_planned_as_gone_or_as_new_once
         store.record_batch(run, "shop-sync", "products", failed=[Failed(("2",), "create", "refused")])
         store.applied.set_cursor("shop-sync", "products", "2026-11-01T00:00:00Z")
 
-    assert forget_sandboxed(repo.root, "test", CONNECTORS, {"shopify"}) == [], "no flow of this one's"
-    assert forget_sandboxed(repo.root, "test", CONNECTORS, {"files"}) == ["shop-sync/products"]
+    assert forget_sandboxed(repo.root, "test", CONNECTORS, {("other", "shop")}) == [], "no flow of this one's"
+    assert forget_sandboxed(repo.root, "test", CONNECTORS, {("shop-sync", "shop")}) == ["shop-sync/products"]
     with repo.store() as store:
         assert store.applied.documents("shop-sync", "products") == {}
         assert store.applied.cursor("shop-sync", "products") is None
@@ -35,7 +35,7 @@ def test_a_target_emptied_since_the_last_apply_is_planned_as_gone_or_as_new_once
         assert len(store.runs.list()) == 2, "the runs stay, as history"
     [fresh] = plan(repo)
     assert {(c.action, c.reason) for c in fresh.changes} == {(Action.create, "new in erp")}
-    assert forget_sandboxed(repo.root, "test", CONNECTORS, {"files"}) == [], "nothing left to forget"
+    assert forget_sandboxed(repo.root, "test", CONNECTORS, {("shop-sync", "shop")}) == [], "nothing left to forget"
 
 
 def test_sandbox_up_says_what_it_forgot(repo: Repo) -> None:
@@ -43,12 +43,12 @@ def test_sandbox_up_says_what_it_forgot(repo: Repo) -> None:
 
     repo.seed(Entity.product, CATALOGUE)
     apply(repo)
-    assert started_afresh(repo.root, "test", ["files"], CONNECTORS) == (
+    assert started_afresh(repo.root, "test", [("shop-sync", "shop")], CONNECTORS) == (
         "the sandboxes start empty: forgot what 1 flow of test applied to them before, so the next plan creates "
         "it anew"
     )
-    assert started_afresh(repo.root, "test", ["files"], CONNECTORS) == "the sandboxes start empty"
+    assert started_afresh(repo.root, "test", [("shop-sync", "shop")], CONNECTORS) == "the sandboxes start empty"
     (repo.root / "specs" / "shop-sync.yaml").write_text("version: 1\n")
-    assert started_afresh(repo.root, "test", ["files"], CONNECTORS).startswith(
+    assert started_afresh(repo.root, "test", [("shop-sync", "shop")], CONNECTORS).startswith(
         "the sandboxes start empty, but what test applied to them before is still remembered: "
     ), "a spec that does not load stops no sandbox"

@@ -18,6 +18,7 @@ from connectors.shopify.cost import Plan
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox.seed import seed
 from connectors.shopify.schema import API_VERSION
+from tests.cli.test_ui import free_port, repository
 from tests.connectors.shopify.conftest import Running
 
 PATH = f"/admin/api/{API_VERSION}/graphql.json"
@@ -76,32 +77,30 @@ def test_a_cancelled_order_returns_its_stock_and_says_so(shopify: Running) -> No
 
 
 def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials(tmp_path: Path) -> None:
-    """`sandbox up` serves each declared sandbox and fills the sandbox environment's env_file from the
-    credential references in its specs."""
+    """`sandbox up` serves each sandbox the environment expects and fills the sandbox environment's
+    env_file from the credential references in its specs."""
     repo = Path(__file__).parents[3]
-    shutil.copytree(repo / "specs", tmp_path / "specs")
-    shutil.copytree(repo / "environments", tmp_path / "environments")
-    ports = [option for c in CONNECTORS.values() if c.sandbox for option in ("--port", f"{c.name}=0")]
-    command = [sys.executable, "-m", "engine.cli", "sandbox", "up", *ports, "--seed"]
+    repository(tmp_path, free_port(), free_port())
+    command = [sys.executable, "-m", "engine.cli", "sandbox", "up", "--seed"]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as process:
         assert process.stdout is not None
         lines = [process.stdout.readline()]
         while lines[-1] and not lines[-1].startswith("Sandboxes are running"):  # "" at the end of the output
             lines.append(process.stdout.readline())
-        sandboxed = sorted(c.name for c in CONNECTORS.values() if c.sandbox)
-        urls = dict(line.split(": ", 1) for line in lines[: len(sandboxed)])
+        served = [line.strip().split(": ", 1) for line in lines if line.startswith(tuple(CONNECTORS)) and ": " in line]
+        shop = next(url for name, url in served if name == "shopify")
         query = {"query": "{ locations(first: 5) { nodes { name } } }"}
-        answer = httpx.post(urls["shopify"].strip() + PATH, json=query,
-                            headers={"X-Shopify-Access-Token": "shpat_sandbox_token"}).json()  # fmt: skip
+        answer = httpx.post(shop + PATH, json=query, headers={"X-Shopify-Access-Token": "shpat_sandbox_token"}).json()
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=20) == 0
-    assert sorted(urls) == sandboxed
-    assert all(u.startswith("http://127.0.0.1:") for u in urls.values())
-    assert lines[len(sandboxed)].startswith("wrote the sandboxes' credentials to .tillsync/sandbox/sandbox.env")
+    assert sorted({name for name, _ in served}) == sorted(c.name for c in CONNECTORS.values() if c.sandbox)
+    assert len(served) == 11, "a shop for each integration, two for rackbeat-shopify"
+    assert all(u.startswith("http://127.0.0.1:") for _, u in served)
+    assert lines[len(served)].startswith("wrote the sandboxes' credentials to .tillsync/sandbox/sandbox.env")
     assert lines[-1].startswith("Sandboxes are running")
     assert lines[-2] == "the sandboxes start empty\n", "nothing was applied to them before"
-    exports = lines[len(sandboxed) + 1 : -2]  # for tools other than tillsync, as lines a shell takes as they are
+    exports = lines[len(served) + 1 : -2]  # for tools other than tillsync, as lines a shell takes as they are
     variables = set(re.findall(r"env:(SANDBOX_\w+)", (repo / "environments" / "sandbox.yaml").read_text()))
     assert "export SANDBOX_SHOPIFY_TOKEN=shpat_sandbox_token\n" in exports and len(exports) == len(variables), exports
     shell = subprocess.run(["bash", "-c", "".join(exports) + 'echo "$SANDBOX_MPLUS_SECRET"'], capture_output=True,
