@@ -10,12 +10,18 @@ changed. It runs in a fresh process, which reports its CPU time and its peak res
 
 `cold_*` is the same plan once the spec file was edited: nothing remembered holds, so every
 record is built, mapped and diffed, as on the first run after an upgrade or a spec change.
+
+The floor is what no plan can avoid: reading and parsing the same inputs (the CSV export into rows,
+the target's JSON Lines into dictionaries, the flow's last-applied rows and their JSON documents)
+without building a record, in a fresh process of its own. Plan CPU is reported against it.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import random
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -60,6 +66,7 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
     with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
         root = Path(folder)
         expected = _set_up(root, count)
+        floor = _in_a_fresh_process(root, "--floor")
         measured = _plan_in_a_fresh_process(root, expected)
         with (root / "specs" / "erp-shop.yaml").open("a") as spec:
             spec.write("# edited: what was remembered no longer holds\n")
@@ -70,25 +77,34 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "cpu_s": round(measured["cpu_s"], 2), "wall_s": round(measured["wall_s"], 2),
             "peak_rss_mb": round(measured["peak_rss_mb"], 1), "rss_before_mb": round(measured["rss_before_mb"], 1),
             "cold_cpu_s": round(cold["cpu_s"], 2), "cold_peak_rss_mb": round(cold["peak_rss_mb"], 1),
+            "floor_cpu_s": round(floor["cpu_s"], 2), "floor_peak_rss_mb": round(floor["peak_rss_mb"], 1),
+            "cpu_vs_floor": round(measured["cpu_s"] / floor["cpu_s"], 2),
+            "cold_cpu_vs_floor": round(cold["cpu_s"] / floor["cpu_s"], 2),
             "note": "plan_flow alone, in a fresh process: read the CSV export and the target's JSON Lines (files "
             "connector) and the state (SQLite); build, map and diff the records whose fingerprints changed since "
             "the last run found them in step. cold_*: the same plan after the spec was edited, every record built. "
-            "Not in cpu_s: making the data, the syncs before, imports, loading the workspace. Peak RSS includes the "
+            "floor_*: reading and parsing the same export, target file and state rows without building records, in "
+            "a fresh process; *_vs_floor: plan CPU over floor CPU. Not in cpu_s: making the data, the syncs before, imports, loading the workspace. Peak RSS includes the "
             "interpreter and imports",
         }
     }  # fmt: skip
 
 
 def _plan_in_a_fresh_process(root: Path, expected: dict[str, int]) -> dict[str, Any]:
+    measured = _in_a_fresh_process(root)
+    if measured["changes"] != expected:
+        raise RuntimeError(f"the plan is not what the data says: {measured['changes']} != {expected}")
+    return measured
+
+
+def _in_a_fresh_process(root: Path, *arguments: str) -> dict[str, Any]:
     child = subprocess.run(
-        [sys.executable, "-m", "bench.plan_100k", str(root)],
+        [sys.executable, "-m", "bench.plan_100k", str(root), *arguments],
         cwd=Path(__file__).parents[1], capture_output=True, text=True, check=False,
     )  # fmt: skip
     if child.returncode != 0:
         raise RuntimeError(f"planning failed:\n{child.stderr[-2000:]}")
     measured: dict[str, Any] = json.loads(child.stdout)
-    if measured["changes"] != expected:
-        raise RuntimeError(f"the plan is not what the data says: {measured['changes']} != {expected}")
     return measured
 
 
@@ -182,5 +198,28 @@ def _plan_in_this_process(root: Path) -> dict[str, object]:
     return {"cpu_s": cpu_s, "wall_s": wall_s, "peak_rss_mb": peak, "rss_before_mb": before, "changes": changes}
 
 
+def _floor_in_this_process(root: Path) -> dict[str, object]:
+    """Read and parse what the plan reads, building nothing: the export's rows, the target's lines as
+    dictionaries, and the flow's last-applied rows with their JSON documents."""
+    before = _peak_rss_mb()
+    cpu, wall = time.process_time(), time.perf_counter()
+    with (root / "erp" / "products.csv").open(newline="", encoding="utf-8") as export:
+        rows = sum(1 for _ in csv.DictReader(export))
+    with (root / "shop" / "products.jsonl").open(encoding="utf-8") as target:
+        lines = sum(1 for line in target if json.loads(line))
+    state = sqlite3.connect(root / ".tillsync" / "bench" / "state.db")
+    documents = state.execute("SELECT key, document FROM applied WHERE integration = ? AND flow = ?",
+                              ("erp-shop", "products"))  # fmt: skip
+    applied = sum(1 for _, document in documents if json.loads(document))
+    in_step = state.execute("SELECT key, source_key, source, target, document FROM in_step WHERE flow = ?",
+                            ("products",)).fetchall()  # fmt: skip
+    state.close()
+    cpu_s, wall_s = time.process_time() - cpu, time.perf_counter() - wall
+    read = {"rows": rows, "lines": lines, "applied": applied, "in_step": len(in_step)}
+    return {"cpu_s": cpu_s, "wall_s": wall_s, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": before, "read": read}
+
+
 if __name__ == "__main__":
-    print(json.dumps(_plan_in_this_process(Path(sys.argv[1]))))
+    folder = Path(sys.argv[1])
+    measure = _floor_in_this_process if sys.argv[2:] == ["--floor"] else _plan_in_this_process
+    print(json.dumps(measure(folder)))

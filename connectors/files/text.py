@@ -29,6 +29,24 @@ def read_lines(data: bytes, encoding: str) -> Lines:
     if data.startswith(codecs.BOM_UTF8):
         data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8"
     encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:  # most files decode whole: one call, not one a line
+        whole = data.decode(encoding)
+    except UnicodeDecodeError:
+        return line_by_line(data, encoding)
+    whole = whole.replace("\r\n", "\n")
+    if "\r" in whole or any(end in whole for end in _OTHER_LINE_ENDS):
+        return line_by_line(data, encoding)
+    return Lines(whole.splitlines(keepends=True))
+
+
+# What `str.splitlines` ends a line at besides \n and \r, but `bytes.splitlines` does not: text
+# holding one is split line by line as bytes, so a line ends where it would when decoded line by line.
+_OTHER_LINE_ENDS = ("\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def line_by_line(data: bytes, encoding: str) -> Lines:
+    """The lines of `data` decoded one by one: a line that cannot be is that line's problem, and
+    the others are read."""
     lines: list[str] = []
     unreadable: dict[int, str] = {}
     for number, raw in enumerate(data.splitlines(keepends=True), start=1):

@@ -3,16 +3,20 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from connectors import CONNECTORS
 from connectors.files import FilesClient, FilesSettings
+from connectors.files.text import line_by_line, read_lines
 from engine.errors import FatalConnectorError, RecordError
 from engine.records import Entity, Money, Product, StockLevel, Variant
 from engine.spec.models import Integration
@@ -237,3 +241,15 @@ def test_kept_extra_columns_are_readable_by_mappings_only_when_kept() -> None:
     assert json.dumps(sorted(files.read_catalogue(Entity.stock, {}))) == json.dumps(
         sorted(files.entities[Entity.stock].catalogue)
     )
+
+
+@given(st.binary(max_size=200), st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "iso-8859-1", "iso-8859-15"]))
+def test_a_file_decoded_whole_gives_the_lines_and_problems_it_gives_decoded_line_by_line(
+    data: bytes, encoding: str
+) -> None:
+    # Line ends of every kind, and bytes no UTF-8 reader takes, drawn more often than chance would.
+    for mark in (b"\r\n", b"\r", b"\x85", "\u2028".encode(), b"\x0b", b"\xff"):
+        data = data.replace(b"#", mark, 1)
+    as_utf8 = encoding == "utf-8-sig" or data.startswith(codecs.BOM_UTF8)
+    expected = line_by_line(data.removeprefix(codecs.BOM_UTF8), "utf-8" if as_utf8 else encoding)
+    assert read_lines(data, encoding) == expected
