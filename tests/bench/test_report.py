@@ -15,7 +15,13 @@ MET = {
     },
     "noop": {"write_calls": 0, "cost_points": 0},
     "reconcile": {"found_planted_edit": True},
-    "plan_100k": {"cpu_s": 4.2, "peak_rss_mb": 800.0},
+    "plan_100k": {
+        "cpu_s": 4.2,
+        "peak_rss_mb": 800.0,
+        "cpu_vs_floor": 1.4,
+        "cold_cpu_vs_floor": 3.9,
+        "cold_peak_rss_mb": 1000.0,
+    },
     "webhook_latency": {"p95_s": 0.2},
 }
 
@@ -36,6 +42,13 @@ def test_each_missed_target_is_named() -> None:
         },
         "noop": {"write_calls": 1, "cost_points": 51},
         "reconcile": {"found_planted_edit": False},
+        "plan_100k": {
+            "cpu_s": 4.2,
+            "peak_rss_mb": 800.0,
+            "cpu_vs_floor": 1.6,
+            "cold_cpu_vs_floor": 4.1,
+            "cold_peak_rss_mb": 1024.0,
+        },
         "webhook_latency": {"p95_s": 2.5},
     }
     assert verdicts(missed) == [
@@ -45,12 +58,15 @@ def test_each_missed_target_is_named() -> None:
         "noop: 0 writes when nothing changed",
         "noop: ≤ 50 cost points when nothing changed",
         "reconcile: a full reconciliation finds the change planted in the shop",
+        "plan_100k: planning within 1.5× the floor's CPU",
+        "plan_100k: a cold plan within 4× the floor's CPU",
+        "plan_100k: a cold plan under 1 GiB",
         "webhook_latency: webhook → POS p95 under 2 s",
     ]
 
 
 def test_a_missing_figure_cannot_pass() -> None:
-    [line] = verdicts({"plan_100k": {"cpu_s": 1.0}})
+    line, *_ = verdicts({"plan_100k": {"cpu_s": 1.0}})
     assert line.startswith("plan_100k: planning under 1 GiB (cannot tell: KeyError")
 
 
