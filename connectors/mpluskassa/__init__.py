@@ -50,7 +50,10 @@ CONNECTOR = Connector(
     settings=MplusSettings,
     entities={
         Entity.product: EntitySupport(
-            True, True, entity_catalogue(Entity.product, PRODUCT_FIELDS), defaults=PRODUCT_DEFAULTS,
+            True,
+            True,
+            entity_catalogue(Entity.product, PRODUCT_FIELDS),
+            defaults=PRODUCT_DEFAULTS,
             required=("variants",),  # a till sells articles: a product without one cannot be sold
         ),
         Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category, ("key", "name", "parent"))),

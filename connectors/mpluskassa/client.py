@@ -277,8 +277,11 @@ class MplusClient:
         if existing:  # the same order delivered again: it is there already
             return (order.number,), str(existing["orderId"]), {"orderId": existing["orderId"], "existed": True}
         if order.type == "invoice":
-            raise RecordError(f"order {order.number} is an invoice; MplusKASSA books invoices with saveInvoice, "
-                              "which this connector does not write: set the flow's order_type to order", "type")
+            raise RecordError(
+                f"order {order.number} is an invoice; MplusKASSA books invoices with saveInvoice, "
+                "which this connector does not write: set the flow's order_type to order",
+                "type",
+            )
         articles = sorted({int(numeric_sku(line.sku)) for line in order.lines})
         products = self._call("getProducts", {"request": {"articleNumbers": articles}}).get("productList") or []
         known = {int(a["articleNumber"]) for p in products for a in p.get("articleList") or []}

@@ -20,7 +20,7 @@ def _text(value: Any) -> str | None:
 
 
 def _names(name: str | None) -> tuple[str | None, str | None]:
-    """"Sanne de Vries" → ("Sanne", "de Vries"): a relation has one name; the first word is taken as
+    """ "Sanne de Vries" → ("Sanne", "de Vries"): a relation has one name; the first word is taken as
     the first name."""
     first, _, last = (name or "").strip().partition(" ")
     return first or None, last.strip() or None
@@ -183,9 +183,17 @@ def relation_to(customer: Customer, number: int | None, payment_days: int | None
         # A guest known only by an email is named by it when made; an existing relation keeps its name.
         name = " ".join(p for p in (customer.first_name, customer.last_name) if p)
         data["name"] = name or (customer.email if number is None else None)
-    data.update({"telephone": customer.phone, "email": customer.email, "paymentWithinDays": payment_days,
-                 "vatNumber": customer.vat_number, "companyName": customer.company_name,
-                 **_address_to(customer.billing_address, ""), **_address_to(customer.shipping_address, "delivery")})
+    data.update(
+        {
+            "telephone": customer.phone,
+            "email": customer.email,
+            "paymentWithinDays": payment_days,
+            "vatNumber": customer.vat_number,
+            "companyName": customer.company_name,
+            **_address_to(customer.billing_address, ""),
+            **_address_to(customer.shipping_address, "delivery"),
+        }
+    )
     return data
 
 

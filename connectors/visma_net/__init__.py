@@ -52,7 +52,12 @@ CONNECTOR = Connector(
         Entity.customer: EntitySupport(True, True, entity_catalogue(Entity.customer, CUSTOMER_FIELDS)),
         Entity.shipment: EntitySupport(True, False, entity_catalogue(Entity.shipment)),
         Entity.order: EntitySupport(
-            True, True, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status", updates=False,
+            True,
+            True,
+            entity_catalogue(Entity.order),
+            ORDER_STATUSES,
+            "financial_status",
+            updates=False,
             required=("lines",),
         ),
     },

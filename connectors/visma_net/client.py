@@ -289,9 +289,11 @@ class VismaNetClient:
             return WriteOutcome((order.number,), target_id=made, response={"orderId": made})
         _refused(answer, f"Visma.net refused order {order.number}")
         order_id = (answer.headers.get("location") or "").rstrip("/").rsplit("/", 1)[-1]
-        return WriteOutcome((order.number,), target_id=f"{order_type}/{order_id}",
-                            response={"orderType": order_type, "orderId": order_id, "customer": customer,
-                                      "branch": branch})
+        return WriteOutcome(
+            (order.number,),
+            target_id=f"{order_type}/{order_id}",
+            response={"orderType": order_type, "orderId": order_id, "customer": customer, "branch": branch},
+        )
 
     def _existing_order(self, number: str) -> str | None:
         """`TYPE/ID` of the order whose customer's order reference is `number`, or None."""

@@ -124,8 +124,9 @@ class Transport:
         named = what or f"Visma.net {method} {_shape(path)}"
         for _ in range(2):
             fresh = self._token()
-            sent = self.http.build_request(method, base.rstrip("/") + path, params=_query(params), json=json,
-                                           headers=headers)
+            sent = self.http.build_request(
+                method, base.rstrip("/") + path, params=_query(params), json=json, headers=headers
+            )
             answer = http.send(self.http, sent, named, self._read, self._retry(TABLE),
                                before=lambda: self._before(method, path),
                                resend=protocol.may_resend(method, path))  # fmt: skip

@@ -51,7 +51,7 @@ def unwrap(body: Mapping[str, Any]) -> dict[str, Any]:
             inner = value["value"]
             out[name] = unwrap(inner) if isinstance(inner, Mapping) else inner
         else:
-            raise ValueError(f"{name}: expected {{\"value\": …}}, got {value!r}")
+            raise ValueError(f'{name}: expected {{"value": …}}, got {value!r}')
     return out
 
 

@@ -352,4 +352,3 @@ def _problem(status: int, title: str, problems: list[str] | None = None) -> Answ
     if problems:
         body["errors"] = {"request": problems}
     return Answer(status, body)
-

@@ -49,13 +49,21 @@ def _prepare(sandbox: Any) -> None:
 
 INPUTS = ContractInputs(
     samples=(Samples(Entity.customer, (INES, KORF)), Samples(Entity.order, (ORDER,))),
-    refusal=Refusal(Entity.customer, Customer(email="nowhere@example.com", first_name="No", last_name="Where",
-                                              billing_address=Address(city="Atlantis", country="XX"))),
+    refusal=Refusal(
+        Entity.customer,
+        Customer(
+            email="nowhere@example.com",
+            first_name="No",
+            last_name="Where",
+            billing_address=Address(city="Atlantis", country="XX"),
+        ),
+    ),
     paging=(
         Paging(
             Entity.customer,
-            tuple(Customer(email=f"page{n}@example.com", first_name="Page", last_name=str(n))
-                  for n in range(2 * PAGE + 1)),
+            tuple(
+                Customer(email=f"page{n}@example.com", first_name="Page", last_name=str(n)) for n in range(2 * PAGE + 1)
+            ),
             PAGE,
         ),
     ),

@@ -75,7 +75,14 @@ def seed_shipped_order(company: Company) -> None:
     """A web order shipped in two parts, each with its own parcel."""
     lines = [{"inventoryId": "SHIRT-S", "quantity": 2, "unitPrice": 29.95},
              {"inventoryId": "MUG", "quantity": 1, "unitPrice": 12.5}]  # fmt: skip
-    kind, order = company.create_order({"type": "SO", "branchId": "1", "currencyId": "EUR",
-                                        "customer": {"id": "1000", "order": "#900"}, "orderLines": lines})
+    kind, order = company.create_order(
+        {
+            "type": "SO",
+            "branchId": "1",
+            "currencyId": "EUR",
+            "customer": {"id": "1000", "order": "#900"},
+            "orderLines": lines,
+        }
+    )
     company.ship("SH000001", kind, order, {"SHIRT-S": 1, "MUG": 1}, "TRK-900-A", "POSTNORD", "MAIN")
     company.ship("SH000002", kind, order, {"SHIRT-S": 1}, "TRK-900-B", "BRING", "MAIN")
