@@ -315,10 +315,43 @@ def _source(asset: FlowAsset) -> dg.AssetSpec:
     )  # fmt: skip
 
 
+def _executor() -> dg.ExecutorDefinition | None:
+    """Where a run's steps execute: Dagster's default (processes on the run's machine), or with
+    `TILLSYNC_EXECUTOR=celery` on Celery workers, any number on any machine, taking steps from the
+    broker's queue (`deploy/`). A worker killed mid-step has its step delivered to another
+    (acks late), where the flow's journal settles what the killed one left in doubt."""
+    kind = os.environ.get("TILLSYNC_EXECUTOR", "default")
+    if kind == "default":
+        return None
+    if kind != "celery":
+        raise ValueError(f"TILLSYNC_EXECUTOR={kind!r}: known executors are default and celery")
+    from dagster_celery import celery_executor
+
+    return celery_executor.configured(
+        {
+            "broker": os.environ.get("TILLSYNC_CELERY_BROKER", "pyamqp://guest@localhost//"),
+            "backend": "rpc://",
+            "config_source": celery_settings(os.environ.get("TILLSYNC_CELERY_QUEUE", "tillsync")),
+        },
+        name="celery",
+    )
+
+
+def celery_settings(queue: str) -> dict[str, Any]:
+    """The Celery settings runs and workers share (`deploy/celery.yaml` writes the same)."""
+    return {
+        "task_default_queue": queue,
+        "task_acks_late": True,  # a step is taken off the queue only once done...
+        "task_reject_on_worker_lost": True,  # ...so a killed worker's step goes to another
+        "worker_prefetch_multiplier": 1,  # a worker holds no step it is not running
+    }
+
+
 def build_definitions() -> dg.Definitions:
     workspace = _workspace()
     assets = flow_assets(workspace)
     return dg.Definitions(
+        executor=_executor(),
         assets=[*(_source(asset) for asset in assets), *(_flow_asset(asset) for asset in assets)],
         asset_checks=[check for asset in assets for check in _checks(asset)],
         schedules=_schedules(assets),
