@@ -192,7 +192,8 @@ class Transport:
         errors = body.get("errors") or []
         codes = {((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
         throttled = "THROTTLED" in codes  # a throttled request is not charged
-        spent = 0.0 if throttled else float(usage.get("actualQueryCost") or usage.get("requestedQueryCost") or 0)
+        actual = usage.get("actualQueryCost")  # 0 for a read that found nothing; absent: charged as requested
+        spent = 0.0 if throttled else float(actual if actual is not None else usage.get("requestedQueryCost") or 0)
         self._settle(cost, spent, float(status["currentlyAvailable"]) if status else None)
         if throttled:
             self.usage.throttled += 1
