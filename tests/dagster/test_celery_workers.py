@@ -137,7 +137,8 @@ def _materialize(environ: dict[str, str], partition: str, tmp_path: Path) -> sub
     command = [str(BIN / "dagster"), "asset", "materialize", "-m", "engine.dagster_definitions",
                "--select", PRODUCTS.to_user_string(), "--partition", partition]  # fmt: skip
     with (tmp_path / f"run-{partition}.log").open("wb") as log:
-        return subprocess.Popen(command, env=environ, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        return subprocess.Popen(command, env=environ, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
 
 
 def _products(sandbox: ShopifySandbox) -> list[str]:
