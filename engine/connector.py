@@ -129,6 +129,29 @@ class Client(Protocol):
     def close(self) -> None: ...
 
 
+class RateBudget(Protocol):
+    """A system's rate budget, shared by every process that calls it (`engine.state.budgets`): a
+    leaky bucket of points under `key` (Shopify's is per app and shop), which each caller draws from
+    before it sends and settles with what the system then reported."""
+
+    def draw(self, key: str, points: float, capacity: float, restore_rate: float) -> float:
+        """Take `points` from the bucket (made full at `capacity` on first use); the seconds to wait
+        before sending, until the bucket has refilled past what was taken before."""
+        ...
+
+    def settle(self, key: str, unspent: float, reported: float | None, capacity: float, restore_rate: float) -> None:
+        """Give back what was drawn but not spent, and lower the bucket to the level the system
+        reported (never raise it: other callers' draws may not have reached the system yet)."""
+        ...
+
+
+@runtime_checkable
+class SharesRateBudget(Protocol):
+    """A client whose system's rate budget is shared by several processes; the engine hands it one."""
+
+    def share_budget(self, budget: RateBudget) -> None: ...
+
+
 @runtime_checkable
 class RawReader(Protocol):
     """A client that can hand out records before building them (see `RawRecord`)."""

@@ -13,6 +13,7 @@ schedule; one sensor turns stored webhook events into runs of the flows they aff
 # No `from __future__ import annotations` here: Dagster reads the context annotations at runtime.
 
 import os
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ import dagster as dg
 from dagster import AssetExecutionContext, SensorEvaluationContext
 
 from connectors import CONNECTORS
-from engine.run.workspace import Deployment, Workspace, load_workspace
+from engine.dagster_partitions import FlowGroup, Member, flow_groups
+from engine.run.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
     from engine.plan.model import FlowPlan
@@ -37,17 +39,25 @@ EVENTS_TAG = "tillsync/events"  # on runs the sensor starts: the newest event th
 
 @dataclass(frozen=True)
 class FlowAsset:
-    """A flow as two assets: what it reads in its source system (`source_key`, observed, never
-    materialized here) and what it keeps in step in its target (`key`, materialized by a sync)."""
+    """A flow (or one flow per shop: `engine.dagster_partitions`) as two assets: what it reads in its
+    source system (`source_key`, observed, never materialized here) and what it keeps in step in its
+    target (`key`, materialized by a sync), with a static partition per shop when there are several."""
 
-    deployment: Deployment
-    flow_name: str
+    group: FlowGroup
     key: dg.AssetKey
     source_key: dg.AssetKey
 
     @property
+    def first(self) -> Member:
+        return self.group.first
+
+    @property
     def integration(self) -> str:
-        return self.deployment.name
+        return self.first.integration
+
+    @property
+    def flow_name(self) -> str:
+        return self.first.flow_name
 
     @property
     def label(self) -> str:
@@ -55,23 +65,49 @@ class FlowAsset:
 
     @property
     def flow(self) -> Any:
-        return self.deployment.flow(self.flow_name)
+        return self.first.flow
 
     @property
-    def group(self) -> str:
-        return self.integration.replace("-", "_")  # group names are identifiers
+    def group_name(self) -> str:
+        return self.key.path[0].replace("-", "_")  # group names are identifiers
+
+    @property
+    def partitions(self) -> dg.StaticPartitionsDefinition | None:
+        if not self.group.partitioned:
+            return None
+        return dg.StaticPartitionsDefinition(list(self.group.partition_keys()))
+
+    def members(self) -> dict[str | None, Member]:
+        """What each partition syncs; the one flow under None when the asset is not partitioned."""
+        if not self.group.partitioned:
+            return {None: self.first}
+        return {key: member for key, member in self.group.partition_keys().items()}
+
+    def member(self, partition_key: str | None) -> Member:
+        """What a run of this asset (of this partition) syncs."""
+        if partition_key is None:
+            return self.first
+        return self.group.partition_keys()[partition_key]
 
 
 def flow_assets(workspace: Workspace) -> list[FlowAsset]:
     """Two asset keys per enabled flow, `[integration, system, flow]`: its target system's side
     (`erp-webshop/shop/products`) downstream of its source system's (`erp-webshop/erp/products`).
-    Each flow is found by its own name, and two flows between the same systems never share a key."""
+    Each flow is found by its own name, and two flows between the same systems never share a key.
+    Flows that are one sync per shop are one asset, named on the side that differs between shops by
+    its connector (`rackbeat-shopify/shopify/stock`), partitioned per shop."""
     assets = []
-    for deployment in workspace.deployments.values():
-        for name in deployment.enabled_flows():
-            flow = deployment.flow(name)
-            keys = dg.AssetKey([deployment.name, flow.target, name]), dg.AssetKey([deployment.name, flow.source, name])
-            assets.append(FlowAsset(deployment, name, *keys))
+    for group in flow_groups(workspace.deployments.values()):
+        first = group.first
+        name = (
+            first.deployment.integration.name if len({m.integration for m in group.members}) > 1 else first.integration
+        )
+        connector = {side: first.deployment.systems[system].connector.name
+                     for side, system in (("source", first.flow.source), ("target", first.flow.target))}  # fmt: skip
+        target = connector["target"] if group.varies == "target" else first.flow.target
+        source = connector["source"] if group.varies == "source" else first.flow.source
+        keys = dg.AssetKey([name, target, first.flow_name]), dg.AssetKey([name, source, first.flow_name])
+        assets.append(FlowAsset(group, *keys))
     return assets
 
 
@@ -81,40 +117,45 @@ def _workspace() -> Workspace:
 
 
 def _flow_asset(asset: FlowAsset) -> dg.AssetsDefinition:
-    name, flow_name = asset.integration, asset.flow_name
+    flow = asset.flow
+    label = asset.key.to_user_string() if asset.group.partitioned else asset.label
 
     @dg.asset(
         key=asset.key,
         deps=[asset.source_key],
-        group_name=asset.group,
-        description=asset.flow.description or f"{name}/{flow_name}: {asset.flow.source} → {asset.flow.target}",
+        group_name=asset.group_name,
+        partitions_def=asset.partitions,
+        description=flow.description or f"{label}: {flow.source} → {flow.target}",
         check_specs=[
             dg.AssetCheckSpec(
                 "blast_radius", asset=asset.key, blocking=True, description="the plan is within the gate the spec sets"
             )
         ],
         metadata={
-            "integration": name,
-            "flow": flow_name,
-            "entity": asset.flow.entity.value,
-            "system": asset.flow.target,
+            "integration": asset.integration,
+            "flow": asset.flow_name,
+            "entity": flow.entity.value,
+            "system": asset.key.path[1],
         },
     )
     def sync(context: AssetExecutionContext) -> Iterator[Any]:
+        member = asset.member(context.partition_key if context.has_partition_key else None)
+        name, flow_name = member.integration, member.flow_name
         outcome = sync_asset(name, flow_name, from_events=EVENTS_TAG in context.run.tags)
+        where = {"integration": name, "flow": flow_name, "worker": f"{socket.gethostname()}:{os.getpid()}"}
         if outcome is None:  # the events were taken by an earlier run; nothing left to do
             yield dg.AssetCheckResult(check_name="blast_radius", passed=True, asset_key=asset.key)
-            yield dg.MaterializeResult(asset_key=asset.key, metadata={"events": "none pending"})
+            yield dg.MaterializeResult(asset_key=asset.key, metadata={"events": "none pending", **where})
             return
         yield dg.AssetCheckResult(
             check_name="blast_radius", passed=not outcome.gated, asset_key=asset.key,
-            metadata={"problems": "; ".join(outcome.gated) or "none"},
+            metadata={"problems": "; ".join(outcome.gated) or "none", **where},
         )  # fmt: skip
         if outcome.gated:
             problems = "; ".join(outcome.gated)
             raise dg.Failure(f"{name}/{flow_name} stopped at the gate: {problems}", allow_retries=False)
         assert outcome.result is not None and outcome.plan is not None
-        metadata = _metadata(outcome.result, outcome.plan)
+        metadata = {**_metadata(outcome.result, outcome.plan), **where}
         if outcome.result.stopped:  # what it did is recorded; the rest stays planned for the next run
             raise dg.Failure(f"{name}/{flow_name} stopped: {outcome.result.stopped}", metadata=metadata)
         yield dg.MaterializeResult(asset_key=asset.key, metadata=metadata)
@@ -157,7 +198,8 @@ def _metadata(result: "ApplyResult", plan: "FlowPlan") -> dict[str, Any]:
 
 
 def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
-    name, flow_name = asset.integration, asset.flow_name
+    """Parity and dead letters over every shop of the asset, each shop's findings in the metadata."""
+    members = {shop or asset.label: member for shop, member in asset.members().items()}
 
     @dg.asset_check(asset=asset.key, name="parity", description="a fresh plan finds nothing to change")
     def parity() -> dg.AssetCheckResult:
@@ -166,15 +208,21 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
         from engine.run.runner import Selected
 
         workspace = _workspace()
-        deployment = workspace.deployments[name]
+        out_of_step: dict[str, list[str]] = {}
         with runner.state_store(workspace) as store:
-            [plan] = runner.plan(workspace, store, [Selected(deployment, flow_name)]).flows
-            pending, _ = record_check(store, deployment, plan)  # what promotion relies on
+            for shop, member in members.items():
+                deployment = workspace.deployments[member.integration]
+                [plan] = runner.plan(workspace, store, [Selected(deployment, member.flow_name)]).flows
+                pending, _ = record_check(store, deployment, plan)  # what promotion relies on
+                if pending:
+                    out_of_step[shop] = ["/".join(c.key) for c in pending[:50]]
         return dg.AssetCheckResult(
-            passed=not pending,
+            passed=not out_of_step,
             metadata={
-                "out_of_step": len(pending),
-                "keys": dg.MetadataValue.json(["/".join(c.key) for c in pending[:50]]),
+                "out_of_step": sum(len(keys) for keys in out_of_step.values()),
+                "keys": dg.MetadataValue.json(
+                    out_of_step if asset.group.partitioned else next(iter(out_of_step.values()), [])
+                ),
             },
         )
 
@@ -184,34 +232,51 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
 
         workspace = _workspace()
         with runner.state_store(workspace) as store:
-            letters = store.dead_letters.open(name, flow_name)
-        return dg.AssetCheckResult(
-            passed=not letters,
-            metadata={
-                "dead_letters": dg.MetadataValue.json([{"key": list(d.key), "reason": d.reason} for d in letters])
-            },
-        )
+            letters = [
+                (shop, d) for shop, m in members.items() for d in store.dead_letters.open(m.integration, m.flow_name)
+            ]
+        found = [{"key": list(d.key), "reason": d.reason, **({"partition": shop} if asset.group.partitioned else {})}
+                 for shop, d in letters]  # fmt: skip
+        return dg.AssetCheckResult(passed=not letters, metadata={"dead_letters": dg.MetadataValue.json(found)})
 
     return [parity, no_dead_letters]
 
 
 def _schedules(assets: list[FlowAsset]) -> list[dg.ScheduleDefinition]:
+    """A schedule per flow with a cron; for a partitioned asset, one per shop, asking for its partition."""
     schedules = []
     for asset in assets:
-        trigger = asset.flow.trigger
-        if trigger is None or not trigger.schedule:
-            continue
-        job_name = f"{asset.integration}__{asset.flow_name}".replace("-", "_")
-        job = dg.define_asset_job(job_name, selection=dg.AssetSelection.assets(asset.key))
-        schedules.append(dg.ScheduleDefinition(name=f"{job_name}_schedule", job=job, cron_schedule=trigger.schedule))
+        job = None
+        for partition, member in (
+            asset.group.partition_keys() if asset.group.partitioned else {None: asset.first}
+        ).items():
+            trigger = member.flow.trigger
+            if trigger is None or not trigger.schedule:
+                continue
+            if job is None:
+                job_name = "__".join(asset.key.path[::2]).replace("-", "_")
+                job = dg.define_asset_job(job_name, selection=dg.AssetSelection.assets(asset.key))
+            name = f"{member.integration}__{member.flow_name}".replace("-", "_") + "_schedule"
+            schedules.append(_schedule(name, job, trigger.schedule, partition))
     return schedules
 
 
-def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
-    by_flow = {(a.integration, a.flow_name): a.key for a in assets}
-    job = dg.define_asset_job("webhook_runs", selection=dg.AssetSelection.assets(*by_flow.values()))
+def _schedule(name: str, job: Any, cron: str, partition: str | None) -> dg.ScheduleDefinition:
+    if partition is None:
+        return dg.ScheduleDefinition(name=name, job=job, cron_schedule=cron)
 
-    @dg.sensor(name="webhook_events", job=job, minimum_interval_seconds=5,
+    @dg.schedule(name=name, job=job, cron_schedule=cron)
+    def shop_schedule() -> dg.RunRequest:
+        return dg.RunRequest(partition_key=partition)
+
+    return shop_schedule
+
+
+def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
+    by_flow = {(m.integration, m.flow_name): (a, key) for a in assets for key, m in a.members().items()}
+    selection = dg.AssetSelection.assets(*(a.key for a in assets))
+
+    @dg.sensor(name="webhook_events", target=selection, minimum_interval_seconds=5,
                description="runs the flows stored webhook events affect, for the records they name")  # fmt: skip
     def webhook_events(context: SensorEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
         # Events stay pending until their run succeeded (engine.webhooks.events); a request per flow
@@ -221,37 +286,72 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
         workspace = _workspace()
         with runner.state_store(workspace) as store:
             events = store.events.pending()
-        newest: dict[dg.AssetKey, int] = {}
+        newest: dict[tuple[str, str], int] = {}
         for event in events:
             for flow in event.flows:
-                key = by_flow.get((event.integration, flow))
-                if key is not None:
-                    newest[key] = max(newest.get(key, 0), event.id)
+                if (event.integration, flow) in by_flow:
+                    newest[(event.integration, flow)] = max(newest.get((event.integration, flow), 0), event.id)
         if not newest:
             yield dg.SkipReason("no webhook events waiting")
             return
-        for key, event_id in newest.items():
-            yield dg.RunRequest(run_key=f"events-{key.to_user_string()}-{event_id}", asset_selection=[key],
-                                tags={EVENTS_TAG: str(event_id)})  # fmt: skip
+        for selected, event_id in newest.items():
+            asset, partition = by_flow[selected]
+            where = asset.key.to_user_string() + (f"[{partition}]" if partition else "")
+            yield dg.RunRequest(run_key=f"events-{where}-{event_id}", asset_selection=[asset.key],
+                                partition_key=partition, tags={EVENTS_TAG: str(event_id)})  # fmt: skip
 
     return webhook_events
 
 
 def _source(asset: FlowAsset) -> dg.AssetSpec:
     flow = asset.flow
-    system = asset.deployment.systems[flow.source]
+    system = asset.first.deployment.systems[flow.source]
+    readers = ", ".join(sorted({f"{m.integration}/{m.flow_name}" for m in asset.group.members}))
     return dg.AssetSpec(
-        asset.source_key, group_name=asset.group,
-        description=f"{flow.entity.value} records in {flow.source} ({system.connector.name}), "
-                    f"read by {asset.label}",
-        metadata={"integration": asset.integration, "flow": asset.flow_name, "system": flow.source},
+        asset.source_key, group_name=asset.group_name,
+        description=f"{flow.entity.value} records in {asset.source_key.path[1]} ({system.connector.name}), "
+                    f"read by {readers}",
+        metadata={"integration": asset.key.path[0], "flow": asset.flow_name, "system": asset.source_key.path[1]},
     )  # fmt: skip
+
+
+def _executor() -> dg.ExecutorDefinition | None:
+    """Where a run's steps execute: Dagster's default (processes on the run's machine), or with
+    `TILLSYNC_EXECUTOR=celery` on Celery workers, any number on any machine, taking steps from the
+    broker's queue (`deploy/`). A worker killed mid-step has its step delivered to another
+    (acks late), where the flow's journal settles what the killed one left in doubt."""
+    kind = os.environ.get("TILLSYNC_EXECUTOR", "default")
+    if kind == "default":
+        return None
+    if kind != "celery":
+        raise ValueError(f"TILLSYNC_EXECUTOR={kind!r}: known executors are default and celery")
+    from dagster_celery import celery_executor
+
+    return celery_executor.configured(
+        {
+            "broker": os.environ.get("TILLSYNC_CELERY_BROKER", "pyamqp://guest@localhost//"),
+            "backend": "rpc://",
+            "config_source": celery_settings(os.environ.get("TILLSYNC_CELERY_QUEUE", "tillsync")),
+        },
+        name="celery",
+    )
+
+
+def celery_settings(queue: str) -> dict[str, Any]:
+    """The Celery settings runs and workers share (`deploy/celery.yaml` writes the same)."""
+    return {
+        "task_default_queue": queue,
+        "task_acks_late": True,  # a step is taken off the queue only once done...
+        "task_reject_on_worker_lost": True,  # ...so a killed worker's step goes to another
+        "worker_prefetch_multiplier": 1,  # a worker holds no step it is not running
+    }
 
 
 def build_definitions() -> dg.Definitions:
     workspace = _workspace()
     assets = flow_assets(workspace)
     return dg.Definitions(
+        executor=_executor(),
         assets=[*(_source(asset) for asset in assets), *(_flow_asset(asset) for asset in assets)],
         asset_checks=[check for asset in assets for check in _checks(asset)],
         schedules=_schedules(assets),

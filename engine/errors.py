@@ -40,7 +40,7 @@ def one_line(text: str, limit: int = SHOWN_CHARS) -> str:
     if len(text) <= limit:
         return text
     cut = len(text) - limit
-    return f"{text[: limit * 2 // 3]}…({cut:,} characters)…{text[-(limit // 3):]}"
+    return f"{text[: limit * 2 // 3]}…({cut:,} characters)…{text[-(limit // 3) :]}"
 
 
 class TillsyncError(Exception):

@@ -28,7 +28,7 @@ LAYERS = (
     ("validate", ("engine.validate",)),
     ("run", ("engine.run",)),
     ("webhooks", ("engine.webhooks",)),
-    ("faces", ("engine.cli", "engine.dagster_definitions")),
+    ("faces", ("engine.cli", "engine.dagster_definitions", "engine.dagster_partitions")),
 )
 FACES = LAYERS[-1][1]
 # The port and the leaves, and the pure record helpers connectors share (split_street, numeric_sku).

@@ -58,7 +58,10 @@ CONNECTOR = Connector(
     settings=ShopifySettings,
     entities={
         Entity.product: EntitySupport(
-            True, True, entity_catalogue(Entity.product, PRODUCT_FIELDS), defaults=PRODUCT_DEFAULTS,
+            True,
+            True,
+            entity_catalogue(Entity.product, PRODUCT_FIELDS),
+            defaults=PRODUCT_DEFAULTS,
             required=("variants",),  # else Shopify makes its default variant at 0.00
         ),
         Entity.customer: EntitySupport(
@@ -70,7 +73,12 @@ CONNECTOR = Connector(
             True, True, entity_catalogue(Entity.shipment), defaults={"key": shipments.KEY_MAPPING}
         ),
         Entity.order: EntitySupport(
-            True, True, entity_catalogue(Entity.order), ORDER_STATUSES, "financial_status", updates=False,
+            True,
+            True,
+            entity_catalogue(Entity.order),
+            ORDER_STATUSES,
+            "financial_status",
+            updates=False,
             required=("lines",),
         ),
         Entity.stock: EntitySupport(

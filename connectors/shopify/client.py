@@ -25,7 +25,7 @@ from connectors.shopify.shipments import Shipments
 from connectors.shopify.stock import StockLevels
 from connectors.shopify.transport import Transport
 from engine.catalogue import choices
-from engine.connector import RawRecord, ReadFilter, WriteOutcome, as_raw
+from engine.connector import RateBudget, RawRecord, ReadFilter, WriteOutcome, as_raw
 from engine.errors import FatalConnectorError
 from engine.keys import Key
 from engine.records import Entity, Record
@@ -102,6 +102,10 @@ class ShopifyClient:
             Entity.order: Orders(self.session),
             Entity.shipment: Shipments(self.session),
         }
+
+    def share_budget(self, budget: RateBudget) -> None:
+        """Draw from the shop's bucket shared with every other process writing to it."""
+        self.transport.budget = budget
 
     @property
     def calls(self) -> int:

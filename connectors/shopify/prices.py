@@ -97,9 +97,7 @@ class Prices:
             try:
                 if price.price_group not in lists:
                     known = choices(price.price_group, sorted(lists))
-                    raise RecordError(
-                        f"Shopify has no price list named '{price.price_group}'; {known}", "price_group"
-                    )
+                    raise RecordError(f"Shopify has no price list named '{price.price_group}'; {known}", "price_group")
                 if price.sku not in ids:
                     raise RecordError(f"Shopify has no variant with SKU {price.sku}", "sku")
                 price_list = lists[price.price_group]

@@ -2,12 +2,16 @@
 
 Every response carries `extensions.cost.throttleStatus`; the transport keeps a model of the bucket
 from it and, before each request, waits until the bucket holds the request's calculated cost, so
-it is never overdrawn. When Shopify still answers THROTTLED (inside an HTTP 200) it waits exactly
-what the restore rate needs, and waits so however often it comes (two runs may share one shop's
-bucket), until the run's `deadline`. GraphQL `errors` without `data` are fatal, and ACCESS_DENIED
-names the missing scope. The rest is the shared table: 429 Retry-After, 5xx, timeouts and dropped
-connections retried with backoff, 401/403 and other 4xx fatal. A mutation that is not safe to send
-twice (`idempotency.WRITES`) is never sent again once its answer may be lost: `AnswerLostError`.
+it is never overdrawn. Given a shared `budget` (the engine hands one to every client of a shop:
+`engine.state.budgets`), it draws each request's cost from that one model of the shop's bucket,
+which every process writing to the shop draws from, and settles it with the answer: runs on
+several workers share the bucket instead of each believing it has it whole. When Shopify still
+answers THROTTLED (inside an HTTP 200) it waits exactly what the restore rate needs, and waits so
+however often it comes, until the run's `deadline`. GraphQL `errors` without `data` are fatal, and
+ACCESS_DENIED names the missing scope. The rest is the shared table: 429 Retry-After, 5xx, timeouts
+and dropped connections retried with backoff, 401/403 and other 4xx fatal. A mutation that is not
+safe to send twice (`idempotency.WRITES`) is never sent again once its answer may be lost:
+`AnswerLostError`.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from connectors.shopify.cost import query_cost
 from connectors.shopify.documents import Document
 from connectors.shopify.idempotency import may_resend
 from connectors.shopify.schema import API_VERSION, admin_schema
+from engine.connector import RateBudget
 
 SAFETY_POINTS = 1.0
 TABLE: ErrorTable = MappingProxyType({
@@ -86,6 +91,7 @@ class Transport:
     usage: Usage = field(default_factory=Usage)
     http_transport: httpx.BaseTransport | None = None  # in place of the network: tests pass an httpx.MockTransport
     deadline: float | None = None  # `clock` time the run must end by: rate limits are waited out until then
+    budget: RateBudget | None = None  # the shop's bucket shared with other processes; None: this one's model
 
     def __post_init__(self) -> None:
         self.http = http.client(
@@ -145,9 +151,24 @@ class Transport:
         patience = http.PATIENCE if self.deadline is None else max(self.deadline - self.clock(), 0.0)
         return Retry(table, self.max_attempts, BACKOFF, self._wait, patience=patience)
 
+    @property
+    def budget_key(self) -> str:
+        """The shop's bucket: Shopify keeps one per app and shop."""
+        return f"shopify:{self.base_url.rstrip('/')}"
+
     def _pace(self, cost: int) -> None:
-        self._wait(self.bucket.wait_for(cost, self.clock()))
+        if self.budget is None:
+            self._wait(self.bucket.wait_for(cost, self.clock()))
+        else:
+            points = min(cost + SAFETY_POINTS, self.bucket.maximum)
+            self._wait(self.budget.draw(self.budget_key, points, self.bucket.maximum, self.bucket.restore_rate))
         self.usage.calls += 1
+
+    def _settle(self, cost: int, spent: float, reported: float | None) -> None:
+        """Tell the shared budget what this request cost (drawn: its cost and the margin)."""
+        if self.budget is not None:
+            drawn = min(cost + SAFETY_POINTS, self.bucket.maximum)
+            self.budget.settle(self.budget_key, drawn - spent, reported, self.bucket.maximum, self.bucket.restore_rate)
 
     def _count_retry(self, resolution: Resolution) -> None:
         if resolution.message != THROTTLED:
@@ -170,7 +191,11 @@ class Transport:
             )  # fmt: skip
         errors = body.get("errors") or []
         codes = {((e.get("extensions") or {}).get("code")) for e in errors if isinstance(e, dict)}
-        if "THROTTLED" in codes:
+        throttled = "THROTTLED" in codes  # a throttled request is not charged
+        actual = usage.get("actualQueryCost")  # 0 for a read that found nothing; absent: charged as requested
+        spent = 0.0 if throttled else float(actual if actual is not None else usage.get("requestedQueryCost") or 0)
+        self._settle(cost, spent, float(status["currentlyAvailable"]) if status else None)
+        if throttled:
             self.usage.throttled += 1
             wait = self.bucket.wait_for(cost, self.clock()) or 1.0 / max(self.bucket.restore_rate, 1.0)
             return Resolution(Action.rate_limited, THROTTLED, wait=wait)

@@ -31,7 +31,7 @@ def drift(workspace: Workspace, store: StateStore, flows: Sequence[Selected]) ->
     """Per flow (by label), the changes made in its target outside Tillsync since the last apply."""
     found = []
     for item in flows:
-        with open_systems(workspace, item.deployment) as systems:
+        with open_systems(workspace, item.deployment, store.budgets) as systems:
             setup = FlowSetup.of(item.deployment, item.flow)
             found += [(item.label, change) for change in drift_flow(setup, systems, store)]
     return found

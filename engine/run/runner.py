@@ -133,7 +133,7 @@ def plan_each(
 
 def _plan_one(workspace: Workspace, store: StateStore, item: Selected, progress: Observer, full: bool) -> FlowPlan:
     setup = FlowSetup.of(item.deployment, item.flow)
-    with open_systems(workspace, item.deployment) as systems:
+    with open_systems(workspace, item.deployment, store.budgets) as systems:
         return plan_flow(workspace, setup, systems, store, progress=progress, full=full)
 
 
@@ -151,7 +151,7 @@ def flow_run(
     clients to use (the benchmarks pass clients on a virtual clock); by default they are opened."""
     setup = FlowSetup.of(item.deployment, item.flow)
     name = item.deployment.name
-    opened = nullcontext(systems) if systems is not None else open_systems(workspace, item.deployment)
+    opened = nullcontext(systems) if systems is not None else open_systems(workspace, item.deployment, store.budgets)
     with opened as systems, store.lock(name, item.flow):
         run_id = store.runs.start(name, item.flow, kind, item.deployment.digest)
         run = FlowRun(workspace, setup, systems, store, run_id, kind, calls_before=systems.calls(), progress=progress)

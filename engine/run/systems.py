@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from engine.connector import Client
+from engine.connector import Client, RateBudget, SharesRateBudget
 from engine.run.workspace import Deployment, Workspace
 
 
@@ -17,10 +17,14 @@ class Systems:
     workspace: Workspace
     deployment: Deployment
     clients: dict[str, Client] = field(default_factory=dict)
+    budget: RateBudget | None = None  # the store's shared rate budgets, for clients that draw from one
 
     def client(self, name: str) -> Client:
         if name not in self.clients:
-            self.clients[name] = self.deployment.systems[name].open(self.workspace.environ)
+            client = self.deployment.systems[name].open(self.workspace.environ)
+            if self.budget is not None and isinstance(client, SharesRateBudget):
+                client.share_budget(self.budget)
+            self.clients[name] = client
         return self.clients[name]
 
     def calls(self) -> int:
@@ -33,8 +37,9 @@ class Systems:
 
 
 @contextmanager
-def open_systems(workspace: Workspace, deployment: Deployment) -> Iterator[Systems]:
-    systems = Systems(workspace, deployment)
+def open_systems(workspace: Workspace, deployment: Deployment, budget: RateBudget | None = None) -> Iterator[Systems]:
+    """The run's clients; with `budget`, those of systems whose rate budget is shared draw from it."""
+    systems = Systems(workspace, deployment, budget=budget)
     try:
         yield systems
     finally:

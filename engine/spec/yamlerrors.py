@@ -15,13 +15,11 @@ from engine.errors import Diagnostic
 HINTS = (
     (
         "mapping values are not allowed",
-        "a ':' where YAML cannot take one: quote a value that holds ': ', or line this key up "
-        "with the keys above it",
+        "a ':' where YAML cannot take one: quote a value that holds ': ', or line this key up with the keys above it",
     ),
     (
         "could not find expected ':'",
-        "a key needs ': ' after it (keys are at most 1024 characters); or a line above is "
-        "indented wrongly",
+        "a key needs ': ' after it (keys are at most 1024 characters); or a line above is indented wrongly",
     ),
     ("did not find expected key", "this line does not line up with the keys above it; check its indentation"),
     ("expected <block end>", "this line does not line up with the lines above it; check its indentation"),

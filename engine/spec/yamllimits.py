@@ -148,6 +148,4 @@ def _check_node(event: NodeEvent, is_key: bool, here: tuple[int, int]) -> None:
     if is_key and event.value == "<<":
         raise LimitExceeded(*here, "merge keys (<<) are not used in a spec; write the keys out")
     if len(event.value) > MAX_NUMBER_CHARS and _INTEGER.fullmatch(event.value):
-        raise LimitExceeded(
-            *here, f"a number of {len(event.value):,} digits is too long; quote it if it is text"
-        )
+        raise LimitExceeded(*here, f"a number of {len(event.value):,} digits is too long; quote it if it is text")

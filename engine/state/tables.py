@@ -192,6 +192,16 @@ reconciled = sa.Table(  # when each flow's target was last read whole by a run t
     _when("reconciled_at"),
 )
 
+rate_budgets = sa.Table(  # each system's bucket of rate-limit points, drawn from by every process calling it
+    "rate_budgets",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),  # e.g. shopify:https://shop.myshopify.com
+    sa.Column("level", sa.Float, nullable=False),  # points left at `stamp`, less what callers drew ahead
+    sa.Column("stamp", sa.Float, nullable=False),  # seconds since the epoch
+    sa.Column("capacity", sa.Float, nullable=False),
+    sa.Column("restore_rate", sa.Float, nullable=False),  # points per second
+)
+
 runs_by_flow = sa.Index("runs_by_flow", runs.c.integration, runs.c.flow, runs.c.status)
 
 
@@ -249,11 +259,16 @@ def _version_8(connection: sa.Connection) -> None:
         connection.execute(sa.text(f"ALTER TABLE journal ADD COLUMN note {kind}"))
 
 
+def _version_9(connection: sa.Connection) -> None:
+    """A system's rate budget, shared by the processes calling it."""
+    metadata.create_all(connection, tables=[rate_budgets])
+
+
 # Steps by the version they reach. A store records each step it took, so a step numbered below
 # one it already took (5 and 6 were made side by side) is still taken.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7,
-    8: _version_8,
+    8: _version_8, 9: _version_9,
 }  # fmt: skip
 LATEST = max(MIGRATIONS)
 

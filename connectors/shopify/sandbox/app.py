@@ -3,8 +3,10 @@
 Each request is authenticated (`X-Shopify-Access-Token`), validated against Shopify's published
 schema (HTTP 200 with an `errors` array when invalid, as Shopify answers), priced, drawn from the
 plan's leaky bucket (THROTTLED when it is short), executed against the sandbox store, and answered
-with `extensions.cost`. Faults (429 with Retry-After, 5xx, slow answers, cut connections) come from
-the shared kit (`connectors.testing.faults`), in Shopify's shapes given here.
+with `extensions.cost`. The bucket's level after each request's draw is kept (`bucket_log`, and
+`GET /_sandbox/bucket`), so a test can see that callers sharing the shop never overdrew it. Faults
+(429 with Retry-After, 5xx, slow answers, cut connections) come from the shared kit
+(`connectors.testing.faults`), in Shopify's shapes given here.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class ShopifySandbox(FaultySandbox):
     clock: Callable[[], float] = time.monotonic
     bulk_timing: BulkTiming = INSTANT  # how long a bulk operation takes (`sandbox.bulk.SHOPIFY`: as modelled)
     log: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)  # (operation, variables) run
+    bucket_log: list[dict[str, Any]] = field(default_factory=list)  # per priced request: its draw and the level
 
     def __post_init__(self) -> None:
         self.bucket = Bucket(self.plan, self.clock)
@@ -82,6 +85,7 @@ class ShopifySandbox(FaultySandbox):
             routes=[
                 Route(GRAPHQL_PATH, self._graphql, methods=["POST"]),
                 Route("/_sandbox/bulk/{number}.jsonl", self._bulk_file, methods=["GET"]),
+                Route("/_sandbox/bucket", self._bucket, methods=["GET"]),
             ]
         )
         self.app = FaultInjection(api, ANSWERS, _faulted)
@@ -106,6 +110,9 @@ class ShopifySandbox(FaultySandbox):
         if text is None:
             return Response("Not Found", 404)
         return Response(text, media_type="application/jsonl")
+
+    async def _bucket(self, request: Request) -> Response:
+        return JSONResponse({"plan": self.plan.name, "requests": self.bucket_log})
 
     async def _graphql(self, request: Request) -> Response:
         self.shop.public_url = str(request.base_url).rstrip("/")
@@ -150,7 +157,12 @@ class ShopifySandbox(FaultySandbox):
                 }],
                 "extensions": {"cost": self._cost(requested, None)},
             }  # fmt: skip
-        if not self.bucket.take(requested):
+        taken = self.bucket.take(requested)
+        self.bucket_log.append({
+            "at": self.clock(), "operation": operation.name.value if operation.name else None,
+            "requested": requested, "level": self.bucket.available(), "throttled": not taken,
+        })  # fmt: skip
+        if not taken:
             return {
                 "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                 "extensions": {"cost": self._cost(requested, None)},
