@@ -84,8 +84,8 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "connector) and the state (SQLite); build, map and diff the records whose fingerprints changed since "
             "the last run found them in step. cold_*: the same plan after the spec was edited, every record built. "
             "floor_*: reading and parsing the same export, target file and state rows without building records, in "
-            "a fresh process; *_vs_floor: plan CPU over floor CPU. Not in cpu_s: making the data, the syncs before, imports, loading the workspace. Peak RSS includes the "
-            "interpreter and imports",
+            "a fresh process; *_vs_floor: plan CPU over floor CPU. Not in cpu_s: making the data, the syncs before, "
+            "imports, loading the workspace. Peak RSS includes the interpreter and imports",
         }
     }  # fmt: skip
 
