@@ -7,7 +7,8 @@ in `TILLSYNC_ENV` (default `sandbox`) every enabled flow becomes two assets keye
 Dagster's asset graph labels a node with the key's last part: the flow's name.
 Materializing an asset plans the flow, stops at the blast-radius gate when
 the plan exceeds the spec's limits, and applies it through the engine. Each flow's cron becomes a
-schedule; one sensor turns stored webhook events into runs of the flows they affect.
+schedule; one sensor turns stored webhook events into runs of the flows they affect, and a
+run-failure sensor alerts the flows of a failed run through the same code as every other face.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the context annotations at runtime.
@@ -169,7 +170,7 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
         deployment = workspace.deployments[name]
         with runner.state_store(workspace) as store:
             [plan] = runner.plan(workspace, store, [Selected(deployment, flow_name)]).flows
-            pending, _ = record_check(store, deployment, plan)  # what promotion relies on
+            pending, _ = record_check(workspace, store, deployment, plan)  # what promotion relies on
         return dg.AssetCheckResult(
             passed=not pending,
             metadata={
@@ -197,10 +198,8 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
 
 def _schedules(assets: list[FlowAsset]) -> list[dg.ScheduleDefinition]:
     schedules = []
-    for asset in assets:
+    for asset in _scheduled(assets):
         trigger = asset.flow.trigger
-        if trigger is None or not trigger.schedule:
-            continue
         job_name = f"{asset.integration}__{asset.flow_name}".replace("-", "_")
         job = dg.define_asset_job(job_name, selection=dg.AssetSelection.assets(asset.key))
         schedules.append(dg.ScheduleDefinition(name=f"{job_name}_schedule", job=job, cron_schedule=trigger.schedule))
@@ -237,6 +236,40 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
     return webhook_events
 
 
+def _failure_sensor(assets: list[FlowAsset], schedules: list[dg.ScheduleDefinition]) -> dg.SensorDefinition:
+    by_key = {asset.key: asset for asset in assets}
+    by_job = {schedule.job_name: asset for schedule, asset in zip(schedules, _scheduled(assets), strict=True)}
+
+    @dg.run_failure_sensor(
+        name="tillsync_alerts",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="alerts a failed run's flows, as every other face does (engine.run.watch)",
+    )
+    def tillsync_alerts(context: dg.RunFailureSensorContext) -> None:
+        run = context.dagster_run
+        chosen = [by_key[key] for key in run.asset_selection or () if key in by_key]
+        if not chosen and run.job_name in by_job:
+            chosen = [by_job[run.job_name]]
+        said = context.failure_event.message or "it failed"
+        alert_failed_run([(a.integration, a.flow_name) for a in chosen], f"Dagster run {run.run_id[:8]}: {said}")
+
+    return tillsync_alerts
+
+
+def alert_failed_run(flows: list[tuple[str, str]], message: str) -> None:
+    """What the run-failure sensor does: alert each flow of a failed run unless its own alert was sent."""
+    from engine.run import runner, watch
+
+    workspace = _workspace()
+    with runner.state_store(workspace) as store:
+        for integration, flow in flows:
+            watch.failed_elsewhere(workspace, store, integration, flow, message)
+
+
+def _scheduled(assets: list[FlowAsset]) -> list[FlowAsset]:
+    return [asset for asset in assets if asset.flow.trigger is not None and asset.flow.trigger.schedule]
+
+
 def _source(asset: FlowAsset) -> dg.AssetSpec:
     flow = asset.flow
     system = asset.deployment.systems[flow.source]
@@ -251,11 +284,12 @@ def _source(asset: FlowAsset) -> dg.AssetSpec:
 def build_definitions() -> dg.Definitions:
     workspace = _workspace()
     assets = flow_assets(workspace)
+    schedules = _schedules(assets)
     return dg.Definitions(
         assets=[*(_source(asset) for asset in assets), *(_flow_asset(asset) for asset in assets)],
         asset_checks=[check for asset in assets for check in _checks(asset)],
-        schedules=_schedules(assets),
-        sensors=[_sensor(assets)] if assets else [],
+        schedules=schedules,
+        sensors=[_sensor(assets), _failure_sensor(assets, schedules)] if assets else [],
     )
 
 

@@ -17,8 +17,10 @@ class Systems:
     workspace: Workspace
     deployment: Deployment
     clients: dict[str, Client] = field(default_factory=dict)
+    in_use: str | None = None  # the system last asked for: the one a failure came from, as runs call them in turn
 
     def client(self, name: str) -> Client:
+        self.in_use = name
         if name not in self.clients:
             self.clients[name] = self.deployment.systems[name].open(self.workspace.environ)
         return self.clients[name]

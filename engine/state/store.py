@@ -11,7 +11,8 @@ match-key values, stored as JSON text. Each concern has its store:
 - `journal`: every write, intent before outcome;
 - `dead_letters`: records that did not make it, until they do;
 - `events`: webhook deliveries, pending per flow until it ran for them;
-- `activity`: what came from the source, what was sent and what came back.
+- `activity`: what came from the source, what was sent and what came back;
+- `alerts`: problems alerted, once each until they clear, and notices not yet delivered.
 
 The outcome of one batch of writes touches several of them in one transaction (`record_batch`).
 The store's identity (`identity`) holds its id and the key that signs plans saved against it.
@@ -38,6 +39,7 @@ from engine.plan.planfile import PlanKey
 from engine.state import activity, applied, dead_letters, identity, journal
 from engine.state import tables as t
 from engine.state.activity import ActivityStore, Entry
+from engine.state.alerts import AlertStore
 from engine.state.applied import AppliedStore
 from engine.state.database import chunks, now, open_database
 from engine.state.dead_letters import DeadLetterStore
@@ -87,6 +89,7 @@ class StateStore:
         self.dead_letters = DeadLetterStore(self.engine)
         self.events = EventStore(self.engine)
         self.activity = ActivityStore(self.engine)
+        self.alerts = AlertStore(self.engine)
         self.notices = [lost] if lost else []
         try:
             if path is not None:
