@@ -31,7 +31,7 @@ class Alerter:
     attempts: int = 3
     backoff_s: float = 1.0  # before the second attempt; doubled before each next one
     sleep: Callable[[float], None] = time.sleep
-    _down: set[str] = field(default_factory=set, init=False, repr=False)  # sinks that failed in this flush
+    _down: set[str] = field(default_factory=set, init=False, repr=False)  # sinks that failed: one alerter is one run
 
     def alert(self, problem: Problem) -> bool:
         """Open `problem` and send it, unless it is open already; True when it was news."""
@@ -57,8 +57,7 @@ class Alerter:
         return closed
 
     def flush(self) -> None:
-        """Send every notice a sink has not taken yet; a sink that fails is tried no more this time."""
-        self._down.clear()
+        """Send every notice a sink has not taken yet; a sink that failed is not tried again by this alerter."""
         by_name = {sink.name: sink for sink in self.sinks}
         for alert in self.store.unsent():
             remaining, error = [], None
@@ -71,7 +70,7 @@ class Alerter:
                 except DeliveryError as exc:
                     remaining.append((notice, name))
                     error = redact(str(exc), self.secrets)
-            if remaining or alert.last_error != error:
+            if tuple(remaining) != alert.unsent or alert.last_error != error:
                 self.store.delivered(alert.id, remaining, error)
 
     def _deliver(self, sink: Sink, notice: str, alert: StoredAlert) -> None:

@@ -8,12 +8,14 @@ goes by SMTP, upgraded with STARTTLS unless told not to, logging in when a usern
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -48,8 +50,11 @@ class ChatWebhook:
             answer = httpx.post(self.url, json={"text": body}, timeout=TIMEOUT_S)
         except httpx.HTTPError as exc:  # its message may quote the URL: only its kind is said
             raise DeliveryError(f"chat webhook: {type(exc).__name__}") from None
-        if not answer.is_success:
-            raise DeliveryError(f"chat webhook: HTTP {answer.status_code}: {answer.text[:200]}")
+        if not answer.is_success:  # its words, without the URL's parts it may quote (the token is in the path)
+            said = answer.text[:200]
+            for part in sorted(_url_parts(self.url), key=len, reverse=True):
+                said = said.replace(part, "***")
+            raise DeliveryError(f"chat webhook: HTTP {answer.status_code}: {said}")
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,15 @@ def secret_values(alerts: Alerts | None, environ: Mapping[str, str]) -> list[str
     names = [_variable(alerts.chat.url) if alerts.chat else None, _variable(alerts.email.password) if alerts.email
              else None]  # fmt: skip
     return [environ[name] for name in names if name and environ.get(name)]
+
+
+def _url_parts(url: str) -> list[str]:
+    """The parts of a webhook URL that may carry its secret: the URL, its path and query, and every
+    part of them long enough to be a token."""
+    split = urlsplit(url)
+    parts = [url, split.path, split.query]
+    parts += [part for part in re.split(r"[/?&=]", f"{split.path}?{split.query}") if len(part) >= 8]
+    return [part for part in parts if part]
 
 
 def _variable(reference: str | None) -> str | None:

@@ -64,6 +64,7 @@ def finished(workspace: Workspace, store: StateStore, deployment: Deployment, re
     flow = deployment.flow(result.flow)
     with _guarded():
         alerts = alerter(workspace, store)
+        alerts.flush()  # what a sink did not take before goes out with the next run
         if result.stopped and result.credentials_refused:
             alerts.alert(credentials(workspace, deployment, result.flow, flow.target, result.stopped))
         elif result.stopped:
