@@ -111,8 +111,9 @@ def alerts_environment(chat: Chat | None, mailbox: Mailbox | None) -> str:
     if chat is not None:
         text += "  chat: {url: env:ALERT_CHAT_URL}\n"
     if mailbox is not None:
-        text += (f"  email: {{host: 127.0.0.1, port: {mailbox.port}, starttls: false, username: env:ALERT_SMTP_USER, "
-                 "password: env:ALERT_SMTP_PASSWORD, from: tillsync@example.com, to: [oncall@example.com]}\n")  # fmt: skip
+        text += (f"  email: {{host: 127.0.0.1, port: {mailbox.port}, starttls: false, "
+                 "username: env:ALERT_SMTP_USER, password: env:ALERT_SMTP_PASSWORD, "
+                 "from: tillsync@example.com, to: [oncall@example.com]}\n")  # fmt: skip
     return text
 
 
