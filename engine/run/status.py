@@ -105,7 +105,8 @@ def _report(
     next_: tuple[str, ...]
     critical_alert = next((a for a in alerts if a["kind"] in CRITICAL_ALERTS), None)
     # a run that failed as a whole or was held at the gate; a run with failed records has dead letters to say it
-    stopped_badly = last is not None and (last.status == "stopped" or last.status == "failed" and last.why is not None)
+    failed_whole = last is not None and last.status == "failed" and last.why is not None
+    stopped_badly = failed_whole or (last is not None and last.status == "stopped")
     if planning_failed is not None:
         level, summary, next_ = CRITICAL, f"cannot be planned: {planning_failed}", (cli("plan"),)
     elif critical_alert is not None or stopped_badly:
