@@ -40,7 +40,13 @@ from typing import TypeVar
 
 import httpx
 
-from engine.errors import AnswerLostError, FatalConnectorError, RecordError, RetriableConnectorError
+from engine.errors import (
+    AnswerLostError,
+    CredentialsRefusedError,
+    FatalConnectorError,
+    RecordError,
+    RetriableConnectorError,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -91,6 +97,7 @@ DEFAULT_TABLE: ErrorTable = MappingProxyType(
         httpx.TransportError: Resolution(Action.retry, "connection failed: {exception}", reached=True),
     }
 )
+CREDENTIALS_REFUSED = (401, 403)  # a fatal answer with these says the credentials no longer work
 UNEXPECTED = Resolution(Action.fatal, "{what}: unexpected answer (HTTP {status})")
 
 
@@ -223,7 +230,8 @@ def send(
             resolution = outcome
         message = _masked(resolution.message, secrets)
         if resolution.action is Action.fatal:
-            raise FatalConnectorError(message)
+            refused = response is not None and response.status_code in CREDENTIALS_REFUSED
+            raise (CredentialsRefusedError if refused else FatalConnectorError)(message)
         if resolution.action is Action.record_error:
             raise RecordError(message)
         if resolution.action is Action.answer:

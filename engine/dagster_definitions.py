@@ -7,7 +7,8 @@ in `TILLSYNC_ENV` (default `sandbox`) every enabled flow becomes two assets keye
 Dagster's asset graph labels a node with the key's last part: the flow's name.
 Materializing an asset plans the flow, stops at the blast-radius gate when
 the plan exceeds the spec's limits, and applies it through the engine. Each flow's cron becomes a
-schedule; one sensor turns stored webhook events into runs of the flows they affect.
+schedule; one sensor turns stored webhook events into runs of the flows they affect, and a
+run-failure sensor alerts the flows of a failed run through the same code as every other face.
 """
 
 # No `from __future__ import annotations` here: Dagster reads the context annotations at runtime.
@@ -213,7 +214,7 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
             for shop, member in members.items():
                 deployment = workspace.deployments[member.integration]
                 [plan] = runner.plan(workspace, store, [Selected(deployment, member.flow_name)]).flows
-                pending, _ = record_check(store, deployment, plan)  # what promotion relies on
+                pending, _ = record_check(workspace, store, deployment, plan)  # what promotion relies on
                 if pending:
                     out_of_step[shop] = ["/".join(c.key) for c in pending[:50]]
         return dg.AssetCheckResult(
@@ -254,11 +255,15 @@ def _schedules(assets: list[FlowAsset]) -> list[dg.ScheduleDefinition]:
             if trigger is None or not trigger.schedule:
                 continue
             if job is None:
-                job_name = "__".join(asset.key.path[::2]).replace("-", "_")
-                job = dg.define_asset_job(job_name, selection=dg.AssetSelection.assets(asset.key))
+                job = dg.define_asset_job(_job_name(asset), selection=dg.AssetSelection.assets(asset.key))
             name = f"{member.integration}__{member.flow_name}".replace("-", "_") + "_schedule"
             schedules.append(_schedule(name, job, trigger.schedule, partition))
     return schedules
+
+
+def _job_name(asset: FlowAsset) -> str:
+    """The name of the job a schedule runs an asset with: `integration__flow`, as an identifier."""
+    return "__".join(asset.key.path[::2]).replace("-", "_")
 
 
 def _schedule(name: str, job: Any, cron: str, partition: str | None) -> dg.ScheduleDefinition:
@@ -301,6 +306,38 @@ def _sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
                                 partition_key=partition, tags={EVENTS_TAG: str(event_id)})  # fmt: skip
 
     return webhook_events
+
+
+def _failure_sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
+    by_key = {asset.key: asset for asset in assets}
+    by_job = {_job_name(asset): asset for asset in assets}
+
+    @dg.run_failure_sensor(
+        name="tillsync_alerts",
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="alerts a failed run's flows, as every other face does (engine.run.watch)",
+    )
+    def tillsync_alerts(context: dg.RunFailureSensorContext) -> None:
+        run = context.dagster_run
+        chosen = [by_key[key] for key in run.asset_selection or () if key in by_key]
+        if not chosen and run.job_name in by_job:
+            chosen = [by_job[run.job_name]]
+        partition = run.tags.get("dagster/partition")
+        members = [asset.member(partition if asset.partitions is not None else None) for asset in chosen]
+        said = context.failure_event.message or "it failed"
+        alert_failed_run([(m.integration, m.flow_name) for m in members], f"Dagster run {run.run_id[:8]}: {said}")
+
+    return tillsync_alerts
+
+
+def alert_failed_run(flows: list[tuple[str, str]], message: str) -> None:
+    """What the run-failure sensor does: alert each flow of a failed run unless its own alert was sent."""
+    from engine.run import runner, watch
+
+    workspace = _workspace()
+    with runner.state_store(workspace) as store:
+        for integration, flow in flows:
+            watch.failed_elsewhere(workspace, store, integration, flow, message)
 
 
 def _source(asset: FlowAsset) -> dg.AssetSpec:
@@ -350,12 +387,13 @@ def celery_settings(queue: str) -> dict[str, Any]:
 def build_definitions() -> dg.Definitions:
     workspace = _workspace()
     assets = flow_assets(workspace)
+    schedules = _schedules(assets)
     return dg.Definitions(
         executor=_executor(),
         assets=[*(_source(asset) for asset in assets), *(_flow_asset(asset) for asset in assets)],
         asset_checks=[check for asset in assets for check in _checks(asset)],
-        schedules=_schedules(assets),
-        sensors=[_sensor(assets)] if assets else [],
+        schedules=schedules,
+        sensors=[_sensor(assets), _failure_sensor(assets)] if assets else [],
     )
 
 

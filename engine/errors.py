@@ -5,6 +5,7 @@
   `AnswerLostError`, one of them: a write that is not safe to send twice reached the system and its
   answer was lost; the connector settles it by looking in the target, never by sending it again.
 - `FatalConnectorError`: 401/403 and other 4xx. Stops the run; retrying cannot help.
+  `CredentialsRefusedError`, one of them: the system refused the credentials (401/403).
 - `RecordError`: one record cannot be synced. It goes to dead letters and the run goes on.
 """
 
@@ -79,6 +80,11 @@ class AnswerLostError(RetriableConnectorError):
 
 class FatalConnectorError(ConnectorError):
     """A failure retrying cannot fix: bad credentials, a missing access scope, a rejected request."""
+
+
+class CredentialsRefusedError(FatalConnectorError):
+    """The system refused Tillsync's credentials (HTTP 401 or 403): they expired, were revoked or
+    lack an access scope. An alert names the system and the variables its credentials come from."""
 
 
 class RecordError(TillsyncError):

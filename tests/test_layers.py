@@ -26,6 +26,7 @@ LAYERS = (
     ("plan", ("engine.plan",)),
     ("state", ("engine.state",)),
     ("validate", ("engine.validate",)),
+    ("alerts", ("engine.alerts",)),
     ("run", ("engine.run",)),
     ("webhooks", ("engine.webhooks",)),
     ("faces", ("engine.cli", "engine.dagster_definitions", "engine.dagster_partitions")),

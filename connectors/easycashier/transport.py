@@ -23,7 +23,7 @@ import httpx
 from connectors import http
 from connectors.easycashier import protocol as p
 from connectors.http import DEFAULT_TABLE, Action, Backoff, Credentials, ErrorTable, Resolution, Retry
-from engine.errors import FatalConnectorError
+from engine.errors import CredentialsRefusedError, FatalConnectorError
 
 TABLE: ErrorTable = MappingProxyType({
     **DEFAULT_TABLE,
@@ -116,7 +116,7 @@ class Transport:
             if renewed:
                 break
             self._token.value = ""  # the Back Office no longer takes it: log in again, once
-        raise FatalConnectorError(f"EasyCashier {name}: the token was refused (HTTP 401) right after logging in")
+        raise CredentialsRefusedError(f"EasyCashier {name}: the token was refused (HTTP 401) right after logging in")
 
     def pages(self, name: str, path: str, params: Mapping[str, Any], size: int = p.PAGE_SIZE) -> Iterator[Any]:
         """Every item of a list, page by page: until `protocol.META_PAGES` is reached, or, where the

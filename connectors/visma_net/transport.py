@@ -25,7 +25,7 @@ from connectors import http
 from connectors.http import DEFAULT_TABLE, Action, Credentials, ErrorTable, Resolution, Retry
 from connectors.visma_net import protocol
 from connectors.visma_net.settings import VismaNetSettings
-from engine.errors import FatalConnectorError, RetriableConnectorError
+from engine.errors import CredentialsRefusedError, FatalConnectorError, RetriableConnectorError
 
 # answers a caller reads itself: a refused record (400), a missing one (404), a conflict (409), a
 # stale ETag (412), a missing If-Match (428), and a 401 that a new token may cure
@@ -133,12 +133,12 @@ class Transport:
             if answer.status != 401:
                 return answer
             if fresh:
-                raise FatalConnectorError(
+                raise CredentialsRefusedError(
                     f"Visma.net refused the token issued for tenant {self.settings.tenant} (HTTP 401): the tenant "
                     "must be the company's tenant in Visma Connect, not the customer's"
                 )
             self.auth.expires = 0.0  # expired or revoked early: fetch another and try once more
-        raise FatalConnectorError(f"{named}: Visma.net refused a new token (HTTP 401)")
+        raise CredentialsRefusedError(f"{named}: Visma.net refused a new token (HTTP 401)")
 
     def erp(self, method: str, path: str, **kwargs: Any) -> Answer:
         return self.request(method, self.settings.url, path, **kwargs)

@@ -12,7 +12,7 @@ import importlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from engine.cli.style import MODES
 from engine.webhooks.body import MAX_BODY, READ_TIMEOUT_S, format_size, parse_size  # loads no web server
@@ -32,6 +32,16 @@ class Handler:
 
 
 LOG_LIMIT = 50
+EXIT_UNKNOWN = 3  # `status`: the monitoring plugin convention's "unknown"
+
+
+class MonitoredParser(argparse.ArgumentParser):
+    """The parser of a command monitoring systems read (`status`): 2 means critical there, so a
+    usage error exits 3, unknown."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_UNKNOWN, f"{self.prog}: error: {message}\n")
 
 
 def _size(text: str) -> int:
@@ -172,12 +182,17 @@ def _sync_commands(commands: Any) -> None:
 
     status = commands.add_parser(
         "status",
-        help="which spec version runs in an environment, and whether each flow is in sync",
-        description="Plan every flow without writing and record whether it is in sync (a check "
-        "promotion relies on). Exit 0 all in sync, 1 otherwise.",
+        help="per flow: its last run, dead letters, alerts and the command to run next",
+        description="Plan every flow without writing (recording whether it is in sync, a check promotion relies "
+        "on) and show per flow when it last ran and how that ended, its open dead letters with their reasons, its "
+        "open alerts and the command to run next. Exit 0 ok, 1 warning, 2 critical, 3 unknown (a usage error, "
+        "invalid specs, a state store that cannot be used): the monitoring plugin convention.",
     )
+    status.__class__ = MonitoredParser  # 2 means critical here: its usage errors exit 3 (unknown)
     _env_and_flow(status)
-    status.set_defaults(run=Handler("sync", "status"))
+    status.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people, json for dashboards")  # fmt: skip
+    status.set_defaults(run=Handler("status", "status"))
 
     promote = commands.add_parser(
         "promote",

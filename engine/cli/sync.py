@@ -145,29 +145,6 @@ def retry(args: argparse.Namespace) -> int:
     return EXIT_FINDING if left else EXIT_OK
 
 
-def status(args: argparse.Namespace) -> int:
-    from engine.run.gitops import check
-
-    workspace = _workspace(args)
-    with runner.state_store(workspace) as store:
-        for item in _select(workspace, args):  # a run whose process died shows as interrupted
-            store.settle(item.deployment.name, item.flow)
-        statuses = check(workspace, args.flow)
-        interrupted = {(run["integration"], run["flow"]): run for run in store.runs.interrupted()}
-    for name, deployment in workspace.deployments.items():
-        entry = workspace.environment.integrations[name]
-        pinned = f"pinned at {entry.version.digest[:19]}…" if entry.version else "not pinned"
-        print(f"{name}: {deployment.spec_path} {deployment.digest[:19]}… ({pinned})")
-        for s in (s for s in statuses if s.integration == name):
-            applied = "never applied" if s.last_apply is None else f"last apply {s.last_apply}" + (
-                "" if s.applied_digest == s.digest else " (an older version)")  # fmt: skip
-            if s.last_apply == "interrupted" and (name, s.flow) in interrupted:
-                applied += f": {_interrupted(interrupted[name, s.flow])}"
-            state = "in sync" if s.in_sync else f"{s.pending} to change, {s.dead_letters} dead letters"
-            print(f"  {s.flow}: {state}; {applied}")
-    return EXIT_OK if all(s.in_sync for s in statuses) else EXIT_FINDING
-
-
 def promote(args: argparse.Namespace) -> int:
     from engine.run.gitops import promote
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.connector import WriteAhead, WriteInterrupted, WriteOutcome
-from engine.errors import ConnectorError, FatalConnectorError
+from engine.errors import ConnectorError, CredentialsRefusedError, FatalConnectorError
 from engine.keys import Key
 from engine.plan import tally
 from engine.plan.model import IN_STEP, RECORDS, WRITES, Action, Change, FlowPlan
@@ -73,6 +73,7 @@ class ApplyResult:
     recovered: int = 0  # writes of an interrupted run found done in the target
     plan: FlowPlan | None = field(default=None, repr=False)
     stopped: str | None = None  # why the run stopped before every write was made (they stay planned)
+    credentials_refused: bool = False  # it stopped because the target refused the credentials
 
     @property
     def ok(self) -> bool:
@@ -95,11 +96,11 @@ def apply_plan(run: FlowRun, plan: FlowPlan, shown: FlowPlan | None = None) -> A
     `shown`, the plan a person saw, when apply makes it as planned again (`engine.plan.staleness`)."""
     done: list[Written] = []
     failures: list[Failed] = []
-    stopped = None
+    stopped, refused = None, False
     try:
         _execute(run, plan, done, failures)
     except FatalConnectorError as exc:
-        stopped = str(exc)
+        stopped, refused = str(exc), isinstance(exc, CredentialsRefusedError)
     else:
         if plan.cursor:  # a stopped run leaves the cursor where it was: what it did not reach is read again
             run.store.applied.set_cursor(run.integration, run.flow, plan.cursor)
@@ -112,6 +113,7 @@ def apply_plan(run: FlowRun, plan: FlowPlan, shown: FlowPlan | None = None) -> A
     return ApplyResult(
         run.integration, run.flow, run.run_id, counts, tuple((f.key, f.reason) for f in failures),
         time.perf_counter() - run.started, run.systems.calls() - run.calls_before, run.recovered, plan, stopped,
+        refused,
     )  # fmt: skip
 
 

@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 
 from engine.errors import TillsyncError
 from engine.plan.model import OUT_OF_STEP, Change, FlowPlan
-from engine.run import runner
+from engine.run import runner, watch
 from engine.run.workspace import Deployment, Workspace, spec_digest
 from engine.state import StateStore
 
@@ -46,7 +46,7 @@ def check(workspace: Workspace, names: Sequence[str] | None = None) -> list[Flow
     with runner.state_store(workspace) as store:
         for item in runner.select(workspace, names):
             [flow_plan] = runner.plan(workspace, store, [item]).flows
-            pending, letters = record_check(store, item.deployment, flow_plan)
+            pending, letters = record_check(workspace, store, item.deployment, flow_plan)
             applies = [r for r in store.runs.list(item.deployment.name, item.flow) if r["kind"] in APPLY_KINDS]
             last = applies[-1] if applies else None
             statuses.append(FlowStatus(
@@ -56,14 +56,21 @@ def check(workspace: Workspace, names: Sequence[str] | None = None) -> list[Flow
     return statuses
 
 
-def record_check(store: StateStore, deployment: Deployment, flow_plan: FlowPlan) -> tuple[list[Change], int]:
+def record_check(
+    workspace: Workspace, store: StateStore, deployment: Deployment, flow_plan: FlowPlan
+) -> tuple[list[Change], int]:
     """Record, as a check run promotion relies on, whether a fresh plan of a flow finds it in sync:
-    nothing pending and no dead letters. Returns the pending changes and the number of dead letters."""
+    nothing pending and no dead letters. Records out of step after an apply that succeeded are a
+    failed parity check, alerted (`watch.checked`). Returns the pending changes and the number of
+    dead letters."""
     pending = [c for c in flow_plan.changes if c.action in OUT_OF_STEP]
     letters = len(store.dead_letters.open(deployment.name, flow_plan.flow))
+    applies = [r for r in store.runs.list(deployment.name, flow_plan.flow) if r["kind"] in APPLY_KINDS]
     run = store.runs.start(deployment.name, flow_plan.flow, "check", deployment.digest)
     in_sync = not pending and not letters
     store.runs.finish(run, "succeeded" if in_sync else "failed", {"pending": len(pending), "dead_letters": letters})
+    watch.checked(workspace, store, deployment, flow_plan.flow, pending,
+                  bool(applies) and applies[-1]["status"] == "succeeded")  # fmt: skip
     return pending, letters
 
 

@@ -18,6 +18,7 @@ from engine.keys import Key
 from engine.plan.gate import gate_problems
 from engine.plan.model import WRITES, FlowPlan, Plan
 from engine.plan.staleness import StalePlanError, to_apply
+from engine.run import watch
 from engine.run.apply import ApplyResult, FlowRun, apply_plan
 from engine.run.flow import FlowSetup
 from engine.run.planner import plan_flow
@@ -124,10 +125,13 @@ def plan_each(
     refused): the plan of the others, and those flows as could not run. What `apply` shows."""
     plans, failed = [], []
     for item in flows:
-        try:
-            plans.append(_plan_one(workspace, store, item, progress, full))
-        except ConnectorError as exc:
-            failed.append(FlowOutcome(item.label, failed=str(exc)))
+        setup = FlowSetup.of(item.deployment, item.flow)
+        with open_systems(workspace, item.deployment) as systems:
+            try:
+                plans.append(plan_flow(workspace, setup, systems, store, progress=progress, full=full))
+            except ConnectorError as exc:  # the apply of this flow cannot run: alerted like any run that failed
+                failed.append(FlowOutcome(item.label, failed=str(exc)))
+                watch.failed(workspace, store, item.deployment, item.flow, exc, systems.in_use)
     return Plan(workspace.environment.name, tuple(plans)), failed
 
 
@@ -160,6 +164,8 @@ def flow_run(
             yield run
         except BaseException as exc:
             store.runs.finish(run_id, "failed", {"error": str(exc)})
+            if isinstance(exc, Exception):
+                watch.failed(workspace, store, item.deployment, item.flow, exc, systems.in_use)
             raise
 
 
@@ -185,17 +191,20 @@ def sync_flow(
         problems = gate_problems(flow_plan, item.deployment.flow(item.flow).gate) if gated else []
         if problems:
             store.runs.finish(run.run_id, "stopped", {"gate": problems})
+            watch.gated(workspace, store, item.deployment, item.flow, problems)
             return FlowOutcome(item.label, flow_plan, tuple(problems))
         result = apply_plan(run, flow_plan)
         if only is not None:  # dead letters of records no longer in the source have nothing to retry
             store.dead_letters.resolve(item.deployment.name, item.flow, list(only - {c.key for c in flow_plan.changes}))
-        _finish(store, result)
+        _finish(run, result)
     return FlowOutcome(item.label, flow_plan, result=result)
 
 
-def _finish(store: StateStore, result: ApplyResult) -> None:
+def _finish(run: FlowRun, result: ApplyResult) -> None:
+    """Record how the run ended, and tell the on-call engineer what it found (`engine.run.watch`)."""
     status = "failed" if result.stopped or result.failures else "succeeded"
-    store.runs.finish(result.run_id, status, result.summary())
+    run.store.runs.finish(result.run_id, status, result.summary())
+    watch.finished(run.workspace, run.store, run.setup.deployment, result)
 
 
 def sync(
@@ -268,7 +277,7 @@ def apply_saved(
                 upstream = (item.deployment.name, flow_plan.target) in written
                 doing = to_apply(flow_plan, fresh, after_upstream=upstream)
                 result = apply_plan(run, doing, shown=flow_plan)
-                _finish(store, result)
+                _finish(run, result)
         except (ConnectorError, FlowLockedError) as exc:
             outcomes.append(FlowOutcome(flow_plan.label, flow_plan, failed=str(exc)))
             continue

@@ -18,8 +18,10 @@ class Systems:
     deployment: Deployment
     clients: dict[str, Client] = field(default_factory=dict)
     budget: RateBudget | None = None  # the store's shared rate budgets, for clients that draw from one
+    in_use: str | None = None  # the system last asked for: the one a failure came from, as runs call them in turn
 
     def client(self, name: str) -> Client:
+        self.in_use = name
         if name not in self.clients:
             client = self.deployment.systems[name].open(self.workspace.environ)
             if self.budget is not None and isinstance(client, SharesRateBudget):

@@ -5,13 +5,15 @@ settings. How an environment's values are laid over a spec is `engine.spec.overl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
 from engine.catalogue import choices
 from engine.errors import TillsyncError
 from engine.spec.models import Model, Name, SecretRef, Trigger
+
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
 
 
 class SystemOverlay(Model):
@@ -40,6 +42,33 @@ class EnvironmentIntegration(Model):
     flows: dict[Name, FlowOverlay] = Field(default_factory=dict)
 
 
+class ChatAlerts(Model):
+    """A chat channel's incoming webhook (Slack, Microsoft Teams): alerts are POSTed to it as JSON."""
+
+    url: SecretRef = Field(
+        description="the incoming webhook's URL by reference (env:NAME): the URL is itself the secret"
+    )
+
+
+class EmailAlerts(Model):
+    """E-mail over SMTP."""
+
+    host: str = Field(min_length=1, max_length=253, description="the SMTP server's host name")
+    port: int = Field(default=587, ge=1, le=65535, description="the SMTP server's port (587: submission)")
+    starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS before logging in")
+    username: SecretRef | None = Field(default=None, description="the SMTP login by reference (env:NAME)")
+    password: SecretRef | None = Field(default=None, description="the SMTP password by reference (env:NAME)")
+    sender: str = Field(alias="from", pattern=EMAIL_PATTERN, description="the From address")
+    to: list[Annotated[str, Field(pattern=EMAIL_PATTERN)]] = Field(min_length=1, description="who receives alerts")
+
+
+class Alerts(Model):
+    """Where alerts go: a chat webhook, e-mail, or both."""
+
+    chat: ChatAlerts | None = None
+    email: EmailAlerts | None = None
+
+
 class Environment(Model):
     """One environment (sandbox, test, production): what runs there and with which settings."""
 
@@ -58,6 +87,11 @@ class Environment(Model):
         default=None,
         description="a file of NAME=value lines, relative to the repository root, supplying variables the "
         "process environment does not set (the sandbox's credentials, written by `tillsync sandbox up`)",
+    )
+    alerts: Alerts | None = Field(
+        default=None,
+        description="where alerts go when a run fails, dead letters grow, a check fails, a webhook delivery is "
+        "refused or a system's credentials stop working; each problem once, and once more when it clears",
     )
     integrations: dict[Name, EnvironmentIntegration] = Field(default_factory=dict)
 

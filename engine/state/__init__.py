@@ -1,6 +1,7 @@
 """What Tillsync remembers between runs: one facade (`StateStore`) over one store per concern."""
 
 from engine.state.activity import Activity
+from engine.state.alerts import StoredAlert
 from engine.state.applied import AppliedKeys
 from engine.state.database import default_url
 from engine.state.dead_letters import DeadLetter
@@ -15,6 +16,7 @@ __all__ = [
     "Failed",
     "JournalEntry",
     "StateStore",
+    "StoredAlert",
     "StoredEvent",
     "Written",
     "default_url",

@@ -13,6 +13,7 @@ match-key values, stored as JSON text. Each concern has its store:
 - `events`: webhook deliveries, pending per flow until it ran for them;
 - `activity`: what came from the source, what was sent and what came back;
 - `budgets`: each system's rate budget, shared by every process calling it.
+- `alerts`: problems alerted, once each until they clear, and notices not yet delivered.
 
 The outcome of one batch of writes touches several of them in one transaction (`record_batch`).
 The store's identity (`identity`) holds its id and the key that signs plans saved against it.
@@ -39,6 +40,7 @@ from engine.plan.planfile import PlanKey
 from engine.state import activity, applied, dead_letters, identity, journal
 from engine.state import tables as t
 from engine.state.activity import ActivityStore, Entry
+from engine.state.alerts import AlertStore
 from engine.state.applied import AppliedStore
 from engine.state.budgets import BudgetStore
 from engine.state.database import chunks, now, open_database
@@ -90,6 +92,7 @@ class StateStore:
         self.events = EventStore(self.engine)
         self.activity = ActivityStore(self.engine)
         self.budgets = BudgetStore(self.engine)
+        self.alerts = AlertStore(self.engine)
         self.notices = [lost] if lost else []
         try:
             if path is not None:

@@ -202,6 +202,22 @@ rate_budgets = sa.Table(  # each system's bucket of rate-limit points, drawn fro
     sa.Column("restore_rate", sa.Float, nullable=False),  # points per second
 )
 
+alerts = sa.Table(  # problems alerted once each, until they clear; notices not yet delivered to every sink
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("integration", sa.String(100), nullable=False),
+    sa.Column("subject", sa.String(100), nullable=False),  # the flow, or the system (credentials, webhooks)
+    sa.Column("kind", sa.String(30), nullable=False),  # run_failed | dead_letters | parity | blast_radius | …
+    sa.Column("message", sa.JSON, nullable=False),  # the problem as last alerted: title, details, commands
+    sa.Column("mark", sa.Integer),  # dead letters: the newest one alerted; a newer one is a new problem
+    _when("opened_at"),
+    sa.Column("resolved_at", sa.DateTime(timezone=True)),
+    sa.Column("unsent", sa.JSON, nullable=False),  # [[notice, sink], …] still to deliver: opened | resolved
+    sa.Column("last_error", sa.Text),  # why the last delivery failed, without the sink's URL
+    sa.Index("alerts_open", "integration", "subject", "kind", "resolved_at"),
+)
+
 runs_by_flow = sa.Index("runs_by_flow", runs.c.integration, runs.c.flow, runs.c.status)
 
 
@@ -264,11 +280,16 @@ def _version_9(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=[rate_budgets])
 
 
+def _version_10(connection: sa.Connection) -> None:
+    """Alerts: each problem alerted once, and its notices kept until every sink took them."""
+    metadata.create_all(connection, tables=[alerts])
+
+
 # Steps by the version they reach. A store records each step it took, so a step numbered below
 # one it already took (5 and 6 were made side by side) is still taken.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7,
-    8: _version_8, 9: _version_9,
+    8: _version_8, 9: _version_9, 10: _version_10,
 }  # fmt: skip
 LATEST = max(MIGRATIONS)
 

@@ -16,7 +16,9 @@ change sent to another subscription of its topic (same event id), is acknowledge
 again. Then `on_stored` is called (the event worker runs them at once), or the Dagster sensor runs
 them from the queue.
 
-Every refusal and every sender that went away or was too slow is logged in one line.
+Every refusal and every sender that went away or was too slow is logged in one line. A refusal that
+loses a known system's deliveries until someone acts (a signature that does not verify, a body over
+the limit, no webhook secret) is alerted once; a delivery verified again clears it.
 """
 
 from __future__ import annotations
@@ -32,12 +34,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from engine.connector import Event, WebhookSupport
+from engine.run import watch
 from engine.run.workspace import Deployment, ResolvedSystem, Workspace
 from engine.state import StateStore
 from engine.state.events import TooLong
 from engine.webhooks.body import Limits, Refused, SenderGone, parse_object, read_body, require_json
 
 log = logging.getLogger(__name__)
+
+# Refusals that lose a known system's deliveries until someone acts, alerted once (`watch`): a
+# signature that does not verify, a body over the limit, no webhook secret configured.
+ALERTED = (401, 413, 503)
 
 
 def receiver(
@@ -54,15 +61,20 @@ def receiver(
         integration, system_name = request.path_params["integration"], request.path_params["system"]
         where = f"{integration}/{system_name}"
         try:
-            return await _receive(request, workspace, store, on_stored, chosen)
+            answer = await _receive(request, workspace, store, on_stored, chosen)
         except Refused as refused:
             log.warning("webhook for %s refused with %d: %s", where, refused.status, refused.reason)
+            if refused.status in ALERTED and system_name in _systems(workspace, integration):
+                await run_in_threadpool(watch.webhook_refused, workspace, store, integration, system_name,
+                                        refused.status, refused.reason)  # fmt: skip
             # an answer before the whole body was read closes the connection: draining it would read on
             closing = {"Connection": "close"} if refused.unread else None
             return JSONResponse({"error": refused.reason}, refused.status, headers=closing)
         except SenderGone as gone:
             log.warning("webhook for %s dropped: %s", where, gone)
             return Response(status_code=400)  # nobody reads it; uvicorn does not send to a closed connection
+        await run_in_threadpool(watch.webhook_taken, workspace, store, integration, system_name)
+        return answer
 
     return Starlette(
         routes=[
@@ -114,6 +126,11 @@ async def _receive(
     if stored and on_stored is not None:
         on_stored()
     return JSONResponse({"status": "stored" if stored else "duplicate", "flows": flows})
+
+
+def _systems(workspace: Workspace, integration: str) -> set[str]:
+    deployment = workspace.deployments.get(integration)
+    return set(deployment.systems) if deployment else set()
 
 
 def _verified_object(

@@ -18,7 +18,7 @@ from connectors.mpluskassa import soap
 from connectors.mpluskassa.transport import Transport as MplusTransport
 from connectors.shopify.documents import document
 from connectors.shopify.transport import Transport as ShopifyTransport
-from engine.errors import FatalConnectorError, RecordError, RetriableConnectorError
+from engine.errors import CredentialsRefusedError, FatalConnectorError, RecordError, RetriableConnectorError
 
 TOKEN = "shpat_0123456789abcdef"
 SECRET = "s3cr3t-value"
@@ -164,6 +164,8 @@ def test_refusals_are_fatal_at_once(code: int, message: str) -> None:
     with pytest.raises(FatalConnectorError) as caught:
         http.send(client, client.build_request("GET", "/"), "Test items", read_json, Retry(sleep=time.sleep))
     assert str(caught.value) == message and len(script.requests) == 1 and time.waits == []
+    refused = isinstance(caught.value, CredentialsRefusedError)
+    assert refused == (code in (401, 403)), "credentials refused are told apart: they are alerted as such"
 
 
 def test_a_status_configured_as_a_record_error_refuses_the_record_only() -> None:

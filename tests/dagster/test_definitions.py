@@ -31,7 +31,7 @@ def test_schedules_and_the_sensor(location: dict[str, object]) -> None:
     assert isinstance(defs, dg.Definitions)
     schedules = {s.name: s.cron_schedule for s in defs.schedules or []}
     assert schedules["mpluskassa_shopify_pos__stock_schedule"] == "*/5 * * * *"
-    assert [s.name for s in defs.sensors or []] == ["webhook_events"]
+    assert [s.name for s in defs.sensors or []] == ["webhook_events", "tillsync_alerts"]
 
 
 def test_materializing_syncs_and_records_metadata_and_checks_pass(location: dict[str, object]) -> None:

@@ -40,7 +40,7 @@ def test_a_version_applied_and_checked_in_test_is_promoted_exactly(
     assert "no passing check since its last apply" in capsys.readouterr().err
     assert main(["status", "--env", "test"]) == 0
     out = capsys.readouterr().out
-    assert "products: in sync; last apply succeeded" in out
+    assert "OK shop-sync/products: in sync" in out and "last run: apply succeeded at " in out
     assert main(["promote", "--from", "test", "--to", "production"]) == 0
     printed = capsys.readouterr().out
     assert "promoted shop-sync sha256:" in printed and "+    version:" in printed
@@ -79,8 +79,10 @@ def test_production_refuses_a_spec_that_was_not_promoted(
 
 
 def test_status_reports_what_is_out_of_sync(two_environments: Repo, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["status", "--env", "test"]) == 1
-    assert "products: 5 to change, 0 dead letters; never applied" in capsys.readouterr().out
+    assert main(["status", "--env", "test"]) == 1, "a warning"
+    out = capsys.readouterr().out
+    assert "WARNING shop-sync/products: 5 records to change; never applied" in out
+    assert "next: tillsync apply --env test --flow shop-sync/products" in out
 
 
 def test_refresh_only_reports_target_edits_and_adopt_keeps_them(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -85,7 +85,8 @@ def test_a_killed_apply_is_marked_interrupted_and_shown(
 
     before = datetime.now(UTC)
     out = status_lines(capsys)
-    assert "products: 5 to change, 0 dead letters; last apply interrupted: its process ended mid-run (started " in out
+    assert "WARNING shop-sync/products: last run interrupted: its process ended mid-run" in out
+    assert "last run: apply interrupted at " in out and "plan now: 5 to change" in out
 
     with StateStore(url) as store:
         [killed, check] = store.runs.list()
