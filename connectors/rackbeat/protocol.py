@@ -30,6 +30,11 @@ The client and the sandbox both read their wire names from here, so a correction
   `ThrottledException`; no limit or header is documented, so a `Retry-After` is honoured when
   present and backed off otherwise). [C] 422 is the validation and business-rule error, its body
   `{"errors": {"lines.0.item_id": ["..."]}}`: dotted Laravel paths to lists of messages. [C]
+- Money is a JSON number (`"sales_price": 89`, `119.5`) [C-3p] (`RackbeatProduct.cs` reads a decimal;
+  App4Sales maps a number): a number keeps no scale, so 89.00 comes back as 89. Read as it stands, a
+  price would never equal the same price a webshop writes with its cents ("89.00"), and each plan
+  would update every item again; the client reads a price to the cent, keeping more decimals only
+  where Rackbeat has them (it keeps four [I]).
 - Product groups are keyed by `number`; every product needs one (`group_id`, the group's `id`).
   [C] (reference "Intro to items"). VAT comes from the group per VAT zone (`vat_domestic`). [C-3p]
   Prices exclude VAT unless the account says otherwise. [I]

@@ -22,12 +22,15 @@ from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox import start as start_shopify
 from connectors.testing.faults import Faults
 from connectors.testing.server import serving
+from engine.plan.model import Plan
+from engine.plan.render import render
 from engine.records import Entity, Money, Product, Variant
 from engine.run import runner
 from engine.run.workspace import load_workspace
 from engine.state import StateStore
 from engine.webhooks.receiver import receiver
 from engine.webhooks.worker import EventWorker
+from tests.e2e import runs
 
 REPO = Path(__file__).parents[2]
 CATALOGUE = ["rackbeat-shopify/categories", "rackbeat-shopify/products", "rackbeat-shopify/outlet-products",
@@ -77,15 +80,43 @@ def systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems
     monkeypatch.chdir(tmp_path)
     rackbeat, shop, outlet = start_rackbeat(True), start_shopify(False), start_shopify(False)
     with serving(rackbeat) as rackbeat_url, serving(shop) as shop_url, serving(outlet) as outlet_url:
-        environ = {
-            "RACKBEAT_API_TOKEN": rackbeat.token, "RACKBEAT_WEBHOOK_TOKEN": rackbeat.webhook_token,
-            "SHOPIFY_ACCESS_TOKEN": shop.token, "SHOPIFY_WEBHOOK_SECRET": shop.webhook_secret,
-            "OUTLET_ACCESS_TOKEN": outlet.token, "OUTLET_WEBHOOK_SECRET": outlet.webhook_secret,
-            "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__URL": rackbeat_url,
-            "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop_url,
-            "TILLSYNC__SYSTEMS__OUTLET__SETTINGS__URL": outlet_url,
-        }  # fmt: skip
-        yield Systems(rackbeat, shop, outlet, environ)
+        yield Systems(rackbeat, shop, outlet, _environ(rackbeat, shop, outlet, rackbeat_url, shop_url, outlet_url))
+
+
+def _environ(rackbeat: RackbeatSandbox, shop: ShopifySandbox, outlet: ShopifySandbox, *urls: str) -> dict[str, str]:
+    rackbeat_url, shop_url, outlet_url = urls
+    return {
+        "RACKBEAT_API_TOKEN": rackbeat.token, "RACKBEAT_WEBHOOK_TOKEN": rackbeat.webhook_token,
+        "SHOPIFY_ACCESS_TOKEN": shop.token, "SHOPIFY_WEBHOOK_SECRET": shop.webhook_secret,
+        "OUTLET_ACCESS_TOKEN": outlet.token, "OUTLET_WEBHOOK_SECRET": outlet.webhook_secret,
+        "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__URL": rackbeat_url,
+        "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop_url,
+        "TILLSYNC__SYSTEMS__OUTLET__SETTINGS__URL": outlet_url,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems]:
+    """The sandboxes as `tillsync sandbox up --seed` serves them to this integration, on free ports:
+    Rackbeat's catalogue (prices 89.00, 249.00, 119.50: JSON numbers that lose their trailing zeros)
+    and two shops that already sell Rackbeat's towel at 89.00 DKK."""
+    runs.test_environment(tmp_path, "rackbeat-shopify")
+    monkeypatch.chdir(tmp_path)
+    rackbeat = start_rackbeat(True)
+    shop, outlet = (start_shopify(True, synced_with=["rackbeat"]) for _ in range(2))
+    with serving(rackbeat) as rackbeat_url, serving(shop) as shop_url, serving(outlet) as outlet_url:
+        yield Systems(rackbeat, shop, outlet, _environ(rackbeat, shop, outlet, rackbeat_url, shop_url, outlet_url))
+
+
+@pytest.mark.slow
+def test_a_second_plan_after_applying_the_seeded_catalogue_is_empty(seeded: Systems) -> None:
+    first = seeded.apply(CATALOGUE + ORDERS)
+    assert first["products"] == {"create": 2, "update": 1}, first  # the shop's own towel taken over
+    seeded.apply(CATALOGUE)  # the orders booked in Rackbeat reserve stock: the shops' levels follow
+    again = runs.plan(seeded.environ, CATALOGUE + ORDERS)
+    shown = render(Plan("test", tuple(again.values())), "text")
+    assert not any(p.has_changes for p in again.values()), shown
+    assert {_price(sandbox, "RB-1001") for sandbox in (seeded.shop, seeded.outlet)} == {"89.00"}
 
 
 def _orders(rackbeat: RackbeatSandbox) -> dict[str, dict[str, object]]:
