@@ -1,8 +1,9 @@
 """The `rackbeat` connector: Rackbeat's REST API (inventory and ERP).
 
-Products (one item each) in product groups, stock per location or of all locations together (read),
-customers by email (new ones numbered by Rackbeat), and orders written once each in the state the
-system's settings ask for. Every assumption about the API, with its evidence, is in `protocol`.
+Products (one item each) in product groups, stock per location or of all locations together (read;
+written per location by a booked count, as a one-off initial sync does), customers by email (new
+ones numbered by Rackbeat), and orders written once each in the state the system's settings ask for.
+Every assumption about the API, with its evidence, is in `protocol`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ PRODUCT_DEFAULTS: dict[str, str | None] = {
     "variants": "variants[*].{sku: sku, barcode: barcode, price: price, weight_grams: weight_grams}",
 }
 
+STOCK_DEFAULTS: dict[str, str | None] = {
+    # stock is counted in Rackbeat: what is on hand at a location; its reservations are Rackbeat's own
+    "reserved": None,
+    "available": None,
+}
+
 
 def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
     from connectors.rackbeat.client import RackbeatClient  # the HTTP client is imported only when a client opens
@@ -77,7 +84,13 @@ CONNECTOR = Connector(
             variants=False,
         ),
         Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category, ("key", "name"))),
-        Entity.stock: EntitySupport(True, False, entity_catalogue(Entity.stock, STOCK_FIELDS)),
+        Entity.stock: EntitySupport(
+            True,
+            True,
+            entity_catalogue(Entity.stock, STOCK_FIELDS),
+            defaults=STOCK_DEFAULTS,
+            required=("on_hand",),
+        ),
         Entity.customer: EntitySupport(True, True, entity_catalogue(Entity.customer, CUSTOMER_FIELDS)),
         Entity.order: EntitySupport(
             True,

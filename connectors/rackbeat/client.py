@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
+from decimal import Decimal
 from typing import Any
 
 from connectors.rackbeat import convert
 from connectors.rackbeat.protocol import (
+    CHECKING_DRAFTS,
     CUSTOMERS,
     ITEM_STOCK,
     ORDERS,
@@ -36,7 +38,7 @@ from connectors.rackbeat.transport import Answer, Transport, segment
 from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import AnswerLostError, FatalConnectorError, RecordError
 from engine.keys import Key
-from engine.records import Category, Customer, Entity, Order, Product, Record, record_key
+from engine.records import Category, Customer, Entity, Order, Product, Record, StockLevel, record_key
 
 Data = dict[str, Any]
 
@@ -130,13 +132,23 @@ class RackbeatClient:
         return [g for g in groups if keys is None or (g.key,) in set(keys)]
 
     def _read_stock(self, keys: Sequence[Key] | None) -> list[Record]:
-        wanted = set(keys) if keys is not None else None
-        levels: list[Record] = []
-        for product in self._products(keys):
-            path = ITEM_STOCK.format(item=segment(str(product["urlfriendly_number"])))
-            rows = list(self._list(path, "locations"))
-            levels += convert.stock_from(str(product["number"]), rows, self.settings.stock_location)
-        return [level for level in levels if wanted is None or record_key(Entity.stock, level) in wanted]
+        """Every item's stock as the system's `stock_location` says (all locations together, or one);
+        with keys, the levels they name, of one location or of all together."""
+        if keys is None:
+            return [level for product in self._products(None) for level in self._levels(product)]
+        wanted = set(keys)
+        return [
+            level
+            for product in self._products(keys)
+            for view in dict.fromkeys((convert.ALL_LOCATIONS, *(key[1] for key in keys if key[0] == product["number"])))
+            for level in self._levels(product, view)
+            if record_key(Entity.stock, level) in wanted
+        ]
+
+    def _levels(self, product: Data, location: str | None = None) -> list[StockLevel]:
+        path = ITEM_STOCK.format(item=segment(str(product["urlfriendly_number"])))
+        rows = list(self._list(path, "locations"))
+        return convert.stock_from(str(product["number"]), rows, location or self.settings.stock_location)
 
     def _read_customers(self, keys: Sequence[Key] | None) -> list[Record]:
         if keys is None:
@@ -171,6 +183,7 @@ class RackbeatClient:
             Entity.product: self._write_product,
             Entity.customer: self._write_customer,
             Entity.order: self._write_order,
+            Entity.stock: self._count_stock,
         }
         if entity not in writers:
             raise FatalConnectorError(f"the rackbeat connector cannot write {entity.value} records")
@@ -236,6 +249,50 @@ class RackbeatClient:
         else:
             self._create(PRODUCTS.path, data, what, lambda: self._product(product.sku))
         return product.sku, {"number": product.sku, "created": existing is None}
+
+    def _count_stock(self, level: StockLevel) -> tuple[str, Data]:
+        """The item's stock at the location set to `on_hand`, by a count booked there; nothing is
+        sent when Rackbeat already holds that much there."""
+        where = f"{level.sku} at location {level.location}"
+        if level.location == convert.ALL_LOCATIONS:
+            raise RecordError(
+                f"stock of {where}: a count is of one location, not of all together; map each location "
+                "to a Rackbeat location number in the flow's location_map",
+                "location",
+            )
+        if level.on_hand is None:
+            raise RecordError(f"stock of {where} has no on_hand quantity to count", "on_hand")
+        product = self._product(level.sku)
+        if product is None:
+            raise RecordError(f"Rackbeat has no item {level.sku}: copy the items in first", "sku")
+        if self._on_hand(product, level.location) == level.on_hand:
+            return level.sku, {"counted": str(level.on_hand), "booked": False}
+        count = {"item_number": level.sku, "location_number": level.location, "quantity": str(level.on_hand)}
+        draft = self._open_count(count, where)
+        path = f"{CHECKING_DRAFTS.path}/{draft['id']}/book"
+        with suppress(RecordError):  # booked already (sent again after a lost answer): the stock says
+            self._write("POST", path, {}, what=f"the count of {where}", field="on_hand")
+        if self._on_hand(product, level.location) != level.on_hand:
+            raise RecordError(f"Rackbeat booked no count of {level.on_hand} for {where}", "on_hand")
+        return level.sku, {"counted": str(level.on_hand), "booked": True, "checking_draft": draft["id"]}
+
+    def _open_count(self, count: Data, where: str) -> Data:
+        """A draft count, made; after a lost answer, the open draft of this count that Rackbeat made."""
+        found: list[Data] = []
+
+        def settle() -> Data | None:
+            found.extend(d for d in self._list(CHECKING_DRAFTS, CHECKING_DRAFTS.many) if _is_open_count(d, count))
+            return found[0] if found else None
+
+        made = self._create(CHECKING_DRAFTS.path, count, f"count of {where}", settle)
+        draft = made.get(CHECKING_DRAFTS.one) if made else found[0]
+        if not draft or draft.get("id") is None:
+            raise RecordError(f"Rackbeat made no count of {where}", "on_hand")
+        return dict(draft)
+
+    def _on_hand(self, product: Data, location: str) -> Decimal | None:
+        [level] = self._levels(product, location) or [StockLevel(sku=str(product["number"]), location=location)]
+        return level.on_hand
 
     def _write_customer(self, customer: Customer) -> tuple[str, Data]:
         made = self._save_customer(customer)
@@ -397,6 +454,16 @@ class RackbeatClient:
         """Have Rackbeat send `event` (e.g. `product.updated`) to `url`; returns the token it sends."""
         body = self._write("POST", WEBHOOKS.path, {"event": event, "url": url}, what=f"webhook {event}")
         return str(body[WEBHOOKS.one].get("token") or "")
+
+
+def _is_open_count(draft: Data, count: Data) -> bool:
+    """Whether `draft` is an open count of `count`'s quantity of its item at its location."""
+    if draft.get("is_booked") or draft.get("quantity") is None:
+        return False
+    return (str(draft.get("item_number")), str(draft.get("location_number"))) == (
+        count["item_number"],
+        count["location_number"],
+    ) and Decimal(str(draft["quantity"])) == Decimal(count["quantity"])
 
 
 def _said(errors: dict[str, list[str]]) -> str:

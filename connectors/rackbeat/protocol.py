@@ -30,6 +30,11 @@ The client and the sandbox both read their wire names from here, so a correction
   `ThrottledException`; no limit or header is documented, so a `Retry-After` is honoured when
   present and backed off otherwise). [C] 422 is the validation and business-rule error, its body
   `{"errors": {"lines.0.item_id": ["..."]}}`: dotted Laravel paths to lists of messages. [C]
+- Money is a JSON number (`"sales_price": 89`, `119.5`) [C-3p] (`RackbeatProduct.cs` reads a decimal;
+  App4Sales maps a number): a number keeps no scale, so 89.00 comes back as 89. Read as it stands, a
+  price would never equal the same price a webshop writes with its cents ("89.00"), and each plan
+  would update every item again; the client reads a price to the cent, keeping more decimals only
+  where Rackbeat has them (it keeps four [I]).
 - Product groups are keyed by `number`; every product needs one (`group_id`, the group's `id`).
   [C] (reference "Intro to items"). VAT comes from the group per VAT zone (`vat_domestic`). [C-3p]
   Prices exclude VAT unless the account says otherwise. [I]
@@ -42,6 +47,18 @@ The client and the sandbox both read their wire names from here, so a correction
   [C]; each row `{location: {number, name}, in_stock, in_order, available}` is [I], with
   available = in stock − in order (reserved by booked orders not yet shipped or invoiced). [I]
   Locations (`locations`, keyed by `number`, `is_default`) [C-3p].
+- Stock is set by counting it (reference "Intro to Inventory": checking drafts, "item numbers,
+  locations, quantities, and booking status"): `POST inventory/checking-drafts` makes a draft count
+  of one item at one location, `POST inventory/checking-drafts/{id}/book` books it, `GET
+  inventory/checking-drafts` lists them. [C] Its wire names (`item_number`, `location_number`,
+  `quantity`, `is_booked`; answered under `checking_draft`/`checking_drafts`) are [I]. Booking a count
+  sets the item's stock at the location to the counted quantity, Rackbeat registering the
+  difference as a quantity adjustment (the product ledger's "Quantity adjustment", helpdesk
+  ht-00224) [C] for the ledger, [I] for the count's effect; booking a booked draft is refused (a 422
+  here [I]). The reference also names stock adjustments (relative) and internal movements (between
+  locations); a count is the write that sets a level outright, which is what copying a webshop's
+  stock in once asks for. A count is of what is on hand: Rackbeat's reservations for its own booked
+  orders come off it as they do for any stock.
 - Customers: `POST customers` without a `number` takes the next free one of the number series. [I]
   (Rackbeat's "automatic customer numbering" is [C] in its product pages.)
 - Orders: `POST orders/drafts` makes a draft, `POST orders` a booked order [I: the draft endpoint
@@ -102,6 +119,7 @@ ORDERS = Resource("orders", "order", "orders")
 SHIPMENTS = Resource("order-shipments", "order_shipment", "order_shipments")
 WEBHOOKS = Resource("webhooks", "webhook", "webhooks")
 ITEM_STOCK = "items/{item}/locations/available"  # answered under LOCATIONS.many
+CHECKING_DRAFTS = Resource("inventory/checking-drafts", "checking_draft", "checking_drafts")
 
 
 def order_status(order: Mapping[str, Any]) -> str:
@@ -195,5 +213,13 @@ WRITES: Mapping[str, Write] = MappingProxyType(
             False, "a second shipment would be made: settled by the order's shipments, sent again only when it has none"
         ),
         "POST webhooks": Write(True, "an existing (event, url) pair is updated, not duplicated"),
+        "POST inventory/checking-drafts": Write(
+            False,
+            "a second draft count would be left open, to set the stock back to this count when booked later: "
+            "settled by the open draft of the item at the location with this quantity, booked if found",
+        ),
+        "POST checking-draft book": Write(
+            True, "booking a booked count is refused: sent again, a refusal is settled by the stock at the location"
+        ),
     }
 )

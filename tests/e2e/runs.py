@@ -3,6 +3,7 @@ use them in the working directory."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from connectors import CONNECTORS
@@ -26,14 +27,14 @@ def test_environment(root: Path, integration: str, spec_text: str | None = None)
     )
 
 
-def plan(environ: dict[str, str], flow: str | None = None) -> dict[str, FlowPlan]:
+def plan(environ: dict[str, str], flow: str | Sequence[str] | None = None) -> dict[str, FlowPlan]:
     """Every selected flow's plan (all, or those `flow` names), by flow name."""
     workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:
         return {p.flow: p for p in runner.plan(workspace, store, runner.select(workspace, flow)).flows}
 
 
-def apply(environ: dict[str, str], flow: str | None = None) -> dict[str, ApplyResult]:
+def apply(environ: dict[str, str], flow: str | Sequence[str] | None = None) -> dict[str, ApplyResult]:
     """What each selected flow applied, by flow name."""
     workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=environ)
     with runner.state_store(workspace) as store:

@@ -22,12 +22,15 @@ from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox import start as start_shopify
 from connectors.testing.faults import Faults
 from connectors.testing.server import serving
-from engine.records import Entity, Money, Product, Variant
+from engine.plan.model import Plan
+from engine.plan.render import render
+from engine.records import Entity, Money, Product, StockLevel, Variant
 from engine.run import runner
 from engine.run.workspace import load_workspace
 from engine.state import StateStore
 from engine.webhooks.receiver import receiver
 from engine.webhooks.worker import EventWorker
+from tests.e2e import runs
 
 REPO = Path(__file__).parents[2]
 CATALOGUE = ["rackbeat-shopify/categories", "rackbeat-shopify/products", "rackbeat-shopify/outlet-products",
@@ -77,15 +80,43 @@ def systems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems
     monkeypatch.chdir(tmp_path)
     rackbeat, shop, outlet = start_rackbeat(True), start_shopify(False), start_shopify(False)
     with serving(rackbeat) as rackbeat_url, serving(shop) as shop_url, serving(outlet) as outlet_url:
-        environ = {
-            "RACKBEAT_API_TOKEN": rackbeat.token, "RACKBEAT_WEBHOOK_TOKEN": rackbeat.webhook_token,
-            "SHOPIFY_ACCESS_TOKEN": shop.token, "SHOPIFY_WEBHOOK_SECRET": shop.webhook_secret,
-            "OUTLET_ACCESS_TOKEN": outlet.token, "OUTLET_WEBHOOK_SECRET": outlet.webhook_secret,
-            "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__URL": rackbeat_url,
-            "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop_url,
-            "TILLSYNC__SYSTEMS__OUTLET__SETTINGS__URL": outlet_url,
-        }  # fmt: skip
-        yield Systems(rackbeat, shop, outlet, environ)
+        yield Systems(rackbeat, shop, outlet, _environ(rackbeat, shop, outlet, rackbeat_url, shop_url, outlet_url))
+
+
+def _environ(rackbeat: RackbeatSandbox, shop: ShopifySandbox, outlet: ShopifySandbox, *urls: str) -> dict[str, str]:
+    rackbeat_url, shop_url, outlet_url = urls
+    return {
+        "RACKBEAT_API_TOKEN": rackbeat.token, "RACKBEAT_WEBHOOK_TOKEN": rackbeat.webhook_token,
+        "SHOPIFY_ACCESS_TOKEN": shop.token, "SHOPIFY_WEBHOOK_SECRET": shop.webhook_secret,
+        "OUTLET_ACCESS_TOKEN": outlet.token, "OUTLET_WEBHOOK_SECRET": outlet.webhook_secret,
+        "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__URL": rackbeat_url,
+        "TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL": shop_url,
+        "TILLSYNC__SYSTEMS__OUTLET__SETTINGS__URL": outlet_url,
+    }  # fmt: skip
+
+
+@pytest.fixture
+def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Systems]:
+    """The sandboxes as `tillsync sandbox up --seed` serves them to this integration, on free ports:
+    Rackbeat's catalogue (prices 89.00, 249.00, 119.50: JSON numbers that lose their trailing zeros)
+    and two shops that already sell Rackbeat's towel at 89.00 DKK."""
+    runs.test_environment(tmp_path, "rackbeat-shopify")
+    monkeypatch.chdir(tmp_path)
+    rackbeat = start_rackbeat(True)
+    shop, outlet = (start_shopify(True, synced_with=["rackbeat"]) for _ in range(2))
+    with serving(rackbeat) as rackbeat_url, serving(shop) as shop_url, serving(outlet) as outlet_url:
+        yield Systems(rackbeat, shop, outlet, _environ(rackbeat, shop, outlet, rackbeat_url, shop_url, outlet_url))
+
+
+@pytest.mark.slow
+def test_a_second_plan_after_applying_the_seeded_catalogue_is_empty(seeded: Systems) -> None:
+    first = seeded.apply(CATALOGUE + ORDERS)
+    assert first["products"] == {"create": 2, "update": 1}, first  # the shop's own towel taken over
+    seeded.apply(CATALOGUE)  # the orders booked in Rackbeat reserve stock: the shops' levels follow
+    again = runs.plan(seeded.environ, CATALOGUE + ORDERS)
+    shown = render(Plan("test", tuple(again.values())), "text")
+    assert not any(p.has_changes for p in again.values()), shown
+    assert {_price(sandbox, "RB-1001") for sandbox in (seeded.shop, seeded.outlet)} == {"89.00"}
 
 
 def _orders(rackbeat: RackbeatSandbox) -> dict[str, dict[str, object]]:
@@ -168,6 +199,44 @@ def test_the_initial_sync_copies_shopify_items_into_rackbeat_once(systems: Syste
     made = systems.rackbeat.account.products["SH-1"]
     assert (made["name"], made["sales_price"], made["group"]["number"]) == ("Shopify tote", 120, "50")
     assert "create" not in systems.apply(["rackbeat-shopify/initial-items"], **enabled)["initial-items"]
+
+
+@pytest.mark.slow
+def test_the_initial_sync_counts_the_shops_stock_into_each_rackbeat_location_once(systems: Systems) -> None:
+    shop = ShopifyClient(ShopifySettings(url=systems.environ["TILLSYNC__SYSTEMS__SHOP__SETTINGS__URL"]),
+                         systems.shop.token)  # fmt: skip
+    towel = Product(sku="RB-1001", title="Linen towel", variants=(Variant(sku="RB-1001"),))
+    tote = Product(sku="SH-1", title="Shopify tote", variants=(Variant(sku="SH-1", price=Money.model_validate(
+        "120.00 EUR")),))  # fmt: skip
+    assert [o.error for o in shop.write(Entity.product, [towel, tote])] == [None, None]
+    counted = {("RB-1001", "warehouse"): 14, ("RB-1001", "store-amsterdam"): 5,  # Rackbeat has 20 and 5
+               ("SH-1", "warehouse"): 3, ("SH-1", "store-amsterdam"): 0}  # fmt: skip
+    levels = [StockLevel(sku=sku, location=where, available=Decimal(n)) for (sku, where), n in counted.items()]
+    assert [o.error for o in shop.write(Entity.stock, levels)] == [None] * 4
+    shop.close()
+    initial = ["rackbeat-shopify/initial-items", "rackbeat-shopify/initial-stock"]
+    enabled = {
+        "TILLSYNC__FLOWS__INITIAL_ITEMS__ENABLED": "true",
+        "TILLSYNC__FLOWS__INITIAL_STOCK__ENABLED": "true",
+        "TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__DEFAULT_GROUP": '"50"',
+    }
+    done = systems.apply(initial, **enabled)
+    assert done["initial-stock"] == {"update": 2, "record": 2}, done  # Rackbeat read per location first
+    account = systems.rackbeat.account
+    assert {key: account.stock.get(key) for key in [("RB-1001", "1"), ("RB-1001", "2"), ("SH-1", "1"), ("SH-1", "2")]} \
+        == {("RB-1001", "1"): 14, ("RB-1001", "2"): 5, ("SH-1", "1"): 3, ("SH-1", "2"): None}  # fmt: skip
+    assert account.adjustments == [
+        {"item_number": "RB-1001", "location_number": "1", "quantity": -6},
+        {"item_number": "SH-1", "location_number": "1", "quantity": 3},
+    ], "a count only where the stock differs, each once"
+    assert account.stock[("RB-2001", "2")] == 12, "an item the shop does not sell keeps its stock"
+    drafts = len(account.checking_drafts)
+
+    again = runs.plan({**systems.environ, **enabled}, initial)
+    assert not any(p.has_changes for p in again.values()), render(Plan("test", tuple(again.values())), "text")
+    assert all(not counts.get("create") and not counts.get("update")
+               for counts in systems.apply(initial, **enabled).values())  # fmt: skip
+    assert len(account.checking_drafts) == drafts and len(account.adjustments) == 2, "a rerun counts nothing"
 
 
 @contextmanager

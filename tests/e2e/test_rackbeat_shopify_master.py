@@ -1,7 +1,9 @@
 """End to end: the bundled Rackbeat ⇄ Shopify spec with Shopify master of the items
 (`rackbeat-shopify-master`), over loopback HTTP on a Rackbeat and a Shopify sandbox, each on a free
 port: each Shopify variant becomes a Rackbeat item by its SKU; a variant gone from Shopify is
-deleted in Rackbeat, except an item with stock, which the plan shows as blocked and apply leaves."""
+deleted in Rackbeat, except an item with stock, which the plan shows as blocked and apply leaves; a
+`products/update` webhook naming a product runs its variants; 429s and server errors on both sides
+converge with no item made twice."""
 
 from __future__ import annotations
 
@@ -12,17 +14,23 @@ from pathlib import Path
 
 import pytest
 
+from connectors import CONNECTORS
 from connectors.rackbeat.sandbox import RackbeatSandbox
 from connectors.rackbeat.sandbox import start as start_rackbeat
 from connectors.shopify import ShopifySettings
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox import start as start_shopify
+from connectors.testing.faults import Faults
 from connectors.testing.server import serving
 from engine.plan.model import Action, FlowPlan, Plan
 from engine.plan.render import render
 from engine.records import Entity, Money, Product, Variant
+from engine.run import runner
 from engine.run.apply import ApplyResult
+from engine.run.workspace import load_workspace
+from engine.webhooks.events import run_events
+from engine.webhooks.receiver import receiver
 from tests.e2e import runs
 
 pytestmark = pytest.mark.slow
@@ -122,3 +130,51 @@ def test_a_variant_gone_from_shopify_is_deleted_in_rackbeat_but_an_item_with_sto
     systems.rackbeat.account.stock[("TEE-S", "2")] = Decimal(0)  # sold or written off
     assert systems.apply(ITEMS)["items"].counts["delete"] == 1
     assert set(systems.rackbeat.account.products) == {"TEE-M", "CAP-1"}
+
+
+def test_a_products_update_webhook_naming_a_product_plans_each_of_its_variants(systems: Systems) -> None:
+    shop = systems.shopify()
+    assert [o.error for o in shop.write(Entity.product, [TEE, CAP])] == [None, None]
+    systems.apply(ITEMS)
+    workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ=systems.environ)
+    with runner.state_store(workspace) as store, serving(receiver(workspace, store)) as url:
+        shop.subscribe("products/update", f"{url}/webhooks/rackbeat-shopify-master/shop")
+        dearer_m = tuple(v.model_copy(update={"price": price("159.00")}) if v.sku == "TEE-M" else v
+                         for v in TEE.variants)  # fmt: skip
+        assert [o.error for o in shop.write(Entity.product, [TEE.model_copy(update={"variants": dearer_m})])] == [None]
+        systems.shop.webhooks.wait_idle()
+        outcome = run_events(workspace, store)[("rackbeat-shopify-master", "items")]
+    shop.close()
+    assert outcome.plan is not None and outcome.result is not None and outcome.result.ok, outcome
+    planned = {change.key: change.action for change in outcome.plan.changes}
+    assert planned == {("TEE-S",): Action.unchanged, ("TEE-M",): Action.update, ("TEE-L",): Action.unchanged}, \
+        "the product the webhook names, variant by variant, and nothing else"  # fmt: skip
+    assert systems.rackbeat.account.products["TEE-M"]["sales_price"] == 159
+
+
+def test_items_converge_through_429s_and_server_errors_on_both_sides_with_no_item_made_twice(
+    systems: Systems,
+) -> None:
+    shop = systems.shopify()
+    made = [TEE, CAP, *(Product(sku=f"SOCK-{n}", title=f"Socks {n}", variants=(Variant(sku=f"SOCK-{n}"),))
+                        for n in range(2))]  # fmt: skip
+    assert {o.error for o in shop.write(Entity.product, made)} == {None}
+    shop.close()
+    created: list[str] = []  # each item Rackbeat made, as its webhooks would tell
+    systems.rackbeat.account.on_event = lambda event, data, extra: created.extend(
+        [str(data["number"])] if event == "product.created" else []
+    )
+    systems.rackbeat.faults = Faults(rates={"429": 0.1, "500": 0.15, "lost": 0.1}, seed=5)
+    systems.shop.faults = Faults(rates={"429": 0.1, "500": 0.15}, seed=7)
+    for _ in range(3):  # a record that failed is in dead letters and planned again next run
+        runs.apply(systems.environ, ITEMS)
+    injected = (systems.rackbeat.app.injected, systems.shop.app.injected)
+    systems.rackbeat.faults = systems.shop.faults = Faults()
+    systems.apply(ITEMS)
+    assert all("429" in faults and "500" in faults for faults in injected), injected
+    assert "lost" in injected[0], injected
+    assert sorted(created) == ["CAP-1", "SOCK-0", "SOCK-1", "TEE-L", "TEE-M", "TEE-S"], \
+        "every variant made once in Rackbeat"  # fmt: skip
+    assert set(systems.rackbeat.account.products) == set(created)
+    again = systems.plan(ITEMS)["items"]
+    assert not again.has_changes, render(Plan("test", (again,)), "text")

@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from connectors.rackbeat.protocol import (
     ACCOUNT_HEADER,
+    CHECKING_DRAFTS,
     CUSTOMERS,
     DEFAULT_PAGE_SIZE,
     EVENT_HEADER,
@@ -187,6 +188,15 @@ class RackbeatSandbox(FaultySandbox):
             self._list(ORDERS.path, ORDERS.many, lambda: [a._shown(o) for o in a.orders.values()]),
             self._list(SHIPMENTS.path, SHIPMENTS.many, lambda: list(a.shipments.values())),
             self._list(WEBHOOKS.path, WEBHOOKS.many, lambda: list(self.webhooks.hooks.values())),
+            self._list(CHECKING_DRAFTS.path, CHECKING_DRAFTS.many, lambda: list(a.checking_drafts.values())),
+            self._route(
+                "POST", CHECKING_DRAFTS.path, lambda r, b: (201, {CHECKING_DRAFTS.one: a.create_checking_draft(b)})
+            ),
+            self._route(
+                "POST",
+                CHECKING_DRAFTS.path + "/{key}/book",
+                lambda r, b: (200, {CHECKING_DRAFTS.one: a.book_checking_draft(r["key"])}),
+            ),
             self._route("POST", PRODUCTS.path, lambda r, b: (201, {PRODUCTS.one: a.save_product(b)})),
             self._route("GET", PRODUCTS.path + "/{key}", lambda r, b: (200, {PRODUCTS.one: a.product(r["key"])})),
             self._route(

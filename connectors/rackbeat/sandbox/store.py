@@ -4,7 +4,8 @@ A product needs its product group; a product with stock is not deleted; customer
 number take the next of the series; orders are made booked or as drafts, booked once, shipped
 through a shipment, invoiced; their flags follow. Stock is kept per item and location; booked
 orders not yet shipped or invoiced reserve it at the default location, and the first of shipping
-or invoicing draws it. Every change is told to `on_event` (the webhooks) as Rackbeat names it.
+or invoicing draws it; a booked count (checking draft) sets it. Every change is told to
+`on_event` (the webhooks) as Rackbeat names it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class Account:
     orders: dict[int, Data] = field(default_factory=dict)
     shipments: dict[int, Data] = field(default_factory=dict)
     invoices: dict[int, Data] = field(default_factory=dict)
+    checking_drafts: dict[int, Data] = field(default_factory=dict)  # stock counts, open or booked
+    adjustments: list[Data] = field(default_factory=list)  # the quantity adjustments booked counts registered
     next_customer_number: int = 10001  # the customer number series
     next_order_number: int = 5001
     _ids: int = 0
@@ -251,6 +254,55 @@ class Account:
                 }
             )
         return rows
+
+    def create_checking_draft(self, body: Data) -> Data:
+        """A draft count of one item at one location; the stock changes only when it is booked."""
+        errors: dict[str, str] = {}
+        item = str(body.get("item_number") or "")
+        location = str(body.get("location_number") or "")
+        if not item:
+            errors["item_number"] = "The item number field is required."
+        elif item not in self.products:
+            errors["item_number"] = "The selected item number is invalid."
+        if not location:
+            errors["location_number"] = "The location number field is required."
+        elif location not in self.locations:
+            errors["location_number"] = "The selected location number is invalid."
+        if body.get("quantity") is None:
+            errors["quantity"] = "The quantity field is required."
+        elif _decimal(body["quantity"], "quantity") < 0:
+            errors["quantity"] = "The quantity must be at least 0."
+        if errors:
+            raise Refused(errors)
+        draft_id = self._id()
+        draft: Data = {
+            "id": draft_id,
+            "item_number": item,
+            "location_number": location,
+            "quantity": _plain(_decimal(body["quantity"], "quantity")),
+            "is_booked": False,
+            "created_at": self.now(),
+            "updated_at": self.now(),
+        }
+        self.checking_drafts[draft_id] = draft
+        return draft
+
+    def book_checking_draft(self, draft_id: str) -> Data:
+        """The count booked: the item's stock at the location becomes what was counted, the difference
+        registered as a quantity adjustment."""
+        if not draft_id.isdigit() or int(draft_id) not in self.checking_drafts:
+            raise NotFound(draft_id)
+        draft = self.checking_drafts[int(draft_id)]
+        if draft["is_booked"]:
+            raise Refused({"checking_draft": "The checking draft is already booked."})
+        key = (draft["item_number"], draft["location_number"])
+        counted = Decimal(str(draft["quantity"]))
+        difference = counted - self.stock.get(key, Decimal(0))
+        self.stock[key] = counted
+        draft.update(is_booked=True, updated_at=self.now())
+        if difference:
+            self.adjustments.append({"item_number": key[0], "location_number": key[1], "quantity": _plain(difference)})
+        return draft
 
     # ---- customers ------------------------------------------------------------------------------
 

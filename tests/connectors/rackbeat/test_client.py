@@ -187,3 +187,48 @@ def test_orders_changed_since_the_cursor_are_read_with_updated_at_from(rackbeat:
     assert client.read(Entity.order, wanted=ReadFilter(since="2999-01-01T00:00:00Z")) == []
     seen = [path for method, path, _ in rackbeat.sandbox.requests_seen if path == "/api/orders"]
     assert len(seen) == 2
+
+
+def test_stock_is_counted_in_per_location_and_a_count_rackbeat_holds_already_sends_nothing(
+    rackbeat: RunningRackbeat,
+) -> None:
+    client = rackbeat.client()
+    levels = [StockLevel(sku="RB-1001", location="2", on_hand=Decimal(9)),  # it has 5 there
+              StockLevel(sku="RB-1002", location="1", on_hand=Decimal(8))]  # it has 8 there  # fmt: skip
+    assert [o.error for o in client.write(Entity.stock, levels)] == [None, None]
+    account = rackbeat.sandbox.account
+    assert account.stock[("RB-1001", "2")] == 9 and account.stock[("RB-1002", "1")] == 8
+    assert [(d["item_number"], d["location_number"], d["is_booked"]) for d in account.checking_drafts.values()] == [
+        ("RB-1001", "2", True)
+    ], "one count, booked, and none where the stock was right"
+    [level] = client.read(Entity.stock, [("RB-1001", "2")])
+    assert (level.location, level.on_hand) == ("2", 9), "a key names one location, whatever stock_location says"
+
+
+def test_a_count_of_all_locations_together_or_of_an_unknown_item_is_refused_naming_the_field(
+    rackbeat: RunningRackbeat,
+) -> None:
+    levels = [StockLevel(sku="RB-1001", location="all", on_hand=Decimal(3)),
+              StockLevel(sku="NOPE", location="1", on_hand=Decimal(3))]  # fmt: skip
+    refused = rackbeat.client().write(Entity.stock, levels)
+    assert [o.error and "location_map" in o.error for o in refused] == [True, False]
+    assert refused[1].error is not None and "no item NOPE" in refused[1].error
+    assert rackbeat.sandbox.account.checking_drafts == {}
+
+
+@pytest.mark.parametrize("fault", ["lost", "500"])
+def test_a_count_whose_answer_was_lost_is_booked_once_not_made_twice(rackbeat: RunningRackbeat, fault: str) -> None:
+    client = rackbeat.client()
+    client.write(Entity.stock, [StockLevel(sku="RB-1002", location="2", on_hand=Decimal(1))])
+    before = client.transport.log.index("POST inventory/checking-drafts")
+    client.transport.log.clear()
+    rackbeat.sandbox.faults = Faults(script=["ok"] * before + [fault])
+    [outcome] = client.write(Entity.stock, [StockLevel(sku="RB-1001", location="1", on_hand=Decimal(30))])
+    assert rackbeat.sandbox.app.injected[-1] == fault
+    drafts = [d for d in rackbeat.sandbox.account.checking_drafts.values() if d["item_number"] == "RB-1001"]
+    if fault == "lost":  # made, its answer cut off: found open and booked
+        assert outcome.error is None and [d["is_booked"] for d in drafts] == [True]
+        assert rackbeat.sandbox.account.stock[("RB-1001", "1")] == 30
+    else:  # refused before it ran: not made, not sent again; the next run counts it
+        assert outcome.error is not None and drafts == []
+    assert client.transport.log.count("POST inventory/checking-drafts") == 1
