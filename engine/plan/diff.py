@@ -16,7 +16,7 @@ from typing import Any
 
 from engine.keys import Key
 from engine.mapping.desired import Desired
-from engine.plan.model import ORDER, Action, Change, Document, FieldChange
+from engine.plan.model import ORDER, WRITES, Action, Change, Document, FieldChange
 from engine.records import Entity, Record, compact
 from engine.spec.models import DeletePolicy, Direction
 
@@ -255,6 +255,23 @@ def blocked(changes: Sequence[Change], refused: Mapping[Key, str], target: str) 
         (
             Change(Action.blocked, change.key, f"{target} refuses to delete it: {refused[change.key]}")
             if change.action is Action.delete and change.key in refused
+            else change
+            for change in changes
+        ),
+        key=lambda change: (ORDER[change.action], change.key),
+    )
+
+
+def held(changes: Sequence[Change], reasons: Mapping[Key, str]) -> list[Change]:
+    """`changes` with each write of a record held for a person (`reasons`: key → what was found, and
+    what to do) shown as held instead: an earlier write of it may have taken effect, and the target
+    cannot tell, so the plan does not propose it again. The record stays on the change, so a plan
+    that shows it held no longer holds once a person has released it."""
+    return sorted(
+        (
+            Change(Action.held, change.key, reasons[change.key], record=change.record, applied=change.applied,
+                   source=change.source)  # fmt: skip
+            if change.action in WRITES and change.key in reasons
             else change
             for change in changes
         ),
