@@ -5,7 +5,8 @@
 - Stock is read from the articles' entries per store. It is changed only by relative increase and
   decrease calls, by the difference from what was just read, so a sale made at the till meanwhile
   is never overwritten.
-- An order (a web order) lowers the stock of its store by its lines, in one decrease call; a
+- An order (a web order) lowers the stock of its store by its lines, in one decrease call per
+  store (a line names its own store where Shopify ships the order from several locations); a
   cancelled order that reaches the till with its lines (the lines it was counted with, as the
   last apply recorded them) puts them back in one increase call, and one that comes without lines
   (never counted: the connector's default mapping gives a cancelled order none) changes nothing.
@@ -13,11 +14,12 @@
   last applied stands for what the till holds (`EntitySupport.read` is False), and each order is
   counted once however often it is delivered.
 - A stock change whose outcome is unknown is never sent again blindly: the articles are read again
-  and the till's own sales since a snapshot taken before sending taken from the sales report; the
-  stock moved by exactly the change, it was booked; not moved, it was not, and the next run books
-  it; anything else is in doubt. For a web order that snapshot is noted in the journal with the
-  intent (`note_before_write`), so a run killed between sending and recording is settled from it
-  (`settle`); one in doubt is held for a person, never sent again blindly.
+  and the till's own sales since a snapshot taken before sending taken from the sales report
+  (`snapshot`); the stock moved by exactly the change, it was booked; not moved, it was not, and it
+  is sent once more; anything else is in doubt. For a web order that snapshot is noted in the
+  journal with the intent (`note_before_write`), so a run killed between sending and recording is
+  settled from it (`settle`); a web order in doubt is held for a person (`WriteOutcome.held`),
+  never sent again blindly, and so is one booked at one store and not at another.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ changed in the target that the flow keeps; record a record the target already ho
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.keys import Key
@@ -267,13 +267,10 @@ def held(changes: Sequence[Change], reasons: Mapping[Key, str]) -> list[Change]:
     what to do) shown as held instead: an earlier write of it may have taken effect, and the target
     cannot tell, so the plan does not propose it again. The record stays on the change, so a plan
     that shows it held no longer holds once a person has released it."""
-    return sorted(
-        (
-            Change(Action.held, change.key, reasons[change.key], record=change.record, applied=change.applied,
-                   source=change.source)  # fmt: skip
-            if change.action in WRITES and change.key in reasons
-            else change
-            for change in changes
-        ),
-        key=lambda change: (ORDER[change.action], change.key),
-    )
+    shown = [
+        replace(change, action=Action.held, reason=reasons[change.key], fields=(), kept=(), left_alone=())
+        if change.action in WRITES and change.key in reasons
+        else change
+        for change in changes
+    ]
+    return sorted(shown, key=lambda change: (ORDER[change.action], change.key))

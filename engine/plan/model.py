@@ -40,7 +40,8 @@ class Action(StrEnum):
 WRITES = frozenset({Action.create, Action.update, Action.conflict, Action.archive, Action.delete})
 RECORDS = frozenset({Action.adopt, Action.record})  # apply records the target's values, writing nothing
 IN_STEP = frozenset({Action.unchanged, Action.adopt, Action.record})  # the target holds what the flow wants
-SHOWN = WRITES | {Action.adopt, Action.blocked, Action.held, Action.error}  # a plan lists these one by one; the rest it counts
+# a plan lists these one by one; the rest it counts
+SHOWN = WRITES | {Action.adopt, Action.blocked, Action.held, Action.error}
 OUT_OF_STEP = WRITES | {Action.adopt}  # what a check counts as pending: the target does not hold it yet
 ORDER = {action: index for index, action in enumerate(Action)}
 

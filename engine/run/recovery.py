@@ -32,8 +32,10 @@ UNREADABLE = Settlement(None, "the target keeps nothing of it that can be read b
 
 def held_reason(flow: str, why: str) -> str:
     """What a dead letter of a record held for a person says: what was found (`why`), and what to do."""
-    return (f"held: {why}. Whether it took effect cannot be told, so it is not sent again until you make the "
-            f"target right as if it had not been sent and run `tillsync retry --flow {flow}`, which sends it once")  # fmt: skip
+    return (
+        f"held: {why}. Whether it took effect cannot be told, so it is not sent again until you make the target "
+        f"right as if it had not been sent and run `tillsync retry --flow {flow}`, which sends it once"
+    )
 
 
 def recover(setup: FlowSetup, systems: Systems, store: StateStore, run_id: str) -> int:

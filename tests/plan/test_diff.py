@@ -97,9 +97,7 @@ def test_a_field_the_source_leaves_empty_is_left_alone() -> None:
     actual = keyed(CATEGORIES, [target])
     held = {"key": "10", "name": "Shirts", "parent": None, "description": "Our finest"}
     assert diff(CATEGORIES, [wanted(CATEGORIES, source)], set(), actual, {}) == [
-        Change(
-            Action.record, SHIRTS, "shop already holds it", applied=held, source=source_of(SHIRTS)
-        )
+        Change(Action.record, SHIRTS, "shop already holds it", applied=held, source=source_of(SHIRTS))
     ]
     assert diff(CATEGORIES, [wanted(CATEGORIES, source)], set(), actual, {SHIRTS: held}) == [
         Change(Action.unchanged, SHIRTS, "unchanged", source=source_of(SHIRTS))
@@ -253,9 +251,7 @@ def test_in_step_is_unchanged_while_the_state_is_current_and_recorded_when_it_is
     shirts = category("10", "Shirts")
     desired, actual = [wanted(CATEGORIES, shirts)], keyed(CATEGORIES, [shirts])
     current = {"key": "10", "name": "Shirts", "parent": None, "description": None}
-    recorded = Change(
-        Action.record, SHIRTS, "shop already holds it", applied=current, source=source_of(SHIRTS)
-    )
+    recorded = Change(Action.record, SHIRTS, "shop already holds it", applied=current, source=source_of(SHIRTS))
     assert diff(CATEGORIES, desired, set(), actual, {SHIRTS: current}) == [
         Change(Action.unchanged, SHIRTS, "unchanged", source=source_of(SHIRTS))
     ]
