@@ -249,30 +249,36 @@ class EasyCashierClient:
 
     def _change(self, snapshot: Snapshot, changes: Mapping[str, Decimal], comment: str) -> dict[str, Any]:
         """Book these signed changes at the snapshot's store: one decrease call for what goes down,
-        one increase for what goes up. A call whose answer is lost is settled against `snapshot`:
-        booked, it is done; not booked, it is sent once more (up to `RESENDS` times); in doubt,
-        `InDoubt`. Returns what was sent."""
-        store = snapshot.store
+        one increase for what goes up, each settled against `snapshot` should its answer be lost
+        (`_send`). Returns what was sent."""
         sent: dict[str, Any] = {}
         for call, path, sign in (("decreaseStock", p.DECREASE_PATH, -1), ("increaseStock", p.INCREASE_PATH, 1)):
             part = {sku: abs(q) for sku, q in changes.items() if q * sign > 0}
-            if not part:
-                continue
-            body = convert.stock_change(store, part, comment)
-            for attempt in range(RESENDS + 1):
-                try:
-                    self.transport.call(call, "POST", path, body=body)
-                    break
-                except AnswerLostError as lost:
-                    settlement = self._settled(snapshot, {sku: sign * q for sku, q in part.items()})
-                    if settlement.landed:
-                        break
-                    if settlement.landed is None:
-                        raise InDoubt(f"{lost}; whether it was booked cannot be told: {settlement.reason}") from None
-                    if attempt == RESENDS:
-                        raise RecordError(f"{lost}; {settlement.reason}, so the next run books it", "lines") from None
-            sent[call] = body
+            if part:
+                body = convert.stock_change(snapshot.store, part, comment)
+                self._send(call, path, body, snapshot, {sku: sign * q for sku, q in part.items()})
+                sent[call] = body
         return sent
+
+    def _send(self, call: str, path: str, body: Any, snapshot: Snapshot, signed: Mapping[str, Decimal]) -> None:
+        """One stock change; one whose answer is lost is settled against `snapshot`: booked, it is
+        done; not booked, it is sent once more (up to `RESENDS` times), else the record's error for
+        the next run; in doubt, or when the stock cannot be read to tell, `InDoubt`."""
+        for attempt in range(RESENDS + 1):
+            try:
+                self.transport.call(call, "POST", path, body=body)
+                return
+            except AnswerLostError as lost:
+                try:
+                    settlement = self._settled(snapshot, signed)
+                except ConnectorError as unread:  # what cannot be looked at cannot be told either
+                    raise InDoubt(f"{lost}; reading the stock to tell whether it was booked failed: {unread}") from None
+                if settlement.landed:
+                    return
+                if settlement.landed is None:
+                    raise InDoubt(f"{lost}; whether it was booked cannot be told: {settlement.reason}") from None
+                if attempt == RESENDS:
+                    raise RecordError(f"{lost}; {settlement.reason}, so the next run books it", "lines") from None
 
     # ---- settling a change whose outcome is unknown -----------------------------------------
 

@@ -185,6 +185,16 @@ def test_a_lost_change_the_stock_cannot_tell_is_held_not_failed(
     assert office.stock("1001", 1) == 12 - 2 + 5 and len(office.changes) == 2, "sent once, not again"
 
 
+def test_a_lost_change_whose_stock_cannot_be_read_to_tell_is_held(sandbox: tuple[EasyCashierSandbox, str]) -> None:
+    running, office = sandbox[0], sandbox[0].office
+    client = client_of(sandbox)
+    client.read(Entity.product, [("1001",)])
+    running.faults = Faults(script=[*BEFORE_THE_CHANGE, "lost", *["500"] * 20])  # then the Back Office is down
+    [outcome] = client.write(Entity.order, [web_order("#16", ("1001", 2, None))])
+    assert outcome.held and outcome.error is not None and "reading the stock to tell" in outcome.error, outcome
+    assert len(office.changes) == 1, "sent once, not again"
+
+
 def test_an_order_shipped_from_two_locations_lowers_each_store_by_its_lines(
     sandbox: tuple[EasyCashierSandbox, str],
 ) -> None:
