@@ -55,6 +55,10 @@ class WriteOutcome:
     # what really went to the target for this record, in its API's terms, where that differs from
     # the canonical record (Shopify stock sends one quantity); the activity log shows it as sent
     sent: Mapping[str, Any] | None = None
+    # the write may or may not have taken effect and the target cannot tell (its answer was lost, and
+    # what the client noted before sending cannot settle it): with `error` saying what was found, the
+    # record is held for a person and never sent again until released (`tillsync retry`)
+    held: bool = False
 
 
 class WriteInterrupted(ConnectorError):

@@ -189,6 +189,10 @@ class OrderLine(Record):
     tax_rate: Number | None = None
     tax: Money | None = None
     discount: Money | None = None
+    location: str | None = Field(
+        default=None, description="the location this line is shipped from (Shopify: the location assigned to the "
+        "fulfillment order holding it); a line shipped from several is a line per location",
+    )  # fmt: skip
 
 
 class Order(Record):

@@ -5,7 +5,8 @@
 - Stock is read from the articles' entries per store. It is changed only by relative increase and
   decrease calls, by the difference from what was just read, so a sale made at the till meanwhile
   is never overwritten.
-- An order (a web order) lowers the stock of its store by its lines, in one decrease call; a
+- An order (a web order) lowers the stock of its store by its lines, in one decrease call per
+  store (a line names its own store where Shopify ships the order from several locations); a
   cancelled order that reaches the till with its lines (the lines it was counted with, as the
   last apply recorded them) puts them back in one increase call, and one that comes without lines
   (never counted: the connector's default mapping gives a cancelled order none) changes nothing.
@@ -13,18 +14,18 @@
   last applied stands for what the till holds (`EntitySupport.read` is False), and each order is
   counted once however often it is delivered.
 - A stock change whose outcome is unknown is never sent again blindly: the articles are read again
-  and the till's own sales since a snapshot taken before sending taken from the sales report; the
-  stock moved by exactly the change, it was booked; not moved, it was not, and the next run books
-  it; anything else is in doubt. For a web order that snapshot is noted in the journal with the
-  intent (`note_before_write`), so a run killed between sending and recording is settled from it
-  (`settle`); one in doubt is held for a person, never sent again blindly.
+  and the till's own sales since a snapshot taken before sending taken from the sales report
+  (`snapshot`); the stock moved by exactly the change, it was booked; not moved, it was not, and it
+  is sent once more; anything else is in doubt. For a web order that snapshot is noted in the
+  journal with the intent (`note_before_write`), so a run killed between sending and recording is
+  settled from it (`settle`); a web order in doubt is held for a person (`WriteOutcome.held`),
+  never sent again blindly, and so is one booked at one store and not at another.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -32,13 +33,15 @@ from connectors.easycashier import convert
 from connectors.easycashier import protocol as p
 from connectors.easycashier.sales import Seen, Totals, days_to_read, sold_since, today, totals
 from connectors.easycashier.settings import EasyCashierSettings
+from connectors.easycashier.snapshot import Snapshot, note_of, settled, snapshots_of, together
 from connectors.easycashier.transport import Refused, Transport
 from engine.connector import ReadFilter, Settlement, WriteOutcome, settled_so_far
-from engine.errors import AnswerLostError, FatalConnectorError, RecordError
+from engine.errors import AnswerLostError, ConnectorError, FatalConnectorError, RecordError
 from engine.keys import Key
 from engine.records import Entity, Order, Product, Record, StockLevel, record_key
 
 SEARCHED = 20  # up to this many articles are looked up one by one; more are read with the whole list
+RESENDS = 1  # times a change whose answer was lost, and which the stock shows was not booked, is sent again
 Article = dict[str, Any]
 
 
@@ -52,7 +55,7 @@ class EasyCashierClient:
     ) -> None:
         self.settings = settings
         self.now = now
-        self._noted: dict[Key, Snapshot] = {}  # orders' snapshots made before writing, by key
+        self._noted: dict[Key, dict[int, Snapshot]] = {}  # orders' snapshots made before writing, by key and store
         self.transport = transport or Transport(
             settings.url, settings.company, credentials["username"], credentials["password"], settings.timeout
         )
@@ -171,36 +174,61 @@ class EasyCashierClient:
         article = self._known([level.sku])[level.sku]
         current = convert.stock_entries(article).get(store, Decimal(0))
         change = level.on_hand - current
-        sent = self._change(store, {level.sku: change}, {level.sku: article}, self.settings.comment) if change else None
+        sent = None
+        if change:
+            seen = self.sales_since(None)[1]  # after the article was read: a sale in between is in both
+            try:
+                sent = self._change(Snapshot(store, {level.sku: current}, seen), {level.sku: change},
+                                    self.settings.comment)  # fmt: skip
+            except InDoubt as doubt:  # the next run reads the stock afresh and changes it by the difference
+                raise RecordError(f"{doubt}; the next run reads the stock again", "on_hand") from None
         return WriteOutcome((level.sku, level.location), target_id=f"{store}/{level.sku}",
                             response={"before": str(current), "change": str(change)}, sent=sent)  # fmt: skip
 
-    def _order_change(self, order: Order) -> tuple[int, dict[str, Decimal]]:
-        """The store an order changes, and by how much per article: down for an order, up for a
-        cancelled one (by the lines it was counted with)."""
-        store = self._store(order.branch, "branch") if order.branch else self.settings.default_store
+    def _order_changes(self, order: Order) -> dict[int, dict[str, Decimal]]:
+        """The stores an order changes, and by how much per article at each: down for an order, up for
+        a cancelled one (by the lines it was counted with). A line goes to the store of its own
+        location (the location Shopify ships it from), else to the order's store (`branch`), else to
+        `order_store`."""
+        default = self._store(order.branch, "branch") if order.branch else self.settings.default_store
         sign = Decimal(1) if order.status == "cancelled" else Decimal(-1)
-        change: dict[str, Decimal] = {}
+        changes: dict[int, dict[str, Decimal]] = {}
         for line in order.lines:
+            change = changes.setdefault(self._store(line.location, "lines") if line.location else default, {})
             change[line.sku] = change.get(line.sku, Decimal(0)) + sign * line.quantity
-        return store, change
+        return changes
 
     def _write_order(self, order: Order) -> WriteOutcome:
-        store, change = self._order_change(order)
-        lines = {sku: abs(q) for sku, q in change.items()}
+        key = (order.number,)
+        changes = self._order_changes(order)
         cancelled = order.status == "cancelled"
-        if not lines:
+        if not changes:
             if cancelled:  # cancelled before it was ever counted: there is nothing to put back
-                return WriteOutcome((order.number,), target_id=f"{store}/{order.number}",
+                return WriteOutcome(key, target_id=order.number,
                                     response={"booked": False, "why": "cancelled before it was counted"})  # fmt: skip
             raise RecordError(f"order {order.number} has no lines to take from the till's stock", "lines")
-        articles = self._known(sorted(lines))
+        snapshots = self._noted.pop(key, None) or self._snapshots(changes)
         # the order's number in the comment: the till's own record of the change names the order it is for
         comment = f"{self.settings.comment} {order.number}{' cancelled' if cancelled else ''}"
-        sent = self._change(store, change, articles, comment, self._noted.pop((order.number,), None))
-        return WriteOutcome((order.number,), target_id=f"{store}/{order.number}",
-                            response={"booked": True, "store": store, "returned" if cancelled else "taken": {
-                                sku: str(q) for sku, q in lines.items()}}, sent=sent)  # fmt: skip
+        sent: dict[str, Any] = {}
+        booked: list[int] = []
+        for store in sorted(changes):
+            try:
+                sent[str(store)] = self._change(snapshots[store], changes[store], comment)
+            except InDoubt as doubt:
+                return WriteOutcome(key, error=f"EasyCashier: {doubt}{_besides(booked)}", held=True, sent=sent)
+            except (RecordError, Refused, ConnectorError) as exc:
+                if not booked:
+                    raise
+                # booked at one store and not at another: sending the whole order again would count it twice there
+                reason = exc.reason if isinstance(exc, Refused) else str(exc)
+                return WriteOutcome(key, error=f"EasyCashier: at store {store}: {reason}{_besides(booked)}",
+                                    held=True, sent=sent)  # fmt: skip
+            booked.append(store)
+        counted = {str(store): {sku: str(abs(q)) for sku, q in change.items()} for store, change in changes.items()}
+        response = {"booked": True, "returned" if cancelled else "taken": counted}
+        return WriteOutcome(key, target_id=f"{'+'.join(map(str, sorted(changes)))}/{order.number}", response=response,
+                            sent=sent)  # fmt: skip
 
     # ---- stock changes ---------------------------------------------------------------------
 
@@ -219,124 +247,110 @@ class EasyCashierClient:
             raise RecordError(f"EasyCashier has no article {', '.join(missing)}; nothing was changed", "sku")
         return found
 
-    def _change(
-        self,
-        store: int,
-        changes: Mapping[str, Decimal],
-        before: Mapping[str, Article],
-        comment: str,
-        snapshot: Snapshot | None = None,
-    ) -> dict[str, Any]:
-        """Book these signed changes at `store`: one decrease call for what goes down, one increase
-        for what goes up. A lost answer is settled against `snapshot` (taken now when not given).
-        Returns what was sent."""
-        if snapshot is None:
-            seen = self.sales_since(None)[1]  # after the articles were read: a sale in between is in both
-            snapshot = Snapshot(store, {sku: convert.stock_entries(before[sku]).get(store, Decimal(0))
-                                        for sku in changes}, seen)  # fmt: skip
+    def _change(self, snapshot: Snapshot, changes: Mapping[str, Decimal], comment: str) -> dict[str, Any]:
+        """Book these signed changes at the snapshot's store: one decrease call for what goes down,
+        one increase for what goes up, each settled against `snapshot` should its answer be lost
+        (`_send`). Returns what was sent."""
         sent: dict[str, Any] = {}
         for call, path, sign in (("decreaseStock", p.DECREASE_PATH, -1), ("increaseStock", p.INCREASE_PATH, 1)):
             part = {sku: abs(q) for sku, q in changes.items() if q * sign > 0}
-            if not part:
-                continue
-            body = convert.stock_change(store, part, comment)
+            if part:
+                body = convert.stock_change(snapshot.store, part, comment)
+                self._send(call, path, body, snapshot, {sku: sign * q for sku, q in part.items()})
+                sent[call] = body
+        return sent
+
+    def _send(self, call: str, path: str, body: Any, snapshot: Snapshot, signed: Mapping[str, Decimal]) -> None:
+        """One stock change; one whose answer is lost is settled against `snapshot`: booked, it is
+        done; not booked, it is sent once more (up to `RESENDS` times), else the record's error for
+        the next run; in doubt, or when the stock cannot be read to tell, `InDoubt`."""
+        for attempt in range(RESENDS + 1):
             try:
                 self.transport.call(call, "POST", path, body=body)
+                return
             except AnswerLostError as lost:
-                settlement = self._settled(snapshot, {sku: sign * q for sku, q in part.items()})
-                if settlement.landed is False:
-                    raise RecordError(f"{lost}; {settlement.reason}, so the next run books it", "lines") from None
+                try:
+                    settlement = self._settled(snapshot, signed)
+                except ConnectorError as unread:  # what cannot be looked at cannot be told either
+                    raise InDoubt(f"{lost}; reading the stock to tell whether it was booked failed: {unread}") from None
+                if settlement.landed:
+                    return
                 if settlement.landed is None:
-                    raise RecordError(f"{lost}; whether it was booked is in doubt: {settlement.reason}; check the "
-                                      "till's stock before running again", "lines") from None  # fmt: skip
-            sent[call] = body
-        return sent
+                    raise InDoubt(f"{lost}; whether it was booked cannot be told: {settlement.reason}") from None
+                if attempt == RESENDS:
+                    raise RecordError(f"{lost}; {settlement.reason}, so the next run books it", "lines") from None
 
     # ---- settling a change whose outcome is unknown -----------------------------------------
 
     def note_before_write(self, entity: Entity, records: Sequence[Record]) -> list[Mapping[str, Any] | None]:
-        """Before web orders go out: each one's store's stock of its articles, with the sales report
-        as seen at that moment, journaled with the intent. A change the till cannot be asked about
-        is settled from it should the run stop between sending and recording (`settle`)."""
+        """Before web orders go out: the stock of its articles at each store an order changes, with
+        the sales report as seen at that moment, journaled with the intent. A change the till cannot
+        be asked about is settled from it should the run stop between sending and recording
+        (`settle`), or its answer be lost."""
         notes: list[Mapping[str, Any] | None] = []
         for record in records:
-            if entity is not Entity.order or not isinstance(record, Order):
-                notes.append(None)
-                continue
-            try:
-                store, change = self._order_change(record)
-            except RecordError:
-                notes.append(None)  # the write reports it, and sends nothing
-                continue
-            snapshot = self._snapshot(store, sorted(change)) if change else None
-            if snapshot is not None:
-                self._noted[(record.number,)] = snapshot
-            notes.append(snapshot.note() if snapshot is not None else None)
+            snapshots = self._snapshots_of(record) if entity is Entity.order and isinstance(record, Order) else None
+            notes.append(note_of(snapshots) if snapshots is not None else None)
         return notes
 
+    def _snapshots_of(self, order: Order) -> dict[int, Snapshot] | None:
+        """The snapshots an order's write will be settled by, kept for that write; None when it changes
+        nothing or cannot be sent (the write reports why, and sends nothing)."""
+        try:
+            changes = self._order_changes(order)
+            snapshots = self._snapshots(changes) if changes else None
+        except RecordError:
+            return None
+        if snapshots is not None:
+            self._noted[(order.number,)] = snapshots
+        return snapshots
+
     def settle(self, entity: Entity, record: Record, note: Mapping[str, Any]) -> Settlement:
-        """Whether a web order's change, sent by a run that stopped before recording it, was booked."""
+        """Whether a web order's changes, sent by a run that stopped before recording them, were booked."""
         if not isinstance(record, Order):
             return Settlement(None, f"EasyCashier cannot tell of {entity.value} records")
-        store, change = self._order_change(record)
+        changes = self._order_changes(record)
         try:
-            snapshot = Snapshot.of_note(note)
+            snapshots = snapshots_of(note)
         except (KeyError, TypeError, ValueError) as exc:
             return Settlement(None, f"the note made before sending cannot be read ({exc})")
-        if snapshot.store != store:
-            return Settlement(None, f"the note is of store {snapshot.store}, the order of store {store}")
-        return self._settled(snapshot, change)
+        if set(snapshots) != set(changes):
+            return Settlement(None, f"the note is of store {', '.join(map(str, sorted(snapshots)))}, the order of "
+                                    f"store {', '.join(map(str, sorted(changes)))}")  # fmt: skip
+        return together({store: self._settled(snapshots[store], changes[store]) for store in changes})
 
-    def _snapshot(self, store: int, numbers: Sequence[str]) -> Snapshot:
-        """The store's stock of these articles and the sales report at one moment: the report is read
-        before and after the articles, again until no sale of theirs fell in between."""
+    def _snapshots(self, changes: Mapping[int, Mapping[str, Decimal]]) -> dict[int, Snapshot]:
+        """Each store's stock of the articles it changes and the sales report at one moment: the
+        report is read before and after the articles, again until no sale of theirs fell in between."""
+        numbers = sorted({sku for change in changes.values() for sku in change})
+        keys = [(sku, store) for store, change in changes.items() for sku in change]
         for _ in range(3):
             seen = self.sales_since(None)[1]
-            stock = {sku: convert.stock_entries(a).get(store, Decimal(0)) for sku, a in self._known(numbers).items()}
+            articles = self._known(numbers)
             after = self.sales_since(None)[1]
-            keys = [(sku, store) for sku in numbers]
             if after.day == seen.day and all(after.totals.get(k) == seen.totals.get(k) for k in keys):
-                return Snapshot(store, stock, Seen(seen.day, {k: seen.totals[k] for k in keys if k in seen.totals}))
-        raise RecordError(f"the till kept selling {', '.join(numbers)} at store {store} while its stock was read; "
-                          "the next run tries again", "lines")  # fmt: skip
+                return {store: Snapshot(store, {sku: convert.stock_entries(articles[sku]).get(store, Decimal(0))
+                                                for sku in change},
+                                        Seen(seen.day, {k: seen.totals[k] for k in keys
+                                                        if k[1] == store and k in seen.totals}))
+                        for store, change in changes.items()}  # fmt: skip
+        raise RecordError(f"the till kept selling {', '.join(numbers)} while its stock was read; the next run "
+                          "tries again", "lines")  # fmt: skip
 
     def _settled(self, snapshot: Snapshot, change: Mapping[str, Decimal]) -> Settlement:
-        """Whether `change` was booked since `snapshot`: the stock now against the stock then less
-        what the till sold in between (the sales report)."""
-        store = snapshot.store
+        """Whether `change` was booked since `snapshot`, from the stock now and the till's sales since."""
         sold = self.sales_since(snapshot.seen)[0]
         now = {str(a[p.ARTICLE_NUMBER]): a for a in self.articles(sorted(change))}
-        moved = {}  # how far each article's stock moved besides the till's sales
-        for sku in change:
-            was = snapshot.stock.get(sku, Decimal(0)) - sold.get((sku, store), Decimal(0))
-            moved[sku] = convert.stock_entries(now.get(sku, {})).get(store, Decimal(0)) - was
-        if moved == dict(change):
-            return Settlement(True, f"the stock at store {store} moved by exactly the change, besides the till's sales")
-        if not any(moved.values()):
-            return Settlement(False, f"the stock at store {store} did not move besides the till's sales")
-        shown = ", ".join(f"{sku} by {q:+}" for sku, q in sorted(moved.items()))
-        wanted = ", ".join(f"{sku} by {q:+}" for sku, q in sorted(change.items()))
-        return Settlement(None, f"besides the till's sales the stock at store {store} moved {shown}, where the "
-                                f"change was {wanted}: something else changed it meanwhile (goods received, a "
-                                "count)")  # fmt: skip
+        stock = {sku: convert.stock_entries(now.get(sku, {})).get(snapshot.store, Decimal(0)) for sku in change}
+        return settled(snapshot, sold, stock, change)
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """A store's stock of some articles, and the sales report as seen at that moment."""
+class InDoubt(Exception):
+    """A change whose answer was lost, and which its snapshot cannot tell booked or not."""
 
-    store: int
-    stock: Mapping[str, Decimal]
-    seen: Seen
 
-    def note(self) -> dict[str, Any]:
-        sold = {sku: str(q) for (sku, store), q in self.seen.totals.items() if store == self.store}
-        stock = {sku: str(q) for sku, q in self.stock.items()}
-        return {"store": self.store, "stock": stock, "day": self.seen.day.isoformat(), "sold": sold}
-
-    @classmethod
-    def of_note(cls, note: Mapping[str, Any]) -> Snapshot:
-        store = int(note["store"])
-        stock = {str(sku): Decimal(str(q)) for sku, q in note["stock"].items()}
-        sold = {(str(sku), store): Decimal(str(q)) for sku, q in note["sold"].items()}
-        return cls(store, stock, Seen(date.fromisoformat(note["day"]), sold))
+def _besides(booked: Sequence[int]) -> str:
+    """What a held order's dead letter adds about the stores where its change was booked."""
+    if not booked:
+        return ""
+    return f"; its change at store {', '.join(map(str, booked))} was booked"

@@ -101,7 +101,9 @@ CURRENCY = "SEK"  # [I] the Back Office is Swedish; no currency field is seen on
 # [C-3p?] E1: {"storeNumber": 1, "articles": [{"articleNumber", "quantity", "costPriceExcludingVat"}],
 # "comment": "..."}; store numbers are integers here ([C-3p] E1, E2)
 CHANGE_STORE, CHANGE_ARTICLES, CHANGE_COMMENT = "storeNumber", "articles", "comment"
-# [I] one call changes all its articles or none (we send one call per order and store)
+# [I] one call changes all its articles or none (we send one call per order and store: an order
+# shipped from several locations is a call per store, and one booked at one store and not at
+# another cannot be sent again whole, so it is held for a person)
 
 # ---- sales report ---------------------------------------------------------------------------
 

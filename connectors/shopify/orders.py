@@ -3,7 +3,11 @@
 An order's number is its name in Shopify (`#1001`), the id a till or ERP keeps as the external
 order id; `source` is `pos` for Shopify POS sales, whose `branch` is the POS location; every order's
 `fulfillment_location` is the location Shopify assigned to ship it (its first fulfillment order's:
-an order split over several locations is named by the first). Orders are read by a search built from the flow's
+an order split over several locations is named by the first). An order Shopify ships from several
+locations (a fulfillment order per location) has its lines read per fulfillment order too, in a
+second query for that order alone, and each line names the location it ships from (`location`): a
+line shipped from two is a line per location, its quantity and discount shared out. Fulfillment
+orders Shopify cancelled (a move replaces one) are left out. Orders are read by a search built from the flow's
 statuses and cursor; an order made elsewhere (a till's sale) is booked once with `orderCreate`, and
 never changed after. `orderCreate` takes no idempotency key, so one whose answer was lost is
 settled by its name: found in the shop, it is booked; not found, it fails with why, and the next
@@ -28,6 +32,8 @@ from engine.keys import Key, digest
 from engine.records import Contact, Customer, Money, Order, OrderLine, Record
 
 ORDERS_PER_PAGE = 5
+CANCELLED = "CANCELLED"  # a fulfillment order Shopify replaced (moved elsewhere) or cancelled: it ships nothing
+CENT = Decimal("0.01")
 
 
 def from_node(node: Mapping[str, Any]) -> Order:
@@ -48,7 +54,7 @@ def from_node(node: Mapping[str, Any]) -> Order:
         customer=_customer(node, billing.company if billing else None),
         billing_address=billing,
         shipping_address=address_from_node(node["shippingAddress"]) if node.get("shippingAddress") else None,
-        lines=tuple(_line(line) for line in page.get("nodes") or []),
+        lines=_lines(page.get("nodes") or [], _shipped_from(node)),
         payment_method=(node.get("paymentGatewayNames") or [None])[0],
         total=_money(node.get("totalPriceSet")),
         prices_include_tax=bool(node.get("taxesIncluded", True)),
@@ -58,15 +64,81 @@ def from_node(node: Mapping[str, Any]) -> Order:
     )
 
 
+def _fulfillment_orders(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The order's fulfillment orders that ship something: those Shopify cancelled are left out."""
+    found = (node.get("fulfillmentOrders") or {}).get("nodes") or []
+    return [fulfillment_order for fulfillment_order in found if fulfillment_order.get("status") != CANCELLED]
+
+
+def _assigned(fulfillment_order: Mapping[str, Any]) -> str | None:
+    """The name of the location assigned to a fulfillment order (a location since deleted is named by
+    the assignment's own copy of its name)."""
+    assigned = fulfillment_order.get("assignedLocation") or {}
+    name = (assigned.get("location") or {}).get("name") or assigned.get("name")
+    return str(name) if name else None
+
+
 def _fulfillment_location(node: Mapping[str, Any]) -> str | None:
-    """The name of the location Shopify assigned to ship the order from: its first fulfillment
-    order's (a location since deleted is named by the assignment's own copy of its name)."""
-    for fulfillment_order in (node.get("fulfillmentOrders") or {}).get("nodes") or []:
-        assigned = fulfillment_order.get("assignedLocation") or {}
-        name = (assigned.get("location") or {}).get("name") or assigned.get("name")
-        if name:
-            return str(name)
-    return None
+    """The name of the location Shopify assigned to ship the order from: its first fulfillment order's."""
+    return next((name for name in map(_assigned, _fulfillment_orders(node)) if name), None)
+
+
+def ships_from_several(node: Mapping[str, Any]) -> bool:
+    """Whether Shopify ships the order from more than one location."""
+    return len({_assigned(fulfillment_order) for fulfillment_order in _fulfillment_orders(node)}) > 1
+
+
+def _shipped_from(node: Mapping[str, Any]) -> dict[str, list[tuple[str | None, int]]] | None:
+    """Per line item id, the locations it ships from with how many from each, in the order of the
+    fulfillment orders; None when the order's fulfillment orders were read without their lines (it
+    ships from one location)."""
+    fulfillment_orders = _fulfillment_orders(node)
+    if not ships_from_several(node) or not all("lineItems" in fo for fo in fulfillment_orders):
+        return None
+    if ((node.get("fulfillmentOrders") or {}).get("pageInfo") or {}).get("hasNextPage") or any(
+        (fo["lineItems"].get("pageInfo") or {}).get("hasNextPage") for fo in fulfillment_orders
+    ):
+        raise RecordError(f"order {node['name']} ships from more fulfillment orders or lines than Tillsync reads "
+                          "(10 of 25 lines)", "lines")  # fmt: skip
+    parts: dict[str, list[tuple[str | None, int]]] = {}
+    for fulfillment_order in fulfillment_orders:
+        for item in fulfillment_order["lineItems"].get("nodes") or []:
+            parts.setdefault(item["lineItem"]["id"], []).append((_assigned(fulfillment_order), item["totalQuantity"]))
+    return parts
+
+
+def _lines(nodes: Sequence[Mapping[str, Any]], shipped_from: Mapping[str, list[tuple[str | None, int]]] | None
+           ) -> tuple[OrderLine, ...]:  # fmt: skip
+    """The order's lines; where it ships from several locations, each naming its own (`_located`)."""
+    if shipped_from is None:
+        return tuple(_line(line) for line in nodes)
+    return tuple(part for line in nodes for part in _located(_line(line), shipped_from.get(line.get("id") or "", [])))
+
+
+def _located(line: OrderLine, parts: Sequence[tuple[str | None, int]]) -> list[OrderLine]:
+    """A line of an order shipped from several locations, as a line per location it ships from with
+    the quantity that ships there (what no fulfillment order holds: without a location), its
+    discount shared out by quantity to the cent."""
+    by_location: dict[str | None, Decimal] = {}
+    left = line.quantity
+    for location, held in parts:
+        taken = min(Decimal(held), left)
+        if taken > 0:
+            by_location[location] = by_location.get(location, Decimal(0)) + taken
+            left -= taken
+    if left > 0:
+        by_location[None] = by_location.get(None, Decimal(0)) + left
+    located: list[OrderLine] = []
+    shared = Decimal(0)
+    for index, (location, quantity) in enumerate(by_location.items()):
+        discount = line.discount
+        if discount is not None and len(by_location) > 1:
+            last = index == len(by_location) - 1
+            amount = discount.amount - shared if last else (discount.amount * quantity / line.quantity).quantize(CENT)
+            shared += amount
+            discount = discount.model_copy(update={"amount": amount})
+        located.append(line.model_copy(update={"quantity": quantity, "location": location, "discount": discount}))
+    return located
 
 
 def _customer(node: Mapping[str, Any], company: str | None) -> Customer | None:
@@ -183,7 +255,13 @@ class Orders:
         names = [key[0] for key in keys] if keys is not None else None
         for chunk in chunks_or_all(names, ORDERS_PER_PAGE):
             variables = {"query": name_query(chunk) if chunk else query, "first": ORDERS_PER_PAGE}
-            yield from self.session.nodes("Orders", "orders", variables)
+            for node in self.session.nodes("Orders", "orders", variables):
+                yield self._with_lines_by_location(node) if ships_from_several(node) else node
+
+    def _with_lines_by_location(self, node: Mapping[str, Any]) -> Mapping[str, Any]:
+        """An order shipped from several locations, with what each of its fulfillment orders holds."""
+        found = self.session.request("OrderFulfillmentLines", {"id": node["id"]})["order"]
+        return {**node, "fulfillmentOrders": found["fulfillmentOrders"]} if found else node
 
     def write(self, records: Sequence[Record]) -> list[WriteOutcome]:
         """Orders made elsewhere, booked once: one that exists (by name) is left as it is."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.plan import tally
+from engine.plan.model import Action
 from engine.run.apply import ApplyResult
 from engine.run.runner import FlowOutcome
 
@@ -26,6 +27,9 @@ def outcome_lines(outcomes: Sequence[FlowOutcome]) -> list[str]:
             continue
         lines.append(result_line(outcome.label, outcome.result))
         lines.extend(f"  x {'/'.join(key)}: {reason}" for key, reason in outcome.result.failures)
+        if outcome.result.plan is not None:  # held for a person: not sent, and what to do about it
+            lines.extend(f"  ? {'/'.join(change.key)}: {change.reason}" for change in outcome.result.plan.changes
+                         if change.action is Action.held)  # fmt: skip
         if outcome.result.stopped:
             lines.append(f"  stopped: {outcome.result.stopped}; what it did not reach stays planned")
     return lines

@@ -11,12 +11,12 @@ changed in the target that the flow keeps; record a record the target already ho
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from engine.keys import Key
 from engine.mapping.desired import Desired
-from engine.plan.model import ORDER, Action, Change, Document, FieldChange
+from engine.plan.model import ORDER, WRITES, Action, Change, Document, FieldChange
 from engine.records import Entity, Record, compact
 from engine.spec.models import DeletePolicy, Direction
 
@@ -260,3 +260,17 @@ def blocked(changes: Sequence[Change], refused: Mapping[Key, str], target: str) 
         ),
         key=lambda change: (ORDER[change.action], change.key),
     )
+
+
+def held(changes: Sequence[Change], reasons: Mapping[Key, str]) -> list[Change]:
+    """`changes` with each write of a record held for a person (`reasons`: key → what was found, and
+    what to do) shown as held instead: an earlier write of it may have taken effect, and the target
+    cannot tell, so the plan does not propose it again. The record stays on the change, so a plan
+    that shows it held no longer holds once a person has released it."""
+    shown = [
+        replace(change, action=Action.held, reason=reasons[change.key], fields=(), kept=(), left_alone=())
+        if change.action in WRITES and change.key in reasons
+        else change
+        for change in changes
+    ]
+    return sorted(shown, key=lambda change: (ORDER[change.action], change.key))

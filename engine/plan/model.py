@@ -31,13 +31,17 @@ class Action(StrEnum):
     unchanged = "unchanged"  # nothing: the target holds what the flow wants, and the state says so already
     skip = "skip"  # nothing: the record is left out on purpose (the reason says why)
     blocked = "blocked"  # nothing: the target refuses this delete (the reason, in its words, says why)
+    # nothing: an earlier write of it may or may not have taken effect and the target cannot tell; it
+    # waits for a person, who makes the target right and releases it with `tillsync retry`
+    held = "held"
     error = "error"  # nothing: the source record cannot be synced; it goes to dead letters
 
 
 WRITES = frozenset({Action.create, Action.update, Action.conflict, Action.archive, Action.delete})
 RECORDS = frozenset({Action.adopt, Action.record})  # apply records the target's values, writing nothing
 IN_STEP = frozenset({Action.unchanged, Action.adopt, Action.record})  # the target holds what the flow wants
-SHOWN = WRITES | {Action.adopt, Action.blocked, Action.error}  # a plan lists these one by one; the rest it counts
+# a plan lists these one by one; the rest it counts
+SHOWN = WRITES | {Action.adopt, Action.blocked, Action.held, Action.error}
 OUT_OF_STEP = WRITES | {Action.adopt}  # what a check counts as pending: the target does not hold it yet
 ORDER = {action: index for index, action in enumerate(Action)}
 

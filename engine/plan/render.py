@@ -17,10 +17,11 @@ SYMBOLS = {
     Action.delete: "-",
     Action.adopt: "=",
     Action.blocked: "#",
+    Action.held: "?",
     Action.error: "x",
 }
 COLUMNS = (Action.create, Action.update, Action.conflict, Action.archive, Action.delete, Action.adopt,
-           Action.blocked, Action.error)  # fmt: skip
+           Action.blocked, Action.held, Action.error)  # fmt: skip
 QUIET = (Action.unchanged, Action.record, Action.skip)  # counted, not listed
 WIDTH = 100
 
@@ -82,7 +83,7 @@ def _change_lines(change: Change, indent: str) -> list[str]:
     if change.action not in SHOWN:  # unchanged, or already there: only create-only fields left alone are said
         return [f"{indent}· {key}: {_left_alone(change)}"] if change.left_alone else []
     head = f"{indent}{SYMBOLS[change.action]} {change.action.value} {key}"
-    if change.action in (Action.error, Action.blocked):
+    if change.action in (Action.error, Action.blocked, Action.held):
         return [f"{head}: {change.reason}"]
     lines = [f"{head}  ({change.reason})"]
     for item in change.fields:

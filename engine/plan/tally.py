@@ -28,6 +28,7 @@ TERMS: dict[str, tuple[str, str]] = {
     Action.delete.value: ("to delete", "deleted"),
     Action.adopt.value: ("to adopt", "adopted"),
     Action.blocked.value: ("blocked", "blocked"),  # a delete the target refuses: not attempted
+    Action.held.value: ("held", "held"),  # an earlier write in doubt: not sent until a person releases it
     Action.error.value: ("error{s}", "error{s}"),  # an apply counts them as failed
     FAILED: ("failed", "failed"),
     NOT_REACHED: ("not reached", "not reached"),

@@ -22,16 +22,12 @@ from engine.plan.model import IN_STEP, RECORDS, WRITES, Action, Change, FlowPlan
 from engine.records import MODELS, Record
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
+from engine.run.recovery import held_reason
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.state import Failed, StateStore, Written
 
 DEFAULT_BATCH = 100  # records per write, unless the flow or the target says otherwise
-HELD = (
-    "held: a run stopped after sending this record and before recording it, and whether it took effect could not "
-    "be told; it is not sent again until you make the target right as if it had not been sent and run "
-    "`tillsync retry --flow {flow}`, which sends it once"
-)
 
 # Called at each step of a write with the step's name; tests replace it to kill the process there.
 checkpoint: Callable[[str], None] = lambda step: None  # noqa: E731
@@ -121,18 +117,12 @@ def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[F
     store, name, flow = run.store, run.integration, run.flow
     changes = plan.changes
     errors = [Failed(c.key, c.action.value, c.reason, source=c.source) for c in changes if c.action is Action.error]
-    held = [Written(c.key, c.action.value, c.applied, source=c.source) for c in changes if c.action in RECORDS]
-    store.record_batch(run.run_id, name, flow, written=held, failed=errors)
+    there = [Written(c.key, c.action.value, c.applied, source=c.source) for c in changes if c.action in RECORDS]
+    store.record_batch(run.run_id, name, flow, written=there, failed=errors)
     store.applied.remember_unchanged(name, flow, plan.fingerprints)
     store.dead_letters.resolve(name, flow, [c.key for c in plan.changes if c.action in IN_STEP - RECORDS])
     failures.extend(errors)
     writes = [change for change in plan.changes if change.action in WRITES]
-    on_hold = store.journal.held(name, flow)
-    if on_hold:  # an interrupted write nobody could settle: never sent again until a person releases it
-        reason = HELD.format(flow=f"{name}/{flow}")
-        # their dead letters, made when they were held, keep saying what was found
-        failures.extend(Failed(c.key, c.action.value, reason, c.record, c.source) for c in writes if c.key in on_hold)
-        writes = [change for change in writes if change.key not in on_hold]
     size = run.setup.deployment.flow(flow).settings.batch_size or run.setup.batch or DEFAULT_BATCH
     writing = f"writing {plan.target}"
     if writes:
@@ -142,9 +132,11 @@ def _execute(run: FlowRun, plan: FlowPlan, done: list[Written], failures: list[F
         notes = _notes(run.setup, run.systems, batch)
         ids = store.journal.intend(run.run_id, name, flow, [(c.key, c.action.value, c.record) for c in batch], notes)
         checkpoint("intent")
-        written, failed, fatal = _write(run.setup, run.systems, batch)
+        written, failed, in_doubt, fatal = _write(run.setup, run.systems, batch)
         checkpoint("written")
-        store.record_batch(run.run_id, name, flow, done=ids, written=written, failed=failed)
+        holding = [entry for entry, change in zip(ids, batch, strict=True) if change.key in in_doubt]
+        settled = [entry for entry in ids if entry not in holding]
+        store.record_batch(run.run_id, name, flow, done=settled, held=holding, written=written, failed=failed)
         checkpoint("settled")
         done.extend(written)
         failures.extend(failed)
@@ -178,8 +170,10 @@ def _notes(setup: FlowSetup, systems: Systems, batch: Sequence[Change]) -> list[
 
 def _write(
     setup: FlowSetup, systems: Systems, batch: Sequence[Change]
-) -> tuple[list[Written], list[Failed], ConnectorError | None]:
-    """Send one batch; every change ends up written or failed, never lost."""
+) -> tuple[list[Written], list[Failed], set[Key], ConnectorError | None]:
+    """Send one batch; every change ends up written or failed, never lost. A write the target's
+    client cannot tell took effect or not (`WriteOutcome.held`) fails held for a person: its key is
+    among those returned, and its journal entry says so, so no run sends it again until released."""
     client = systems.client(setup.policy.target)
     entity = setup.policy.entity
     written: list[Written] = []
@@ -217,12 +211,16 @@ def _write(
                 failed.append(Failed(change.key, change.action.value, reason, change.record, change.source,
                                      change.record))  # fmt: skip
         fatal = exc if isinstance(exc, FatalConnectorError) else None
+    held: set[Key] = set()
     for change, outcome in pairs:
         sent = change.record if outcome.sent is None else dict(outcome.sent)
+        if outcome.held:
+            held.add(change.key)
         if outcome.error:  # the reason goes with the entry (`StateStore.record_batch`); no id was made
-            failed.append(Failed(change.key, change.action.value, outcome.error, change.record, change.source,
+            reason = held_reason(setup.label, outcome.error) if outcome.held else outcome.error
+            failed.append(Failed(change.key, change.action.value, reason, change.record, change.source,
                                  sent, dict(outcome.response) or None))  # fmt: skip
         else:
             written.append(Written(change.key, change.action.value, change.applied, change.source, sent,
                                    dict(outcome.response) or {"id": outcome.target_id}))  # fmt: skip
-    return written, failed, fatal
+    return written, failed, held, fatal

@@ -132,8 +132,12 @@ def _run_case(deployment: Deployment, case: Case) -> list[Problem]:
         if len(got) != len(case.expect):
             problems.append(((), f"expected {len(case.expect)} target records, mapped {len(got)}"
                                  + (f" (errors: {'; '.join(errors)})" if errors else "")))  # fmt: skip
-        for expected, record in zip(case.expect, got, strict=False):
-            problems += [((), message) for message in _mismatches(expected, record)]
+        for index, (expected, record) in enumerate(zip(case.expect, got, strict=False)):
+            try:
+                problems += [((), message) for message in _mismatches(expected, record)]
+            except ValidationError as exc:  # what is expected is no valid record itself
+                problems += [(("expect", index), f"expect[{index}]: not a valid {setup.policy.entity.value}: "
+                              f"{_located(error)}") for error in exc.errors()]  # fmt: skip
     if case.plan is not None:
         # a target that keeps nothing readable holds what was last applied there (`FlowSetup.target_reads`)
         actual = {setup.key_of(record): record for record in (target if setup.target_reads else applied)}

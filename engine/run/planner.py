@@ -14,13 +14,14 @@ from datetime import UTC, datetime, timedelta
 from engine.connector import Client, DeleteGuard, ReadFilter
 from engine.keys import Key, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
-from engine.plan.diff import DiffPolicy, blocked, diff
+from engine.plan.diff import DiffPolicy, blocked, diff, held
 from engine.plan.model import Action, Change, Document, Fingerprints, FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
 from engine.run.read import found_unchanged, last_applied, read_source, read_target, spec_version
 from engine.run.reconcile import reads_changed_only, settled_with
+from engine.run.recovery import held_reason
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
 from engine.spec.models import DeletePolicy
@@ -133,6 +134,7 @@ def _plan_flow(
     applied = store.applied.documents(name, setup.name, sorted(applied_keys - known_unchanged))
     changes = diff(policy, items, desired.filtered, target.actual, applied, known_unchanged)
     changes = _guarded(changes, systems.client(policy.target), policy)
+    changes = _held(changes, setup, store)
     fingerprints = found_unchanged(changes, items, target, applied) + remember_settled(every, settled)
     return FlowPlan(
         environment=workspace.environment.name,
@@ -159,6 +161,19 @@ def _guarded(changes: list[Change], target: Client, policy: DiffPolicy) -> list[
     if not deletes or not isinstance(target, DeleteGuard):
         return changes
     return blocked(changes, target.refused_deletes(policy.entity, deletes), policy.target)
+
+
+def _held(changes: list[Change], setup: FlowSetup, store: StateStore) -> list[Change]:
+    """The plan's writes of records held for a person (a write in doubt: `engine.run.recovery`), shown
+    as held with what their dead letters say was found."""
+    name = setup.deployment.name
+    keys = store.journal.held(name, setup.name)
+    if not keys:
+        return changes
+    letters = {letter.key: letter.reason for letter in store.dead_letters.open(name, setup.name)}
+    fallback = held_reason(setup.label, "an earlier write of it could not be settled")
+    # a dead letter says it is held; the plan shows it as held already
+    return held(changes, {key: (letters.get(key) or fallback).removeprefix("held: ") for key in keys})
 
 
 def _settled(

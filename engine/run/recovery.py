@@ -7,7 +7,8 @@ makes it again. Either way nothing is written twice and nothing is lost.
 
 A write that leaves nothing to read back (a till's relative stock change) cannot be looked up: its
 client noted before sending what it needs to tell whether it took effect (`WriteAhead`), and
-settles it from that note. Where even that cannot tell, the record is held: it goes to dead letters
+settles it from that note (a client that meets a lost answer while the run is alive settles it the
+same way, at once). Where even that cannot tell, the record is held: it goes to dead letters
 saying what to check, and no run writes it again until a person has made the target right and
 released it with `tillsync retry`.
 """
@@ -27,6 +28,14 @@ from engine.state import Failed, StateStore, Written
 from engine.state.journal import JournalEntry
 
 UNREADABLE = Settlement(None, "the target keeps nothing of it that can be read back")
+
+
+def held_reason(flow: str, why: str) -> str:
+    """What a dead letter of a record held for a person says: what was found (`why`), and what to do."""
+    return (
+        f"held: {why}. Whether it took effect cannot be told, so it is not sent again until you make the target "
+        f"right as if it had not been sent and run `tillsync retry --flow {flow}`, which sends it once"
+    )
 
 
 def recover(setup: FlowSetup, systems: Systems, store: StateStore, run_id: str) -> int:
@@ -76,10 +85,8 @@ def _record(
             abandoned.append(entry.id)
         else:
             held.append(entry.id)
-            reason = (f"held: run {entry.run_id} stopped after sending this record and before recording it, and "
-                      f"whether it took effect cannot be told: {settlement.reason}. It is not sent again until you "
-                      f"make the target right as if it had not been sent and run `tillsync retry --flow "
-                      f"{name}/{setup.name}`, which sends it once")  # fmt: skip
+            why = f"run {entry.run_id} stopped after sending this record and before recording it: {settlement.reason}"
+            reason = held_reason(setup.label, why)
             failed.append(Failed(entry.key, entry.action, reason, entry.document))
     store.record_batch(run_id, name, setup.name, done=done, abandoned=abandoned, held=held, written=written,
                        failed=failed)  # fmt: skip

@@ -235,8 +235,8 @@ def retry(
     outcomes = []
     for item in flows:
         letters = store.dead_letters.open(item.deployment.name, item.flow)
-        if letters:
-            keys = {letter.key for letter in letters}
+        keys = {letter.key for letter in letters} | store.journal.held(item.deployment.name, item.flow)
+        if keys:
             # a retry is the person's word that the target is right for a held record: it may go out again
             store.journal.release(item.deployment.name, item.flow, sorted(keys))
             try:

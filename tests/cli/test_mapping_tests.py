@@ -17,7 +17,7 @@ REPO = Path(__file__).parents[2]
 def test_the_bundled_mapping_tests_pass(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(REPO)
     assert main(["test"]) == 0
-    assert capsys.readouterr().out.endswith("34 of 34 mapping cases passed\n")
+    assert capsys.readouterr().out.endswith("35 of 35 mapping cases passed\n")
 
 
 def test_a_wrong_expectation_fails_with_its_place(
@@ -32,7 +32,7 @@ def test_a_wrong_expectation_fails_with_its_place(
     assert main(["test"]) == 1
     out = capsys.readouterr().out
     assert "FAIL specs/tests/mpluskassa-shopify-pos.yaml:4:5: payment_method: expected 'PIN', mapped 'IDEAL'" in out
-    assert out.endswith("33 of 34 mapping cases passed\n")
+    assert out.endswith("34 of 35 mapping cases passed\n")
 
 
 def test_validate_leaves_mapping_tests_alone(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,6 +199,18 @@ def test_an_unknown_flow_or_action_is_named_where_it_is(drift_repo: Path) -> Non
     assert count == 4
     assert [failure.split("  [")[0] for failure in failures] == [
         f"{SUITE}:15:5: plan: unknown action 'updates'; did you mean 'update'? known: create, update, conflict, "
-        "archive, delete, adopt, record, unchanged, skip, blocked, error",
+        "archive, delete, adopt, record, unchanged, skip, blocked, held, error",
         f"{SUITE}:18:5: no flow 'customer' in shop-sync",
+    ]
+
+
+def test_an_expected_record_that_is_no_valid_record_is_named_where_it_is(drift_repo: Path) -> None:
+    broken = CASES.replace(
+        '    plan: {conflict: ["1"]}',
+        '    expect: [{sku: "1", variants: [{title: S}]}]\n    plan: {conflict: ["1"]}',
+    )
+    count, failures = run(drift_repo, broken)
+    assert count == 4
+    assert [failure.split("  [")[0] for failure in failures] == [
+        f"{SUITE}:8:14: expect[0]: not a valid product: variants.0.sku: Field required"
     ]

@@ -27,6 +27,7 @@ from connectors.easycashier.transport import Transport
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.faults import Faults
 from connectors.testing.server import running_sandboxes, serving
+from engine.cli import main
 from engine.plan.model import Action, FlowPlan
 from engine.run import runner
 from engine.run.apply import ApplyResult
@@ -306,9 +307,9 @@ def test_a_killed_run_whose_web_order_cannot_be_told_is_held_for_a_person(integr
     office.change_stock({"storeNumber": 3, "articles": [{"articleNumber": "1001", "quantity": 5}]}, 1)  # goods in
     for _ in range(2):  # held, run after run: never sent again blindly
         result = integration.apply("web-orders")
-        [(key, reason)] = result.failures
-        assert key == (name,)
-        assert reason.startswith("held: ") and "tillsync retry --flow easycashier-shopify/web-orders" in reason
+        assert result.counts["held"] == 1 and result.counts["create"] == 0 and not result.failures, result.counts
+        [held] = [change for change in integration.plan("web-orders").changes if change.action is Action.held]
+        assert held.key == (name,) and "tillsync retry --flow easycashier-shopify/web-orders" in held.reason
         assert integration.till_stock("1001", 3) == before - 2 + 5 and len(office.changes) == 2
     office.set_stock("1001", 3, before + 5)  # a person puts the till right as if the order had not been sent
     workspace = integration.workspace()
@@ -318,3 +319,95 @@ def test_a_killed_run_whose_web_order_cannot_be_told_is_held_for_a_person(integr
         [outcome] = runner.retry(workspace, store, runner.select(workspace, f"{NAME}/web-orders"))
     assert outcome.result is not None and outcome.result.ok, outcome
     assert integration.till_stock("1001", 3) == before + 5 - 2, "sent once, after the person released it"
+
+
+def _decrease_answer(monkeypatch: pytest.MonkeyPatch, integration: Integration, fault: str,
+                     meanwhile: Callable[[], None] = lambda: None) -> None:  # fmt: skip
+    """The till's next decrease gets `fault` (its answer lost after it ran, or a server error before),
+    `meanwhile` happening at the till just before it; once, then the till answers as usual."""
+    call = Transport.call
+    faulted: list[str] = []
+
+    def faulty(self: Transport, name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "decreaseStock" and not faulted:
+            faulted.append(name)
+            meanwhile()
+            integration.till.faults = Faults(script=[fault])
+        return call(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Transport, "call", faulty)
+
+
+def test_a_web_order_whose_answer_is_lost_after_the_till_booked_it_counts_once(
+    integration: Integration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = integration.till.office
+    integration.shop.shop.place_order([("1001", 2)], email="anna@example.se", location=LOCATIONS["3"])
+    before = integration.till_stock("1001", 3)
+    _decrease_answer(monkeypatch, integration, "lost")
+    result = integration.apply("web-orders")
+    assert integration.till.app.injected == ["lost"], "the till booked it and its answer was lost"
+    assert result.ok and result.counts["create"] == 1, result.failures
+    assert integration.till_stock("1001", 3) == before - 2 and len(office.changes) == 1, "counted once"
+    assert not integration.plan("web-orders").has_changes, "recorded as applied"
+
+
+def test_a_web_order_whose_answer_is_lost_before_the_till_booked_it_is_sent_once_more(
+    integration: Integration, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = integration.till.office
+    integration.shop.shop.place_order([("1001", 2)], email="anna@example.se", location=LOCATIONS["3"])
+    before = integration.till_stock("1001", 3)
+    _decrease_answer(monkeypatch, integration, "500")
+    result = integration.apply("web-orders")
+    assert integration.till.app.injected == ["500"], "the till answered a server error and booked nothing"
+    assert result.ok and result.counts["create"] == 1, result.failures
+    assert integration.till_stock("1001", 3) == before - 2 and len(office.changes) == 1, "sent once more, counted once"
+    assert not integration.plan("web-orders").has_changes
+
+
+def test_a_lost_answer_the_till_cannot_tell_is_held_shown_held_and_sent_once_on_retry(
+    integration: Integration, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    office, shop = integration.till.office, integration.shop.shop
+    name = shop.orders[shop.place_order([("1001", 2)], email="anna@example.se", location=LOCATIONS["3"])]["name"]
+    before = integration.till_stock("1001", 3)
+    goods_in = {"storeNumber": 3, "articles": [{"articleNumber": "1001", "quantity": 5}]}
+    _decrease_answer(monkeypatch, integration, "lost", lambda: office.change_stock(goods_in, 1))
+    first = integration.apply("web-orders")
+    [(key, reason)] = first.failures
+    assert key == (name,) and reason.startswith("held: ")
+    assert "moved 1001 by +3, where the change was 1001 by -2" in reason, reason
+    assert integration.till_stock("1001", 3) == before + 5 - 2 and len(office.changes) == 2, "sent once"
+    flow = f"{NAME}/web-orders"
+    for variable, value in integration.environ.items():  # the command line, as a person runs it
+        monkeypatch.setenv(variable, value)
+    assert main(["plan", "--env", "test", "--flow", flow]) == 2, "something for a person to see"
+    shown = capsys.readouterr().out
+    assert f"? held {name}: " in shown and f"`tillsync retry --flow {flow}`" in shown, shown
+    assert "1 held" in shown and "to create" not in shown, shown
+    again = integration.apply("web-orders")
+    assert again.counts["held"] == 1 and again.counts["create"] == 0, again.counts
+    assert len(office.changes) == 2, "a second run does not send it"
+    office.set_stock("1001", 3, before + 5)  # a person puts the till right as if the order had not been sent
+    assert main(["retry", "--env", "test", "--flow", flow]) == 0
+    assert integration.till_stock("1001", 3) == before + 5 - 2 and len(office.changes) == 3, "retry sends it once"
+    assert not integration.plan("web-orders").has_changes
+
+
+def test_an_order_shipped_from_two_locations_lowers_each_linked_store_by_its_lines(integration: Integration) -> None:
+    shop, office = integration.shop.shop, integration.till.office
+    before = {(sku, store): integration.till_stock(sku, store) for sku in ("1001", "1002") for store in (1, 3)}
+    order = shop.place_order([("1001", 2, LOCATIONS["1"]), ("1002", 1, LOCATIONS["3"]), ("1001", 1, LOCATIONS["3"])],
+                             email="anna@example.se", location=LOCATIONS["1"])  # fmt: skip
+    assert len(shop.orders[order]["fulfillmentOrders"]) == 2, "Shopify ships it from two locations"
+    result = integration.apply("web-orders")
+    assert result.ok and result.counts["create"] == 1, result.failures
+    assert integration.till_stock("1001", 1) == before[("1001", 1)] - 2
+    assert integration.till_stock("1001", 3) == before[("1001", 3)] - 1
+    assert integration.till_stock("1002", 3) == before[("1002", 3)] - 1
+    assert integration.till_stock("1002", 1) == before[("1002", 1)]
+    assert sorted((c["store"], c["sign"]) for c in office.changes) == [(1, -1), (3, -1)], "one change per store"
+    shop.cancel_order(order)
+    assert integration.apply("web-orders").ok
+    assert {key: integration.till_stock(*key) for key in before} == before, "its cancellation puts each back"

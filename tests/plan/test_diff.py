@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from engine.mapping.desired import Desired
-from engine.plan.diff import diff, project
+from engine.plan.diff import diff, held, project
 from engine.plan.model import Action, Change, FieldChange
 from engine.spec.models import DeletePolicy
 from tests.plan.literals import (
@@ -97,9 +97,7 @@ def test_a_field_the_source_leaves_empty_is_left_alone() -> None:
     actual = keyed(CATEGORIES, [target])
     held = {"key": "10", "name": "Shirts", "parent": None, "description": "Our finest"}
     assert diff(CATEGORIES, [wanted(CATEGORIES, source)], set(), actual, {}) == [
-        Change(
-            Action.record, SHIRTS, "shop already holds it", applied=held, source=source_of(SHIRTS)
-        )
+        Change(Action.record, SHIRTS, "shop already holds it", applied=held, source=source_of(SHIRTS))
     ]
     assert diff(CATEGORIES, [wanted(CATEGORIES, source)], set(), actual, {SHIRTS: held}) == [
         Change(Action.unchanged, SHIRTS, "unchanged", source=source_of(SHIRTS))
@@ -231,13 +229,29 @@ def test_a_target_that_never_changes_records_once_made_records_them_and_never_se
     assert again.action is Action.unchanged and again.record is None
 
 
+def test_a_write_held_for_a_person_is_shown_held_and_nothing_else_is() -> None:
+    """A record whose earlier write is in doubt is held, not created again; a record held whose plan
+    writes nothing is left as it is, and so is every other record."""
+    there = keyed(ORDERS, [order("W1")])
+    desired = [wanted(ORDERS, order(number)) for number in ("W1", "W2", "W3")]
+    planned = diff(ORDERS, desired, set(), there, {})
+    reasons = {("W1",): "not this one: the till has it", ("W2",): "its answer was lost"}
+    changes = held(planned, reasons)
+    assert [(c.action, c.key) for c in changes] == [
+        (Action.create, ("W3",)),
+        (Action.record, ("W1",)),
+        (Action.held, ("W2",)),
+    ]
+    create = next(c for c in planned if c.key == ("W2",))
+    assert changes[2] == Change(Action.held, ("W2",), "its answer was lost", record=create.record,
+                                applied=create.applied, source=create.source)  # fmt: skip
+
+
 def test_in_step_is_unchanged_while_the_state_is_current_and_recorded_when_it_is_not() -> None:
     shirts = category("10", "Shirts")
     desired, actual = [wanted(CATEGORIES, shirts)], keyed(CATEGORIES, [shirts])
     current = {"key": "10", "name": "Shirts", "parent": None, "description": None}
-    recorded = Change(
-        Action.record, SHIRTS, "shop already holds it", applied=current, source=source_of(SHIRTS)
-    )
+    recorded = Change(Action.record, SHIRTS, "shop already holds it", applied=current, source=source_of(SHIRTS))
     assert diff(CATEGORIES, desired, set(), actual, {SHIRTS: current}) == [
         Change(Action.unchanged, SHIRTS, "unchanged", source=source_of(SHIRTS))
     ]

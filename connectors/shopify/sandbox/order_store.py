@@ -2,8 +2,9 @@
 
 Orders come in two ways: a sale a shopper or POS till makes (`place_order`, which takes stock from
 the till's location and sends Shopify's webhooks), and `orderCreate` from an API client (stock left
-alone). Each order has one fulfillment order holding what is left to ship; `fulfillmentCreate` ships
-from it and closes it once nothing is left; cancelling puts unshipped stock back.
+alone). Each order has a fulfillment order per location it ships from (one, unless a sale names a
+location per line) holding what is left to ship; `fulfillmentCreate` ships from them and closes
+each once nothing is left; cancelling puts unshipped stock back.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class OrderStore:
 
     def place_order(
         self,
-        lines: Sequence[tuple[str, int]],
+        lines: Sequence[tuple[str, int] | tuple[str, int, str]],
         email: str | None = None,
         financial_status: str = "PAID",
         source: str = "web",
@@ -49,21 +50,28 @@ class OrderStore:
         gateway: str = "manual",
     ) -> str:
         """A sale as a shopper or a POS till makes it: an order at the variants' prices, stock taken
-        from the location (the till's, or the first), and the webhooks Shopify sends for it."""
+        from the location (the till's, or the first), and the webhooks Shopify sends for it. A line
+        may name a location of its own (`(sku, quantity, location)`): Shopify then ships the order
+        from several, a fulfillment order per location, each line's stock taken at its own."""
         inventory = self.inventory
         with self.ledger.changing() as events:
             location_id = inventory.location_named(location) if location else next(iter(inventory.locations), None)
             order_lines = []
-            for sku, quantity in lines:
+            shipped_from: dict[str | None, list[dict[str, Any]]] = {}  # location → its lines, in order
+            for sku, quantity, *own in lines:
                 variant = self.products.variant_with_sku(sku)
                 if variant is None:
                     raise ValueError(f"no variant with SKU {sku} to sell")
                 product = self.products.products[variant["productId"]]
-                order_lines.append({"sku": sku, "title": product["title"], "quantity": quantity,
-                                    "price": variant["price"], "discount": "0.00", "taxRate": TAX_RATE})  # fmt: skip
+                line = {"id": self.ledger.new_id("LineItem"), "sku": sku, "title": product["title"],
+                        "quantity": quantity, "price": variant["price"], "discount": "0.00",
+                        "taxRate": TAX_RATE}  # fmt: skip
+                order_lines.append(line)
+                line_location = inventory.location_named(own[0]) if own else location_id
+                shipped_from.setdefault(line_location, []).append(line)
                 item_id = variant["inventoryItemId"]
-                if inventory.stocks(item_id, location_id or "") and inventory.items[item_id]["tracked"]:
-                    events.append(inventory.adjust(item_id, location_id or "", -quantity))
+                if inventory.stocks(item_id, line_location or "") and inventory.items[item_id]["tracked"]:
+                    events.append(inventory.adjust(item_id, line_location or "", -quantity))
             order_id = self.ledger.new_id("Order")
             total = sum(Decimal(line["price"]) * line["quantity"] for line in order_lines)
             order = {
@@ -76,7 +84,8 @@ class OrderStore:
                 "total": f"{total:.2f}", "retailLocation": location_id if source == "pos" else None,
                 "lineItems": order_lines,
             }  # fmt: skip
-            order["fulfillmentOrders"] = [self._fulfillment_order(location_id, order_lines)]
+            order["fulfillmentOrders"] = [self._fulfillment_order(where, shipped) for where, shipped in
+                                          shipped_from.items()]  # fmt: skip
             order["fulfillments"] = []
             self.orders[order_id] = order
             payload = {"admin_graphql_api_id": order_id, "name": order["name"], "email": email,
@@ -140,7 +149,7 @@ class OrderStore:
                 "price", "0"
             )
             title = line.get("title") or (self.products.products[variant["productId"]]["title"] if variant else "")
-            lines.append({"sku": (variant or {}).get("sku"), "title": title,
+            lines.append({"id": self.ledger.new_id("LineItem"), "sku": (variant or {}).get("sku"), "title": title,
                           "quantity": line["quantity"], "price": f"{Decimal(str(price)):.2f}", "discount": "0.00",
                           "taxRate": TAX_RATE})  # fmt: skip
         if not lines and not errors:
@@ -151,8 +160,9 @@ class OrderStore:
         """What is left to ship of an order's lines, from one location."""
         return {
             "id": self.ledger.new_id("FulfillmentOrder"), "status": "OPEN", "location": location_id,
-            "lineItems": [{"id": self.ledger.new_id("FulfillmentOrderLineItem"), "sku": line["sku"],
-                           "remainingQuantity": line["quantity"]} for line in lines],
+            "lineItems": [{"id": self.ledger.new_id("FulfillmentOrderLineItem"), "lineItem": line["id"],
+                           "sku": line["sku"], "totalQuantity": line["quantity"], "remainingQuantity": line["quantity"]}
+                          for line in lines],
         }  # fmt: skip
 
     def cancel_order(self, order_id: str, restock: bool = True) -> None:

@@ -201,7 +201,10 @@ def order_fields(shop: Shop, views: Views) -> RootFields:
         made, errors = shop.fulfill(fulfillment)
         return {"fulfillment": fulfillment_view(made) if made else None, "userErrors": errors}
 
-    return {"orders": orders, "orderCreate": order_create, "fulfillmentCreate": fulfillment_create}
+    def order(info: Any, id: str) -> dict[str, Any] | None:
+        return views.order(id) if id in shop.orders else None
+
+    return {"orders": orders, "order": order, "orderCreate": order_create, "fulfillmentCreate": fulfillment_create}
 
 
 def price_list_fields(shop: Shop, views: Views) -> RootFields:

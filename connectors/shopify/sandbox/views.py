@@ -198,7 +198,8 @@ class Views:
             }
 
         lines = [
-            {"sku": line["sku"], "title": line["title"], "quantity": line["quantity"], "name": line["title"],
+            {"id": line["id"], "sku": line["sku"], "title": line["title"], "quantity": line["quantity"],
+             "name": line["title"],
              "originalUnitPriceSet": money(line["price"]), "totalDiscountSet": money(line["discount"]),
              "taxLines": [{"rate": float(line["taxRate"]), "title": "VAT"}]}
             for line in o["lineItems"]
@@ -230,7 +231,7 @@ class Views:
         assigned = {"name": (location or {}).get("name") or "", "countryCode": "NL", "location": location}
         return {
             "id": fulfillment_order["id"], "status": fulfillment_order["status"], "assignedLocation": assigned,
-            "lineItems": lambda info, **page: connection(items, lambda item: dict(item), **paging(page)),
+            "lineItems": lambda info, **page: connection(items, _fulfillment_line, **paging(page)),
         }  # fmt: skip
 
     def location(self, location_id: str) -> dict[str, Any]:
@@ -250,6 +251,11 @@ class Views:
                 **paging(page),
             ),
         }  # fmt: skip
+
+
+def _fulfillment_line(item: dict[str, Any]) -> dict[str, Any]:
+    """A FulfillmentOrderLineItem: how many of one of the order's lines the fulfillment order holds."""
+    return {**item, "lineItem": {"id": item["lineItem"], "sku": item["sku"]}}
 
 
 def fulfillment_view(fulfillment: dict[str, Any]) -> dict[str, Any]:

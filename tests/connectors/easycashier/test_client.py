@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -113,37 +114,122 @@ def test_stock_is_changed_by_the_difference_so_a_sale_meanwhile_stays(sandbox: t
     assert same.sent is None and len(office.changes) == 1, "nothing to change, nothing sent"
 
 
+def web_order(number: str, *lines: tuple[str, int, str | None]) -> Order:
+    """A web order of these (article, quantity, location) lines."""
+    price = Money.model_validate("129 SEK")
+    return Order(number=number, currency="SEK", lines=tuple(
+        OrderLine(sku=sku, quantity=Decimal(quantity), price=price, location=location)
+        for sku, quantity, location in lines
+    ))  # fmt: skip
+
+
+# before a web order's change: the sales report, the articles, the report again; then the change
+BEFORE_THE_CHANGE = ["ok", "ok", "ok"]
+
+
 def test_a_stock_change_whose_answer_is_lost_is_settled_not_sent_again(sandbox: tuple[EasyCashierSandbox, str]) -> None:
     running, office = sandbox[0], sandbox[0].office
     client = client_of(sandbox)
-    order = Order(
-        number="#9",
-        currency="SEK",
-        lines=(OrderLine(sku="1001", quantity=Decimal(2), price=Money.model_validate("129 SEK")),),
-    )
     client.read(Entity.product, [("1001",)])  # logged in: the script hits the order's calls
-    # the article read, the sales report, then the decrease: its answer is lost after it ran
-    running.faults = Faults(script=["ok", "ok", "lost"])
-    [outcome] = client.write(Entity.order, [order])
-    assert outcome.error is None, outcome.error
+    running.faults = Faults(script=[*BEFORE_THE_CHANGE, "lost"])  # the decrease runs, then its answer is lost
+    [outcome] = client.write(Entity.order, [web_order("#9", ("1001", 2, None))])
+    assert running.app.injected == ["lost"], "the decrease's answer was lost"
+    assert outcome.error is None and not outcome.held, outcome.error
     assert office.stock("1001", 1) == 10 and len(office.changes) == 1, "booked once"
 
 
-def test_a_stock_change_lost_before_it_ran_fails_the_record_for_the_next_run(
+def test_a_stock_change_lost_before_it_ran_is_sent_once_more_in_the_same_run(
     sandbox: tuple[EasyCashierSandbox, str],
 ) -> None:
     running, office = sandbox[0], sandbox[0].office
     client = client_of(sandbox)
     client.read(Entity.product, [("1001",)])
-    running.faults = Faults(script=["ok", "ok", "500"])  # a server error: it may have run, so it is looked for
-    order = Order(
-        number="#10",
-        currency="SEK",
-        lines=(OrderLine(sku="1001", quantity=Decimal(1), price=Money.model_validate("129 SEK")),),
-    )
-    [outcome] = client.write(Entity.order, [order])
+    running.faults = Faults(script=[*BEFORE_THE_CHANGE, "500"])  # a server error: it may have run, so it is looked for
+    [outcome] = client.write(Entity.order, [web_order("#10", ("1001", 1, None))])
+    assert running.app.injected == ["500"]
+    assert outcome.error is None and office.stock("1001", 1) == 11 and len(office.changes) == 1, "booked once"
+
+
+def test_a_change_never_booked_after_sending_it_once_more_fails_for_the_next_run(
+    sandbox: tuple[EasyCashierSandbox, str],
+) -> None:
+    running, office = sandbox[0], sandbox[0].office
+    client = client_of(sandbox)
+    client.read(Entity.product, [("1001",)])
+    # the decrease fails; the stock is read (report, article) and it is sent again, and fails again
+    running.faults = Faults(script=[*BEFORE_THE_CHANGE, "500", "ok", "ok", "500"])
+    [outcome] = client.write(Entity.order, [web_order("#11", ("1001", 1, None))])
+    assert running.app.injected == ["500", "500"]
     assert outcome.error is not None and "did not move besides the till's sales" in outcome.error
-    assert office.changes == []
+    assert not outcome.held and office.changes == []
+
+
+def test_a_lost_change_the_stock_cannot_tell_is_held_not_failed(
+    sandbox: tuple[EasyCashierSandbox, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, office = sandbox[0], sandbox[0].office
+    client = client_of(sandbox)
+    client.read(Entity.product, [("1001",)])
+    call = client.transport.call
+
+    def goods_received_meanwhile(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "decreaseStock":
+            office.change_stock({"storeNumber": 1, "articles": [{"articleNumber": "1001", "quantity": 5}]}, 1)
+        return call(name, *args, **kwargs)
+
+    monkeypatch.setattr(client.transport, "call", goods_received_meanwhile)
+    running.faults = Faults(script=[*BEFORE_THE_CHANGE, "lost"])
+    [outcome] = client.write(Entity.order, [web_order("#12", ("1001", 2, None))])
+    assert outcome.held and outcome.error is not None
+    assert "moved 1001 by +3, where the change was 1001 by -2" in outcome.error, outcome.error
+    assert office.stock("1001", 1) == 12 - 2 + 5 and len(office.changes) == 2, "sent once, not again"
+
+
+def test_a_lost_change_whose_stock_cannot_be_read_to_tell_is_held(sandbox: tuple[EasyCashierSandbox, str]) -> None:
+    running, office = sandbox[0], sandbox[0].office
+    client = client_of(sandbox)
+    client.read(Entity.product, [("1001",)])
+    running.faults = Faults(script=[*BEFORE_THE_CHANGE, "lost", *["500"] * 20])  # then the Back Office is down
+    [outcome] = client.write(Entity.order, [web_order("#16", ("1001", 2, None))])
+    assert outcome.held and outcome.error is not None and "reading the stock to tell" in outcome.error, outcome
+    assert len(office.changes) == 1, "sent once, not again"
+
+
+def test_an_order_shipped_from_two_locations_lowers_each_store_by_its_lines(
+    sandbox: tuple[EasyCashierSandbox, str],
+) -> None:
+    office = sandbox[0].office
+    client = client_of(sandbox)
+    order = web_order("#13", ("1001", 2, "1"), ("1002", 1, "3"), ("1003", 1, None))  # the last: the order's store
+    [outcome] = client.write(Entity.order, [order.model_copy(update={"branch": "3"})])
+    assert outcome.error is None, outcome.error
+    assert sorted((c["store"], c["articles"]) for c in office.changes) == [
+        (1, [("1001", Decimal(2))]),
+        (3, [("1002", Decimal(1)), ("1003", Decimal(1))]),
+    ]
+    assert (office.stock("1001", 1), office.stock("1002", 3), office.stock("1003", 3)) == (10, -1, -1)
+
+
+def test_an_order_booked_at_one_store_whose_other_store_is_in_doubt_is_held_saying_so(
+    sandbox: tuple[EasyCashierSandbox, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, office = sandbox[0], sandbox[0].office
+    client = client_of(sandbox)
+    client.read(Entity.product, [("1001",)])
+    call = client.transport.call
+
+    def counted_meanwhile(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "decreaseStock" and kwargs["body"]["storeNumber"] == 3:
+            office.set_stock("1002", 3, Decimal(7))  # a stock count at store 3 meanwhile
+        return call(name, *args, **kwargs)
+
+    monkeypatch.setattr(client.transport, "call", counted_meanwhile)
+    # the report, an article per line, the report; store 1's decrease; store 3's answer is lost
+    running.faults = Faults(script=["ok", "ok", "ok", "ok", "ok", "lost"])
+    [outcome] = client.write(Entity.order, [web_order("#15", ("1001", 1, "1"), ("1002", 1, "3"))])
+    assert running.app.injected == ["lost"]
+    assert outcome.held and outcome.error is not None and "its change at store 1 was booked" in outcome.error
+    assert [c["store"] for c in office.changes] == [1, 3], "each sent once"
 
 
 def test_an_order_with_an_unknown_article_or_store_is_that_orders_error(
