@@ -26,7 +26,7 @@ from engine.errors import TillsyncError
 from engine.plan.model import Action, Change, FieldChange, Fingerprints, FlowPlan, Plan
 from engine.records import Entity
 
-FORMAT = "tillsync-plan/3"
+FORMAT = "tillsync-plan/4"
 _AGAIN = "save a plan with: tillsync plan --env ENV --format json --out FILE"
 _SCHEME = "hmac-sha256:"
 _PLAN_AGAIN = "plan again: " + _AGAIN.removeprefix("save a plan with: ")

@@ -68,7 +68,7 @@ OVERLAY_TYPO = """\
         settings: {batch_size: 0}
 """
 PLAN_OF_ANOTHER_FORMAT = '{"format": "tillsync-plan/1", "environment": "test", "flows": []}'
-DAMAGED_PLAN = '{"format": "tillsync-plan/3", "environment": "test", "flows": [{"flow": "products"}]}'
+DAMAGED_PLAN = '{"format": "tillsync-plan/4", "environment": "test", "flows": [{"flow": "products"}]}'
 
 CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
     # (case, argv, setup, environment variables, words the answer must hold)
@@ -114,7 +114,7 @@ CASES: list[tuple[str, list[str], Setup, dict[str, str], str]] = [
     ("apply a damaged plan", ["apply", "--env", "test", "--plan", "plan.json"], _write("plan.json", DAMAGED_PLAN), {},
      "the plan is damaged"),
     ("apply a plan written by hand", ["apply", "--env", "test", "--plan", "plan.json"],
-     _write("plan.json", '{"format": "tillsync-plan/3", "environment": "production", "flows": []}'), {},
+     _write("plan.json", '{"format": "tillsync-plan/4", "environment": "production", "flows": []}'), {},
      "the plan is not signed"),
     ("apply with a credential unset", ["apply", "--env", "test", "--yes"],
      _write("specs/shop-sync.yaml", SHOPIFY_SPEC), {},

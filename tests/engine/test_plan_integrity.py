@@ -74,7 +74,7 @@ def apply(capsys: pytest.CaptureFixture[str], path: str = "plan.json") -> tuple[
 
 def test_an_untouched_plan_applies(repo: Repo, saved: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(saved.read_text())
-    assert data["format"] == "tillsync-plan/3" and data["signature"].startswith("hmac-sha256:")
+    assert data["format"] == "tillsync-plan/4" and data["signature"].startswith("hmac-sha256:")
     code, said = apply(capsys)
     assert code == 0, said
     assert [p.title for p in repo.shop().read(Entity.product)] == ["Shirt", "Mug"]
@@ -140,7 +140,7 @@ def test_a_plan_in_the_older_format_is_refused_with_a_sentence(saved: Path, caps
     del data["signature"], data["state_store"]
     saved.write_text(json.dumps(data))
     code, said = apply(capsys)
-    assert code == 1 and "a plan in format 'tillsync-plan/2', but this Tillsync applies 'tillsync-plan/3'" in said
+    assert code == 1 and "a plan in format 'tillsync-plan/2', but this Tillsync applies 'tillsync-plan/4'" in said
 
 
 def test_a_plan_of_another_environment_sharing_the_state_store_is_refused(
