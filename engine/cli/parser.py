@@ -110,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sync_commands(commands)
     _server_commands(commands)
     _reference_commands(commands)
+    _onboarding_commands(commands)
     for command in subcommands(parser):  # `tillsync plan --color never` as well as `tillsync --color never plan`
         command.add_argument("--color", choices=MODES, default=argparse.SUPPRESS, help=COLOR_HELP)
     return parser
@@ -330,3 +331,20 @@ def _reference_commands(commands: Any) -> None:
     )
     completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
     completion.set_defaults(run=Handler("completion", "completion"))
+
+
+def _onboarding_commands(commands: Any) -> None:
+    undo = commands.add_parser(
+        "undo",
+        help="plan the undo of an applied run: fields set back, records it made archived or deleted",
+        description="Make the plan that takes a flow's target back to before one applied run: each field it "
+        "changed set back, each record it created archived or deleted where the flow's delete policy allows; a "
+        "record changed since the run is a conflict and left as it is; orders and other records that cannot be "
+        "undone are listed as such. Apply it with `apply --plan`. Exit 0 nothing to undo, 2 changes, 1 error.",
+    )
+    undo.add_argument("run_id", metavar="RUN", help="the run's id, or its first characters, as `logs` shows it")
+    undo.add_argument("--env", required=True, metavar="ENV", help="environment the run was applied in")
+    undo.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                      help="text for people, markdown for a pull-request comment, json for apply --plan")  # fmt: skip
+    undo.add_argument("--out", type=Path, metavar="FILE", help="save the plan to FILE, for apply --plan")
+    undo.set_defaults(run=Handler("undo", "undo"))
