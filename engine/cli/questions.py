@@ -21,13 +21,17 @@ class Asker:
     def __init__(self, interactive: bool) -> None:
         self.interactive = interactive
 
-    def __call__(self, question: str, default: str, given: str | None, flag: str, check: Callable[[str], T]) -> T:
-        """The answer to `question`: as given by `flag`, else asked (or the default, not interactive)."""
+    def __call__(
+        self, question: str, default: str, given: str | None, flag: str, check: Callable[[str], T], echo: bool = True
+    ) -> T:
+        """The answer to `question`: as given by `flag`, else asked (or the default, not interactive).
+        A wrong answer is said again only with `echo` (never one that may be a secret)."""
         if given is not None:
             try:
                 return check(given)
             except WrongAnswer as exc:
-                raise UsageError(f"{flag}{'' if flag.endswith('=') else ' '}{given}: {exc}") from None
+                said = given if echo else "…"
+                raise UsageError(f"{flag}{'' if flag.endswith('=') else ' '}{said}: {exc}") from None
         if not self.interactive:
             try:
                 return check(default)

@@ -166,7 +166,7 @@ def _credentials(ask: Asker, args: argparse.Namespace, draft: Draft) -> None:
             default = f"env:{scaffold.credential_variable(draft, system, name)}"
             system.credentials[name] = ask(
                 f"{system.name} ({system.connector.name}): which variable is its {name} read from? (env:VARIABLE)",
-                default, answer, f"--credential {system.name}.{name}=", answers.credential_reference,
+                default, answer, f"--credential {system.name}.{name}=", answers.credential_reference, echo=False,
             )  # fmt: skip
     if given:
         known = [f"{s.name}.{n}" for s in draft.systems.values() for n in s.connector.credentials]
