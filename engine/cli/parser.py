@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _sync_commands(commands)
     _server_commands(commands)
     _reference_commands(commands)
+    _onboarding_commands(commands)
     for command in subcommands(parser):  # `tillsync plan --color never` as well as `tillsync --color never plan`
         command.add_argument("--color", choices=MODES, default=argparse.SUPPRESS, help=COLOR_HELP)
     return parser
@@ -345,3 +346,48 @@ def _reference_commands(commands: Any) -> None:
     )
     completion.add_argument("shell", choices=("bash", "zsh", "fish"), help="the shell to complete in")
     completion.set_defaults(run=Handler("completion", "completion"))
+
+
+def _onboarding_commands(commands: Any) -> None:
+    undo = commands.add_parser(
+        "undo",
+        help="plan the undo of an applied run: fields set back, records it made archived or deleted",
+        description="Make the plan that takes a flow's target back to before one applied run: each field it "
+        "changed set back, each record it created archived or deleted where the flow's delete policy allows; a "
+        "record changed since the run is a conflict and left as it is; orders and other records that cannot be "
+        "undone are listed as such. Apply it with `apply --plan`. Exit 0 nothing to undo, 2 changes, 1 error.",
+    )
+    undo.add_argument("run_id", metavar="RUN", help="the run's id, or its first characters, as `logs` shows it")
+    undo.add_argument("--env", required=True, metavar="ENV", help="environment the run was applied in")
+    undo.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                      help="text for people, markdown for a pull-request comment, json for apply --plan")  # fmt: skip
+    undo.add_argument("--out", type=Path, metavar="FILE", help="save the plan to FILE, for apply --plan")
+    undo.set_defaults(run=Handler("undo", "undo"))
+
+    init = commands.add_parser(
+        "init",
+        help="set up an integration: ask, then write its spec, sandbox entry and mapping tests",
+        description="Ask what the integration guides ask (the two systems, the flows with their direction and "
+        "master, the order statuses, each system's settings, where credentials come from), then write "
+        "specs/NAME.yaml (validated first), its entry in environments/sandbox.yaml and specs/tests/NAME.yaml "
+        "(passing), and print the next commands. Every question has a flag; --yes takes the defaults for the rest.",
+    )
+    init.add_argument("--from", dest="source", metavar="CONNECTOR", help="the till or ERP, e.g. mpluskassa")
+    init.add_argument("--to", dest="target", metavar="CONNECTOR", help="the webshop or other side, e.g. shopify")
+    init.add_argument("--name", metavar="NAME", help="the integration's name (default: FROM-TO)")
+    init.add_argument("--flows", metavar="LIST", help="flows, comma separated: orders,products,stock,customers,prices,"
+                      "categories,images,shipments (those both systems can run)")  # fmt: skip
+    init.add_argument("--direction", action="append", metavar="FLOW=SYSTEM",
+                      help="the system a flow reads from (connector or system name); FLOW=both: two-way")  # fmt: skip
+    init.add_argument("--master", action="append", metavar="FLOW=SYSTEM", help="the system a two-way flow's wins")
+    init.add_argument("--statuses", metavar="LIST", help="order statuses to send, comma separated (- for all)")
+    init.add_argument("--setting", action="append", metavar="SYSTEM.SETTING=VALUE",
+                      help="a system's setting, e.g. pos.branch=2 (repeatable)")  # fmt: skip
+    init.add_argument("--flow-setting", action="append", metavar="FLOW.SETTING=VALUE",
+                      help="a flow's setting: orders.default_debtor=1000, orders.employee_number=999999, "
+                      "orders.branch=1, orders.order_type=order, stock.location_map=1:warehouse,2:store")  # fmt: skip
+    init.add_argument("--credential", action="append", metavar="SYSTEM.NAME=env:VARIABLE",
+                      help="the variable a credential is read from, e.g. shop.access_token=env:SHOP_TOKEN")  # fmt: skip
+    init.add_argument("-y", "--yes", action="store_true", help="ask nothing: the default for every answer not given")
+    init.add_argument("--force", action="store_true", help="overwrite the spec, its tests and its sandbox entry")
+    init.set_defaults(run=Handler("wizard", "init"))

@@ -204,7 +204,8 @@ def logs(args: argparse.Namespace) -> int:
     show = _whole if args.full else render.value_text
     for e in entries:
         outcome = paint(e.outcome, "error" if e.outcome == "failed" else "ok")
-        print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.integration}/{e.flow} {'/'.join(e.key)} {_action(e.action)} {outcome}")
+        print(f"{e.at:%Y-%m-%d %H:%M:%S} run {e.run_id[:8]} {e.integration}/{e.flow} {'/'.join(e.key)} "
+              f"{_action(e.action)} {outcome}")  # fmt: skip
         response = e.response
         if e.outcome == "failed" and isinstance(response, dict) and "error" in response:
             print(f"    {paint('reason', 'error')}: {response['error']}")  # whole: it is what to fix

@@ -112,7 +112,7 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     # source's value, so a later run tells a new change in the source from this one.
     kept: dict[str, str] = {}  # field → why it is kept
     left_alone: list[FieldChange] = []
-    have = {name: _restricted(policy, name, have[name], want[name]) for name in policy.fields}
+    have = {name: restricted(policy, name, have[name], want[name]) for name in policy.fields}
     for name in policy.fields:
         if name in policy.match or want[name] is None or want[name] == have[name]:
             continue  # a field the source leaves empty is left alone in the target
@@ -198,7 +198,8 @@ def _in_step(
     return Change(Action.record, item.key, reason, left_alone=left_alone, applied=applied, source=item.source)
 
 
-def _restricted(policy: DiffPolicy, name: str, have: Any, want: Any) -> Any:
+def restricted(policy: DiffPolicy, name: str, have: Any, want: Any) -> Any:
+    """The target's value of a field as compared with `want`: without what only the target keeps."""
     if have == want:  # nothing to leave out; most fields of most records, and far cheaper to tell
         return have
     return _restrict(have, want) if name in policy.objects else _restrict_items(have, want)

@@ -100,6 +100,7 @@ class FlowPlan:
     # the whole target was read; False: only the records whose source changed since the last apply
     # (the others were taken to hold what was last applied), between two reconciliations
     reconciled: bool = True
+    undoes: str | None = None  # the id of the run this plan undoes (`engine.plan.undo`); None: a sync
 
     @property
     def label(self) -> str:

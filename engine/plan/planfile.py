@@ -121,6 +121,8 @@ def _check(data: Mapping[str, Any], key: PlanKey, where: str) -> None:
 def _flow_json(flow: FlowPlan) -> dict[str, Any]:
     data = asdict(flow)
     data["changes"] = [_change_json(change) for change in flow.changes]
+    if flow.undoes is None:  # a sync's plan: its file as before undo plans were made
+        del data["undoes"]
     return data
 
 
@@ -165,4 +167,5 @@ def _flow(data: Mapping[str, Any]) -> FlowPlan:
         fingerprints=fingerprints,
         partial=bool(data.get("partial", False)),
         reconciled=bool(data.get("reconciled", True)),
+        undoes=data.get("undoes"),
     )

@@ -48,7 +48,9 @@ def text(plan: Plan) -> str:
         if lines and lines[-1]:
             lines.append("")
         lines.append(
-            f"{flow.label}: {flow.source} → {flow.target} "
+            f"{flow.label}: undo of run {flow.undoes} in {flow.target} ({flow.entity.value} by {', '.join(flow.match)})"
+            if flow.undoes
+            else f"{flow.label}: {flow.source} → {flow.target} "
             f"({flow.entity.value} by {', '.join(flow.match)}; {flow.source_count} read"
             + (f", {flow.filtered_count} filtered out" if flow.filtered_count else "")
             + ")"

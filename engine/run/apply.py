@@ -222,5 +222,15 @@ def _write(
                                  sent, dict(outcome.response) or None))  # fmt: skip
         else:
             written.append(Written(change.key, change.action.value, change.applied, change.source, sent,
-                                   dict(outcome.response) or {"id": outcome.target_id}))  # fmt: skip
+                                   dict(outcome.response) or {"id": outcome.target_id}, _before(change)))  # fmt: skip
     return written, failed, held, fatal
+
+
+def _before(change: Change) -> dict[str, Any] | None:
+    """What an undo of this write needs of the target as it was: the values of the fields written ({} for a
+    record it did not hold); None for a delete, whose record is not kept."""
+    if change.action is Action.delete:
+        return None
+    if change.action is Action.create:
+        return {}
+    return {item.field: item.before for item in change.fields}

@@ -25,6 +25,7 @@ from engine.run.planner import plan_flow
 from engine.run.progress import Observer, silent
 from engine.run.recovery import recover
 from engine.run.systems import Systems, open_systems
+from engine.run.undo import plan_undo
 from engine.run.workspace import Deployment, Workspace
 from engine.state import StateStore, default_url
 
@@ -270,10 +271,12 @@ def apply_saved(
     written: set[tuple[str, str]] = set()  # (integration, system) written to by a flow before
     for flow_plan, item in steps:
         try:
-            with flow_run(workspace, store, item, "apply", progress=progress) as run:
-                # as the plan shown read it: a reconciliation shown is made again whole
-                fresh = plan_flow(workspace, run.setup, run.systems, store, progress=progress,
-                                  full=flow_plan.reconciled and not flow_plan.partial)  # fmt: skip
+            with flow_run(workspace, store, item, "undo" if flow_plan.undoes else "apply", progress=progress) as run:
+                if flow_plan.undoes:  # an undo is made again as an undo of the same run
+                    fresh = plan_undo(workspace, run.setup, run.systems, store, flow_plan.undoes)
+                else:  # as the plan shown read it: a reconciliation shown is made again whole
+                    fresh = plan_flow(workspace, run.setup, run.systems, store, progress=progress,
+                                      full=flow_plan.reconciled and not flow_plan.partial)  # fmt: skip
                 upstream = (item.deployment.name, flow_plan.target) in written
                 doing = to_apply(flow_plan, fresh, after_upstream=upstream)
                 result = apply_plan(run, doing, shown=flow_plan)

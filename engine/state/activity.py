@@ -4,6 +4,7 @@ merchant's data."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,10 @@ class Activity:
     sent: Any
     response: Any
     at: datetime
+    # what an undo needs (None in entries logged before they were kept): the target's values of the
+    # fields written, before the write ({} for a create), and the flow's fields as the write left them
+    before: Any = None
+    applied: Any = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,8 @@ class Entry:
     source: Any = None
     sent: Any = None
     response: Any = None
+    before: Any = None
+    applied: Any = None
 
 
 class ActivityStore:
@@ -63,10 +70,21 @@ class ActivityStore:
         with self.engine.connect() as connection:
             rows = [
                 Activity(row.id, row.run_id, row.integration, row.flow, decode_key(row.key), row.action,
-                         row.outcome, row.source, row.sent, row.response, aware(row.at))
+                         row.outcome, row.source, row.sent, row.response, aware(row.at), row.before, row.applied)
                 for row in connection.execute(query)
             ]  # fmt: skip
         return sorted(rows, key=lambda entry: entry.id)
+
+    def of_run(self, run_id: str) -> builtins.list[Activity]:
+        """A run's entries, oldest first."""
+        a = t.activity.c
+        query = sa.select(t.activity).where(a.run_id == run_id).order_by(a.id)
+        with self.engine.connect() as connection:
+            return [
+                Activity(row.id, row.run_id, row.integration, row.flow, decode_key(row.key), row.action,
+                         row.outcome, row.source, row.sent, row.response, aware(row.at), row.before, row.applied)
+                for row in connection.execute(query)
+            ]  # fmt: skip
 
     def count(
         self,
@@ -111,5 +129,6 @@ def log(
             sa.insert(t.activity),
             [{"run_id": run_id, "integration": integration, "flow": flow, "key": encode_key(e.key),
               "action": e.action, "outcome": e.outcome, "source": to_json(e.source), "sent": to_json(e.sent),
-              "response": to_json(e.response), "at": stamp} for e in entries],
+              "response": to_json(e.response), "before": to_json(e.before), "applied": to_json(e.applied),
+              "at": stamp} for e in entries],
         )  # fmt: skip

@@ -20,7 +20,7 @@ from engine.state.database import aware, now
 
 # stopped: at the gate, nothing written; interrupted: its process died, found when its flow's lock was next taken
 RUN_STATUSES = ("running", "succeeded", "failed", "stopped", "interrupted")
-LOCKED_KINDS = ("apply", "retry", "event")  # runs made under their flow's lock (a check is not)
+LOCKED_KINDS = ("apply", "retry", "event", "undo")  # runs made under their flow's lock (a check is not)
 INTERRUPTED = "its process ended mid-run; found when the flow's lock was next taken"
 
 
@@ -67,6 +67,13 @@ class RunStore:
             query = query.where(t.runs.c.integration == integration)
         if flow:
             query = query.where(t.runs.c.flow == flow)
+        with self.engine.connect() as connection:
+            return [dict(row._mapping) for row in connection.execute(query)]
+
+    def starting_with(self, prefix: str) -> builtins.list[dict[str, Any]]:
+        """The runs whose id starts with `prefix` (a run is named by the first characters of its id)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = sa.select(t.runs).where(t.runs.c.id.like(f"{escaped}%", escape="\\")).order_by(t.runs.c.started_at)
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(query)]
 

@@ -62,6 +62,7 @@ class Written:
     source: Any = None
     sent: Any = None
     response: Any = None
+    before: Mapping[str, Any] | None = None  # the target's values of the fields written, before ({} for a create)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,8 @@ class StateStore:
             for item in failed:
                 dead_letters.record_letter(connection, run_id, integration, flow, item.key, item.action,
                                            item.document, item.reason, stamp)  # fmt: skip
-            entries = [Entry(w.key, w.action, "done", w.source, w.sent, w.response) for w in written]
+            entries = [Entry(w.key, w.action, "done", w.source, w.sent, w.response, w.before, w.document)
+                       for w in written]  # fmt: skip
             entries += [Entry(f.key, f.action, "failed", f.source, f.sent, _with_reason(f)) for f in failed]
             activity.log(connection, run_id, integration, flow, entries, stamp)
 

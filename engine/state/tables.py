@@ -117,6 +117,10 @@ activity = sa.Table(
     _when("at"),
     sa.Index("activity_lookup", "integration", "flow", "key"),
     sa.Index("activity_at", "at"),
+    # version 11, what an undo of the run needs: the target's values of the fields written, before the
+    # write ({} for a create), and what the target held of the flow's fields once written
+    sa.Column("before", sa.JSON),
+    sa.Column("applied", sa.JSON),
 )
 
 locks = sa.Table(  # flow locks where the database has no advisory locks (SQLite)
@@ -285,11 +289,23 @@ def _version_10(connection: sa.Connection) -> None:
     metadata.create_all(connection, tables=[alerts])
 
 
+def _version_11(connection: sa.Connection) -> None:
+    """The activity log keeps, per record written, the target's values before the write and the flow's
+    fields after it, so a run can be undone three-way (`tillsync undo`). Version 1 builds `activity`
+    from today's table, so they may be there; entries logged before have neither, and are said to be
+    beyond undoing."""
+    present = {column["name"] for column in sa.inspect(connection).get_columns("activity")}
+    for name in ("before", "applied"):
+        if name not in present:
+            kind = activity.c[name].type.compile(dialect=connection.dialect)
+            connection.execute(sa.text(f"ALTER TABLE activity ADD COLUMN {name} {kind}"))
+
+
 # Steps by the version they reach. A store records each step it took, so a step numbered below
 # one it already took (5 and 6 were made side by side) is still taken.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7,
-    8: _version_8, 9: _version_9, 10: _version_10,
+    8: _version_8, 9: _version_9, 10: _version_10, 11: _version_11,
 }  # fmt: skip
 LATEST = max(MIGRATIONS)
 

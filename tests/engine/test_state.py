@@ -294,3 +294,22 @@ def test_two_processes_taking_a_sqlite_lock_at_the_same_moment_get_one_lock_and_
         with store.engine.connect() as connection:
             assert connection.execute(sa.select(t.locks.c.owner)).scalars().all() == ["elsewhere:1"]
         assert [r["status"] for r in store.runs.list()] == ["running"], "the other's run is its own"
+
+
+def test_a_store_made_before_activity_kept_the_values_before_a_write_gains_them(tmp_path: Path) -> None:
+    """Version 11 adds the columns an undo reads to an activity table made without them; entries logged
+    before have neither."""
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    StateStore(url).close()
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.delete(t.schema_version).where(t.schema_version.c.version == 11))
+        connection.execute(sa.text("ALTER TABLE activity DROP COLUMN before"))
+        connection.execute(sa.text("ALTER TABLE activity DROP COLUMN applied"))
+    engine.dispose()
+    with StateStore(url) as store:
+        run = store.runs.start("shop", "products", "apply")
+        store.record_batch(run, "shop", "products",
+                           written=[Written(("1",), "update", {"title": "New"}, before={"title": "Old"})])  # fmt: skip
+        [entry] = store.activity.of_run(run)
+    assert (entry.before, entry.applied) == ({"title": "Old"}, {"title": "New"})
