@@ -120,7 +120,20 @@ def inventory_fields(shop: Shop, views: Views) -> RootFields:
         item, errors = shop.update_item(id, input)
         return {"inventoryItem": views.item(id) if item else None, "userErrors": errors}
 
+    def nodes(info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+        """Inventory items and locations by id, in the order asked; null for an id the shop does not hold."""
+        found: list[dict[str, Any] | None] = []
+        for node_id in ids:
+            if node_id in shop.items:
+                found.append({**views.item(node_id), "__typename": "InventoryItem"})
+            elif node_id in shop.locations:
+                found.append({**views.location(node_id), "__typename": "Location"})
+            else:
+                found.append(None)
+        return found
+
     return {
+        "nodes": nodes,
         "locations": locations,
         "inventorySetQuantities": inventory_set_quantities,
         "inventoryItemUpdate": inventory_item_update,
