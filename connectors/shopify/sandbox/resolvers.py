@@ -202,7 +202,8 @@ def order_fields(shop: Shop, views: Views) -> RootFields:
                     "source_name": o["sourceName"], "updated_at": o["updatedAt"], "created_at": o["createdAt"],
                     "status": "cancelled" if o["cancelledAt"] else "open"}  # fmt: skip
 
-        chosen = sorted((oid for oid, o in shop.orders.items() if search.matches(query, fields(o))),
+        # a copy: a shopper may place an order while this request reads them
+        chosen = sorted((oid for oid, o in list(shop.orders.items()) if search.matches(query, fields(o))),
                         key=lambda oid: (shop.orders[oid]["updatedAt"], oid))  # fmt: skip
         return connection(chosen, views.order, **paging(page))
 
