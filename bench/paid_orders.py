@@ -24,6 +24,7 @@ from pathlib import Path
 
 from connectors import CONNECTORS
 from connectors.mpluskassa.sandbox import MplusSandbox
+from connectors.shopify.cost import PLANS, Bucket
 from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import RunningSandbox, running_sandboxes, serving
@@ -61,9 +62,10 @@ class Paid:
         return sum(1 for name in self.placed if self.held[name] > 1)
 
 
-def pay(count: int, rate: float, seed: int, wait_s: float = 60) -> Paid:
-    """Serve both sandboxes, sync the catalogue, then pay `count` orders arriving at random, `rate` a
-    second on average, with the receiver and its worker running; wait up to `wait_s` for the last."""
+def pay(count: int, rate: float, seed: int, wait_s: float = 60, plan: str = "standard") -> Paid:
+    """Serve both sandboxes (the shop on this Shopify plan's rate limits), sync the catalogue, then pay
+    `count` orders arriving at random, `rate` a second on average, with the receiver and its worker
+    running; wait up to `wait_s` for the last."""
     with (
         tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder,
         running_sandboxes(
@@ -74,6 +76,7 @@ def pay(count: int, rate: float, seed: int, wait_s: float = 60) -> Paid:
         workspace = _workspace(Path(folder), shop, till)
         _sync_catalogue(workspace)
         assert isinstance(shop.sandbox, ShopifySandbox) and isinstance(till.sandbox, MplusSandbox)
+        shop.sandbox.bucket = Bucket(PLANS[plan], shop.sandbox.clock)
         return _pay_orders(workspace, shop.sandbox, till.sandbox, count, rate, random.Random(seed), wait_s)
 
 
