@@ -24,8 +24,8 @@ from pathlib import Path
 
 from connectors import CONNECTORS
 from connectors.mpluskassa.sandbox import MplusSandbox
-from connectors.shopify.cost import PLANS, Bucket
 from connectors.shopify.client import ShopifyClient
+from connectors.shopify.cost import PLANS, Bucket
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.server import RunningSandbox, running_sandboxes, serving
 from engine.run import runner

@@ -37,8 +37,9 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "receiver_p99_s": round(percentile(answers, 0.99), 4),
             "receiver_max_s": round(answers[-1], 4),
             "deliveries": len(paid.answers_s), "unanswered": paid.unanswered,
-            "note": f"real time over loopback HTTP, the shop on Shopify's {PLAN} plan; {count} paid orders arriving at random, {RATE:g} a second on "
-            "average; latency from Shopify recording the payment to MplusKASSA holding the order; the receiver's "
-            "answer time per delivery as the sandbox shop saw it (it sends its deliveries one after another)",
+            "note": f"real time over loopback HTTP, the shop on Shopify's {PLAN} plan; {count} paid orders arriving "
+            f"at random, {RATE:g} a second on average; latency from Shopify recording the payment to MplusKASSA "
+            "holding the order; the receiver's answer time per delivery as the sandbox shop saw it (it sends its "
+            "deliveries one after another)",
         }
     }  # fmt: skip
