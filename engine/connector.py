@@ -203,6 +203,17 @@ class DeleteGuard(Protocol):
         ...
 
 
+@runtime_checkable
+class KeyLookup(Protocol):
+    """A client of a system whose webhooks name some records by its own ids, not by their keys: a
+    flow whose target reported an edit asks it which records those ids are."""
+
+    def keys_of(self, entity: Entity, refs: Sequence[Sequence[str]]) -> list[Key]:
+        """The match keys of the records these ids name, as `Event.refs` gives them; ids of records
+        the system does not hold (any more) give none."""
+        ...
+
+
 def read_raw(
     client: Client, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
 ) -> Iterator[RawRecord]:
@@ -234,6 +245,10 @@ class Event:
     # the change it tells of, where the system names one: deliveries of one topic with the same event id
     # are one change sent to several subscriptions (Shopify's X-Shopify-Event-Id); "" when it names none
     event_id: str = ""
+    # the system's own ids of the records it is about where it names no keys (Shopify's
+    # inventory_levels/update names an inventory item and a location, not a SKU): a flow whose target
+    # sent it asks the target's client (a `KeyLookup`) for their keys when it runs
+    refs: list[list[str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,12 @@ class ShopifyClient:
         """Refused: Tillsync archives what it synced to Shopify rather than deleting it."""
         raise FatalConnectorError(f"the shopify connector does not delete {entity.value} records; archive them")
 
+    def keys_of(self, entity: Entity, refs: Sequence[Sequence[str]]) -> list[Key]:
+        """The keys of the stock levels `inventory_levels/update` events named by their ids
+        (`engine.connector.KeyLookup`); other entities' events name their keys themselves."""
+        stock = self.entities[Entity.stock]
+        return stock.keys_of(refs) if entity is Entity.stock and isinstance(stock, StockLevels) else []
+
     def subscribe(self, topic: str, uri: str) -> str:
         """Have Shopify send `topic` events (e.g. `orders/paid`) to `uri`; returns the subscription id."""
         return webhooks.subscribe(self.session, topic, uri)

@@ -29,6 +29,7 @@ from engine.records import Record, StockLevel
 
 MAX_QUANTITIES = 250
 SKUS_PER_READ = 25
+MAX_IDS = 250  # ids a `nodes` query takes
 LOCATIONS_PER_PAGE = 50
 BULK_CHILDREN = {"InventoryLevel": "inventoryLevels"}  # a bulk export's child lines, by __typename
 
@@ -101,6 +102,18 @@ class StockLevels:
                 if chosen is None or key in chosen:
                     found.append(record)
         return found
+
+    def keys_of(self, refs: Sequence[Sequence[str]]) -> list[Key]:
+        """The (SKU, location name) of each (inventory item id, location id) pair, in one request per
+        125 pairs (`nodes` takes 250 ids); an item without a SKU, or an id the shop does not hold, names none."""
+        keys: list[Key] = []
+        for chunk in chunks([tuple(ref) for ref in refs if len(ref) == 2], MAX_IDS // 2):
+            ids = list(dict.fromkeys(node_id for pair in chunk for node_id in pair))
+            found = self.session.request("LevelsById", {"ids": ids})["nodes"]
+            names = {node["id"]: node.get("sku") or node.get("name") for node in found if node}
+            keys += [(names[item], names[location]) for item, location in chunk
+                     if names.get(item) and names.get(location)]  # fmt: skip
+        return list(dict.fromkeys(keys))
 
     def _variants(self, skus: list[str] | None) -> Iterator[dict[str, Any]]:
         """Variants with their inventory levels: those with these SKUs, page by page, or every

@@ -20,6 +20,11 @@ Quirks (https://shopify.dev/docs/apps/build/webhooks/delivery-structure, and Sho
   such an event runs its flow whole (incrementally).
 - A rotated app secret can take up to an hour before Shopify signs with it ("Verify webhook
   deliveries"), hence the optional `previous_webhook_secret`.
+- `inventory_levels/update` names a level by `inventory_item_id` and `location_id` (numbers), not by
+  SKU; its `admin_graphql_api_id` (`gid://shopify/InventoryLevel/<level>?inventory_item_id=<item>`)
+  carries the item's id too, exactly where a JSON reader that parses numbers as doubles would round
+  the number (Shopify's published example shows one rounded so), so the item is read from there
+  first. The event names them as ids (`Event.refs`); the client looks up their SKU and location name.
 - Bodies are `application/json`, compact, with `/` written `\\/` (Shopify's encoder): the HMAC is
   over those bytes, never over re-serialised JSON.
 """
@@ -31,6 +36,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel
 
@@ -111,7 +117,25 @@ def read_delivery(headers: Mapping[str, str], payload: Mapping[str, Any], settin
     if action and topic in EVENT_TOPICS:  # an Events delivery: a resource, and what happened to it
         return Event(f"{topic}/{action}", webhook_id, EVENT_TOPICS[topic], [], event_id)
     entity, keys = affected(topic, payload, getattr(settings, "key_namespace", "tillsync"))
-    return Event(topic, webhook_id, entity, keys, event_id)
+    return Event(topic, webhook_id, entity, keys, event_id, level_refs(topic, payload))
+
+
+def level_refs(topic: str, payload: Mapping[str, Any]) -> list[list[str]]:
+    """The inventory item and location an `inventory_levels/update` names, as GraphQL ids; [] for
+    other topics, or a payload that names neither."""
+    if topic != "inventory_levels/update":
+        return []
+    named = parse_qs(urlsplit(str(payload.get("admin_graphql_api_id") or "")).query).get("inventory_item_id")
+    item = named[0] if named else payload.get("inventory_item_id")
+    location = payload.get("location_id")
+    if item in (None, "") or location in (None, ""):
+        return []
+    return [[_gid("InventoryItem", item), _gid("Location", location)]]
+
+
+def _gid(kind: str, value: object) -> str:
+    text = str(value)
+    return text if text.startswith("gid://") else f"gid://shopify/{kind}/{text}"
 
 
 def _header(headers: Mapping[str, str], name: str) -> str:

@@ -20,7 +20,7 @@ from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
 from engine.run.read import found_unchanged, last_applied, read_source, read_target, spec_version
-from engine.run.reconcile import reads_changed_only, settled_with
+from engine.run.reconcile import edited_in_target, reads_changed_only, settled_with
 from engine.run.recovery import held_reason
 from engine.run.systems import Systems
 from engine.run.workspace import Workspace
@@ -90,8 +90,13 @@ def _plan_flow(
     since = None
     partial = only is not None or source_keys is not None
     changed_only = reads_changed_only(setup, store, full=full, partial=partial)
+    # records the target reported edited, read there again; their source is read whole to match them
+    edited = set()
+    if changed_only and setup.target_reads:
+        edited = edited_in_target(setup, store, systems.client(policy.target))
     # A partial read cannot tell what is gone; records in dead letters may lie before the cursor.
-    if not partial and policy.delete is DeletePolicy.never and not store.dead_letters.open(name, setup.name):
+    incremental = not partial and not edited and policy.delete is DeletePolicy.never
+    if incremental and not store.dead_letters.open(name, setup.name):
         since = _with_overlap(store.applied.cursor(name, setup.name))
     wanted = ReadFilter(tuple(flow.status) if flow.status else None, since)
     remembered = store.applied.keys(name, setup.name)
@@ -108,10 +113,13 @@ def _plan_flow(
         applied_keys = applied_keys & read
     settled: dict[Key, Document] = {}  # built, and giving what was last applied: the target is not read for them
     if changed_only and setup.target_reads:
+        for key in [key for key in held if key in edited]:  # its target's record is not as remembered
+            source.build(held.pop(key)[0])
         if policy.entity is Entity.product:  # records held unbuilt were in step with others: no SKU shared anew
             desired.refuse_shared_skus()
         mapped = [item.key for item in desired.items.values() if item.record is not None]
-        settled = _settled(setup, store, desired, applied_keys)
+        settled = {key: document for key, document in _settled(setup, store, desired, applied_keys).items()
+                   if key not in edited}  # fmt: skip
         known_unchanged = set(held) | set(settled)
         gone = applied_keys - set(mapped) - set(held) if policy.delete is not DeletePolicy.never else set()
         wanted_keys = [key for key in mapped if key not in settled] + sorted(gone)

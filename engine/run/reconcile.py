@@ -6,15 +6,24 @@ older than that. In between, a plan reads the target only for records whose sour
 other than what Tillsync last applied (the third side of the diff), and takes every other record to
 hold what was last applied: nothing is written for it, so nothing is written on a guess. A change
 made in the target outside Tillsync is found by the next reconciliation at the latest, and at once
-where a webhook names the record (a run for the records events name reads them in the target). A
-flow without `reconcile`, a flow that matches on other fields than the record's own key, and a run
-for some records only read the target as they always did.
+where the target's webhooks report it: an event from a flow's target (Shopify's
+`inventory_levels/update`, `products/update`) stays pending for the flow until a run of it
+succeeded, and every plan made meanwhile reads the records it names in the target whatever their
+source gives (`edited_in_target`), so the plan shows the edit record by record and apply puts it
+right. An event names records by key, or by the target's own ids, which the target's client looks
+up (`KeyLookup`: Shopify names a stock level by inventory item and location, and one request asks
+for the item's SKU and the location's name). Tillsync's own writes come back as such events too: the
+record read again is found as applied, and nothing is written. A flow without `reconcile`, a flow
+that matches on other fields than the record's own key, and a run for some records only read the
+target as they always did.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from engine.connector import Client, KeyLookup
+from engine.keys import Key
 from engine.plan.diff import DiffPolicy, project
 from engine.plan.model import Document
 from engine.records import Record
@@ -40,3 +49,14 @@ def settled_with(policy: DiffPolicy, record: Record, document: Document) -> bool
         for name in policy.fields
         if name not in policy.create_only and name not in policy.match
     )
+
+
+def edited_in_target(setup: FlowSetup, store: StateStore, target: Client) -> set[Key]:
+    """The keys of the records that pending events from the flow's target report edited there."""
+    events = [event for event in store.events.pending(setup.deployment.name, setup.name)
+              if event.system == setup.policy.target]  # fmt: skip
+    keys = {tuple(key) for event in events for key in event.keys}
+    refs = [ref for event in events for ref in event.refs]
+    if refs and isinstance(target, KeyLookup):
+        keys.update(target.keys_of(setup.policy.entity, refs))
+    return keys

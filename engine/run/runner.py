@@ -189,7 +189,8 @@ def sync_flow(
     the whole target, reconciliation due or not."""
     with flow_run(workspace, store, item, kind, systems, progress) as run:
         flow_plan = plan_flow(workspace, run.setup, run.systems, store, only, source_keys, progress, full)
-        problems = gate_problems(flow_plan, item.deployment.flow(item.flow).gate) if gated else []
+        held = store.applied.count(item.deployment.name, item.flow) if gated and flow_plan.partial else 0
+        problems = gate_problems(flow_plan, item.deployment.flow(item.flow).gate, held) if gated else []
         if problems:
             store.runs.finish(run.run_id, "stopped", {"gate": problems})
             watch.gated(workspace, store, item.deployment, item.flow, problems)

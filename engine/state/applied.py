@@ -48,6 +48,13 @@ class AppliedStore:
                 found.update({decode_key(row.key): row.document for row in rows})
             return found
 
+    def count(self, integration: str, flow: str) -> int:
+        """How many records the flow holds in its target as Tillsync last applied them."""
+        applied = t.applied.c
+        query = sa.select(sa.func.count()).where(applied.integration == integration, applied.flow == flow)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def keys(self, integration: str, flow: str) -> AppliedKeys:
         applied, known = t.applied.c, t.in_step.c
         joined = t.applied.outerjoin(

@@ -10,7 +10,7 @@ here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ class StoredEvent:
     flows: list[str]  # the flows it affects that have not yet run for it
     keys: list[list[str]]
     received_at: datetime
+    refs: list[list[str]] = field(default_factory=list)  # the system's ids of records it names by no key
 
 
 class TooLong(ValueError):
@@ -60,6 +61,7 @@ class EventStore:
         payload: Any,
         *,
         event_id: str | None = None,
+        refs: Sequence[Sequence[str]] = (),
     ) -> bool:
         """Store a delivery once; False when this webhook id, or this topic's `event_id`, was stored
         before (a redelivery, or the same change sent to another subscription). `TooLong` when an id
@@ -68,6 +70,7 @@ class EventStore:
         row = {
             "integration": integration, "system": system, "webhook_id": webhook_id, "event_id": event_id,
             "topic": topic, "entity": entity, "flows": list(flows), "keys": [list(k) for k in keys],
+            "refs": [list(r) for r in refs] or None,
             "payload": to_json(payload), "status": "pending" if flows else "ignored", "received_at": now(),
         }  # fmt: skip
         try:
@@ -99,7 +102,8 @@ class EventStore:
                 event = found.get(row.id)
                 if event is None:
                     event = found[row.id] = StoredEvent(row.id, row.integration, row.system, row.topic, row.entity,
-                                                        [], row.keys, aware(row.received_at))  # fmt: skip
+                                                        [], row.keys, aware(row.received_at),
+                                                        row.refs or [])  # fmt: skip
                 event.flows.append(row.pending_flow)
         return list(found.values())
 

@@ -155,6 +155,7 @@ events = sa.Table(  # webhook deliveries, deduplicated, waiting for the flows th
     sa.Column("event_id", sa.String(200)),  # version 5: the change a delivery tells of (None: not named)
     # one change delivered to several subscriptions of a topic is stored once; NULLs never clash
     sa.Index("events_change_once", "integration", "system", "topic", "event_id", unique=True),
+    sa.Column("refs", sa.JSON),  # version 12: the system's ids of records it names by no key (None: none)
 )
 
 
@@ -301,11 +302,20 @@ def _version_11(connection: sa.Connection) -> None:
             connection.execute(sa.text(f"ALTER TABLE activity ADD COLUMN {name} {kind}"))
 
 
+def _version_12(connection: sa.Connection) -> None:
+    """An event keeps the system's own ids of records it names by no key (Shopify's inventory item and
+    location), for the flow whose target sent it to look up. Version 2 builds `events` from today's
+    table, so it may be there."""
+    if "refs" not in {column["name"] for column in sa.inspect(connection).get_columns("events")}:
+        kind = events.c.refs.type.compile(dialect=connection.dialect)
+        connection.execute(sa.text(f"ALTER TABLE events ADD COLUMN refs {kind}"))
+
+
 # Steps by the version they reach. A store records each step it took, so a step numbered below
 # one it already took (5 and 6 were made side by side) is still taken.
 MIGRATIONS: dict[int, Callable[[sa.Connection], None]] = {
     1: _version_1, 2: _version_2, 3: _version_3, 4: _version_4, 5: _version_5, 6: _version_6, 7: _version_7,
-    8: _version_8, 9: _version_9, 10: _version_10, 11: _version_11,
+    8: _version_8, 9: _version_9, 10: _version_10, 11: _version_11, 12: _version_12,
 }  # fmt: skip
 LATEST = max(MIGRATIONS)
 

@@ -3,9 +3,11 @@
 The event worker (`tillsync webhooks serve`) and Dagster's `webhook_events` sensor both come here.
 For each flow with pending events, one run through the runner (`sync_flow`, gated like any
 unattended run) reads from the source only the records those events name; an event that names
-none runs its flow whole, incrementally. Only when that run succeeded are the events marked done
-for the flow; a run that fails, or stops at the gate, leaves them pending for the next try. Runs
-started by events are applies like any other, and count towards promotion.
+none runs its flow whole, incrementally. An event from the flow's target (an edit made there) runs
+the flow whole too, and its plan reads the records the event names in the target again. Only when
+that run succeeded are the events marked done for the flow; a run that fails, or stops at the gate,
+leaves them pending for the next try. Runs started by events are applies like any other, and count
+towards promotion.
 """
 
 from __future__ import annotations
@@ -38,9 +40,14 @@ def run_events(
         if deployment is None or flow not in deployment.enabled_flows():
             store.events.finish_flow(ids, flow)
             continue
+        # events from the flow's target name records edited there: its plan reads them again there and
+        # matches them with its whole source (`engine.run.reconcile.edited_in_target`)
+        target = deployment.integration.flows[flow].target
+        from_source = [event for event in events if event.system != target]
+        keys = _keys(from_source) if len(from_source) == len(events) else None
         try:
             outcome = sync_flow(workspace, store, Selected(deployment, flow), kind="event", gated=True,
-                                source_keys=_keys(events))  # fmt: skip
+                                source_keys=keys)  # fmt: skip
         except TillsyncError as exc:
             log.warning("%s/%s: %s; its events stay pending", integration, flow, exc)
             continue

@@ -10,8 +10,10 @@ and nothing is stored. A signed body must be a JSON object (400).
 A delivery that affects no flow here (a topic the connector does not know, or one no enabled flow
 with `trigger: {webhook: true}` reads) is acknowledged with 200, so the sender does not retry it,
 and not stored: nothing would ever read it, and its payload may hold customers' personal data. A
-stored event names the flows it affects (enabled flows from that system, of that entity, with a
-webhook trigger) and the keys it is about. A delivery seen before (same webhook id), or the same
+stored event names the flows it affects (enabled flows of that entity with a webhook trigger: from
+that system, and to it where a flow with `reconcile` keeps its view of the target current from the
+target's webhooks) and the keys it is about, or the system's own ids of them where it names no keys
+(`Event.refs`). A delivery seen before (same webhook id), or the same
 change sent to another subscription of its topic (same event id), is acknowledged and not stored
 again. Then `on_stored` is called (the event worker runs them at once), or the Dagster sensor runs
 them from the queue.
@@ -119,7 +121,7 @@ async def _receive(
         stored = await run_in_threadpool(
             store.events.record, integration, system_name, event.webhook_id, event.topic,
             event.entity.value if event.entity else None, flows, event.keys, payload,
-            event_id=event.event_id or None,
+            event_id=event.event_id or None, refs=event.refs,
         )  # fmt: skip
     except TooLong as exc:
         raise Refused(400, str(exc)) from None
@@ -144,12 +146,16 @@ def _verified_object(
 
 
 def _affected(deployment: Deployment, system_name: str, event: Event) -> list[str]:
-    """The enabled flows from this system, of the event's entity, that webhooks trigger."""
+    """The enabled flows of the event's entity that webhooks trigger: from this system, and to it where
+    the flow reads its target only in part between reconciliations (`reconcile`) and the event names
+    records (an edit made there, to read again; `engine.run.reconcile`)."""
+    names_records = bool(event.keys or event.refs)
     return [
         name
         for name, flow in deployment.integration.flows.items()
-        if flow.enabled and flow.source == system_name and event.entity is not None and flow.entity == event.entity
+        if flow.enabled and event.entity is not None and flow.entity == event.entity
         and flow.trigger is not None and flow.trigger.webhook
+        and (flow.source == system_name or (flow.target == system_name and flow.reconcile and names_records))
     ]  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import easycashier_latency, stock_sync, webhook_latency
+from bench import easycashier_latency, stock_sync, webhook_latency, webhook_load
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +43,14 @@ def test_webhook_latency_times_every_order_until_the_till_holds_it() -> None:
     figures = webhook_latency.run(0.05)["webhook_latency"]
     assert figures["orders"] == 5
     assert 0 < figures["p50_s"] <= figures["p95_s"] <= figures["max_s"]
+
+
+def test_webhook_load_books_every_order_once_and_times_every_answer() -> None:
+    figures = webhook_load.run(0.03)["webhook_load"]  # 36 orders in about two seconds
+    assert figures["orders"] == 36 and figures["deliveries"] == 36 and figures["unanswered"] == 0
+    assert (figures["lost"], figures["doubled"]) == (0, 0)
+    assert 0 < figures["p50_s"] <= figures["p95_s"] <= figures["max_s"]
+    assert 0 < figures["receiver_p50_s"] <= figures["receiver_p99_s"] <= figures["receiver_max_s"]
 
 
 def test_easycashier_latency_is_the_wait_for_the_next_run_plus_the_run() -> None:

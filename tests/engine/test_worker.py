@@ -88,6 +88,16 @@ def test_a_run_stopped_at_the_gate_leaves_its_events_pending(repo: Repo) -> None
     assert drained(repo) == (["1", "2", "3", "4", "5"], 0)
 
 
+def test_an_event_runs_share_of_change_is_of_what_the_flow_holds_not_of_the_records_it_names(repo: Repo) -> None:
+    """The records events name all changed in the source: a new one beside four held is a fifth of the flow."""
+    repo.write_spec(SPEC + "    gate: {max_change_share: 0.5, min_changes: 1}\n")
+    repo.seed(Entity.product, CATALOGUE[:4])
+    assert main(["apply", "--env", "test", "--yes"]) == 0
+    repo.seed(Entity.product, CATALOGUE)
+    event(repo, "w-1", [["5"]])
+    assert drained(repo) == (["1", "2", "3", "4", "5"], 0)
+
+
 def test_events_of_a_flow_no_longer_there_are_set_aside(repo: Repo) -> None:
     event(repo, "w-1", [["1"]], flows=("gone",))
     assert drained(repo) == ([], 0)

@@ -93,9 +93,12 @@ class InventoryStore:
         return self.level_event(item_id, location_id, level)
 
     def level_event(self, item_id: str, location_id: str, level: Mapping[str, int]) -> Event:
-        """The `inventory_levels/update` webhook of a level that changed."""
-        payload = {"inventory_item_id": item_id, "location_id": location_id, "available": level["available"],
-                   "updated_at": now()}  # fmt: skip
+        """The `inventory_levels/update` webhook of a level that changed: ids as numbers, as Shopify
+        sends them (its published example), and the level's GraphQL id naming the item too."""
+        item, location = int(item_id.rsplit("/", 1)[-1]), int(location_id.rsplit("/", 1)[-1])
+        level_id = f"gid://shopify/InventoryLevel/{location}?inventory_item_id={item}"
+        payload = {"inventory_item_id": item, "location_id": location, "available": level["available"],
+                   "updated_at": now(), "admin_graphql_api_id": level_id}  # fmt: skip
         return ("inventory_levels/update", payload)
 
     def set_quantities(self, data: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

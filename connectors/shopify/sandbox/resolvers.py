@@ -120,7 +120,20 @@ def inventory_fields(shop: Shop, views: Views) -> RootFields:
         item, errors = shop.update_item(id, input)
         return {"inventoryItem": views.item(id) if item else None, "userErrors": errors}
 
+    def nodes(info: Any, ids: list[str]) -> list[dict[str, Any] | None]:
+        """Inventory items and locations by id, in the order asked; null for an id the shop does not hold."""
+        found: list[dict[str, Any] | None] = []
+        for node_id in ids:
+            if node_id in shop.items:
+                found.append({**views.item(node_id), "__typename": "InventoryItem"})
+            elif node_id in shop.locations:
+                found.append({**views.location(node_id), "__typename": "Location"})
+            else:
+                found.append(None)
+        return found
+
     return {
+        "nodes": nodes,
         "locations": locations,
         "inventorySetQuantities": inventory_set_quantities,
         "inventoryItemUpdate": inventory_item_update,
@@ -189,7 +202,8 @@ def order_fields(shop: Shop, views: Views) -> RootFields:
                     "source_name": o["sourceName"], "updated_at": o["updatedAt"], "created_at": o["createdAt"],
                     "status": "cancelled" if o["cancelledAt"] else "open"}  # fmt: skip
 
-        chosen = sorted((oid for oid, o in shop.orders.items() if search.matches(query, fields(o))),
+        # a copy: a shopper may place an order while this request reads them
+        chosen = sorted((oid for oid, o in list(shop.orders.items()) if search.matches(query, fields(o))),
                         key=lambda oid: (shop.orders[oid]["updatedAt"], oid))  # fmt: skip
         return connection(chosen, views.order, **paging(page))
 

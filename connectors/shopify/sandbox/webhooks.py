@@ -58,6 +58,7 @@ class Delivery:
     webhook_id: str
     status: int | None  # the receiver's answer to the last attempt; None when it never answered
     attempts: int
+    answered_in_s: float | None = None  # from sending the last attempt to its answer; None: never answered
 
 
 class Dispatcher:
@@ -120,16 +121,19 @@ class Dispatcher:
         }
         status: int | None = None
         attempts = 0
+        answered_in: float | None = None
         for delay in (0.0, *RETRY_DELAYS):
             time.sleep(delay)
             attempts += 1
+            sent = time.monotonic()
             try:
                 status = http.post(subscription.uri, content=body, headers=headers).status_code
+                answered_in = time.monotonic() - sent
             except httpx.HTTPError:
-                status = None
+                status, answered_in = None, None
             if status is not None and 200 <= status < 300:
                 break
-        self.deliveries.append(Delivery(topic, subscription.uri, webhook_id, status, attempts))
+        self.deliveries.append(Delivery(topic, subscription.uri, webhook_id, status, attempts, answered_in))
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Block until every event emitted so far has been delivered (or given up on)."""
