@@ -45,8 +45,8 @@ def alerter(workspace: Workspace, store: StateStore) -> Alerter:
                         if workspace.environ.get(ref.removeprefix("env:"))]  # fmt: skip
     if workspace.state_url:
         secrets.append(workspace.state_url)
-    return Alerter(workspace.environment.name, store.alerts, sinks(workspace.environment.alerts, workspace.environ),
-                   secrets)  # fmt: skip
+    found = sinks(workspace.environment.alerts, workspace.environ, workspace.root)
+    return Alerter(workspace.environment.name, store.alerts, found, secrets)
 
 
 def failed(workspace: Workspace, store: StateStore, deployment: Deployment, flow: str, error: BaseException,
