@@ -324,10 +324,25 @@ def _failure_sensor(assets: list[FlowAsset]) -> dg.SensorDefinition:
             chosen = [by_job[run.job_name]]
         partition = run.tags.get("dagster/partition")
         members = [asset.member(partition if asset.partitions is not None else None) for asset in chosen]
-        said = context.failure_event.message or "it failed"
+        said = "; ".join(dict.fromkeys(_step_error(event) for event in context.get_step_failure_events()))
+        said = said or context.failure_event.message or "it failed"
         alert_failed_run([(m.integration, m.flow_name) for m in members], f"Dagster run {run.run_id[:8]}: {said}")
 
     return tillsync_alerts
+
+
+def _step_error(event: dg.DagsterEvent) -> str:
+    """What made a step fail, in Tillsync's words: the message of an error Tillsync raised on purpose
+    (or a `Failure` the asset raised); for any other exception only its kind, as the command line
+    says an internal error (its message may carry what must not be sent)."""
+    error = event.step_failure_data.error if event.step_failure_data else None
+    while error is not None and error.cause is not None:  # Dagster wraps the asset's exception
+        error = error.cause
+    if error is None:
+        return event.message or "a step failed"
+    if error.message.startswith("engine.errors.") or error.cls_name == "Failure":
+        return error.message.split(": ", 1)[-1].strip()
+    return f"internal error ({error.cls_name})"
 
 
 def alert_failed_run(flows: list[tuple[str, str]], message: str) -> None:

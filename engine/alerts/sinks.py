@@ -3,7 +3,9 @@
 The chat webhook is sent `{"text": …}` as JSON: the shape Slack's incoming webhooks and Microsoft
 Teams' incoming webhooks both accept. Its URL is the channel's secret, so it comes by reference and
 is never said: a failure names the sink ("chat webhook") and what went wrong, never the URL. E-mail
-goes by SMTP, upgraded with STARTTLS unless told not to, logging in when a username is given.
+goes by SMTP, upgraded with STARTTLS unless told not to, logging in when a username is given. The
+server's certificate is verified, with the system's trust store or the authorities in `ca_file`; one
+that does not verify stops the notice before anything is said to that server, the login included.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
@@ -63,6 +66,7 @@ class Email:
     username: str | None
     password: str | None
     missing: tuple[str, ...] = ()  # variables referred to and not set
+    ca_file: Path | None = None  # `settings.ca_file`, resolved against the repository root
     name: str = "email"
 
     def send(self, subject: str, body: str) -> None:
@@ -75,20 +79,37 @@ class Email:
         try:
             with smtplib.SMTP(self.settings.host, self.settings.port, timeout=TIMEOUT_S) as smtp:
                 if self.settings.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
+                    smtp.starttls(context=self._tls(where))
                 if self.username:
                     smtp.login(self.username, self.password or "")
                 smtp.send_message(message)
         except smtplib.SMTPResponseException as exc:  # the server's own words; it never echoes a password
             said = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
             raise DeliveryError(f"{where}: {exc.smtp_code} {said}") from None
+        except ssl.SSLCertVerificationError as exc:
+            raise DeliveryError(
+                f"{where}: the server's certificate did not verify ({exc.verify_message}); nothing was sent to it. "
+                "If the server's certificate comes from a private authority, name that authority's certificate "
+                "in alerts.email.ca_file"
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(f"{where}: {type(exc).__name__}: {exc.strerror or exc}"
                                 if isinstance(exc, OSError) else f"{where}: {exc}") from None  # fmt: skip
 
+    def _tls(self, where: str) -> ssl.SSLContext:
+        """What STARTTLS verifies the server with: the system's trust store, or the authorities in `ca_file`."""
+        if self.ca_file is None:
+            return ssl.create_default_context()
+        try:
+            return ssl.create_default_context(cafile=str(self.ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a PEM certificate"
+            raise DeliveryError(f"{where}: cannot read alerts.email.ca_file {self.settings.ca_file}: {why}") from None
 
-def sinks(alerts: Alerts | None, environ: Mapping[str, str]) -> list[Sink]:
-    """The sinks an environment's `alerts` names, their references resolved in `environ`."""
+
+def sinks(alerts: Alerts | None, environ: Mapping[str, str], root: Path) -> list[Sink]:
+    """The sinks an environment's `alerts` names, their references resolved in `environ` and their
+    files in the repository at `root`."""
     found: list[Sink] = []
     if alerts is not None and alerts.chat is not None:
         variable = alerts.chat.url.removeprefix("env:")
@@ -97,7 +118,8 @@ def sinks(alerts: Alerts | None, environ: Mapping[str, str]) -> list[Sink]:
         email = alerts.email
         username, password = (_variable(email.username), _variable(email.password))
         missing = tuple(name for name in (username, password) if name and not environ.get(name))
-        found.append(Email(email, environ.get(username or ""), environ.get(password or ""), missing))
+        ca_file = root / email.ca_file if email.ca_file else None
+        found.append(Email(email, environ.get(username or ""), environ.get(password or ""), missing, ca_file))
     return found
 
 

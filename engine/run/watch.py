@@ -45,8 +45,8 @@ def alerter(workspace: Workspace, store: StateStore) -> Alerter:
                         if workspace.environ.get(ref.removeprefix("env:"))]  # fmt: skip
     if workspace.state_url:
         secrets.append(workspace.state_url)
-    return Alerter(workspace.environment.name, store.alerts, sinks(workspace.environment.alerts, workspace.environ),
-                   secrets)  # fmt: skip
+    found = sinks(workspace.environment.alerts, workspace.environ, workspace.root)
+    return Alerter(workspace.environment.name, store.alerts, found, secrets)
 
 
 def failed(workspace: Workspace, store: StateStore, deployment: Deployment, flow: str, error: BaseException,
@@ -165,9 +165,14 @@ def webhook_taken(workspace: Workspace, store: StateStore, integration: str, sys
 
 def failed_elsewhere(workspace: Workspace, store: StateStore, integration: str, flow: str, message: str) -> None:
     """A run of `flow` failed outside what the runner saw (Dagster's run-failure sensor): alerted
-    unless the flow has an open problem already, which that run's own alert told of."""
+    unless a problem a failed run alerts itself is open already (the flow's run failed or was held at
+    the gate, or one of its systems refused Tillsync's credentials): that run's own alert told of it."""
     with _guarded():
-        if store.alerts.open(integration, flow):
+        deployment = workspace.deployments[integration]
+        spec = deployment.flow(flow)
+        told = [store.alerts.find(integration, flow, kind) for kind in CLEARED_BY_A_RUN]
+        told += [store.alerts.find(integration, system, CREDENTIALS) for system in (spec.source, spec.target)]
+        if any(told):
             return
         alerter(workspace, store).alert(run_failed(workspace, integration, flow, f"the run failed: {message}"))
 

@@ -56,6 +56,11 @@ class EmailAlerts(Model):
     host: str = Field(min_length=1, max_length=253, description="the SMTP server's host name")
     port: int = Field(default=587, ge=1, le=65535, description="the SMTP server's port (587: submission)")
     starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS before logging in")
+    ca_file: str | None = Field(
+        default=None, min_length=1, max_length=4096,
+        description="a PEM file of the certificate authorities the SMTP server's certificate is verified with, "
+        "relative to the repository root (a server with a private CA); default: the system's trust store",
+    )  # fmt: skip
     username: SecretRef | None = Field(default=None, description="the SMTP login by reference (env:NAME)")
     password: SecretRef | None = Field(default=None, description="the SMTP password by reference (env:NAME)")
     sender: str = Field(alias="from", pattern=EMAIL_PATTERN, description="the From address")

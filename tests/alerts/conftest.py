@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from connectors.testing.ports import free_port
 from tests.engine.conftest import ENVIRONMENT, Repo
@@ -88,6 +96,55 @@ class Mailbox:
         return AuthResult(success=ok)
 
 
+@dataclass(frozen=True)
+class Certificates:
+    """A private certificate authority made for one test, and the server certificate it signed."""
+
+    authority: Path  # the authority's certificate (PEM): what a client trusts
+    server: ssl.SSLContext  # the server's side: its certificate, for 127.0.0.1, and key
+
+
+def certificates(folder: Path) -> Certificates:
+    """A self-signed authority and a certificate it signed for 127.0.0.1, valid for a day."""
+    now = datetime.datetime.now(datetime.UTC)
+
+    def signed(subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name, signer: ec.EllipticCurvePrivateKey,
+               authority: bool) -> x509.Certificate:  # fmt: skip
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        builder = x509.CertificateBuilder().subject_name(name).issuer_name(issuer).public_key(key.public_key())
+        builder = builder.serial_number(x509.random_serial_number())
+        builder = builder.not_valid_before(now - datetime.timedelta(minutes=5))
+        builder = builder.not_valid_after(now + datetime.timedelta(days=1))
+        builder = builder.add_extension(x509.BasicConstraints(ca=authority, path_length=None), critical=True)
+        builder = builder.add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        issued_by = x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key())
+        builder = builder.add_extension(issued_by, critical=False)
+        if authority:
+            usage = x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                  key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                  encipher_only=False, decipher_only=False)  # fmt: skip
+            builder = builder.add_extension(usage, critical=True)
+        else:
+            here = x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+            builder = builder.add_extension(here, critical=False)
+            server = x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH])
+            builder = builder.add_extension(server, critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tillsync test authority")])
+    ca = signed("Tillsync test authority", ca_key, ca_name, ca_key, authority=True)
+    server = signed("127.0.0.1", server_key, ca_name, ca_key, authority=False)
+    pem = serialization.Encoding.PEM
+    (folder / "authority.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "server.pem").write_bytes(server.public_bytes(pem))
+    (folder / "server.key").write_bytes(server_key.private_bytes(
+        pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(folder / "server.pem", folder / "server.key")
+    return Certificates(folder / "authority.pem", context)
+
+
 @pytest.fixture
 def chat() -> Iterator[Chat]:
     running = Chat(free_port())
@@ -103,6 +160,19 @@ def mailbox() -> Iterator[Mailbox]:
                             auth_require_tls=False)  # fmt: skip
     controller.start()
     yield box
+    controller.stop()
+
+
+@pytest.fixture
+def secure_mailbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Mailbox, Certificates]]:
+    """An SMTP server that takes mail and logins only after STARTTLS, with a certificate from a
+    private authority made for the test."""
+    made = certificates(tmp_path_factory.mktemp("tls"))
+    box = Mailbox(free_port())
+    controller = Controller(box, hostname="127.0.0.1", port=box.port, authenticator=box.authenticate,
+                            tls_context=made.server, require_starttls=True, auth_require_tls=True)  # fmt: skip
+    controller.start()
+    yield box, made
     controller.stop()
 
 

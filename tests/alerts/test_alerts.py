@@ -12,8 +12,8 @@ import pytest
 from engine.cli import main
 from engine.records import Entity
 from engine.webhooks.worker import EventWorker
-from tests.alerts.conftest import SMTP_PASSWORD, SMTP_USER, TOKEN, Chat, Mailbox
-from tests.engine.conftest import SPEC, Repo
+from tests.alerts.conftest import SMTP_PASSWORD, SMTP_USER, TOKEN, Certificates, Chat, Mailbox
+from tests.engine.conftest import ENVIRONMENT, SPEC, Repo
 from tests.engine.test_apply import CATALOGUE
 
 HEADER = "sku,title,variants.sku,variants.price,variants.tax_rate\n"
@@ -142,3 +142,50 @@ def test_parity_fails_only_after_a_successful_apply(alerted: Repo, chat: Chat, m
     assert "- 2: update" in text and "--refresh-only" in text
     assert main(["status", "--env", "test"]) == 1
     assert len(chat.posts) == 1
+
+
+def test_email_goes_over_starttls_only_to_a_server_whose_certificate_verifies(
+    repo: Repo, secure_mailbox: tuple[Mailbox, Certificates], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    mailbox, made = secure_mailbox
+    monkeypatch.setattr("engine.alerts.alerter.Alerter.backoff_s", 0.01)
+    monkeypatch.setenv("ALERT_SMTP_USER", SMTP_USER)
+    monkeypatch.setenv("ALERT_SMTP_PASSWORD", SMTP_PASSWORD)
+    email = (f"  email: {{host: 127.0.0.1, port: {mailbox.port}, username: env:ALERT_SMTP_USER, "
+             "password: env:ALERT_SMTP_PASSWORD, from: tillsync@example.com, to: [oncall@example.com]")  # fmt: skip
+    environment = repo.root / "environments" / "test.yaml"
+    environment.write_text(ENVIRONMENT + "alerts:\n" + email + "}\n")
+    (repo.root / "erp" / "products.csv").write_text(HEADER + GOOD + BAD)
+    with caplog.at_level(logging.WARNING):
+        assert main(["apply", "--env", "test", "--yes"]) == 1
+    [warning] = [r.getMessage() for r in caplog.records if "alert not delivered" in r.getMessage()]
+    assert "email via 127.0.0.1:" in warning and "the server's certificate did not verify" in warning
+    assert "alerts.email.ca_file" in warning, "what to do"
+    assert mailbox.messages == [] and mailbox.logins == [], "no login, no mail to a server not verified"
+
+    (repo.root / "certs").mkdir()
+    (repo.root / "certs" / "smtp-ca.pem").write_bytes(made.authority.read_bytes())
+    environment.write_text(ENVIRONMENT + "alerts:\n" + email + ", ca_file: certs/smtp-ca.pem}\n")
+    main(["apply", "--env", "test", "--yes"])
+    [mail] = mailbox.messages
+    assert mailbox.logins == [SMTP_USER], "logged in after STARTTLS: the server takes no login before it"
+    assert mail["Subject"].startswith("[tillsync test] shop-sync/products: 1 record went to dead letters")
+
+
+def test_a_ca_file_that_cannot_be_read_is_said_in_words(
+    repo: Repo, secure_mailbox: tuple[Mailbox, Certificates], caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    mailbox, _ = secure_mailbox
+    monkeypatch.setattr("engine.alerts.alerter.Alerter.backoff_s", 0.01)
+    (repo.root / "environments" / "test.yaml").write_text(
+        ENVIRONMENT + f"alerts:\n  email: {{host: 127.0.0.1, port: {mailbox.port}, from: tillsync@example.com, "
+        "to: [oncall@example.com], ca_file: certs/missing.pem}\n"
+    )  # fmt: skip
+    (repo.root / "erp" / "products.csv").write_text(HEADER + GOOD + BAD)
+    with caplog.at_level(logging.WARNING):
+        assert main(["apply", "--env", "test", "--yes"]) == 1
+    [warning] = [r.getMessage() for r in caplog.records if "alert not delivered" in r.getMessage()]
+    assert "cannot read alerts.email.ca_file certs/missing.pem: No such file or directory" in warning
+    assert mailbox.messages == []
