@@ -12,7 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 Figures = dict[str, Any]
-NAMES = ("stock_sync", "plan_100k", "webhook_latency", "easycashier_latency", "product_sync", "cli")
+NAMES = ("stock_sync", "plan_100k", "webhook_latency", "easycashier_latency", "product_sync", "cli", "scale")
+# Run only when asked (`--only scale`, `make bench-scale`): it needs PostgreSQL and RabbitMQ running.
+ON_REQUEST = ("scale",)
 
 
 def scenario(name: str) -> Callable[[float], dict[str, Figures]]:

@@ -318,8 +318,9 @@ def _source(asset: FlowAsset) -> dg.AssetSpec:
 def _executor() -> dg.ExecutorDefinition | None:
     """Where a run's steps execute: Dagster's default (processes on the run's machine), or with
     `TILLSYNC_EXECUTOR=celery` on Celery workers, any number on any machine, taking steps from the
-    broker's queue (`deploy/`). A worker killed mid-step has its step delivered to another
-    (acks late), where the flow's journal settles what the killed one left in doubt."""
+    broker's queue (`deploy/`). A worker lost whole has its step delivered to another (acks late);
+    a step whose process was killed fails its run, and Dagster's run retry runs it again. Either
+    way the flow's journal settles what the killed one left in doubt before anything is written."""
     kind = os.environ.get("TILLSYNC_EXECUTOR", "default")
     if kind == "default":
         return None
@@ -341,8 +342,8 @@ def celery_settings(queue: str) -> dict[str, Any]:
     """The Celery settings runs and workers share (`deploy/celery.yaml` writes the same)."""
     return {
         "task_default_queue": queue,
-        "task_acks_late": True,  # a step is taken off the queue only once done...
-        "task_reject_on_worker_lost": True,  # ...so a killed worker's step goes to another
+        "task_acks_late": True,  # a step is taken off the queue only once done: a lost worker's goes to another
+        "task_reject_on_worker_lost": False,  # a step whose process died fails its run; Dagster's run retry reruns it
         "worker_prefetch_multiplier": 1,  # a worker holds no step it is not running
     }
 
