@@ -29,13 +29,13 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from dagster import AssetKey
 
 from bench import Figures
 from connectors.shopify.cost import PLANS
@@ -51,15 +51,18 @@ REPO = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BROKER = "pyamqp://guest:guest@127.0.0.1:5672//"
+STOCK = AssetKey(["bench", "shopify", "stock"])  # the stock flows of every shop, one asset
+SYNC_STEP = "__".join(STOCK.path)  # its step in a run (the checks' steps follow it)
 
 
 def run(scale: float = 1.0) -> dict[str, Figures]:
     shops = [f"shop{n:02d}" for n in range(1, max(int(SHOPS * scale), 2) + 1)]
     skus = [str(200_000 + n) for n in range(max(int(SKUS * scale), 10))]
     _services_reachable()
-    with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder, _Deployment.set_up(
-        Path(folder), shops, skus
-    ) as deployment:
+    with (
+        tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder,
+        _Deployment.set_up(Path(folder), shops, skus) as deployment,
+    ):
         one = deployment.measure(workers=1, level=7)
         two = deployment.measure(workers=2, level=11)
     worst = max(two.shops.values(), key=lambda s: s.wall_s / s.floor_s)
@@ -114,7 +117,9 @@ class _Deployment:
         (root / "environments").mkdir()
         (root / "erp").mkdir()
         (root / "specs" / "bench.yaml").write_text(_spec(shops))
-        (root / "environments" / "bench.yaml").write_text("name: bench\nintegrations:\n  bench: {spec: specs/bench.yaml}\n")
+        (root / "environments" / "bench.yaml").write_text(
+            "name: bench\nintegrations:\n  bench: {spec: specs/bench.yaml}\n"
+        )
         home = root / "dagster-home"
         home.mkdir()
         shutil.copy(REPO / "deploy" / "dagster.yaml", home)
@@ -133,6 +138,7 @@ class _Deployment:
                 **{f"TILLSYNC__SYSTEMS__{shop.upper()}__SETTINGS__URL": url for shop, url in urls.items()},
             }  # fmt: skip
             stack.enter_context(_environment(environ))
+            _create_dagster_storage()
             yield cls(root, skus, sandboxes, environ)
 
     def measure(self, workers: int, level: int) -> Measured:
@@ -147,8 +153,7 @@ class _Deployment:
             for n in range(workers):
                 stack.enter_context(_worker(environ, f"w{n + 1}-{uuid.uuid4().hex[:6]}", self.root))
             started = time.monotonic()
-            with ThreadPoolExecutor(len(self.sandboxes)) as pool:
-                run_ids = dict(zip(self.sandboxes, pool.map(_materialize, self.sandboxes), strict=True))
+            run_ids = _materialize(list(self.sandboxes), self.root)
             wall = time.monotonic() - started
         steps = _step_walls(run_ids)
         shops = {}
@@ -175,7 +180,7 @@ def _spec(shops: list[str]) -> str:
     flows = "".join(
         f"  {'stock' if n == 0 else f'stock-{shop}'}:\n    entity: stock\n    from: erp\n    to: {shop}\n"
         f"    gate: {{max_change_share: 1}}\n"
-        f"    settings: {{stock_formula: max(on_hand - reserved, 0), location_map: {{'1': {LOCATION}}}}}\n"
+        f"    settings:\n      stock_formula: max(on_hand - reserved, 0)\n      location_map: {{'1': {LOCATION}}}\n"
         for n, shop in enumerate(shops)
     )
     return (
@@ -206,20 +211,33 @@ def _levels_written(log: list[tuple[str | None, dict[str, Any]]]) -> int:
     return sum(len(v["input"]["quantities"]) for op, v in log if op == "InventorySetQuantities")
 
 
-def _materialize(shop: str) -> str:
-    """One shop's run, submitted and executed by Dagster on the Celery workers; its run id."""
+def _materialize(shops: list[str], root: Path) -> dict[str, str]:
+    """Every shop's run at once, each a run process of Dagster's (as the daemon starts them) whose
+    step goes to the Celery workers; each shop's run id once all succeeded."""
     import dagster as dg
-    from dagster._core.definitions.reconstruct import ReconstructableRepository
 
-    repository = ReconstructableRepository.for_module("engine.dagster_definitions", "defs", str(REPO))
+    command = [str(BIN / "dagster"), "asset", "materialize", "-m", "engine.dagster_definitions",
+               "--select", STOCK.to_user_string(), "--partition"]  # fmt: skip
+    runs = {}
+    for shop in shops:
+        with (root / f"run-{shop}.log").open("wb") as log:
+            runs[shop] = subprocess.Popen([*command, shop], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    for shop, started in runs.items():
+        if started.wait(1800) != 0:
+            raise RuntimeError(f"the run of {shop} failed: {(root / f'run-{shop}.log').read_text()[-2000:]}")
     with dg.DagsterInstance.get() as instance:
-        result = dg.execute_job(
-            repository.get_reconstructable_job("__ASSET_JOB"), instance, tags={"dagster/partition": shop},
-            asset_selection=[dg.AssetKey(["bench", "shopify", "stock"])],
-        )  # fmt: skip
-    if not result.success:
-        raise RuntimeError(f"the run of {shop} failed: {result.run_id}")
-    return result.run_id
+        newest = {}
+        for run in instance.get_runs():  # newest first
+            newest.setdefault(run.tags.get("dagster/partition", ""), run.run_id)
+    return {shop: newest[shop] for shop in shops}
+
+
+def _create_dagster_storage() -> None:
+    """Dagster's tables, made once: runs started at once would each try to make them."""
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        instance.get_runs(limit=1)
 
 
 def _step_walls(run_ids: dict[str, str]) -> dict[str, float]:
@@ -228,7 +246,7 @@ def _step_walls(run_ids: dict[str, str]) -> dict[str, float]:
     walls = {}
     with dg.DagsterInstance.get() as instance:
         for shop, run_id in run_ids.items():
-            [step] = instance.get_run_step_stats(run_id)
+            [step] = instance.get_run_step_stats(run_id, step_keys=[SYNC_STEP])
             assert step.start_time is not None and step.end_time is not None
             walls[shop] = step.end_time - step.start_time
     return walls

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-from dagster import AssetExecutionContext, SensorEvaluationContext
+from dagster import AssetCheckExecutionContext, AssetExecutionContext, SensorEvaluationContext
 
 from connectors import CONNECTORS
 from engine.dagster_partitions import FlowGroup, Member, flow_groups
@@ -198,11 +198,16 @@ def _metadata(result: "ApplyResult", plan: "FlowPlan") -> dict[str, Any]:
 
 
 def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
-    """Parity and dead letters over every shop of the asset, each shop's findings in the metadata."""
+    """Parity and dead letters over the shops of the asset, each shop's findings in the metadata: in a
+    run of one shop's partition, that shop's alone (a run per shop must not plan every shop)."""
     members = {shop or asset.label: member for shop, member in asset.members().items()}
 
+    def checked(context: AssetCheckExecutionContext) -> dict[str, Member]:
+        op = context.op_execution_context
+        return {op.partition_key: members[op.partition_key]} if op.has_partition_key else members
+
     @dg.asset_check(asset=asset.key, name="parity", description="a fresh plan finds nothing to change")
-    def parity() -> dg.AssetCheckResult:
+    def parity(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
         from engine.run import runner
         from engine.run.gitops import record_check
         from engine.run.runner import Selected
@@ -210,7 +215,7 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
         workspace = _workspace()
         out_of_step: dict[str, list[str]] = {}
         with runner.state_store(workspace) as store:
-            for shop, member in members.items():
+            for shop, member in checked(context).items():
                 deployment = workspace.deployments[member.integration]
                 [plan] = runner.plan(workspace, store, [Selected(deployment, member.flow_name)]).flows
                 pending, _ = record_check(store, deployment, plan)  # what promotion relies on
@@ -227,13 +232,15 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
         )
 
     @dg.asset_check(asset=asset.key, name="no_dead_letters", description="no record of this flow waits in dead letters")
-    def no_dead_letters() -> dg.AssetCheckResult:
+    def no_dead_letters(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
         from engine.run import runner
 
         workspace = _workspace()
         with runner.state_store(workspace) as store:
             letters = [
-                (shop, d) for shop, m in members.items() for d in store.dead_letters.open(m.integration, m.flow_name)
+                (shop, d)
+                for shop, m in checked(context).items()
+                for d in store.dead_letters.open(m.integration, m.flow_name)
             ]
         found = [{"key": list(d.key), "reason": d.reason, **({"partition": shop} if asset.group.partitioned else {})}
                  for shop, d in letters]  # fmt: skip
