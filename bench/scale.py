@@ -226,7 +226,7 @@ def _materialize(shops: list[str], root: Path) -> dict[str, str]:
         if started.wait(1800) != 0:
             raise RuntimeError(f"the run of {shop} failed: {(root / f'run-{shop}.log').read_text()[-2000:]}")
     with dg.DagsterInstance.get() as instance:
-        newest = {}
+        newest: dict[str, str] = {}
         for run in instance.get_runs():  # newest first
             newest.setdefault(run.tags.get("dagster/partition", ""), run.run_id)
     return {shop: newest[shop] for shop in shops}

@@ -74,7 +74,7 @@ class ShopifySandbox(FaultySandbox):
     clock: Callable[[], float] = time.monotonic
     bulk_timing: BulkTiming = INSTANT  # how long a bulk operation takes (`sandbox.bulk.SHOPIFY`: as modelled)
     log: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)  # (operation, variables) run
-    bucket_log: list[dict[str, Any]] = field(default_factory=list)  # per priced request: its draw, the level, what it cost
+    bucket_log: list[dict[str, Any]] = field(default_factory=list)  # per priced request: draw, level, cost charged
 
     def __post_init__(self) -> None:
         self.bucket = Bucket(self.plan, self.clock)
