@@ -272,9 +272,10 @@ def _until_made(shop: ShopifySandbox, count: int, alive: Callable[[], bool], log
 
 
 def _mid_apply(shop: ShopifySandbox) -> None:
-    """The kill landed mid-apply: some of the products were made, not all, and no more come."""
+    """The kill landed mid-apply: some of the products were made, and not the last, even once a
+    write already sent has landed (late)."""
     made = len(shop.shop.products)
-    time.sleep(1.5)  # a write already sent lands, late; the dead process sends none after it
+    time.sleep(1.5)
     assert 5 <= made <= len(shop.shop.products) < ITEMS + 3, "killed after some writes and before the last"
 
 
