@@ -2,12 +2,13 @@
 #   make demo   - create .venv, install, run the bundled integration (VERBOSE=1: every step's whole output)
 #   make test   - create .venv, install with dev dependencies, run the whole suite
 #   make bench  - the benchmarks (on demand, not part of make test): a table and bench/results.json
+#   make bench-scale - many shops on one Celery worker and on two (needs PostgreSQL and RabbitMQ)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench ci lint typecheck schema clean
+.PHONY: demo test bench bench-scale ci lint typecheck schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,10 @@ test: $(STAMP)
 # Sync cost against Shopify's rate-limit floor, planning CPU and memory, webhook latency; see bench/README.md.
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# 20 shops on one Celery worker, then two (Dagster, PostgreSQL and RabbitMQ running; .ci/run starts them).
+bench-scale: $(STAMP)
+	$(BIN)/python -m bench --only scale
 
 # What the pull-request workflow runs, locally: validate, mapping tests, the plan for ENV (exit 2
 # means "there are changes", which is not a failure here). On a fresh clone ENV is sandbox: the plan

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 Figures = dict[str, Any]
-NAMES = ("stock_sync", "plan_100k", "webhook_latency", "webhook_load", "easycashier_latency", "product_sync", "cli")
+NAMES = ("stock_sync", "plan_100k", "webhook_latency", "webhook_load", "easycashier_latency", "product_sync", "cli",
+         "scale")  # fmt: skip
+# Run only when asked (`--only scale`, `make bench-scale`): it needs PostgreSQL and RabbitMQ running.
+ON_REQUEST = ("scale",)
 
 
 def scenario(name: str) -> Callable[[float], dict[str, Figures]]:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import NAMES, scenario
+from bench import NAMES, ON_REQUEST, scenario
 from bench.report import table, verdicts
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -24,13 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the figures (JSON)")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
-    for name in args.only or NAMES:
+    for name in args.only or [n for n in NAMES if n not in ON_REQUEST]:
         print(f"running {name} …", file=sys.stderr, flush=True)
         results.update(scenario(name)(args.scale))
+    # A run of some scenarios (`--only`) keeps the others' figures from the file; `sizes` says at which
+    # fraction of the full sizes each result was measured.
+    earlier = json.loads(args.out.read_text()) if args.only and args.out.exists() else {}
+    sizes = {**earlier.get("sizes", {}), **dict.fromkeys(results, args.scale)}
     document = {
+        **earlier,
         "measured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "python": platform.python_version(),
-        "scale": args.scale,
+        "sizes": sizes,
         **results,
     }
     print(table(results))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-from dagster import AssetExecutionContext, SensorEvaluationContext
+from dagster import AssetCheckExecutionContext, AssetExecutionContext, SensorEvaluationContext
 
 from connectors import CONNECTORS
 from engine.dagster_partitions import FlowGroup, Member, flow_groups
@@ -199,11 +199,16 @@ def _metadata(result: "ApplyResult", plan: "FlowPlan") -> dict[str, Any]:
 
 
 def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
-    """Parity and dead letters over every shop of the asset, each shop's findings in the metadata."""
+    """Parity and dead letters over the shops of the asset, each shop's findings in the metadata: in a
+    run of one shop's partition, that shop's alone (a run per shop must not plan every shop)."""
     members = {shop or asset.label: member for shop, member in asset.members().items()}
 
+    def checked(context: AssetCheckExecutionContext) -> dict[str, Member]:
+        op = context.op_execution_context
+        return {op.partition_key: members[op.partition_key]} if op.has_partition_key else members
+
     @dg.asset_check(asset=asset.key, name="parity", description="a fresh plan finds nothing to change")
-    def parity() -> dg.AssetCheckResult:
+    def parity(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
         from engine.run import runner
         from engine.run.gitops import record_check
         from engine.run.runner import Selected
@@ -211,7 +216,7 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
         workspace = _workspace()
         out_of_step: dict[str, list[str]] = {}
         with runner.state_store(workspace) as store:
-            for shop, member in members.items():
+            for shop, member in checked(context).items():
                 deployment = workspace.deployments[member.integration]
                 [plan] = runner.plan(workspace, store, [Selected(deployment, member.flow_name)]).flows
                 pending, _ = record_check(workspace, store, deployment, plan)  # what promotion relies on
@@ -228,13 +233,15 @@ def _checks(asset: FlowAsset) -> list[dg.AssetChecksDefinition]:
         )
 
     @dg.asset_check(asset=asset.key, name="no_dead_letters", description="no record of this flow waits in dead letters")
-    def no_dead_letters() -> dg.AssetCheckResult:
+    def no_dead_letters(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
         from engine.run import runner
 
         workspace = _workspace()
         with runner.state_store(workspace) as store:
             letters = [
-                (shop, d) for shop, m in members.items() for d in store.dead_letters.open(m.integration, m.flow_name)
+                (shop, d)
+                for shop, m in checked(context).items()
+                for d in store.dead_letters.open(m.integration, m.flow_name)
             ]
         found = [{"key": list(d.key), "reason": d.reason, **({"partition": shop} if asset.group.partitioned else {})}
                  for shop, d in letters]  # fmt: skip
@@ -370,8 +377,9 @@ def _source(asset: FlowAsset) -> dg.AssetSpec:
 def _executor() -> dg.ExecutorDefinition | None:
     """Where a run's steps execute: Dagster's default (processes on the run's machine), or with
     `TILLSYNC_EXECUTOR=celery` on Celery workers, any number on any machine, taking steps from the
-    broker's queue (`deploy/`). A worker killed mid-step has its step delivered to another
-    (acks late), where the flow's journal settles what the killed one left in doubt."""
+    broker's queue (`deploy/`). A worker lost whole has its step delivered to another (acks late);
+    a step whose process was killed fails its run, and Dagster's run retry runs it again. Either
+    way the flow's journal settles what the killed one left in doubt before anything is written."""
     kind = os.environ.get("TILLSYNC_EXECUTOR", "default")
     if kind == "default":
         return None
@@ -393,8 +401,8 @@ def celery_settings(queue: str) -> dict[str, Any]:
     """The Celery settings runs and workers share (`deploy/celery.yaml` writes the same)."""
     return {
         "task_default_queue": queue,
-        "task_acks_late": True,  # a step is taken off the queue only once done...
-        "task_reject_on_worker_lost": True,  # ...so a killed worker's step goes to another
+        "task_acks_late": True,  # a step is taken off the queue only once done: a lost worker's goes to another
+        "task_reject_on_worker_lost": False,  # a step whose process died fails its run; Dagster's run retry reruns it
         "worker_prefetch_multiplier": 1,  # a worker holds no step it is not running
     }
 

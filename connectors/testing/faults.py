@@ -3,6 +3,8 @@
 A sandbox app is its API's behaviour and nothing else; `FaultInjection` wraps it and, on the
 requests the sandbox says a fault may hit, misbehaves on request: 429s, server errors, slow
 answers past a client's timeout, connections cut mid-answer. Those fail before the request runs.
+A late answer (`slow`) is answered in full, `slow_seconds` late, within the client's timeout: it
+holds a sync mid-apply long enough for a test to stop it between two writes.
 A lost answer is the other kind: the request runs and changes the sandbox's data, and then its
 answer never reaches the client, cut off mid-answer (`lost`) or held until the client stopped
 waiting (`lost_timeout`); a client that sends it again makes the change twice unless it looks
@@ -31,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-FAULTS = ("429", "500", "timeout", "drop", "lost", "lost_timeout")
+FAULTS = ("429", "500", "timeout", "slow", "drop", "lost", "lost_timeout")
 LOST = ("lost", "lost_timeout")  # the faults after which the request has run
 OK = "ok"  # in a script: this request is answered as usual
 CONTROL_PATH = "/_sandbox/faults"
@@ -120,7 +122,7 @@ class FaultInjection:
         elif fault in LOST:
             await self._lose_answer(scope, receive, send, fault)
         else:
-            if fault == "timeout":  # answer, but only after the client stopped waiting
+            if fault in ("timeout", "slow"):  # answer late: after the client stopped waiting, or within its timeout
                 await asyncio.sleep(self.faults.slow_seconds)
             await self.app(scope, receive, send)
 

@@ -5,6 +5,7 @@ call, for the connectors' tests."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -145,3 +146,13 @@ def test_a_script_can_pass_requests_through_before_its_fault(till: tuple[MplusSa
     assert len(emails(sandbox)) == 2 and FaultControl(url).status()["injected"] == {"lost": 1}
     with pytest.raises(ValueError, match="unknown fault 'ok'"):
         Faults(rates={"ok": 0.5})
+
+
+def test_a_slow_answer_comes_whole_within_the_clients_timeout(till: tuple[MplusSandbox, str]) -> None:
+    sandbox, url = till
+    FaultControl(url).set(script=["slow"], slow_seconds=0.5)
+    started = time.monotonic()
+    create_relation(sandbox, url, timeout=5)
+    assert time.monotonic() - started >= 0.5, "the answer was held"
+    assert emails(sandbox) == ["lotte@example.com"]
+    assert FaultControl(url).status()["injected"] == {"slow": 1}

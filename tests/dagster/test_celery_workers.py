@@ -1,10 +1,14 @@
 """Real parts: two Celery workers (processes of their own) on RabbitMQ take the two shops' partitions
 of the Rackbeat products sync, Dagster's runs and Tillsync's state both in PostgreSQL; both shops
-end in step, neither shop's bucket was ever short, and a worker killed with SIGKILL mid-apply has
-its step taken by the other, which settles the interrupted writes: nothing is made twice."""
+end in step and neither shop's bucket was ever short. A worker killed whole with SIGKILL mid-apply
+has its step taken by the other (Celery delivers it again); a step whose process is killed
+mid-apply fails its run, which Dagster's run retry (the daemon, as deployed) runs again. Either way
+the journal settles the interrupted writes: nothing is made twice. The shop answers every request
+late, so the kill lands between two writes; the tests check it did."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -13,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -21,14 +25,16 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.rackbeat.sandbox import start as start_rackbeat
-from connectors.shopify.sandbox import ShopifySandbox
+from connectors.shopify.sandbox import Faults, ShopifySandbox
 from connectors.shopify.sandbox import start as start_shopify
 from connectors.testing.server import serving
 
 REPO = Path(__file__).parents[2]
 BIN = Path(sys.executable).parent
 PRODUCTS = dg.AssetKey(["rackbeat-shopify", "shopify", "products"])
-ITEMS = 15  # enough that a worker can be killed while it writes them, within the gate (20 changes)
+ITEMS = 15  # with the 3 seeded products, 18 to make, one a request, within the gate (20 changes)
+JOB = "rackbeat_shopify__products"  # the products asset's job (its schedules run it), per shop
+LATE = Faults(rates={"slow": 1.0}, slow_seconds=0.3)  # 18 writes take over 5 s: a kill lands between two
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
@@ -178,13 +184,13 @@ def test_two_workers_take_the_two_shops_and_a_killed_worker_is_settled_by_the_ot
 
     _collections_first(environ)
     # The main shop's run: kill whichever worker took it once a few products are made.
+    shop.faults = LATE
     run = _materialize(environ, "shop", tmp_path)
-    deadline = time.monotonic() + 60
-    while len(shop.shop.products) < 5:
-        assert time.monotonic() < deadline and run.poll() is None, (tmp_path / "run-shop.log").read_text()[-3000:]
-        time.sleep(0.05)
+    _until_made(shop, 5, lambda: run.poll() is None, tmp_path / "run-shop.log")
     [busy] = [name for name in workers if _took_a_step(name, tmp_path)]
     _kill(workers.pop(busy))
+    _mid_apply(shop)
+    shop.faults = Faults()
     workers["three"] = _worker(environ, "three", tmp_path)  # two workers again, for both shops below
     _wait(run, tmp_path, "shop")
     assert _products(shop) == sorted(set(_products(shop))) and len(shop.shop.products) == ITEMS + 3
@@ -218,3 +224,84 @@ def _collections_first(environ: dict[str, str]) -> None:
 def _took_a_step(name: str, tmp_path: Path) -> bool:
     """Whether the worker's log shows it received a step."""
     return "Task execute_plan[" in (tmp_path / f"worker-{name}.log").read_text(errors="replace")
+
+
+def test_a_step_killed_mid_apply_fails_its_run_and_dagsters_run_retry_converges(
+    deployment: dict[str, object], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environ, shop = deployment["environ"], deployment["shop"]
+    assert isinstance(environ, dict) and isinstance(shop, ShopifySandbox)
+    monkeypatch.setenv("DAGSTER_HOME", environ["DAGSTER_HOME"])
+    monkeypatch.setenv("DAGSTER_POSTGRES_URL", environ["DAGSTER_POSTGRES_URL"])
+    _collections_first(environ)
+    shop.faults = LATE
+    daemon = _daemon(environ, tmp_path)  # dequeues runs (the run queue) and retries failed ones
+    try:
+        tags = json.dumps({"dagster/partition": "shop"})
+        launched = subprocess.run(
+            [str(BIN / "dagster"), "job", "launch", "-m", "engine.dagster_definitions", "-j", JOB, "--tags", tags],
+            env=environ, cwd=REPO, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert launched.returncode == 0, launched.stdout[-2000:] + launched.stderr[-2000:]
+        with dg.DagsterInstance.get() as instance:
+            [first] = instance.get_runs()
+            _until_made(shop, 5, lambda: daemon.poll() is None, tmp_path / "daemon.log")
+            os.kill(_step_pid(instance, first.run_id), signal.SIGKILL)  # the Celery worker's pool process
+            _mid_apply(shop)
+            retry = _retried(instance, first.run_id, tmp_path)
+            assert instance.get_run_by_id(first.run_id).status == dg.DagsterRunStatus.FAILURE  # type: ignore[union-attr]
+            assert retry.tags.get("dagster/retry_number") == "1", "Dagster's run retry ran it again"
+            [event] = [
+                r.asset_materialization
+                for r in instance.fetch_materializations(PRODUCTS, limit=5).records
+                if r.run_id == retry.run_id
+            ]
+    finally:
+        _kill(daemon)
+    assert event is not None and event.partition == "shop"
+    assert len(shop.shop.products) == ITEMS + 3 and _products(shop) == sorted(set(_products(shop))), "none twice"
+    _bucket_was_never_short(shop)
+
+
+def _until_made(shop: ShopifySandbox, count: int, alive: Callable[[], bool], log: Path) -> None:
+    """Wait until the shop holds `count` products, the process driving the run still alive."""
+    deadline = time.monotonic() + 120
+    while len(shop.shop.products) < count:
+        assert time.monotonic() < deadline and alive(), log.read_text(errors="replace")[-3000:]
+        time.sleep(0.05)
+
+
+def _mid_apply(shop: ShopifySandbox) -> None:
+    """The kill landed mid-apply: some of the products were made, and not the last, even once a
+    write already sent has landed (late)."""
+    made = len(shop.shop.products)
+    time.sleep(1.5)
+    assert 5 <= made <= len(shop.shop.products) < ITEMS + 3, "killed after some writes and before the last"
+
+
+def _daemon(environ: dict[str, str], tmp_path: Path) -> subprocess.Popen[bytes]:
+    """Dagster's daemon as deployed: it starts queued runs and runs failed ones again."""
+    command = [str(BIN / "dagster-daemon"), "run", "-m", "engine.dagster_definitions"]
+    with (tmp_path / "daemon.log").open("wb") as log:
+        return subprocess.Popen(command, env=environ, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+
+
+def _step_pid(instance: dg.DagsterInstance, run_id: str) -> int:
+    """The process running the run's step: where its STEP_START event came from."""
+    [record] = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_START).records
+    event = record.event_log_entry.dagster_event
+    assert event is not None and event.pid is not None
+    return event.pid
+
+
+def _retried(instance: dg.DagsterInstance, run_id: str, tmp_path: Path) -> dg.DagsterRun:
+    """The run Dagster's run retry started for the failed run, once it succeeded."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        children = [r for r in instance.get_runs() if r.tags.get("dagster/parent_run_id") == run_id]
+        if children and children[0].status in (dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE):
+            assert children[0].status == dg.DagsterRunStatus.SUCCESS, f"the retry failed: {children[0].run_id}"
+            return children[0]
+        time.sleep(0.5)
+    raise AssertionError("no retry succeeded:\n" + (tmp_path / "daemon.log").read_text(errors="replace")[-3000:])

@@ -57,7 +57,7 @@ def test_parity_fails_when_the_target_is_out_of_step(location: dict[str, object]
     location["till"].till.stock[(1, 2000)]["amount"] = Decimal(1)  # type: ignore[attr-defined]
     key = dg.AssetCheckKey(dg.AssetKey([INTEGRATION, "shop", "stock"]), "parity")
     [parity] = [c for c in defs.asset_checks or [] if key in c.check_keys]  # type: ignore[union-attr]
-    result = parity()  # type: ignore[operator]
+    result = parity(dg.build_asset_check_context())  # type: ignore[operator]
     assert result.passed is False and result.metadata["out_of_step"].value == 1
 
 

@@ -74,7 +74,7 @@ class ShopifySandbox(FaultySandbox):
     clock: Callable[[], float] = time.monotonic
     bulk_timing: BulkTiming = INSTANT  # how long a bulk operation takes (`sandbox.bulk.SHOPIFY`: as modelled)
     log: list[tuple[str | None, dict[str, Any]]] = field(default_factory=list)  # (operation, variables) run
-    bucket_log: list[dict[str, Any]] = field(default_factory=list)  # per priced request: its draw and the level
+    bucket_log: list[dict[str, Any]] = field(default_factory=list)  # per priced request: draw, level, cost charged
 
     def __post_init__(self) -> None:
         self.bucket = Bucket(self.plan, self.clock)
@@ -158,10 +158,11 @@ class ShopifySandbox(FaultySandbox):
                 "extensions": {"cost": self._cost(requested, None)},
             }  # fmt: skip
         taken = self.bucket.take(requested)
-        self.bucket_log.append({
+        drawn = {
             "at": self.clock(), "operation": operation.name.value if operation.name else None,
             "requested": requested, "level": self.bucket.available(), "throttled": not taken,
-        })  # fmt: skip
+        }  # fmt: skip
+        self.bucket_log.append(drawn)
         if not taken:
             return {
                 "errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
@@ -177,6 +178,7 @@ class ShopifySandbox(FaultySandbox):
         data = result.data or {}
         actual = query_cost(schema, operation, fragments, variables, data)
         self.bucket.refund(requested - actual)
+        drawn["charged"] = actual
         response: dict[str, Any] = {"data": result.data}
         if result.errors:
             response["errors"] = [error.formatted for error in result.errors]
