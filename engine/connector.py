@@ -143,9 +143,12 @@ class RateBudget(Protocol):
         before sending, until the bucket has refilled past what was taken before."""
         ...
 
-    def settle(self, key: str, unspent: float, reported: float | None, capacity: float, restore_rate: float) -> None:
-        """Give back what was drawn but not spent, and lower the bucket to the level the system
-        reported (never raise it: other callers' draws may not have reached the system yet)."""
+    def settle(
+        self, key: str, drawn: float, spent: float, reported: float | None, capacity: float, restore_rate: float
+    ) -> None:
+        """Settle a request that drew `drawn` points: give back what the system did not charge
+        (`drawn - spent`), and lower the bucket to the level the system reported, less what other
+        callers drew and have not settled yet (their requests may not have reached the system)."""
         ...
 
 

@@ -168,7 +168,7 @@ class Transport:
         """Tell the shared budget what this request cost (drawn: its cost and the margin)."""
         if self.budget is not None:
             drawn = min(cost + SAFETY_POINTS, self.bucket.maximum)
-            self.budget.settle(self.budget_key, drawn - spent, reported, self.bucket.maximum, self.bucket.restore_rate)
+            self.budget.settle(self.budget_key, drawn, spent, reported, self.bucket.maximum, self.bucket.restore_rate)
 
     def _count_retry(self, resolution: Resolution) -> None:
         if resolution.message != THROTTLED:

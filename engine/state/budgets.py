@@ -9,10 +9,13 @@ A caller draws a request's points before sending: one UPDATE refills the bucket 
 passed, takes the points and returns the level left. The level may go below zero: that is the
 callers queued ahead, and a caller waits until the restore rate has covered its place in that
 queue. Each draw is one statement, so draws from many processes are serialised by the database,
-in the order they came. After the answer, the caller gives back what the system did not charge and
-lowers the level to what the system reported; the model never rises on a report, since other
-callers' draws may not have reached the system yet. Times are seconds since the epoch, from the
-caller's clock (workers' clocks are kept by NTP; a clock behind the bucket's adds nothing).
+in the order they came. A draw stays in flight until its caller settles it. After the answer, the
+caller gives back what the system did not charge and lowers the level to what the system reported
+less what is still in flight: other callers' requests may not have reached the system yet, and a
+report never raises the model. (A report taken before the model knew the bucket's size, from a
+first answer, would otherwise lift it past what the others' requests will take.) Times are
+seconds since the epoch, from the caller's clock (workers' clocks are kept by NTP; a clock behind
+the bucket's adds nothing).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.state import tables as t
+
+IN_FLIGHT_FORGOTTEN_AFTER = 300.0  # seconds: beyond any request's time-outs and retries
 
 
 class BudgetStore:
@@ -42,24 +47,31 @@ class BudgetStore:
             level = connection.execute(
                 sa.update(table)
                 .where(table.c.key == key)
-                .values(level=self._refilled(now) - points, stamp=self._greatest(table.c.stamp, now))
+                .values(
+                    level=self._refilled(now) - points,
+                    stamp=self._greatest(table.c.stamp, now),
+                    in_flight=self._in_flight(now) + points,
+                )
                 .returning(table.c.level, table.c.restore_rate)
             ).one()
         return float(max(-level.level, 0.0) / max(level.restore_rate, 1e-9))
 
-    def settle(self, key: str, unspent: float, reported: float | None, capacity: float, restore_rate: float) -> None:
+    def settle(
+        self, key: str, drawn: float, spent: float, reported: float | None, capacity: float, restore_rate: float
+    ) -> None:
         now = self.clock()
         table = t.rate_budgets
-        level: Any = self._least(self._refilled(now) + max(unspent, 0.0), sa.cast(capacity, sa.Float))
+        in_flight = self._greatest(self._in_flight(now) - drawn, sa.cast(0.0, sa.Float))  # the others' draws
+        level: Any = self._least(self._refilled(now) + max(drawn - spent, 0.0), sa.cast(capacity, sa.Float))
         if reported is not None:
-            level = self._least(level, sa.cast(reported, sa.Float))
+            level = self._least(level, sa.cast(reported, sa.Float) - in_flight)
         with self.engine.begin() as connection:
             self._create(connection, key, capacity, restore_rate, now)
             connection.execute(
                 sa.update(table)
                 .where(table.c.key == key)
                 .values(level=level, stamp=self._greatest(table.c.stamp, now), capacity=capacity,
-                        restore_rate=restore_rate)
+                        restore_rate=restore_rate, in_flight=in_flight)
             )  # fmt: skip
 
     def level(self, key: str) -> float | None:
@@ -81,6 +93,13 @@ class BudgetStore:
         table = t.rate_budgets
         elapsed = self._greatest(sa.cast(now, sa.Float) - table.c.stamp, sa.cast(0.0, sa.Float))
         return self._least(table.c.level + elapsed * table.c.restore_rate, table.c.capacity)
+
+    def _in_flight(self, now: float) -> Any:
+        """What is drawn and not settled; forgotten once the bucket has been left alone for longer than
+        any request takes (a caller that died between drawing and settling never settles)."""
+        table = t.rate_budgets
+        idle = sa.cast(now, sa.Float) - table.c.stamp > IN_FLIGHT_FORGOTTEN_AFTER
+        return sa.case((idle, sa.cast(0.0, sa.Float)), else_=table.c.in_flight)
 
     def _least(self, a: Any, b: Any) -> Any:
         # PostgreSQL names the two-argument minimum LEAST; SQLite's scalar MIN takes two arguments

@@ -15,13 +15,17 @@ from connectors.shopify.sandbox.app import ShopifySandbox
 from connectors.testing.server import serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-TINY = Plan("tiny", bucket=12, restore_rate=30)  # a bucket two callers empty in a moment
-REQUESTS = 15
+# A bucket two callers empty in a moment. Restored slowly, so that a request reaching the sandbox
+# a little later than it was drawn for (a busy machine) does not find it short: a point of margin
+# covers 100 ms here.
+TINY = Plan("tiny", bucket=12, restore_rate=10)
+REQUESTS = 8
 
 
-def call_shop(url: str, token: str, state_url: str | None, requests: int) -> dict[str, int]:
+def call_shop(url: str, token: str, state_url: str | None, requests: int, start: Any) -> dict[str, int]:
     """In a process of its own: `requests` queries to the shop, drawing from the shared budget when
-    given a state store. Returns what the transport counted."""
+    given a state store, once both processes are ready (`start`, a barrier), so they call at once.
+    Returns what the transport counted."""
     from connectors.shopify.documents import Document
     from connectors.shopify.transport import Transport
     from engine.state import StateStore
@@ -29,6 +33,7 @@ def call_shop(url: str, token: str, state_url: str | None, requests: int) -> dic
     shop = Document("FewProducts", "query FewProducts { products(first: 3) { nodes { id } } }")  # costs 5
     store = StateStore(state_url) if state_url else None
     transport = Transport(url, token, budget=store.budgets if store else None)
+    start.wait(timeout=120)
     try:
         for _ in range(requests):
             transport.request(shop, {})
@@ -42,8 +47,9 @@ def call_shop(url: str, token: str, state_url: str | None, requests: int) -> dic
 def run_two(sandbox: ShopifySandbox, state_url: str | None) -> tuple[list[dict[str, int]], list[dict[str, Any]]]:
     with serving(sandbox) as url:
         context = multiprocessing.get_context("spawn")
-        with context.Pool(2) as pool:
-            counts = pool.starmap(call_shop, [(url, sandbox.token, state_url, REQUESTS)] * 2)
+        with context.Manager() as manager, context.Pool(2) as pool:
+            start = manager.Barrier(2)
+            counts = pool.starmap(call_shop, [(url, sandbox.token, state_url, REQUESTS, start)] * 2)
         log = httpx.get(f"{url}/_sandbox/bucket").json()["requests"]
     return counts, log
 
