@@ -12,7 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 Figures = dict[str, Any]
-NAMES = ("stock_sync", "plan_100k", "webhook_latency", "webhook_load", "easycashier_latency", "product_sync", "cli")
+NAMES = (
+    "stock_sync",
+    "plan_100k",
+    "stock_growth",
+    "webhook_latency",
+    "webhook_load",
+    "easycashier_latency",
+    "product_sync",
+    "cli",
+)
 
 
 def scenario(name: str) -> Callable[[float], dict[str, Figures]]:
