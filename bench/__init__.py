@@ -12,8 +12,17 @@ from collections.abc import Callable
 from typing import Any
 
 Figures = dict[str, Any]
-NAMES = ("stock_sync", "plan_100k", "webhook_latency", "webhook_load", "easycashier_latency", "product_sync", "cli",
-         "scale")  # fmt: skip
+NAMES = (
+    "stock_sync",
+    "plan_100k",
+    "stock_growth",
+    "webhook_latency",
+    "webhook_load",
+    "easycashier_latency",
+    "product_sync",
+    "cli",
+    "scale",
+)
 # Run only when asked (`--only scale`, `make bench-scale`): it needs PostgreSQL and RabbitMQ running.
 ON_REQUEST = ("scale",)
 

@@ -18,29 +18,17 @@ without building a record, in a fresh process of its own. Plan CPU is reported a
 
 from __future__ import annotations
 
-import csv
-import json
 import random
-import sqlite3
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 from bench import Figures
 from bench.catalogue import SIZES, Article, write_products
-from connectors import CONNECTORS
+from bench.planning import edit_spec, first_sync, in_a_fresh_process, planned_as_expected, repository
 from connectors.files import FilesClient, FilesSettings
-from engine.plan.model import Action
 from engine.records import Entity, Product
-from engine.run.flow import FlowSetup
-from engine.run.planner import plan_flow
-from engine.run.runner import Selected, state_store, sync_flow
-from engine.run.systems import Systems
-from engine.run.workspace import Workspace, load_workspace
 
+INTEGRATION, FLOW = "erp-shop", "products"
 PRODUCTS = 100_000
 CHANGED, NEW, EDITED = 0.05, 0.01, 0.005
 
@@ -66,11 +54,10 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
     with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
         root = Path(folder)
         expected = _set_up(root, count)
-        floor = _in_a_fresh_process(root, "--floor")
-        measured = _plan_in_a_fresh_process(root, expected)
-        with (root / "specs" / "erp-shop.yaml").open("a") as spec:
-            spec.write("# edited: what was remembered no longer holds\n")
-        cold = _plan_in_a_fresh_process(root, expected)
+        floor = in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", "erp/products.csv", "shop/products.jsonl")
+        measured = planned_as_expected(root, INTEGRATION, FLOW, expected)
+        edit_spec(root, INTEGRATION)
+        cold = planned_as_expected(root, INTEGRATION, FLOW, expected)
     return {
         "plan_100k": {
             "products": count, "variants": count * len(SIZES), **measured["changes"],
@@ -90,38 +77,14 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
     }  # fmt: skip
 
 
-def _plan_in_a_fresh_process(root: Path, expected: dict[str, int]) -> dict[str, Any]:
-    measured = _in_a_fresh_process(root)
-    if measured["changes"] != expected:
-        raise RuntimeError(f"the plan is not what the data says: {measured['changes']} != {expected}")
-    return measured
-
-
-def _in_a_fresh_process(root: Path, *arguments: str) -> dict[str, Any]:
-    child = subprocess.run(
-        [sys.executable, "-m", "bench.plan_100k", str(root), *arguments],
-        cwd=Path(__file__).parents[1], capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if child.returncode != 0:
-        raise RuntimeError(f"planning failed:\n{child.stderr[-2000:]}")
-    measured: dict[str, Any] = json.loads(child.stdout)
-    return measured
-
-
 def _set_up(root: Path, count: int) -> dict[str, int]:
     """The repository, synced once, then changed; returns the changes the plan must find."""
-    for name in ("specs", "environments", "erp", "shop"):
-        (root / name).mkdir()
-    (root / "specs" / "erp-shop.yaml").write_text(SPEC)
-    (root / "environments" / "bench.yaml").write_text(
-        "name: bench\nintegrations:\n  erp-shop:\n    spec: specs/erp-shop.yaml\n"
-    )
+    repository(root, INTEGRATION, SPEC)
     chance = random.Random(100)
     prices = {number: chance.randint(500, 9000) for number in range(count)}
     titles = {number: f"  Article {number} " for number in range(count)}
     _write_export(root, prices, titles)
-    workspace = _workspace(root)
-    _sync(workspace)
+    first_sync(root, INTEGRATION, FLOW)
     numbers = list(range(count))
     changed = chance.sample(numbers, int(count * CHANGED))
     for number in changed[: len(changed) // 2]:
@@ -137,30 +100,6 @@ def _set_up(root: Path, count: int) -> dict[str, int]:
             "unchanged": count - len(changed) - len(edited)}  # fmt: skip
 
 
-def _workspace(root: Path) -> Workspace:
-    environ = {"TILLSYNC__SYSTEMS__ERP__SETTINGS__PATH": str(root / "erp"),
-               "TILLSYNC__SYSTEMS__SHOP__SETTINGS__PATH": str(root / "shop")}  # fmt: skip
-    return load_workspace(root, "bench", connectors=CONNECTORS, environ=environ)
-
-
-def _sync(workspace: Workspace) -> None:
-    """The integration as it runs day to day, done quickly: the target file written in one go from
-    the plan; an apply that finds everything in step and records it as applied; and the next run's,
-    which finds it in step again and remembers so."""
-    deployment = workspace.deployments["erp-shop"]
-    setup = FlowSetup.of(deployment, "products")
-    with state_store(workspace) as store:
-        systems = Systems(workspace, deployment)
-        plan = plan_flow(workspace, setup, systems, store)
-        records = [Product.model_validate(c.record) for c in plan.changes if c.action is Action.create]
-        systems.client("shop").write(Entity.product, records)
-        for _ in range(2):
-            result = sync_flow(workspace, store, Selected(deployment, "products"), systems=systems).result
-            if result is None or result.counts["create"] or result.counts["update"]:
-                raise RuntimeError(f"the first sync left changes: {result and result.counts}")
-        systems.close()
-
-
 def _edit_target(root: Path, numbers: list[int]) -> None:
     target = FilesClient(FilesSettings(path=str(root / "shop"), format="jsonl"))
     products = {p.sku: p for p in target.read(Entity.product) if isinstance(p, Product)}
@@ -171,55 +110,3 @@ def _edit_target(root: Path, numbers: list[int]) -> None:
 def _write_export(root: Path, prices: dict[int, int], titles: dict[int, str]) -> None:
     articles = [Article(10_000_000 + number, titles[number], cents) for number, cents in prices.items()]
     write_products(root / "erp" / "products.csv", articles, categories="apparel")
-
-
-def _peak_rss_mb() -> float:
-    """This process's peak resident memory. Not `getrusage`: Linux carries its high-water mark across
-    the exec from the parent, whose test data would count."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("this benchmark reads peak memory from /proc (Linux)")
-
-
-def _plan_in_this_process(root: Path) -> dict[str, object]:
-    workspace = _workspace(root)
-    deployment = workspace.deployments["erp-shop"]
-    setup = FlowSetup.of(deployment, "products")
-    with state_store(workspace) as store:
-        systems = Systems(workspace, deployment)
-        before = _peak_rss_mb()
-        cpu, wall = time.process_time(), time.perf_counter()
-        plan = plan_flow(workspace, setup, systems, store)
-        cpu_s, wall_s = time.process_time() - cpu, time.perf_counter() - wall
-        systems.close()
-    changes = {action.value: plan.count(action) for action in (Action.create, Action.update, Action.unchanged)}
-    peak = _peak_rss_mb()
-    return {"cpu_s": cpu_s, "wall_s": wall_s, "peak_rss_mb": peak, "rss_before_mb": before, "changes": changes}
-
-
-def _floor_in_this_process(root: Path) -> dict[str, object]:
-    """Read and parse what the plan reads, building nothing: the export's rows, the target's lines as
-    dictionaries, and the flow's last-applied rows with their JSON documents."""
-    before = _peak_rss_mb()
-    cpu, wall = time.process_time(), time.perf_counter()
-    with (root / "erp" / "products.csv").open(newline="", encoding="utf-8") as export:
-        rows = sum(1 for _ in csv.DictReader(export))
-    with (root / "shop" / "products.jsonl").open(encoding="utf-8") as target:
-        lines = sum(1 for line in target if json.loads(line))
-    state = sqlite3.connect(root / ".tillsync" / "bench" / "state.db")
-    documents = state.execute("SELECT key, document FROM applied WHERE integration = ? AND flow = ?",
-                              ("erp-shop", "products"))  # fmt: skip
-    applied = sum(1 for _, document in documents if json.loads(document))
-    in_step = state.execute("SELECT key, source_key, source, target, document FROM in_step WHERE flow = ?",
-                            ("products",)).fetchall()  # fmt: skip
-    state.close()
-    cpu_s, wall_s = time.process_time() - cpu, time.perf_counter() - wall
-    read = {"rows": rows, "lines": lines, "applied": applied, "in_step": len(in_step)}
-    return {"cpu_s": cpu_s, "wall_s": wall_s, "peak_rss_mb": _peak_rss_mb(), "rss_before_mb": before, "read": read}
-
-
-if __name__ == "__main__":
-    folder = Path(sys.argv[1])
-    measure = _floor_in_this_process if sys.argv[2:] == ["--floor"] else _plan_in_this_process
-    print(json.dumps(measure(folder)))
