@@ -133,22 +133,39 @@ class Client(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Drawn:
+    """A draw from a `RateBudget`: the seconds to wait before sending, and the bucket's turn once
+    drawn (each draw and settlement takes one), by which the settlement tells whether another
+    caller came in between."""
+
+    wait: float
+    turn: int
+
+
 class RateBudget(Protocol):
     """A system's rate budget, shared by every process that calls it (`engine.state.budgets`): a
     leaky bucket of points under `key` (Shopify's is per app and shop), which each caller draws from
     before it sends and settles with what the system then reported."""
 
-    def draw(self, key: str, points: float, capacity: float, restore_rate: float) -> float:
-        """Take `points` from the bucket (made full at `capacity` on first use); the seconds to wait
-        before sending, until the bucket has refilled past what was taken before."""
+    def draw(self, key: str, points: float, capacity: float, restore_rate: float) -> Drawn:
+        """Take `points` from the bucket (made full at `capacity` on first use)."""
         ...
 
     def settle(
-        self, key: str, drawn: float, spent: float, reported: float | None, capacity: float, restore_rate: float
+        self,
+        key: str,
+        drawn: Drawn,
+        points: float,
+        spent: float,
+        reported: float | None,
+        capacity: float,
+        restore_rate: float,
     ) -> None:
-        """Settle a request that drew `drawn` points: give back what the system did not charge
-        (`drawn - spent`), and lower the bucket to the level the system reported, less what other
-        callers drew and have not settled yet (their requests may not have reached the system)."""
+        """Settle the request that drew `points` as `drawn`: give back what the system did not charge
+        (`points - spent`), and bring the bucket to the level the system reported, less what other
+        callers drew and have not settled yet (their requests may not have reached the system). A
+        report raises the bucket only when nobody came in between."""
         ...
 
 

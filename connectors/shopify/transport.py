@@ -31,7 +31,7 @@ from connectors.shopify.cost import query_cost
 from connectors.shopify.documents import Document
 from connectors.shopify.idempotency import may_resend
 from connectors.shopify.schema import API_VERSION, admin_schema
-from engine.connector import RateBudget
+from engine.connector import Drawn, RateBudget
 
 SAFETY_POINTS = 1.0
 TABLE: ErrorTable = MappingProxyType({
@@ -125,16 +125,20 @@ class Transport:
         """Run one operation; returns its `data`. Raises a connector error it has classified."""
         cost = self.cost_of(document, variables)
         sent = self.http.build_request("POST", self.path, json={"query": document.text, "variables": dict(variables)})
-        return http.send(
-            self.http,
-            sent,
-            f"Shopify {document.name}",
-            lambda response: self._read(response, cost),
-            self._retry(TABLE),
-            before=lambda: self._pace(cost),
-            on_retry=self._count_retry,
-            resend=may_resend(document),
-        )
+        drawn = _Drawn()  # the attempt whose points are drawn and not yet settled
+        try:
+            return http.send(
+                self.http,
+                sent,
+                f"Shopify {document.name}",
+                lambda response: self._read(response, cost, drawn),
+                self._retry(TABLE),
+                before=lambda: self._pace(cost, drawn),
+                on_retry=self._count_retry,
+                resend=may_resend(document),
+            )
+        finally:
+            self._settle_unanswered(cost, drawn)
 
     def download(self, url: str) -> Iterator[str]:
         """The lines of a file Shopify hands out at a signed URL (a bulk export's), streamed."""
@@ -156,25 +160,35 @@ class Transport:
         """The shop's bucket: Shopify keeps one per app and shop."""
         return f"shopify:{self.base_url.rstrip('/')}"
 
-    def _pace(self, cost: int) -> None:
+    def _pace(self, cost: int, drawn: _Drawn) -> None:
         if self.budget is None:
             self._wait(self.bucket.wait_for(cost, self.clock()))
         else:
+            self._settle_unanswered(cost, drawn)  # the attempt before this one read no answer
             points = min(cost + SAFETY_POINTS, self.bucket.maximum)
-            self._wait(self.budget.draw(self.budget_key, points, self.bucket.maximum, self.bucket.restore_rate))
+            drawn.points = points
+            drawn.draw = self.budget.draw(self.budget_key, points, self.bucket.maximum, self.bucket.restore_rate)
+            self._wait(drawn.draw.wait)
         self.usage.calls += 1
 
-    def _settle(self, cost: int, spent: float, reported: float | None) -> None:
-        """Tell the shared budget what this request cost (drawn: its cost and the margin)."""
-        if self.budget is not None:
-            drawn = min(cost + SAFETY_POINTS, self.bucket.maximum)
-            self.budget.settle(self.budget_key, drawn, spent, reported, self.bucket.maximum, self.bucket.restore_rate)
+    def _settle(self, drawn: _Drawn, spent: float, reported: float | None) -> None:
+        """Tell the shared budget what the attempt that drew `drawn` cost, and what Shopify reported left."""
+        if self.budget is not None and drawn.points is not None and drawn.draw is not None:
+            points, drawn.points = drawn.points, None
+            self.budget.settle(self.budget_key, drawn.draw, points, spent, reported, self.bucket.maximum,
+                               self.bucket.restore_rate)  # fmt: skip
+
+    def _settle_unanswered(self, cost: int, drawn: _Drawn) -> None:
+        """An attempt whose answer never came (cut, timed out, an error page): taken as charged in full,
+        so its points leave the shared budget's in-flight count and are not given back."""
+        if drawn.points is not None:
+            self._settle(drawn, min(float(cost), drawn.points), None)
 
     def _count_retry(self, resolution: Resolution) -> None:
         if resolution.message != THROTTLED:
             self.usage.retries += 1
 
-    def _read(self, response: httpx.Response, cost: int) -> dict[str, Any] | Resolution:
+    def _read(self, response: httpx.Response, cost: int, drawn: _Drawn) -> dict[str, Any] | Resolution:
         """The answer's `data`, having learnt the bucket from it; or what to do when it has none."""
         try:
             body = response.json()
@@ -194,7 +208,7 @@ class Transport:
         throttled = "THROTTLED" in codes  # a throttled request is not charged
         actual = usage.get("actualQueryCost")  # 0 for a read that found nothing; absent: charged as requested
         spent = 0.0 if throttled else float(actual if actual is not None else usage.get("requestedQueryCost") or 0)
-        self._settle(cost, spent, float(status["currentlyAvailable"]) if status else None)
+        self._settle(drawn, spent, float(status["currentlyAvailable"]) if status else None)
         if throttled:
             self.usage.throttled += 1
             wait = self.bucket.wait_for(cost, self.clock()) or 1.0 / max(self.bucket.restore_rate, 1.0)
@@ -214,6 +228,14 @@ class Transport:
         if seconds > 0:
             self.usage.waited_s += seconds
             self.sleep(seconds)
+
+
+@dataclass
+class _Drawn:
+    """The points an attempt drew from the shared budget, and the draw; None once settled (or never drawn)."""
+
+    points: float | None = None
+    draw: Drawn | None = None
 
 
 def _unread(response: httpx.Response) -> httpx.Response:

@@ -27,6 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from engine.connector import Drawn
 from engine.state import tables as t
 
 IN_FLIGHT_FORGOTTEN_AFTER = 300.0  # seconds: beyond any request's time-outs and retries
@@ -39,7 +40,7 @@ class BudgetStore:
         self.engine = engine
         self.clock = clock
 
-    def draw(self, key: str, points: float, capacity: float, restore_rate: float) -> float:
+    def draw(self, key: str, points: float, capacity: float, restore_rate: float) -> Drawn:
         now = self.clock()
         table = t.rate_budgets
         with self.engine.begin() as connection:
@@ -51,27 +52,39 @@ class BudgetStore:
                     level=self._refilled(now) - points,
                     stamp=self._greatest(table.c.stamp, now),
                     in_flight=self._in_flight(now) + points,
+                    turn=table.c.turn + 1,
                 )
-                .returning(table.c.level, table.c.restore_rate)
+                .returning(table.c.level, table.c.restore_rate, table.c.turn)
             ).one()
-        return float(max(-level.level, 0.0) / max(level.restore_rate, 1e-9))
+        return Drawn(float(max(-level.level, 0.0) / max(level.restore_rate, 1e-9)), int(level.turn))
 
     def settle(
-        self, key: str, drawn: float, spent: float, reported: float | None, capacity: float, restore_rate: float
+        self,
+        key: str,
+        drawn: Drawn,
+        points: float,
+        spent: float,
+        reported: float | None,
+        capacity: float,
+        restore_rate: float,
     ) -> None:
         now = self.clock()
         table = t.rate_budgets
-        in_flight = self._greatest(self._in_flight(now) - drawn, sa.cast(0.0, sa.Float))  # the others' draws
-        level: Any = self._least(self._refilled(now) + max(drawn - spent, 0.0), sa.cast(capacity, sa.Float))
+        in_flight = self._greatest(self._in_flight(now) - points, sa.cast(0.0, sa.Float))  # the others' draws
+        level: Any = self._least(self._refilled(now) + max(points - spent, 0.0), sa.cast(capacity, sa.Float))
         if reported is not None:
-            level = self._least(level, sa.cast(reported, sa.Float) - in_flight)
+            told = self._least(sa.cast(reported, sa.Float) - in_flight, sa.cast(capacity, sa.Float))
+            # Nobody drew or settled since this draw: the report holds everything the bucket took, and
+            # may raise the model (after an attempt whose answer was lost, taken as charged in full).
+            alone = table.c.turn == drawn.turn
+            level = sa.case((alone, told), else_=self._least(level, told))
         with self.engine.begin() as connection:
             self._create(connection, key, capacity, restore_rate, now)
             connection.execute(
                 sa.update(table)
                 .where(table.c.key == key)
                 .values(level=level, stamp=self._greatest(table.c.stamp, now), capacity=capacity,
-                        restore_rate=restore_rate, in_flight=in_flight)
+                        restore_rate=restore_rate, in_flight=in_flight, turn=table.c.turn + 1)
             )  # fmt: skip
 
     def level(self, key: str) -> float | None:

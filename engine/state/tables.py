@@ -206,6 +206,7 @@ rate_budgets = sa.Table(  # each system's bucket of rate-limit points, drawn fro
     sa.Column("capacity", sa.Float, nullable=False),
     sa.Column("restore_rate", sa.Float, nullable=False),  # points per second
     sa.Column("in_flight", sa.Float, nullable=False, server_default="0"),  # drawn by requests not settled yet
+    sa.Column("turn", sa.Integer, nullable=False, server_default="0"),  # draws and settlements so far
 )
 
 alerts = sa.Table(  # problems alerted once each, until they clear; notices not yet delivered to every sink
