@@ -57,8 +57,19 @@ def diff(
     `known_unchanged` are keys of records known by their fingerprints to be unchanged, not built."""
     wanted: set[Key] = set(known_unchanged)  # known unchanged is still in the source: never gone
     changes = [Change(Action.unchanged, key, UNCHANGED) for key in wanted]
+    changes += compared(policy, desired, actual, applied)
+    wanted.update(item.key for item in desired)
+    changes += removed(policy, sorted(set(applied) - wanted - present_in_source), actual)
+    return ordered(changes)
+
+
+def compared(
+    policy: DiffPolicy, desired: Iterable[Desired], actual: Mapping[Key, Record], applied: Mapping[Key, Document]
+) -> list[Change]:
+    """One change per desired record, against the target's record and the last-applied document of its
+    key; `diff` of some of a flow's records, so a large flow can be diffed a part at a time."""
+    changes = []
     for item in desired:
-        wanted.add(item.key)
         if item.error is not None:
             changes.append(Change(Action.error, item.key, item.error, source=item.source))
         elif item.skip is not None:
@@ -72,10 +83,16 @@ def diff(
                 changes.append(_in_step(policy, item, have, applied.get(item.key), (), (), once_made=True))
             else:
                 changes.append(_update(policy, item, current, applied.get(item.key)))
-    for key in sorted(set(applied) - wanted - present_in_source):
-        removal = _removal(policy, key, actual.get(key))
-        if removal is not None:
-            changes.append(removal)
+    return changes
+
+
+def removed(policy: DiffPolicy, gone: Iterable[Key], actual: Mapping[Key, Record]) -> list[Change]:
+    """The changes for records Tillsync applied before that are gone from the source (`gone`, in order)."""
+    return [removal for key in gone if (removal := _removal(policy, key, actual.get(key))) is not None]
+
+
+def ordered(changes: Iterable[Change]) -> list[Change]:
+    """Changes in a plan's order: by action, then key."""
     return sorted(changes, key=lambda change: (ORDER[change.action], change.key))
 
 
@@ -252,14 +269,11 @@ def _removal(policy: DiffPolicy, key: Key, current: Record | None) -> Change | N
 def blocked(changes: Sequence[Change], refused: Mapping[Key, str], target: str) -> list[Change]:
     """`changes` with each delete the target would refuse (`refused`: key → its reason) shown as
     blocked instead: the plan does not propose what the target will not do."""
-    return sorted(
-        (
-            Change(Action.blocked, change.key, f"{target} refuses to delete it: {refused[change.key]}")
-            if change.action is Action.delete and change.key in refused
-            else change
-            for change in changes
-        ),
-        key=lambda change: (ORDER[change.action], change.key),
+    return ordered(
+        Change(Action.blocked, change.key, f"{target} refuses to delete it: {refused[change.key]}")
+        if change.action is Action.delete and change.key in refused
+        else change
+        for change in changes
     )
 
 
@@ -274,4 +288,4 @@ def held(changes: Sequence[Change], reasons: Mapping[Key, str]) -> list[Change]:
         else change
         for change in changes
     ]
-    return sorted(shown, key=lambda change: (ORDER[change.action], change.key))
+    return ordered(shown)

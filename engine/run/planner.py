@@ -14,12 +14,20 @@ from datetime import UTC, datetime, timedelta
 from engine.connector import Client, DeleteGuard, ReadFilter
 from engine.keys import Key, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
-from engine.plan.diff import DiffPolicy, blocked, diff, held
+from engine.plan.diff import UNCHANGED, DiffPolicy, blocked, compared, held, ordered, removed
 from engine.plan.model import Action, Change, Document, Fingerprints, FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
-from engine.run.read import found_unchanged, last_applied, read_source, read_target, spec_version
+from engine.run.read import (
+    KeyMoved,
+    TargetRecords,
+    found_unchanged,
+    last_applied,
+    read_source,
+    read_target,
+    spec_version,
+)
 from engine.run.reconcile import edited_in_target, reads_changed_only, settled_with
 from engine.run.recovery import held_reason
 from engine.run.systems import Systems
@@ -123,12 +131,12 @@ def _plan_flow(
         known_unchanged = set(held) | set(settled)
         gone = applied_keys - set(mapped) - set(held) if policy.delete is not DeletePolicy.never else set()
         wanted_keys = [key for key in mapped if key not in settled] + sorted(gone)
-        target = read_target(setup, systems.client(policy.target), wanted_keys, {}, spec, progress)
+        target = read_target(setup, systems.client(policy.target), wanted_keys, {}, spec, progress, unbuilt=True)
     else:
         mapped = [item.key for item in desired.items.values() if item.record is not None]
         wanted_keys = [*mapped, *held, *applied_keys]
         if setup.target_reads:
-            target = read_target(setup, systems.client(policy.target), wanted_keys, held, spec, progress)
+            target = read_target(setup, systems.client(policy.target), wanted_keys, held, spec, progress, unbuilt=True)
         else:  # a target that cannot be read back: planned against what Tillsync last applied there
             target = last_applied(setup, store.applied.documents(name, setup.name, wanted_keys))
         for key, (raw, _) in held.items():
@@ -139,11 +147,15 @@ def _plan_flow(
             desired.refuse_shared_skus()
     every = list(desired.items.values())
     items = [item for item in every if item.record is None or item.key not in settled]
-    applied = store.applied.documents(name, setup.name, sorted(applied_keys - known_unchanged))
-    changes = diff(policy, items, desired.filtered, target.actual, applied, known_unchanged)
+    try:
+        changes, found = _diffed(setup, store, items, desired.filtered, target, applied_keys, known_unchanged)
+    except KeyMoved:  # the target's records, built whole as read, are diffed instead
+        target = target.all_built()
+        changes, found = _diffed(setup, store, items, desired.filtered, target, applied_keys, known_unchanged)
     changes = _guarded(changes, systems.client(policy.target), policy)
     changes = _held(changes, setup, store)
-    fingerprints = found_unchanged(changes, items, target, applied) + remember_settled(every, settled)
+    unchanged = tuple(found[c.key] for c in changes if c.action is Action.unchanged and c.key in found)
+    fingerprints = unchanged + remember_settled(every, settled)
     return FlowPlan(
         environment=workspace.environment.name,
         integration=name,
@@ -161,6 +173,39 @@ def _plan_flow(
         partial=partial,
         reconciled=not partial and not changed_only,
     )
+
+
+DIFF_CHUNK = 1_000  # records diffed at a time: only their target records and last-applied documents are held
+
+
+def _diffed(
+    setup: FlowSetup,
+    store: StateStore,
+    items: Sequence[Desired],
+    filtered: set[Key],
+    target: TargetRecords,
+    applied_keys: set[Key],
+    known_unchanged: set[Key],
+) -> tuple[list[Change], dict[Key, Fingerprints]]:
+    """The diff of a flow (`engine.plan.diff.diff`), a chunk of records at a time: only a chunk's
+    target records are built and its last-applied documents loaded at once. With the fingerprints of
+    the records found unchanged, by key, for apply to remember."""
+    policy, name = setup.policy, setup.deployment.name
+    compared_keys = applied_keys - known_unchanged  # known unchanged: no document to compare
+    changes = [Change(Action.unchanged, key, UNCHANGED) for key in known_unchanged]
+    found: dict[Key, Fingerprints] = {}
+    for start in range(0, len(items), DIFF_CHUNK):
+        chunk = items[start : start + DIFF_CHUNK]
+        keys = {item.key for item in chunk}
+        applied = store.applied.documents(name, setup.name, sorted(keys & compared_keys))
+        made = compared(policy, chunk, target.take(keys), applied)
+        changes += made
+        found.update((item.key, item) for item in found_unchanged(made, chunk, target, applied))
+    wanted = known_unchanged | {item.key for item in items}
+    gone = store.applied.documents(name, setup.name, sorted(compared_keys - wanted - filtered))
+    changes += removed(policy, sorted(gone), target.take(gone))
+    target.check_untaken()
+    return ordered(changes), found
 
 
 def _guarded(changes: list[Change], target: Client, policy: DiffPolicy) -> list[Change]:

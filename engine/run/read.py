@@ -13,7 +13,7 @@ most runs are unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from typing import Any
@@ -111,11 +111,68 @@ def _variants_apart(setup: FlowSetup, raws: Iterable[RawRecord]) -> Iterator[Raw
         yield from as_raw(setup.policy.entity, setup.as_read([record]))
 
 
+class KeyMoved(Exception):
+    """A target record kept unbuilt could not be built, or is not the record of the key it was read
+    by: the target is built whole instead, as it was read (`TargetRecords.all_built`)."""
+
+
 @dataclass
 class TargetRecords:
     actual: dict[Key, Record] = field(default_factory=dict)  # built: records that may have changed
-    fingerprints: dict[Key, str] = field(default_factory=dict)  # of those built, as read
+    fingerprints: dict[Key, str] = field(default_factory=dict)  # of those that may have changed, as read
     unchanged: set[Key] = field(default_factory=set)  # as remembered, like their source record: not built
+    # Records read and kept unbuilt (`read_target(unbuilt=True)`), in the order read with their read
+    # fingerprints: built a few keys at a time as the diff takes them, and not kept, so a large
+    # target is never held built whole. `slots`: a wanted key → its last record there.
+    unbuilt: list[tuple[RawRecord, str]] = field(default_factory=list)
+    slots: dict[Key, int] = field(default_factory=dict)
+    wanted: set[Key] = field(default_factory=set)
+    key_of: Callable[[Record], Key] | None = None
+    taken: set[int] = field(default_factory=set)
+
+    def take(self, keys: Iterable[Key]) -> dict[Key, Record]:
+        """The records of these keys; those kept unbuilt are built now. `KeyMoved` when one cannot be
+        built, or is not the record of the key it was read by."""
+        found = {}
+        for key in keys:
+            slot = self.slots.get(key)
+            if slot is not None:
+                found[key] = self._built(slot)
+                self.taken.add(slot)
+            elif key in self.actual:
+                found[key] = self.actual[key]
+        return found
+
+    def check_untaken(self) -> None:
+        """Build what no diff took, as a whole read builds every record: `KeyMoved` when one cannot be
+        built, or is the record of a wanted key it was not read by."""
+        for slot in range(len(self.unbuilt)):
+            if slot not in self.taken:
+                self._built(slot)
+
+    def all_built(self) -> TargetRecords:
+        """These records, every one built as a whole read builds them (an error raised where it would be)."""
+        assert self.key_of is not None
+        built = TargetRecords()  # records are kept unbuilt only when none is held unchanged
+        for raw, read in self.unbuilt:
+            record = raw.build()
+            key = self.key_of(record)
+            if key in self.wanted:
+                built.actual[key] = record
+                built.fingerprints[key] = read
+        return built
+
+    def _built(self, slot: int) -> Record:
+        assert self.key_of is not None
+        raw = self.unbuilt[slot][0]
+        try:
+            record = raw.build()
+        except Exception as exc:  # raised again by `all_built`, at the record where a whole read raises it
+            raise KeyMoved from exc
+        moved = self.key_of(record)
+        if moved != raw.key and (moved in self.wanted or raw.key in self.wanted):
+            raise KeyMoved
+        return record
 
 
 def read_target(
@@ -125,12 +182,15 @@ def read_target(
     held: Mapping[Key, Held],
     spec: str,
     progress: Observer = silent,
+    unbuilt: bool = False,
 ) -> TargetRecords:
     """The target's records for these keys; those of records held unchanged whose target record is
-    also as remembered are only noted as unchanged."""
+    also as remembered are only noted as unchanged. With `unbuilt`, a keyed flow's records are kept
+    as read, to be built when the diff takes them (`TargetRecords.take`)."""
     wanted = list(dict.fromkeys(keys))
     wanted_set = set(wanted)
     found = TargetRecords()
+    lazy = unbuilt and setup.keyed and not held
     raws = read_raw(client, setup.policy.entity, wanted if setup.keyed else None)
     for raw in counted(raws, progress, setup.label, f"reading {setup.policy.target}"):
         read = read_fingerprint(spec, raw)
@@ -138,12 +198,19 @@ def read_target(
         if holding is not None and holding[1].target == read:
             found.unchanged.add(raw.key)
             continue
+        if lazy:
+            if raw.key in wanted_set:
+                found.slots[raw.key] = len(found.unbuilt)
+                found.fingerprints[raw.key] = read
+            found.unbuilt.append((raw, read))
+            continue
         record = raw.build()
         key = setup.key_of(record)
         if key in wanted_set:
             found.actual[key] = record
             found.fingerprints[key] = read
     found.unchanged -= found.actual.keys()  # a key the target holds twice is built and diffed
+    found.key_of, found.wanted = setup.key_of, wanted_set
     return found
 
 
