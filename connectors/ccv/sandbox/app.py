@@ -161,7 +161,7 @@ class CcvSandbox(FaultySandbox):
 
     def __post_init__(self) -> None:
         self.app = FaultInjection(self._api, ANSWERS)
-        self.deliveries = Deliveries(self.store.webhooks)
+        self.deliveries = Deliveries(hooks=self.store.webhooks)
         self.store.on_event = self.deliveries.emit
 
     @property

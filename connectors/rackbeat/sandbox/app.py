@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import json
 import math
-import queue
 import random
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -43,6 +40,7 @@ from connectors.rackbeat.protocol import (
     event_entity,
 )
 from connectors.rackbeat.sandbox.store import Account, NotFound, Refused
+from connectors.testing.deliveries import Deliveries
 from connectors.testing.faults import FaultAnswers, FaultInjection, FaultySandbox
 
 Data = dict[str, Any]
@@ -100,15 +98,13 @@ def _done(action: Callable[[str], None], key: str) -> Data:
 
 
 @dataclass
-class Webhooks:
-    """Webhooks made through the API, and their deliveries from a background thread."""
+class Webhooks(Deliveries):
+    """Webhooks made through the API, and their deliveries, with the account's static token."""
 
-    token: str
+    token: str = ""
     account_id: str = "1"
     hooks: dict[int, Data] = field(default_factory=dict)
-    delivered: list[tuple[str, int | None]] = field(default_factory=list)  # (event, status) per delivery
-    _queue: queue.Queue[tuple[str, bytes, str]] = field(default_factory=queue.Queue)
-    _worker: threading.Thread | None = None
+    thread_name: str = "rackbeat-webhooks"
 
     def save(self, body: Data, now: str) -> Data:
         event, url = str(body.get("event") or ""), str(body.get("url") or "")
@@ -137,36 +133,9 @@ class Webhooks:
             payload = {"key": data.get(key_name), "key_name": key_name, "event": event, "data": data}
             if action == "updated":
                 payload.update({k: extra[k] for k in ("old_key", "new_key", "changed") if k in extra})
-            self._queue.put((hook["url"], json.dumps(payload).encode(), event))
-        if self.hooks and (self._worker is None or not self._worker.is_alive()):
-            self._worker = threading.Thread(target=self._run, name="rackbeat-webhooks", daemon=True)
-            self._worker.start()
-
-    def _run(self) -> None:
-        with httpx.Client(timeout=5.0) as http:
-            while True:
-                url, body, event = self._queue.get()
-                headers = {
-                    "Content-Type": "application/json",
-                    "User-Agent": WEBHOOK_AGENT,
-                    TOKEN_HEADER: self.token,
-                    EVENT_HEADER: event,
-                    ACCOUNT_HEADER: self.account_id,
-                }
-                try:
-                    status: int | None = http.post(url, content=body, headers=headers).status_code
-                except httpx.HTTPError:
-                    status = None
-                self.delivered.append((event, status))
-                self._queue.task_done()
-
-    def wait_idle(self, timeout: float = 10.0) -> None:
-        """Block until every delivery queued so far was made (or failed)."""
-        import time
-
-        deadline = time.monotonic() + timeout
-        while self._queue.unfinished_tasks and time.monotonic() < deadline:
-            time.sleep(0.01)
+            headers = {"Content-Type": "application/json", "User-Agent": WEBHOOK_AGENT, TOKEN_HEADER: self.token,
+                       EVENT_HEADER: event, ACCOUNT_HEADER: self.account_id}  # fmt: skip
+            self.send(hook["url"], json.dumps(payload).encode(), headers, event)
 
 
 @dataclass
@@ -177,7 +146,7 @@ class RackbeatSandbox(FaultySandbox):
     requests_seen: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # (method, path, headers)
 
     def __post_init__(self) -> None:
-        self.webhooks = Webhooks(self.webhook_token)
+        self.webhooks = Webhooks(token=self.webhook_token)
         self.account.on_event = self.webhooks.emit
         a = self.account
         routes = [
