@@ -33,16 +33,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench import Figures
+from bench.webhooks_running import webhooks_served
 from connectors import CONNECTORS
 from connectors.easycashier.sandbox import EasyCashierSandbox
-from connectors.shopify.client import ShopifyClient
 from connectors.shopify.sandbox import ShopifySandbox
-from connectors.testing.server import RunningSandbox, running_sandboxes, serving
+from connectors.testing.server import RunningSandbox, running_sandboxes
 from engine.run import runner
 from engine.run.workspace import Workspace, load_workspace
 from engine.state import StateStore
-from engine.webhooks.receiver import receiver
-from engine.webhooks.worker import EventWorker
 
 INTEGRATION = "easycashier-shopify"
 SPEC = Path(__file__).parents[1] / "specs" / f"{INTEGRATION}.yaml"
@@ -167,33 +165,23 @@ def _web_orders(workspace: Workspace, shop: ShopifySandbox, till: EasyCashierSan
     chance = random.Random(22)
     placed: dict[str, float] = {}
     booked: dict[str, float] = {}
-    with runner.state_store(workspace) as store:
-        worker = EventWorker(workspace, store)
-        worker.start()
+    with webhooks_served(workspace, INTEGRATION, "orders/create"):
+        watcher = _Bookings(till, booked)
+        watcher.start()
         try:
-            with serving(receiver(workspace, store, worker.wake)) as url:
-                client = workspace.deployments[INTEGRATION].systems["shop"].open(workspace.environ)
-                assert isinstance(client, ShopifyClient)
-                client.subscribe("orders/create", f"{url}/webhooks/{INTEGRATION}/shop")
-                client.close()
-                watcher = _Bookings(till, booked)
-                watcher.start()
-                try:
-                    for _ in range(count):
-                        time.sleep(chance.expovariate(WEB_ORDER_RATE))
-                        order = shop.shop.place_order([(chance.choice(SKUS), chance.randint(1, 2))],
-                                                      email="kund@example.se")  # fmt: skip
-                        placed[shop.shop.orders[order]["name"]] = time.monotonic()
-                    deadline = time.monotonic() + 60
-                    while not set(placed) <= set(booked):
-                        if time.monotonic() > deadline:
-                            missing = sorted(set(placed) - set(booked))
-                            raise RuntimeError(f"{len(missing)} web orders never reached the till, e.g. {missing[:3]}")
-                        time.sleep(0.05)
-                finally:
-                    watcher.done.set()
+            for _ in range(count):
+                time.sleep(chance.expovariate(WEB_ORDER_RATE))
+                order = shop.shop.place_order([(chance.choice(SKUS), chance.randint(1, 2))],
+                                              email="kund@example.se")  # fmt: skip
+                placed[shop.shop.orders[order]["name"]] = time.monotonic()
+            deadline = time.monotonic() + 60
+            while not set(placed) <= set(booked):
+                if time.monotonic() > deadline:
+                    missing = sorted(set(placed) - set(booked))
+                    raise RuntimeError(f"{len(missing)} web orders never reached the till, e.g. {missing[:3]}")
+                time.sleep(0.05)
         finally:
-            worker.stop()
+            watcher.done.set()
     return [booked[name] - placed[name] for name in placed]
 
 

@@ -22,16 +22,14 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.webhooks_running import webhooks_served
 from connectors import CONNECTORS
 from connectors.mpluskassa.sandbox import MplusSandbox
-from connectors.shopify.client import ShopifyClient
 from connectors.shopify.cost import PLANS, Bucket
 from connectors.shopify.sandbox import ShopifySandbox
-from connectors.testing.server import RunningSandbox, running_sandboxes, serving
+from connectors.testing.server import RunningSandbox, running_sandboxes
 from engine.run import runner
 from engine.run.workspace import Workspace, load_workspace
-from engine.webhooks.receiver import receiver
-from engine.webhooks.worker import EventWorker
 
 INTEGRATION = "mpluskassa-shopify-pos"
 SPEC = Path(__file__).parents[1] / "specs" / f"{INTEGRATION}.yaml"
@@ -115,29 +113,19 @@ def _pay_orders(
 ) -> Paid:  # fmt: skip
     placed: dict[str, float] = {}
     booked: dict[str, float] = {}
-    with runner.state_store(workspace) as store:
-        worker = EventWorker(workspace, store)
-        worker.start()
-        try:
-            with serving(receiver(workspace, store, worker.wake)) as url:
-                client = workspace.deployments[INTEGRATION].systems["shop"].open(workspace.environ)
-                assert isinstance(client, ShopifyClient)
-                client.subscribe(TOPIC, f"{url}/webhooks/{INTEGRATION}/shop")
-                client.close()
-                watcher = _Watcher(till, booked)
-                watcher.start()
-                due = time.monotonic()
-                for _ in range(count):  # arrivals on a schedule of their own: a slow sandbox call does not slow it
-                    due += chance.expovariate(rate)
-                    time.sleep(max(due - time.monotonic(), 0))
-                    order = shop.shop.place_order(
-                        [(chance.choice(SKUS), chance.randint(1, 2))], email="j.jansen@example.com", gateway="ideal"
-                    )
-                    placed[shop.shop.orders[order]["name"]] = time.monotonic()
-                watcher.wait_for(set(placed), timeout=wait_s)
-                shop.webhooks.wait_idle()
-        finally:
-            worker.stop()
+    with webhooks_served(workspace, INTEGRATION, TOPIC):
+        watcher = _Watcher(till, booked)
+        watcher.start()
+        due = time.monotonic()
+        for _ in range(count):  # arrivals on a schedule of their own: a slow sandbox call does not slow it
+            due += chance.expovariate(rate)
+            time.sleep(max(due - time.monotonic(), 0))
+            order = shop.shop.place_order(
+                [(chance.choice(SKUS), chance.randint(1, 2))], email="j.jansen@example.com", gateway="ideal"
+            )
+            placed[shop.shop.orders[order]["name"]] = time.monotonic()
+        watcher.wait_for(set(placed), timeout=wait_s)
+        shop.webhooks.wait_idle()
     held = Counter(str(order.get("extOrderId")) for order in list(till.till.orders.values()))
     deliveries = [d for d in shop.webhooks.deliveries if d.topic == TOPIC]
     answers = sorted(d.answered_in_s for d in deliveries if d.answered_in_s is not None)
