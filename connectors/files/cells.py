@@ -34,8 +34,8 @@ class Numbers:
             raise ValueError(f"'{cell}' is not a number; expected e.g. {example}")
         return text.replace(".", "").replace(",", ".") if self.decimal == "," else text
 
-    def money(self, cell: str) -> str:
-        """A cell's amount as canonical money text (`29.95 EUR`)."""
+    def money(self, cell: str) -> dict[str, str]:
+        """A cell's amount as money data (`{"amount": "29.95", "currency": "EUR"}`)."""
         match = _MONEY.fullmatch(cell.strip())
         example = "1.234,50 EUR" if self.decimal == "," else "1234.50 EUR"
         try:
@@ -47,7 +47,7 @@ class Numbers:
         currency = match["currency"] or self.currency
         if currency is None:
             raise ValueError(f"'{cell}' names no currency; write e.g. {example}, or set the system's currency")
-        return f"{amount} {currency}"
+        return {"amount": amount, "currency": currency}
 
     def write_number(self, value: Decimal | str) -> str:
         text = format(value, "f") if isinstance(value, Decimal) else str(value)

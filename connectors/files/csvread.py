@@ -5,13 +5,13 @@ only when the engine asks for it. A row that cannot be read (a byte the encoding
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from connectors.files.formats import EXTRA, CsvLayout, Route, from_document
+from connectors.files.cells import Numbers
+from connectors.files.formats import EXTRA, CsvLayout, from_document
 from connectors.files.text import Lines
 from engine.connector import RawRecord
 from engine.errors import FatalConnectorError, RecordError
@@ -67,7 +67,14 @@ class _CsvFile:
     columns: list[tuple[str, ...]]  # each file column's canonical columns, or kept `extra.HEADER`; () ignored
     text: Lines
     where: str
-    routes: dict[str, Route] = field(default_factory=dict)
+    # each column's setter (`Route.setter`), and whether it sets the item's data
+    setters: dict[str, tuple[bool, Callable[[dict[str, Any], str], None]]] = field(default_factory=dict)
+    numbers: Numbers = field(init=False)
+    kept: frozenset[str] = field(init=False)  # the columns kept as `extra.HEADER`
+
+    def __post_init__(self) -> None:
+        self.numbers = self.layout.options.numbers
+        self.kept = frozenset(c for columns in self.columns for c in columns if c.startswith(f"{EXTRA}."))
 
     def record(self, rows: list[Row]) -> Record:
         """The record of one key's rows; rows of a record with an item list merge, one item each."""
@@ -77,29 +84,36 @@ class _CsvFile:
         extra: dict[str, str] = {}
         items: list[dict[str, Any]] = []
         for index, (start, line, text) in enumerate(rows):
-            place = f"{self.where}:{line}"
-            if problem := self.text.problem(start, line):
-                raise RecordError(f"{place}: {problem}")
+            if self.text.unreadable and (problem := self.text.problem(start, line)):
+                raise RecordError(f"{self.where}:{line}: {problem}")
             data = first if index == 0 else {}
             row_extra: dict[str, str] = {}
             item: dict[str, Any] = {}
-            for header, columns, value in self._cells(place, text):
-                for column in columns if value != "" else ():
-                    if column.startswith(f"{EXTRA}."):
+            for header, columns, value in self._cells(line, text):
+                if value == "":
+                    continue
+                for column in columns:
+                    if column in self.kept:
                         row_extra[header] = value
-                    else:
-                        self._put(column, header, value, item, data, place)
+                        continue
+                    in_item, put = self.setters.get(column) or self._setter(column, line)
+                    try:
+                        put(item if in_item else data, value)
+                    except ValueError as exc:
+                        label = f"column '{header}'" if header == column else f"column '{header}' ({column})"
+                        raise RecordError(f"{self.where}:{line}: {label}: {exc}") from None
             if index and not layout.items:
                 raise RecordError(
-                    f"{place}: duplicate {entity.value} {'/'.join(record_key(entity, data))} "
+                    f"{self.where}:{line}: duplicate {entity.value} {'/'.join(record_key(entity, data))} "
                     f"(first on line {first_line})"
                 )
             if index:
-                _merge(first, data, first_line, place)
+                _merge(first, data, first_line, f"{self.where}:{line}")
             for header, value in row_extra.items():
                 if extra.setdefault(header, value) != value:
                     raise RecordError(
-                        f"{place}: column '{header}' is {value!r} here but {extra[header]!r} on line {first_line}"
+                        f"{self.where}:{line}: column '{header}' is {value!r} here but {extra[header]!r} "
+                        f"on line {first_line}"
                     )
             if item:
                 items.append(item)
@@ -108,21 +122,18 @@ class _CsvFile:
             document[EXTRA] = extra
         return from_document(entity, document, f"{self.where}:{first_line}", layout.model)
 
-    def _put(self, column: str, header: str, value: str, item: dict[str, Any], data: dict[str, Any], where: str
-             ) -> None:  # fmt: skip
-        route = self.routes.get(column)
-        if route is None:
-            route = self.routes[column] = self.layout.route(column, where)
-        try:
-            route.put(item if route.item else data, value, self.layout.options.numbers)
-        except ValueError as exc:
-            label = f"column '{header}'" if header == column else f"column '{header}' ({column})"
-            raise RecordError(f"{where}: {label}: {exc}") from None
+    def _setter(self, column: str, line: int) -> tuple[bool, Callable[[dict[str, Any], str], None]]:
+        """A column's setter, worked out on its first cell (`line`, where a column it cannot place is said)."""
+        route = self.layout.route(column, f"{self.where}:{line}")
+        found = self.setters[column] = (route.item, route.setter(self.numbers))
+        return found
 
-    def _cells(self, where: str, text: str) -> Iterator[tuple[str, tuple[str, ...], str]]:
-        cells = next(csv.reader(io.StringIO(text), delimiter=self.layout.options.delimiter))
+    def _cells(self, line: int, text: str) -> Iterator[tuple[str, tuple[str, ...], str]]:
+        cells = next(csv.reader((text,), delimiter=self.layout.options.delimiter))
         if len(cells) > len(self.header):
-            raise RecordError(f"{where}: {len(cells)} cells, but the header names {len(self.header)} columns")
+            raise RecordError(
+                f"{self.where}:{line}: {len(cells)} cells, but the header names {len(self.header)} columns"
+            )
         return zip(self.header, self.columns, cells, strict=False)
 
 

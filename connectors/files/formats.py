@@ -13,7 +13,7 @@ header in the file, and columns that are neither are ignored, kept as the record
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -266,18 +266,21 @@ class Route:
     name: str
     kind: Literal["text", "list", "number", "money"]
 
-    def put(self, data: dict[str, Any], cell: str, numbers: Numbers) -> None:
-        """Set a cell's value; ValueError saying what is wrong with a number or an amount."""
-        for part in self.objects:
-            data = data.setdefault(part, {})
-        value: Any = cell
-        if self.kind == "list":
-            value = cell.split(LIST_SEPARATOR)
-        elif self.kind == "number":
-            value = numbers.number(cell)
-        elif self.kind == "money":
-            value = numbers.money(cell)
-        data[self.name] = value
+    def setter(self, numbers: Numbers) -> Callable[[dict[str, Any], str], None]:
+        """What sets a cell's value in a record's data, for one file's numbers; it raises ValueError
+        saying what is wrong with a number or an amount. Worked out once per column: a file's
+        records set the same columns thousands of times."""
+        objects, name = self.objects, self.name
+        convert: Callable[[str], Any] | None = {
+            "list": lambda cell: cell.split(LIST_SEPARATOR), "number": numbers.number, "money": numbers.money,
+        }.get(self.kind)  # fmt: skip
+
+        def put(data: dict[str, Any], cell: str) -> None:
+            for part in objects:
+                data = data.setdefault(part, {})
+            data[name] = cell if convert is None else convert(cell)
+
+        return put
 
 
 def _route(column: str, catalogue: Catalogue, where: str, item: bool) -> Route:

@@ -26,11 +26,17 @@ class Desired:
     """One source record's outcome after filtering and mapping."""
 
     key: Key
-    source: Document
+    read: Document | Record  # the source record it came from: as shown, or as read (shown when asked)
     record: Record | None = None
     error: str | None = None
     skip: str | None = None
     origin: tuple[Key, str] | None = None  # the source record's own key and fingerprint, when read unbuilt
+
+    @property
+    def source(self) -> Document:
+        """The source record as plans and the activity log show it (JSON data)."""
+        read = self.read
+        return read if isinstance(read, dict) else read.model_dump(mode="json", exclude_none=True)
 
 
 @dataclass(frozen=True)
@@ -64,14 +70,13 @@ class DesiredRecords:
         stamp = getattr(record, "updated_at", None)
         if stamp:
             self.stamps.append(stamp)
-        document = record_document(record)
-        shown = record.model_dump(mode="json", exclude_none=True)
+        document = matching.mapper.document(record)
         if not matching.mapper.passes(document, matching.status_field):
             key = _key_or_none(matching, document)
             if key is not None:
                 self.filtered.add(key)
             return
-        item = _desired(matching, document, shown, origin)
+        item = _desired(matching, record, document, origin)
         if item.key in self.items:
             self._taken(item)
             return
@@ -102,7 +107,7 @@ class DesiredRecords:
             if shared:
                 sku, owner = shared[0]
                 error = f"variant SKU {sku} is also on product {'/'.join(owner)}; a SKU belongs to one product"
-                self.items[slot] = Desired(item.key, item.source, error=error)
+                self.items[slot] = Desired(item.key, item.read, error=error)
                 continue
             owners.update((v.sku, item.key) for v in variants)
 
@@ -112,7 +117,7 @@ class DesiredRecords:
 
     def _taken(self, item: Desired) -> None:
         error = f"another source record also maps to {'/'.join(item.key)}"
-        self.items[(*item.key, f"#{self.added}")] = Desired(item.key, item.source, error=error)
+        self.items[(*item.key, f"#{self.added}")] = Desired(item.key, item.read, error=error)
 
 
 def desired_records(matching: Matching, records: Iterable[Record]) -> tuple[list[Desired], set[Key], int]:
@@ -123,35 +128,14 @@ def desired_records(matching: Matching, records: Iterable[Record]) -> tuple[list
     return list(desired.items.values()), desired.filtered, desired.added
 
 
-def record_document(record: Record) -> dict[str, Any]:
-    """A record as JMESPath sees it: lists for tuples, decimals kept as numbers."""
-    return _listed(record.model_dump())  # type: ignore[no-any-return]
-
-
-_NESTED = (dict, list, tuple)
-
-
-def _listed(value: Any) -> Any:
-    # Exact types, and leaves not visited: a dump holds plain dicts, lists and tuples, and this runs
-    # over every source record a plan builds.
-    kind = type(value)
-    if kind is dict:
-        return {k: _listed(v) if type(v) in _NESTED else v for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [_listed(v) if type(v) in _NESTED else v for v in value]
-    return value
-
-
-def _desired(
-    matching: Matching, document: Mapping[str, Any], shown: dict[str, Any], origin: tuple[Key, str] | None
-) -> Desired:
+def _desired(matching: Matching, read: Record, document: Mapping[str, Any], origin: tuple[Key, str] | None) -> Desired:
     try:
-        record = matching.mapper.map(document)
+        record = matching.mapper.map(read, document)
     except RecordError as exc:
-        return Desired(_fallback_key(matching, document), shown, error=str(exc))
+        return Desired(_fallback_key(matching, document), read, error=str(exc))
     except Skip as exc:
-        return Desired(_fallback_key(matching, document), shown, skip=str(exc))
-    return Desired(matching.key_of(record), shown, record=record, origin=origin)
+        return Desired(_fallback_key(matching, document), read, skip=str(exc))
+    return Desired(matching.key_of(record), read, record=record, origin=origin)
 
 
 def _key_or_none(matching: Matching, document: Mapping[str, Any]) -> Key | None:

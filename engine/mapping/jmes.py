@@ -257,6 +257,34 @@ class Expression:
             raise RecordError(f"{self.text}: {exc}") from None
 
 
+def reads_whole(expression: Expression) -> bool:
+    """Whether an expression may take the record it runs against as a whole (`@`, `*`, `keys(@)`)
+    rather than only field by field, so it must be given every field."""
+    return _whole(dict(expression.compiled.parsed), at_root=True)
+
+
+_ITERATED = ("projection", "value_projection", "filter_projection", "flatten", "index_expression", "slice")
+
+
+def _whole(node: dict[str, Any], at_root: bool) -> bool:
+    kind, children = node["type"], [child for child in node.get("children", []) if isinstance(child, dict)]
+    if kind == "field" or kind == "expref":  # a field read by name; an expref runs on items, never the record
+        return False
+    if kind in ("current", "identity"):
+        return at_root
+    if kind in ("subexpression", "pipe"):
+        left, right = children
+        return _whole(left, at_root) or _whole(right, at_root and _is_current(left))
+    if kind in _ITERATED:  # the first child is iterated or indexed; the rest run on its items
+        first = children[0]
+        return _whole(first, at_root) or (at_root and _is_current(first))
+    return any(_whole(child, at_root) for child in children)
+
+
+def _is_current(node: dict[str, Any]) -> bool:
+    return node["type"] in ("current", "identity")
+
+
 def compiler(value_maps: Mapping[str, Mapping[str, str | int]]) -> Callable[[str], Expression]:
     """A function that compiles expressions against one spec's value maps."""
     interpreter = TreeInterpreter(jmespath.Options(custom_functions=_Functions(value_maps)))

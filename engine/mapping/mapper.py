@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from engine.catalogue import Catalogue
 from engine.errors import RecordError
 from engine.mapping import jmes
+from engine.mapping.document import SourceDocument
 from engine.mapping.entity_rules import rules_for
 from engine.records import MODELS, Record
 from engine.spec.models import Flow
@@ -61,6 +62,23 @@ class Mapper:
         self.mapping = {name: compile_expression(text) for name, text in mapping.items()}
         self.when = compile_expression(flow.when) if flow.when else None
         self.rules = rules_for(flow)
+        # A target field that is a source field as it is: taken from the record, already valid, not
+        # turned into data and validated again (unless another mapping sets a field inside it).
+        nested = {name.split(".")[0] for name in self.mapping if "." in name}
+        self.copies = {
+            name: expression.compiled.parsed["value"]
+            for name, expression in self.mapping.items()
+            if expression.compiled.parsed["type"] == "field" and name not in nested and "." not in name
+        }
+        self.computed = {name: expression for name, expression in self.mapping.items() if name not in self.copies}
+        expressions = [*self.computed.values(), *([self.when] if self.when else [])]
+        self.reads_whole = any(jmes.reads_whole(expression) for expression in expressions)
+
+    def document(self, record: Record) -> Mapping[str, Any]:
+        """A source record as this flow's expressions read it: whole when one of them takes it whole,
+        else field by field as they ask (`SourceDocument`)."""
+        document = SourceDocument(record)
+        return document.whole() if self.reads_whole else document
 
     def passes(self, document: Mapping[str, Any], status_field: str | None) -> bool:
         """Whether a source record passes the flow's status filter and `when` expression."""
@@ -84,10 +102,15 @@ class Mapper:
             values.append(value)
         return tuple(values)
 
-    def map(self, document: Mapping[str, Any]) -> Record:
-        """The target record for one source document; `RecordError` says which field failed."""
+    def map(self, record: Record, document: Mapping[str, Any]) -> Record:
+        """The target record for one source record (`document`: as `document()` gives it);
+        `RecordError` says which field failed."""
         out: dict[str, Any] = {}
-        for name, expression in self.mapping.items():
+        for name, field in self.copies.items():
+            value = getattr(record, field, None)
+            if value is not None:
+                out[name] = value
+        for name, expression in self.computed.items():
             try:
                 value = expression.search(document)
             except RecordError as exc:

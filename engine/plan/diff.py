@@ -118,8 +118,10 @@ def _create(policy: DiffPolicy, item: Desired, gone: bool) -> Change:
 
 def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document | None) -> Change:
     assert item.record is not None
+    if _same(item.record, current, policy.fields):  # most records of most runs: nothing to weigh
+        return _in_step(policy, item, project(current, policy.fields), base, (), ())
     want, have = project(item.record, policy.fields), project(current, policy.fields)
-    if want == have:  # most records of most runs: no field to restrict or weigh
+    if want == have:  # equal once empty values are left out: no field to restrict or weigh
         return _in_step(policy, item, have, base, (), ())
     source_wins = policy.direction is Direction.one_way or policy.master == policy.source
     winner = policy.source if source_wins else policy.target
@@ -188,6 +190,13 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     )
 
 
+def _same(want: Record, have: Record, fields: Sequence[str]) -> bool:
+    """Whether two records hold equal values in these fields, compared as they are: far cheaper than as
+    JSON data. A field has one type, so equal values are equal data, but for how a number is written
+    (1.0 and 1.00), which is no difference either."""
+    return all(getattr(want, name, None) == getattr(have, name, None) for name in fields)
+
+
 def _in_step(
     policy: DiffPolicy,
     item: Desired,
@@ -200,8 +209,8 @@ def _in_step(
     """Nothing to write. The target's values (with the source's for fields kept in the target) are
     recorded as applied unless the state says so already; create-only fields the source changed are
     said, and left alone."""
-    if base is not None and all(base.get(n) == applied[n] for n in policy.fields):
-        return Change(Action.unchanged, item.key, UNCHANGED, left_alone=left_alone, source=item.source)
+    if base is not None and (base == applied or all(base.get(n) == applied[n] for n in policy.fields)):
+        return Change(Action.unchanged, item.key, UNCHANGED, left_alone=left_alone)
     if adopted:
         why = "; ".join(dict.fromkeys(c.reason for c in adopted))
         reason = f"keeps {policy.target}'s {', '.join(c.field for c in adopted)} ({why})"

@@ -78,7 +78,9 @@ def test_a_json_line_that_is_no_record_is_that_lines_error(repo: Repo) -> None:
     assert any("products.jsonl:3" in key and "invalid JSON" in why for key, why in letters.items()), letters
 
 
-STOCK_AND_ORDERS = SPEC + """\
+STOCK_AND_ORDERS = (
+    SPEC
+    + """\
   stock:
     entity: stock
     from: erp
@@ -88,6 +90,7 @@ STOCK_AND_ORDERS = SPEC + """\
     from: erp
     to: shop
 """
+)
 
 
 def test_a_bad_record_of_one_flow_leaves_the_other_flows_alone(repo: Repo, capsys: pytest.CaptureFixture[str]) -> None:
@@ -194,12 +197,15 @@ def test_a_sku_on_two_products_is_the_second_products_error(repo: Repo) -> None:
     assert "variant SKU 1 is also on product 1" in dead_letters(repo)["3"]
 
 
-ORDERS_ONLY = SYSTEMS + """\
+ORDERS_ONLY = (
+    SYSTEMS
+    + """\
   orders:
     entity: order
     from: erp
     to: shop
 """
+)
 
 
 class Incremental(FilesClient):
@@ -234,8 +240,12 @@ def test_a_dead_lettered_record_stays_planned_though_the_cursor_moved_past_it(re
         "number,currency,updated_at,lines.sku,lines.quantity,lines.price\n"
         "W1,EUR,2026-11-01T10:00:00Z,1,1,10.00 EUR\nW2,EUR,2026-11-02T10:00:00Z,1,1,10.00 EUR\n"
     )
-    both = replace(FILES, open=lambda settings, credentials: (  # type: ignore[arg-type]
-        Incremental(settings) if "erp" in settings.path else Refusing(settings)))  # type: ignore[attr-defined]
+    both = replace(
+        FILES,
+        open=lambda settings, credentials: (  # type: ignore[arg-type]
+            Incremental(settings) if "erp" in settings.path else Refusing(settings)
+        ),
+    )  # type: ignore[attr-defined]
     workspace = load_workspace(repo.root, "test", connectors={"files": both}, environ={})
     with runner.state_store(workspace) as store:
         [first] = runner.sync(workspace, store, runner.select(workspace))

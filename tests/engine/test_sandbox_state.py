@@ -44,8 +44,7 @@ def test_sandbox_up_says_what_it_forgot(repo: Repo) -> None:
     repo.seed(Entity.product, CATALOGUE)
     apply(repo)
     assert started_afresh(repo.root, "test", [("shop-sync", "shop")], CONNECTORS) == (
-        "the sandboxes start empty: forgot what 1 flow of test applied to them before, so the next plan creates "
-        "it anew"
+        "the sandboxes start empty: forgot what 1 flow of test applied to them before, so the next plan creates it anew"
     )
     assert started_afresh(repo.root, "test", [("shop-sync", "shop")], CONNECTORS) == "the sandboxes start empty"
     (repo.root / "specs" / "shop-sync.yaml").write_text("version: 1\n")

@@ -31,7 +31,7 @@ def applied(policy: DiffPolicy, record: Product, **fields: object) -> dict[Key, 
 
 
 def unchanged() -> list[Change]:
-    return [Change(Action.unchanged, SHIRT, "unchanged", source=source_of(SHIRT))]
+    return [Change(Action.unchanged, SHIRT, "unchanged")]
 
 
 def test_one_way_overwrites_a_change_made_in_the_target_and_says_so() -> None:

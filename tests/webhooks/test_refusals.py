@@ -141,6 +141,7 @@ def test_what_is_stored_keeps_the_payload_the_keys_and_the_event_id(hooks: Hooks
     assert (row.topic, row.entity, row.event_id, row.keys, json.loads(json.dumps(row.payload))) == (
         "orders/paid", "order", "e-9", [["#1001"]], {"name": "#1001", "email": "a@example.com"})  # fmt: skip
 
+
 def _as_version_4(url: str) -> None:
     """Turn a new state store into one as version 4 left it: no event id, no index on it."""
     with StateStore(url) as store, store.engine.begin() as connection:

@@ -419,8 +419,15 @@ def test_an_order_tillsync_cannot_take_is_that_orders_error_and_the_others_read(
 
     shop = shopify.sandbox.shop
     for sku in [str(6000 + n) for n in range(26)]:
-        shop.product_set(None, {"title": f"Item {sku}", "variants": [
-            {"sku": sku, "price": "1.00", "optionValues": [{"optionName": "Title", "name": "Default Title"}]}]})
+        shop.product_set(
+            None,
+            {
+                "title": f"Item {sku}",
+                "variants": [
+                    {"sku": sku, "price": "1.00", "optionValues": [{"optionName": "Title", "name": "Default Title"}]}
+                ],
+            },
+        )
     big = shop.orders[shop.place_order([(str(6000 + n), 1) for n in range(26)], email="a@example.com")]["name"]
     odd_id = shop.place_order([("6000", 1)], email="b@example.com")
     shop.orders[odd_id]["lineItems"][0]["price"] = "NaN"  # as a broken answer would carry it
