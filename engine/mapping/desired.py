@@ -62,6 +62,7 @@ class DesiredRecords:
         self.filtered: set[Key] = set()
         self.stamps: list[str] = []  # the source records' times of change, for the flow's cursor
         self.added = 0
+        self.owners: dict[str, Key] = {}  # each variant SKU's product, as `refuse_shared_skus` found them
 
     def add(self, record: Record, origin: tuple[Key, str] | None = None) -> None:
         """Filter and map one source record; `origin` is its own key and fingerprint as read."""
@@ -95,11 +96,13 @@ class DesiredRecords:
         """The record mapped to `key` is an error: a record already known unchanged holds that key."""
         self._taken(self.items.pop(key))
 
-    def refuse_shared_skus(self) -> None:
+    def refuse_shared_skus(self, slots: Iterable[Key] | None = None) -> None:
         """A SKU is one product's: a product whose variant has a SKU an earlier product of the same
-        read has too is an error (a target would move the variant, or refuse the whole batch)."""
-        owners: dict[str, Key] = {}
-        for slot, item in list(self.items.items()):
+        read has too is an error (a target would move the variant, or refuse the whole batch). Of
+        the records in these slots (all, by default), after those of any earlier call."""
+        owners = self.owners
+        for slot in list(self.items) if slots is None else slots:
+            item = self.items[slot]
             variants = getattr(item.record, "variants", None)
             if not variants:
                 continue

@@ -64,6 +64,16 @@ class FlowSetup:
         """Whether the flow matches records on their own keys, so records can be told apart unbuilt."""
         return self.policy.match == KEYS[self.policy.entity]
 
+    @property
+    def keys_known_unbuilt(self) -> bool:
+        """Whether a source record's own key is the key it maps to: the flow matches on the entity's
+        own key, copied as it is, and no rule changes a record after mapping. A plan can then read
+        the target before it builds the source (`engine.run.planner`); a record that maps elsewhere
+        all the same is caught as it is built, and the plan made again the usual way."""
+        mapper = self.matching.mapper
+        copied = all(mapper.copies.get(name) == name for name in self.policy.match)
+        return self.keyed and copied and not mapper.rules and not self.splits_variants
+
     def key_of(self, record: Record) -> Key:
         return self.matching.key_of(record)
 

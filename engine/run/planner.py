@@ -7,7 +7,7 @@ Records last found unchanged whose fingerprints still hold are neither built nor
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +21,7 @@ from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, Step, silent
 from engine.run.read import (
     KeyMoved,
+    SourceRecords,
     TargetRecords,
     found_unchanged,
     last_applied,
@@ -64,7 +65,10 @@ def plan_flow(
     have changed (`engine.run.reconcile`). `progress` hears of the records read from each side, and
     of the records planned."""
     with _without_cycle_collection():
-        made = _plan_flow(workspace, setup, systems, store, only, source_keys, progress, full)
+        try:
+            made = _plan_flow(workspace, setup, systems, store, only, source_keys, progress, full, defer=True)
+        except KeyMoved:  # a record built late mapped to a key the target was not read for: made again
+            made = _plan_flow(workspace, setup, systems, store, only, source_keys, progress, full, defer=False)
     progress(Step(setup.label, "planned", len(made.changes), len(made.changes)))
     return made
 
@@ -92,6 +96,7 @@ def _plan_flow(
     source_keys: Sequence[Key] | None,
     progress: Observer,
     full: bool,
+    defer: bool,
 ) -> FlowPlan:
     policy = setup.policy
     name, flow = setup.deployment.name, setup.deployment.flow(setup.name)
@@ -110,7 +115,10 @@ def _plan_flow(
     remembered = store.applied.keys(name, setup.name)
     spec = spec_version(setup)
     known = remembered.unchanged if setup.keyed else {}
-    source = read_source(setup, systems.client(policy.source), known, spec, source_keys, wanted, progress)
+    # Where a record's own key is the key it maps to, the target is read before the source is built,
+    # and the source built a chunk at a time as the diff reaches it: never held built whole.
+    defer = defer and not partial and not changed_only and setup.keys_known_unbuilt
+    source = read_source(setup, systems.client(policy.source), known, spec, source_keys, wanted, progress, defer)
     desired, held, applied_keys = source.desired, source.held, remembered.keys
     if only is not None:
         desired.only(only)
@@ -134,6 +142,7 @@ def _plan_flow(
         target = read_target(setup, systems.client(policy.target), wanted_keys, {}, spec, progress, unbuilt=True)
     else:
         mapped = [item.key for item in desired.items.values() if item.record is not None]
+        mapped += [raw.key for raw in source.deferred or ()]  # the keys they will map to
         wanted_keys = [*mapped, *held, *applied_keys]
         if setup.target_reads:
             target = read_target(setup, systems.client(policy.target), wanted_keys, held, spec, progress, unbuilt=True)
@@ -143,15 +152,21 @@ def _plan_flow(
             if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
                 source.build(raw)
         known_unchanged = set(target.unchanged)
-        if policy.entity is Entity.product:
+        if policy.entity is Entity.product and source.deferred is None:
             desired.refuse_shared_skus()
+    if source.deferred is not None:
+        chunks = _built_in_chunks(source, policy.entity, set(wanted_keys))
+        changes, found = _diffed(setup, store, chunks, desired.filtered, target, applied_keys, known_unchanged)
+    else:
+        items = [item for item in desired.items.values() if item.record is None or item.key not in settled]
+        try:
+            changes, found = _diffed(setup, store, _in_chunks(items), desired.filtered, target, applied_keys,
+                                     known_unchanged)  # fmt: skip
+        except KeyMoved:  # the target's records, built whole as read, are diffed instead
+            target = target.all_built()
+            changes, found = _diffed(setup, store, _in_chunks(items), desired.filtered, target, applied_keys,
+                                     known_unchanged)  # fmt: skip
     every = list(desired.items.values())
-    items = [item for item in every if item.record is None or item.key not in settled]
-    try:
-        changes, found = _diffed(setup, store, items, desired.filtered, target, applied_keys, known_unchanged)
-    except KeyMoved:  # the target's records, built whole as read, are diffed instead
-        target = target.all_built()
-        changes, found = _diffed(setup, store, items, desired.filtered, target, applied_keys, known_unchanged)
     changes = _guarded(changes, systems.client(policy.target), policy)
     changes = _held(changes, setup, store)
     unchanged = tuple(found[c.key] for c in changes if c.action is Action.unchanged and c.key in found)
@@ -178,10 +193,31 @@ def _plan_flow(
 DIFF_CHUNK = 1_000  # records diffed at a time: only their target records and last-applied documents are held
 
 
+def _in_chunks(items: Sequence[Desired]) -> Iterator[Sequence[Desired]]:
+    for start in range(0, len(items), DIFF_CHUNK):
+        yield items[start : start + DIFF_CHUNK]
+
+
+def _built_in_chunks(source: SourceRecords, entity: Entity, read_for: set[Key]) -> Iterator[list[Desired]]:
+    """The deferred source records built a chunk at a time (`SourceRecords.built`), each chunk's
+    records let go once it is diffed. `KeyMoved` when one maps to a key the target was not read for."""
+    desired, queue = source.desired, source.deferred or []
+    for start in range(0, len(queue), DIFF_CHUNK):
+        slots = source.built(start, min(start + DIFF_CHUNK, len(queue)))
+        if entity is Entity.product:
+            desired.refuse_shared_skus(slots)
+        chunk = [desired.items[slot] for slot in slots]
+        if any(item.record is not None and item.key not in read_for for item in chunk):
+            raise KeyMoved
+        yield chunk
+        for slot, item in zip(slots, chunk, strict=True):  # the slot is kept: a key maps once
+            desired.items[slot] = Desired(item.key, {}, error=item.error, skip=item.skip)
+
+
 def _diffed(
     setup: FlowSetup,
     store: StateStore,
-    items: Sequence[Desired],
+    chunks: Iterable[Sequence[Desired]],
     filtered: set[Key],
     target: TargetRecords,
     applied_keys: set[Key],
@@ -194,14 +230,14 @@ def _diffed(
     compared_keys = applied_keys - known_unchanged  # known unchanged: no document to compare
     changes = [Change(Action.unchanged, key, UNCHANGED) for key in known_unchanged]
     found: dict[Key, Fingerprints] = {}
-    for start in range(0, len(items), DIFF_CHUNK):
-        chunk = items[start : start + DIFF_CHUNK]
+    wanted = set(known_unchanged)
+    for chunk in chunks:
         keys = {item.key for item in chunk}
+        wanted |= keys
         applied = store.applied.documents(name, setup.name, sorted(keys & compared_keys))
         made = compared(policy, chunk, target.take(keys), applied)
         changes += made
         found.update((item.key, item) for item in found_unchanged(made, chunk, target, applied))
-    wanted = known_unchanged | {item.key for item in items}
     gone = store.applied.documents(name, setup.name, sorted(compared_keys - wanted - filtered))
     changes += removed(policy, sorted(gone), target.take(gone))
     target.check_untaken()

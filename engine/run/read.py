@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import version
+from itertools import islice
 from typing import Any
 
 from pydantic import ValidationError
@@ -50,9 +51,37 @@ class SourceRecords:
     spec: str
     held: dict[Key, Held] = field(default_factory=dict)
     count: int = 0
+    # Records to build, in order, left unbuilt (`read_source(defer=True)`) to be built a chunk at a
+    # time as the diff reaches them (`built`), so a large source is never held built whole. The first
+    # `deferred_read` were read; the rest were held unchanged and found changed in the target.
+    deferred: list[RawRecord] | None = None
+    deferred_read: int = 0
 
     def build(self, raw: RawRecord) -> None:
-        """Filter and map a record read unbuilt; one that cannot be built is that record's error."""
+        """Filter and map a record read unbuilt (or, when deferring, queue it to be); one that cannot
+        be built is that record's error."""
+        if self.deferred is not None:
+            self.deferred.append(raw)
+            return
+        self._build(raw)
+
+    def built(self, start: int, stop: int) -> list[Key]:
+        """Build the deferred records from `start` to `stop`: the slots of what they came to in
+        `desired.items`, in order. One read that maps to a key held unchanged is an error, as
+        `read_source` makes it when building."""
+        assert self.deferred is not None
+        desired = self.desired
+        before = len(desired.items)
+        for position in range(start, stop):
+            count = len(desired.items)
+            self._build(self.deferred[position])
+            added = next(reversed(desired.items)) if len(desired.items) > count else None
+            if position < self.deferred_read and added is not None and added in self.held:
+                desired.give_way(added)
+        fresh = len(desired.items) - before
+        return list(islice(reversed(desired.items), fresh))[::-1]
+
+    def _build(self, raw: RawRecord) -> None:
         try:
             record = raw.build()
         except (RecordError, ValueError) as exc:  # ValueError: a connector's model validation
@@ -69,10 +98,12 @@ def read_source(
     keys: Sequence[Key] | None,
     wanted: ReadFilter,
     progress: Observer = silent,
+    defer: bool = False,
 ) -> SourceRecords:
     """The source's records (those with `keys` when given); `known` are the fingerprints of records
-    last found unchanged, by the source record's own key."""
-    source = SourceRecords(DesiredRecords(setup.matching), spec)
+    last found unchanged, by the source record's own key. With `defer`, the records to build are
+    only queued (`SourceRecords.deferred`)."""
+    source = SourceRecords(DesiredRecords(setup.matching), spec, deferred=[] if defer else None)
     holding: dict[Key, Key | None] = {}  # source key → the target key it is held for; None: built
     raws = read_raw(client, setup.policy.entity, keys, wanted)
     if setup.splits_variants:
@@ -97,6 +128,7 @@ def read_source(
     # the second of any two source records mapping to one key is.
     for key in [key for key in source.held if key in source.desired.items]:
         source.desired.give_way(key)
+    source.deferred_read = len(source.deferred or ())
     return source
 
 

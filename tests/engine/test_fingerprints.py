@@ -31,8 +31,15 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         counts["erp" if "erp" in where.split("/") else "shop"] += 1
         return real(entity, data, where, model)
 
+    real_line = connectors.files.client._from_line
+
+    def counting_line(entity: Entity, line: str, where: str, unreadable: str | None) -> Record:
+        counts["erp" if "erp" in where.split("/") else "shop"] += 1
+        return real_line(entity, line, where, unreadable)
+
     monkeypatch.setattr(connectors.files.formats, "from_document", counting)
     monkeypatch.setattr(connectors.files.client, "from_document", counting)
+    monkeypatch.setattr(connectors.files.client, "_from_line", counting_line)
     monkeypatch.setattr(connectors.files.csvread, "from_document", counting)
     return counts
 

@@ -1,0 +1,83 @@
+"""A large source built a chunk at a time: where a record's own key is the key it maps to, the plan
+reads the target first and builds the source as the diff reaches it. The plan is the one made by
+building everything first, and a record that maps elsewhere all the same is still planned right."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.plan.model import FlowPlan
+from engine.records import Customer, Entity, Product
+from engine.run import planner
+from engine.run.flow import FlowSetup
+from tests.engine.conftest import SYSTEMS, Repo
+from tests.engine.test_apply import CATALOGUE, apply, plan, product
+
+
+def shared_and_broken() -> list[Product]:
+    """Products across several chunks of two: one whose variant SKU an earlier one has, one with
+    a bad price, and new ones."""
+    twin = product("9", "Twin")
+    stolen = twin.variants[0].model_copy(update={"sku": "1"})  # product 1's variant SKU
+    return [
+        *CATALOGUE[:4],
+        product("5", "Cap, red"),
+        product("6", "Scarf"),
+        twin.model_copy(update={"variants": (stolen,)}),
+        product("7", "Gloves"),
+    ]
+
+
+def as_compared(flow: FlowPlan) -> list[tuple[str, tuple[str, ...], str, object]]:
+    return [(c.action.value, c.key, c.reason, c.record) for c in flow.changes]
+
+
+def test_a_plan_built_a_chunk_at_a_time_is_the_plan_built_whole(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.seed(Entity.product, CATALOGUE)
+    apply(repo)
+    repo.seed(Entity.product, shared_and_broken())
+    monkeypatch.setattr(planner, "DIFF_CHUNK", 2)
+    built: list[int] = []
+    real = planner._built_in_chunks
+
+    def counted(*args: object) -> object:
+        for chunk in real(*args):  # type: ignore[arg-type]
+            built.append(len(chunk))
+            yield chunk
+
+    monkeypatch.setattr(planner, "_built_in_chunks", counted)
+    [in_chunks] = plan(repo)
+    assert built and max(built) <= 2, "the source was built a chunk at a time"
+    monkeypatch.setattr(FlowSetup, "keys_known_unbuilt", property(lambda self: False))
+    built.clear()
+    [whole] = plan(repo)
+    assert not built
+    assert as_compared(in_chunks) == as_compared(whole)
+    errors = {c.key: c.reason for c in whole.changes if c.action.value == "error"}
+    assert errors == {("9",): "variant SKU 1 is also on product 1; a SKU belongs to one product"}
+    assert {c.key for c in whole.changes if c.action.value == "create"} == {("6",), ("7",)}
+
+
+CUSTOMERS = (
+    SYSTEMS
+    + """\
+  customers:
+    entity: customer
+    from: erp
+    to: shop
+"""
+)
+
+
+def test_a_record_mapping_to_another_key_than_its_own_is_planned_against_the_right_target_record(
+    repo: Repo,
+) -> None:
+    """An e-mail address is matched in lower case: the source's own key (as written) is not the key
+    it maps to, so the target is read again for the keys the records do map to."""
+    repo.write_spec(CUSTOMERS)
+    repo.seed(Entity.customer, [Customer(email="ann@example.com", first_name="Ann")], system="shop")
+    erp = repo.erp()
+    erp.path(Entity.customer).write_text("email,first_name\nAnn@Example.com,Ann\nbob@example.com,Bob\n")
+    [flow] = plan(repo)
+    actions = {"/".join(c.key): c.action.value for c in flow.changes}
+    assert actions == {"ann@example.com": "record", "bob@example.com": "create"}, "Ann is there already"
