@@ -234,10 +234,12 @@ def _diffed(
     for chunk in chunks:
         keys = {item.key for item in chunk}
         wanted |= keys
-        applied = store.applied.documents(name, setup.name, sorted(keys & compared_keys))
+        fingerprinted = store.applied.fingerprinted(name, setup.name, sorted(keys & compared_keys))
+        applied = {key: document for key, (document, _) in fingerprinted.items()}
         made = compared(policy, chunk, target.take(keys), applied)
         changes += made
-        found.update((item.key, item) for item in found_unchanged(made, chunk, target, applied))
+        prints = {key: known for key, (_, known) in fingerprinted.items()}
+        found.update((item.key, item) for item in found_unchanged(made, chunk, target, prints))
     gone = store.applied.documents(name, setup.name, sorted(compared_keys - wanted - filtered))
     changes += removed(policy, sorted(gone), target.take(gone))
     target.check_untaken()

@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from engine.connector import Client, RawRecord, ReadFilter, as_raw, read_raw
 from engine.errors import RecordError
-from engine.keys import Key, digest, fingerprint
+from engine.keys import Key, digest
 from engine.mapping.desired import Desired, DesiredRecords
 from engine.plan.model import Action, Change, Fingerprints
 from engine.records import MODELS, Record
@@ -266,12 +266,13 @@ def read_actual(setup: FlowSetup, target: Client, keys: Iterable[Key]) -> dict[K
 
 
 def found_unchanged(
-    changes: Iterable[Change], desired: Iterable[Desired], target: TargetRecords, applied: Mapping[Key, object]
+    changes: Iterable[Change], desired: Iterable[Desired], target: TargetRecords, applied: Mapping[Key, str]
 ) -> tuple[Fingerprints, ...]:
-    """Records this plan built and found unchanged with the state current: for apply to remember."""
+    """Records this plan built and found unchanged with the state current (`applied`: the fingerprints
+    of their last-applied documents): for apply to remember."""
     origins = {item.key: item.origin for item in desired if item.origin is not None and item.record is not None}
     return tuple(
-        Fingerprints(change.key, *origin, target.fingerprints[change.key], fingerprint(applied[change.key]))
+        Fingerprints(change.key, *origin, target.fingerprints[change.key], applied[change.key])
         for change in changes
         if change.action is Action.unchanged
         and (origin := origins.get(change.key)) is not None

@@ -36,16 +36,24 @@ class AppliedStore:
 
     def documents(self, integration: str, flow: str, keys: Sequence[Key] | None = None) -> dict[Key, dict[str, Any]]:
         """Last-applied documents of a flow: all of them, or those of these keys."""
-        query = sa.select(t.applied.c.key, t.applied.c.document).where(
-            t.applied.c.integration == integration, t.applied.c.flow == flow
+        return {key: document for key, (document, _) in self.fingerprinted(integration, flow, keys).items()}
+
+    def fingerprinted(
+        self, integration: str, flow: str, keys: Sequence[Key] | None = None
+    ) -> dict[Key, tuple[dict[str, Any], str]]:
+        """Last-applied documents of a flow (all, or those of these keys) with their fingerprints,
+        taken when they were recorded."""
+        applied = t.applied.c
+        query = sa.select(applied.key, applied.document, applied.fingerprint).where(
+            applied.integration == integration, applied.flow == flow
         )
         with self.engine.connect() as connection:
             if keys is None:
-                return {decode_key(row.key): row.document for row in connection.execute(query)}
+                return {decode_key(key): (document, known) for key, document, known in connection.execute(query)}
             found = {}
             for chunk in chunks([encode_key(key) for key in keys]):
-                rows = connection.execute(query.where(t.applied.c.key.in_(chunk)))
-                found.update({decode_key(row.key): row.document for row in rows})
+                rows = connection.execute(query.where(applied.key.in_(chunk)))
+                found.update({decode_key(key): (document, known) for key, document, known in rows})
             return found
 
     def count(self, integration: str, flow: str) -> int:
