@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Any
 
 from engine.keys import Key
@@ -92,8 +93,16 @@ def removed(policy: DiffPolicy, gone: Iterable[Key], actual: Mapping[Key, Record
 
 
 def ordered(changes: Iterable[Change]) -> list[Change]:
-    """Changes in a plan's order: by action, then key."""
-    return sorted(changes, key=lambda change: (ORDER[change.action], change.key))
+    """Changes in a plan's order: by action, then key (a stable sort: equal keys keep their order)."""
+    by_action: dict[Action, list[Change]] = {}
+    for change in changes:  # grouped first: a plan of 100,000 records sorts them by key alone
+        by_action.setdefault(change.action, []).append(change)
+    return [
+        change for action in sorted(by_action, key=ORDER.__getitem__) for change in sorted(by_action[action], key=_key)
+    ]
+
+
+_key = attrgetter("key")
 
 
 UNCHANGED = "unchanged"
