@@ -107,8 +107,8 @@ def _plan_flow(
     if incremental and not store.dead_letters.open(name, setup.name):
         since = _with_overlap(store.applied.cursor(name, setup.name))
     wanted = ReadFilter(tuple(flow.status) if flow.status else None, since)
-    remembered = store.applied.keys(name, setup.name)
     spec = spec_version(setup)
+    remembered = store.applied.keys(name, setup.name, spec)
     known = remembered.unchanged if setup.keyed else {}
     source = read_source(setup, systems.client(policy.source), known, spec, source_keys, wanted, progress)
     desired, held, applied_keys = source.desired, source.held, remembered.keys
