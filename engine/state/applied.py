@@ -20,6 +20,8 @@ from engine.plan.model import Fingerprints
 from engine.state import tables as t
 from engine.state.database import aware, chunks, delete_keys, now
 
+ROWS_AT_ONCE = 2_000  # rows fetched from the database at a time when a plan loads a flow's keys
+
 
 @dataclass(frozen=True, slots=True)
 class Remembered:
@@ -85,12 +87,13 @@ class AppliedStore:
         )
         keys: set[Key] = set()
         found: dict[Key, Remembered] = {}
+        parts: dict[str, str] = {}
         with self.engine.connect() as connection:
-            for key_text, source_key, source, target in connection.execute(query):
-                key = decode_key(key_text)
+            for key_text, source_key, source, target in connection.execute(query).yield_per(ROWS_AT_ONCE):
+                key = _sharing(decode_key(key_text), parts)
                 keys.add(key)
                 if source_key is not None:
-                    source_key = key if source_key == key_text else _sharing(decode_key(source_key), key)
+                    source_key = key if source_key == key_text else _sharing(decode_key(source_key), parts)
                     found[source_key] = Remembered(key, source[len(spec) :], _without(spec, target))
         return AppliedKeys(keys, found)
 
@@ -145,12 +148,10 @@ def _without(spec: str, fingerprint: str) -> str | None:
     return fingerprint[len(spec) :] if fingerprint.startswith(spec) else None
 
 
-def _sharing(key: Key, other: Key) -> Key:
-    """`key`, holding `other`'s own strings where they are equal: a source key and the target key it
-    maps to often share parts (a SKU), and a plan loads a million of them."""
-    if len(key) != len(other):
-        return key
-    return tuple(theirs if mine == theirs else mine for mine, theirs in zip(key, other, strict=True))
+def _sharing(key: Key, parts: dict[str, str]) -> Key:
+    """`key`, made of the equal parts already loaded where there are some (kept in `parts`): a stock
+    flow's million keys share their SKUs and locations, and a source key its target key's SKU."""
+    return tuple(map(parts.setdefault, key, key))
 
 
 def record_applied(
