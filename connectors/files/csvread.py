@@ -97,12 +97,19 @@ class _CsvRecord(RawRecord):
 
 
 def _key_reader(columns: list[tuple[str, ...]], names: Iterable[str]) -> Callable[[list[str]], tuple[str, ...]]:
-    """A function giving a row's key: its cells in the key's columns ("" for a column it lacks)."""
+    """A function giving a row's key: its cells in the key's columns ("" for a column it lacks). A key
+    of several columns keeps each text once: a stock export's SKU is on a row per location, and a
+    plan holds a million such keys."""
     positions = [next((i for i, found in enumerate(columns) if name in found), None) for name in names]
     if len(positions) == 1 and positions[0] is not None:
         position = positions[0]
         return lambda row: (row[position] if position < len(row) else "",)
-    return lambda row: tuple(row[i] if i is not None and i < len(row) else "" for i in positions)
+    seen: dict[str, str] = {}
+
+    def key_of(row: list[str]) -> tuple[str, ...]:
+        return tuple(seen.setdefault(row[i], row[i]) if i is not None and i < len(row) else "" for i in positions)
+
+    return key_of
 
 
 @dataclass
