@@ -100,7 +100,9 @@ class ReadFilter:
 class RawRecord:
     """A record as read, not yet built: its own key (`KEYS`), a fingerprint of what was read (equal
     reads, equal fingerprints), and how to build it. Building is what costs; a plan builds only the
-    records whose fingerprints say they may have changed."""
+    records whose fingerprints say they may have changed. A plan holds every record it does not build
+    until it is made, so a connector reading millions may subclass this to keep less per record:
+    `fingerprint` a property and `build` a method over what the reader keeps anyway (a file's lines)."""
 
     key: Key
     fingerprint: str

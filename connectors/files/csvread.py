@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from connectors.files.cells import Numbers
@@ -15,10 +14,12 @@ from connectors.files.formats import EXTRA, CsvLayout, from_document
 from connectors.files.text import Lines
 from engine.connector import RawRecord
 from engine.errors import FatalConnectorError, RecordError
-from engine.keys import digest
+from engine.keys import Key, digest
 from engine.records import KEYS, Record, record_key
 
 Row = tuple[int, int, str]  # first line, last line, text
+Span = tuple[int, int]  # a row's lines, from 0: lines[start:end]
+Rows = int | list[Span]  # a record's rows: the index of its line when it has one row of one line, else spans
 
 
 def raw_records(layout: CsvLayout, text: Lines, where: str) -> list[RawRecord]:
@@ -34,28 +35,81 @@ def raw_records(layout: CsvLayout, text: Lines, where: str) -> list[RawRecord]:
         raise FatalConnectorError(f"{where}:1: {problem}")
     columns = layout.columns(header, f"{where}:1")
     key_of = _key_reader(columns, KEYS[layout.entity])
-    groups: dict[tuple[str, ...], list[Row]] = {}
-    header_text = "".join(lines[:start])
+    groups: dict[Key, Rows] = {}
+    rows = _FileRows(_CsvFile(layout, [name.strip() for name in header], columns, text, where), "".join(lines[:start]))
     for row in reader:
         end = reader.line_num  # a quoted cell may hold line breaks: a row is lines[start:end]
         if row:  # not a blank line
-            text_of_row = lines[start] if end == start + 1 else "".join(lines[start:end])
-            groups.setdefault(key_of(row), []).append((start + 1, end, text_of_row))
+            key = key_of(row)
+            if end == start + 1 and key not in groups:
+                groups[key] = start
+            else:
+                _add_span(groups, key, (start, end))
         start = end
-    file = _CsvFile(layout, [name.strip() for name in header], columns, text, where)
-    return [
-        RawRecord(key, digest(header_text + "".join(text for _, _, text in rows)), partial(file.record, rows))
-        for key, rows in groups.items()
-    ]
+    return [_CsvRecord(key, rows, spans) for key, spans in groups.items()]
+
+
+def _add_span(groups: dict[Key, Rows], key: Key, span: Span) -> None:
+    """A row of several lines, or a further row of a key: its key's rows kept as spans."""
+    found = groups.get(key)
+    spans = found if isinstance(found, list) else [] if found is None else [(found, found + 1)]
+    spans.append(span)
+    groups[key] = spans
+
+
+@dataclass(frozen=True)
+class _FileRows:
+    """What the unbuilt records of one CSV file share: the file that builds them, and its header's text."""
+
+    file: _CsvFile
+    header: str
+
+    def rows(self, rows: Rows) -> list[Row]:
+        lines = self.file.text.lines
+        if isinstance(rows, int):
+            return [(rows + 1, rows + 1, lines[rows])]
+        return [(start + 1, end, "".join(lines[start:end])) for start, end in rows]
+
+    def fingerprint(self, rows: Rows) -> str:
+        return digest(self.header + "".join(text for _, _, text in self.rows(rows)))
+
+
+class _CsvRecord(RawRecord):
+    """A CSV file's record, unbuilt: its key, and where its rows are in the file's lines. A stock
+    export holds a million, each kept while the plan is made: so no text of its own, its fingerprint
+    taken when asked, and `build` a method rather than a function object per record."""
+
+    __slots__ = ("file", "spans")
+    file: _FileRows
+    spans: Rows
+
+    def __init__(self, key: Key, file: _FileRows, spans: Rows) -> None:
+        object.__setattr__(self, "key", key)  # RawRecord is frozen
+        object.__setattr__(self, "file", file)
+        object.__setattr__(self, "spans", spans)
+
+    @property
+    def fingerprint(self) -> str:
+        return self.file.fingerprint(self.spans)
+
+    def build(self) -> Record:
+        return self.file.file.record(self.file.rows(self.spans))
 
 
 def _key_reader(columns: list[tuple[str, ...]], names: Iterable[str]) -> Callable[[list[str]], tuple[str, ...]]:
-    """A function giving a row's key: its cells in the key's columns ("" for a column it lacks)."""
+    """A function giving a row's key: its cells in the key's columns ("" for a column it lacks). A key
+    of several columns keeps each text once: a stock export's SKU is on a row per location, and a
+    plan holds a million such keys."""
     positions = [next((i for i, found in enumerate(columns) if name in found), None) for name in names]
     if len(positions) == 1 and positions[0] is not None:
         position = positions[0]
         return lambda row: (row[position] if position < len(row) else "",)
-    return lambda row: tuple(row[i] if i is not None and i < len(row) else "" for i in positions)
+    seen: dict[str, str] = {}
+
+    def key_of(row: list[str]) -> tuple[str, ...]:
+        return tuple(seen.setdefault(row[i], row[i]) if i is not None and i < len(row) else "" for i in positions)
+
+    return key_of
 
 
 @dataclass

@@ -112,8 +112,8 @@ def _plan_flow(
     if incremental and not store.dead_letters.open(name, setup.name):
         since = _with_overlap(store.applied.cursor(name, setup.name))
     wanted = ReadFilter(tuple(flow.status) if flow.status else None, since)
-    remembered = store.applied.keys(name, setup.name)
     spec = spec_version(setup)
+    remembered = store.applied.keys(name, setup.name, spec)
     known = remembered.unchanged if setup.keyed else {}
     # Where a record's own key is the key it maps to, the target is read before the source is built,
     # and the source built a chunk at a time as the diff reaches it: never held built whole.

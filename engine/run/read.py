@@ -29,8 +29,9 @@ from engine.plan.model import Action, Change, Fingerprints
 from engine.records import MODELS, Record
 from engine.run.flow import FlowSetup
 from engine.run.progress import Observer, counted, silent
+from engine.state import Remembered
 
-Held = tuple[RawRecord, Fingerprints]  # a source record held unbuilt, and the fingerprints it still matches
+Held = tuple[RawRecord, Remembered]  # a source record held unbuilt, and the fingerprints it still matches
 
 
 def spec_version(setup: FlowSetup) -> str:
@@ -93,16 +94,16 @@ class SourceRecords:
 def read_source(
     setup: FlowSetup,
     client: Client,
-    known: Mapping[Key, Fingerprints],
+    known: Mapping[Key, Remembered],
     spec: str,
     keys: Sequence[Key] | None,
     wanted: ReadFilter,
     progress: Observer = silent,
     defer: bool = False,
 ) -> SourceRecords:
-    """The source's records (those with `keys` when given); `known` are the fingerprints of records
-    last found unchanged, by the source record's own key. With `defer`, the records to build are
-    only queued (`SourceRecords.deferred`)."""
+    """The source's records (those with `keys` when given); `known` is what is remembered of records
+    last found unchanged under the spec version `spec`, by the source record's own key. With
+    `defer`, the records to build are only queued (`SourceRecords.deferred`)."""
     source = SourceRecords(DesiredRecords(setup.matching), spec, deferred=[] if defer else None)
     holding: dict[Key, Key | None] = {}  # source key → the target key it is held for; None: built
     raws = read_raw(client, setup.policy.entity, keys, wanted)
@@ -118,7 +119,7 @@ def read_source(
             source.build(raw)
             continue
         memory = known.get(raw.key)
-        if memory is None or memory.key in source.held or memory.source != read_fingerprint(spec, raw):
+        if memory is None or memory.key in source.held or memory.source != raw.fingerprint:
             holding[raw.key] = None
             source.build(raw)
             continue
@@ -225,11 +226,11 @@ def read_target(
     lazy = unbuilt and setup.keyed and not held
     raws = read_raw(client, setup.policy.entity, wanted if setup.keyed else None)
     for raw in counted(raws, progress, setup.label, f"reading {setup.policy.target}"):
-        read = read_fingerprint(spec, raw)
         holding = held.get(raw.key)
-        if holding is not None and holding[1].target == read:
-            found.unchanged.add(raw.key)
+        if holding is not None and holding[1].target == raw.fingerprint:
+            found.unchanged.add(holding[1].key)  # the key loaded with it: a million keys are not held twice
             continue
+        read = read_fingerprint(spec, raw)
         if lazy:
             if raw.key in wanted_set:
                 found.slots[raw.key] = len(found.unbuilt)

@@ -2,7 +2,7 @@
 
 from engine.state.activity import Activity
 from engine.state.alerts import StoredAlert
-from engine.state.applied import AppliedKeys
+from engine.state.applied import AppliedKeys, Remembered
 from engine.state.database import default_url
 from engine.state.dead_letters import DeadLetter
 from engine.state.events import StoredEvent
@@ -15,6 +15,7 @@ __all__ = [
     "DeadLetter",
     "Failed",
     "JournalEntry",
+    "Remembered",
     "StateStore",
     "StoredAlert",
     "StoredEvent",

@@ -20,14 +20,28 @@ from engine.plan.model import Fingerprints
 from engine.state import tables as t
 from engine.state.database import aware, chunks, delete_keys, now
 
+ROWS_AT_ONCE = 2_000  # rows fetched from the database at a time when a plan loads a flow's keys
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """What a plan needs of a record last found unchanged, loaded under one spec version: its key, and
+    the read fingerprints of its source and target records without that version's prefix (`target`
+    None: none that can match). A steady-state plan holds one per record, so it keeps no more: the
+    last-applied document's fingerprint was checked by the query that loaded it."""
+
+    key: Key
+    source: str
+    target: str | None
+
 
 @dataclass(frozen=True)
 class AppliedKeys:
-    """A flow's last-applied keys, and the fingerprints of its records last found unchanged (by the
+    """A flow's last-applied keys, and what is remembered of its records last found unchanged (by the
     source record's own key) whose last-applied document has not changed since."""
 
     keys: set[Key]
-    unchanged: dict[Key, Fingerprints]
+    unchanged: dict[Key, Remembered]
 
 
 class AppliedStore:
@@ -63,27 +77,32 @@ class AppliedStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def keys(self, integration: str, flow: str) -> AppliedKeys:
+    def keys(self, integration: str, flow: str, spec: str = "") -> AppliedKeys:
+        """The flow's last-applied keys, with what is remembered of its records last found unchanged
+        under the spec version `spec` (`engine.run.read.spec_version`). Fingerprints taken under
+        another version can never match a read under this one: they are not loaded at all."""
         applied, known = t.applied.c, t.in_step.c
         joined = t.applied.outerjoin(
             t.in_step,
             sa.and_(known.integration == applied.integration, known.flow == applied.flow,
-                    known.key == applied.key, known.document == applied.fingerprint),
+                    known.key == applied.key, known.document == applied.fingerprint,
+                    sa.func.substr(known.source, 1, len(spec)) == spec),
         )  # fmt: skip
         query = (
-            sa.select(applied.key, applied.fingerprint, known.source_key, known.source, known.target)
+            sa.select(applied.key, known.source_key, known.source, known.target)
             .select_from(joined)
             .where(applied.integration == integration, applied.flow == flow)
         )
         keys: set[Key] = set()
-        found: dict[Key, Fingerprints] = {}
+        found: dict[Key, Remembered] = {}
+        parts: dict[str, str] = {}
         with self.engine.connect() as connection:
-            for key_text, document, source_key, source, target in connection.execute(query):
-                key = decode_key(key_text)
+            for key_text, source_key, source, target in connection.execute(query).yield_per(ROWS_AT_ONCE):
+                key = _sharing(decode_key(key_text), parts)
                 keys.add(key)
                 if source_key is not None:
-                    source_key = key if source_key == key_text else decode_key(source_key)
-                    found[source_key] = Fingerprints(key, source_key, source, target, document)
+                    source_key = key if source_key == key_text else _sharing(decode_key(source_key), parts)
+                    found[source_key] = Remembered(key, source[len(spec) :], _without(spec, target))
         return AppliedKeys(keys, found)
 
     def remember_unchanged(self, integration: str, flow: str, records: Sequence[Fingerprints]) -> None:
@@ -129,6 +148,18 @@ class AppliedStore:
             connection.execute(
                 sa.insert(t.cursors).values(integration=integration, flow=flow, value=value, updated_at=now())
             )
+
+
+def _without(spec: str, fingerprint: str) -> str | None:
+    """A read fingerprint without the spec version it was taken under; None: taken under another, or
+    none taken (a record found settled without reading the target): it can match no read."""
+    return fingerprint[len(spec) :] if fingerprint.startswith(spec) else None
+
+
+def _sharing(key: Key, parts: dict[str, str]) -> Key:
+    """`key`, made of the equal parts already loaded where there are some (kept in `parts`): a stock
+    flow's million keys share their SKUs and locations, and a source key its target key's SKU."""
+    return tuple(map(parts.setdefault, key, key))
 
 
 def record_applied(

@@ -26,7 +26,7 @@ from engine.errors import FlowLockedError, StateError
 from engine.keys import decode_key, encode_key, fingerprint
 from engine.plan.model import Fingerprints
 from engine.records import Entity
-from engine.state import Failed, StateStore, Written
+from engine.state import Failed, Remembered, StateStore, Written
 from engine.state import tables as t
 from tests.engine.conftest import Repo
 from tests.engine.test_apply import CATALOGUE
@@ -113,10 +113,24 @@ def test_fingerprints_of_unchanged_records_are_remembered_while_the_applied_docu
     ])  # fmt: skip
     remembered = store.applied.keys("shop", "products")
     assert remembered.keys == {("1",), ("2",)}
-    assert remembered.unchanged == {("A-1",): Fingerprints(("1",), ("A-1",), "s1", "t1", fingerprint(documents["1"]))}
+    assert remembered.unchanged == {("A-1",): Remembered(("1",), "s1", "t1")}
     store.record_batch(run, "shop", "products", written=[Written(("1",), "update", {"title": "Shirt"})])
     assert store.applied.keys("shop", "products").unchanged == {}, "a record written since is forgotten"
     assert store.applied.documents("shop", "products", [("2",), ("3",)]) == {("2",): {"title": "Mug"}}
+
+
+def test_fingerprints_are_loaded_for_one_spec_version_without_it(store: StateStore) -> None:
+    run = store.runs.start("shop", "products", "apply")
+    documents = {"1": {"title": "Shirt"}, "2": {"title": "Mug"}, "3": {"title": "Apron"}}
+    store.record_batch(run, "shop", "products", written=[Written((k,), "create", d) for k, d in documents.items()])
+    store.applied.remember_unchanged("shop", "products", [
+        Fingerprints(("1",), ("A-1",), "v1:s1", "v1:t1", fingerprint(documents["1"])),
+        Fingerprints(("2",), ("A-2",), "v2:s2", "v2:t2", fingerprint(documents["2"])),
+        Fingerprints(("3",), ("3",), "v1:s3", "", fingerprint(documents["3"])),  # settled: the target not read
+    ])  # fmt: skip
+    remembered = store.applied.keys("shop", "products", "v1:")
+    assert remembered.keys == {("1",), ("2",), ("3",)}, "every key, whatever was remembered of it"
+    assert remembered.unchanged == {("A-1",): Remembered(("1",), "s1", "t1"), ("3",): Remembered(("3",), "s3", None)}
 
 
 def test_activity_is_filtered_and_purged_by_age(store: StateStore) -> None:
