@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -129,16 +130,13 @@ class FilesClient:
         if self.settings.format == "csv":
             yield from raw_records(self._layout(entity), text, where)
         elif self.settings.format == "jsonl":
+            file = _LineFile(entity, where)
             for number, line in enumerate(text.lines, start=1):  # lines end at \n only, never inside a JSON string
                 if line.strip():
-                    place = f"{where}:{number}"
-                    try:
-                        data = _json(line, place) if number not in text.unreadable else None
-                    except RecordError:  # built, it says what is wrong; its key is where it stands
-                        data = None
-                    key = record_key(entity, data) if isinstance(data, dict) else _unkeyed(entity, place)
-                    build = partial(_from_line, entity, line, place, text.unreadable.get(number))
-                    yield RawRecord(key, digest(line), build)
+                    problem = text.unreadable.get(number)
+                    data = _parsed(line) if problem is None else None
+                    key = record_key(entity, data) if isinstance(data, dict) else _unkeyed(entity, f"{where}:{number}")
+                    yield _LineRecord(key, file, line, number, problem)
         else:
             if text.unreadable:  # a JSON document is read whole or not at all
                 number, problem = next(iter(text.unreadable.items()))
@@ -180,6 +178,45 @@ def _with_extra_of(old: Record | None, new: Record) -> Record:
     if old is None or not kept or hasattr(new, EXTRA):
         return new
     return type(old).model_validate({**dict(new), EXTRA: kept})
+
+
+@dataclass(frozen=True)
+class _LineFile:
+    """What the records of one JSON Lines file share: their entity, and the file's name."""
+
+    entity: Entity
+    where: str
+
+
+class _LineRecord(RawRecord):
+    """A JSON Lines file's record, unbuilt: its key, its line and where it stands. A plan holds every
+    record it does not build, so no function object a line: its fingerprint is taken when asked and
+    `build` is a method."""
+
+    __slots__ = ("file", "line", "number", "problem")
+    file: _LineFile
+    line: str
+    number: int
+    problem: str | None  # why the line could not be decoded, if it could not
+
+    def __init__(self, key: Key, file: _LineFile, line: str, number: int, problem: str | None) -> None:
+        for name, value in (("key", key), ("file", file), ("line", line), ("number", number), ("problem", problem)):
+            object.__setattr__(self, name, value)  # RawRecord is frozen
+
+    @property
+    def fingerprint(self) -> str:
+        return digest(self.line)
+
+    def build(self) -> Record:
+        return _from_line(self.file.entity, self.line, f"{self.file.where}:{self.number}", self.problem)
+
+
+def _parsed(line: str) -> object:
+    """A line's JSON data; None when it does not parse (built, it says what is wrong)."""
+    try:
+        return json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        return None
 
 
 def _from_line(entity: Entity, line: str, where: str, unreadable: str | None) -> Record:
