@@ -21,7 +21,7 @@ from engine.records import KEYS, Entity, Record
 Document = dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Desired:
     """One source record's outcome after filtering and mapping."""
 

@@ -67,7 +67,7 @@ class FieldChange:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Change:
     action: Action
     key: Key
