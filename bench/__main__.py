@@ -27,9 +27,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only or [n for n in NAMES if n not in ON_REQUEST]:
         print(f"running {name} …", file=sys.stderr, flush=True)
         results.update(scenario(name)(args.scale))
-    # A run of some scenarios (`--only`) keeps the others' figures from the file; `sizes` says at which
-    # fraction of the full sizes each result was measured.
-    earlier = json.loads(args.out.read_text()) if args.only and args.out.exists() else {}
+    # A run of some scenarios (`--only`) keeps the others' figures from the file, and a full run those
+    # of the scenarios run only on request (`make bench-scale`); `sizes` says at which fraction of the
+    # full sizes each result was measured.
+    earlier = kept(json.loads(args.out.read_text()) if args.out.exists() else {}, everything=bool(args.only))
     sizes = {**earlier.get("sizes", {}), **dict.fromkeys(results, args.scale)}
     document = {
         **earlier,
@@ -45,6 +46,15 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(document, indent=2) + "\n")
     print(f"figures written to {args.out}")
     return 1 if failed else 0
+
+
+def kept(earlier: dict[str, Any], everything: bool) -> dict[str, Any]:
+    """What a run keeps of the figures written before: all of them, or those of the scenarios run on
+    request only (`ON_REQUEST`), which a full run leaves out."""
+    if everything:
+        return earlier
+    sizes = {name: size for name, size in earlier.get("sizes", {}).items() if name in ON_REQUEST}
+    return {name: earlier[name] for name in ON_REQUEST if name in earlier} | {"sizes": sizes}
 
 
 if __name__ == "__main__":
