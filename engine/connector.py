@@ -185,7 +185,8 @@ class RawReader(Protocol):
     def read_raw(
         self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
     ) -> Iterable[RawRecord]:
-        """As `Client.read`, record by record and unbuilt."""
+        """As `Client.read`, record by record and unbuilt; a reader that reads more than the `keys`
+        anyway (a file is read whole) may hand out all it read: the engine keeps the keys it asked for."""
         ...
 
 
@@ -239,7 +240,8 @@ class KeyLookup(Protocol):
 def read_raw(
     client: Client, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
 ) -> Iterator[RawRecord]:
-    """A client's records unbuilt where it can read them so; otherwise built, and fingerprinted by their JSON."""
+    """A client's records unbuilt where it can read them so; otherwise built, and fingerprinted by
+    their JSON. With `keys`, those records and perhaps others (`RawReader.read_raw`)."""
     if isinstance(client, RawReader):
         yield from client.read_raw(entity, keys, wanted)
         return

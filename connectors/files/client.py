@@ -48,14 +48,12 @@ class FilesClient:
     def read_raw(
         self, entity: Entity, keys: Sequence[Key] | None = None, wanted: ReadFilter | None = None
     ) -> Iterator[RawRecord]:
-        """The file's records unbuilt, each fingerprinted by the text it was read from."""
+        """The file's records unbuilt, each fingerprinted by the text it was read from: all of them,
+        as the file is read whole (the engine keeps the `keys` it asked for). A key twice: the engine
+        makes the second an error."""
         path = self._existing(entity)
-        if path is None:
-            return
-        only = None if keys is None else set(keys)
-        for raw in self._raw(entity, self._lines(path), str(path)):  # a key twice: the engine makes the second an error
-            if only is None or raw.key in only:
-                yield raw
+        if path is not None:
+            yield from self._raw(entity, self._lines(path), str(path))
 
     def write(self, entity: Entity, records: Sequence[Record]) -> list[WriteOutcome]:
         existing = self._load(entity)
@@ -133,10 +131,7 @@ class FilesClient:
             file = _LineFile(entity, where)
             for number, line in enumerate(text.lines, start=1):  # lines end at \n only, never inside a JSON string
                 if line.strip():
-                    problem = text.unreadable.get(number)
-                    data = _parsed(line) if problem is None else None
-                    key = record_key(entity, data) if isinstance(data, dict) else _unkeyed(entity, f"{where}:{number}")
-                    yield _LineRecord(key, file, line, number, problem)
+                    yield _LineRecord(file, line, number, text.unreadable.get(number))
         else:
             if text.unreadable:  # a JSON document is read whole or not at all
                 number, problem = next(iter(text.unreadable.items()))
@@ -189,19 +184,31 @@ class _LineFile:
 
 
 class _LineRecord(RawRecord):
-    """A JSON Lines file's record, unbuilt: its key, its line and where it stands. A plan holds every
-    record it does not build, so no function object a line: its fingerprint is taken when asked and
-    `build` is a method."""
+    """A JSON Lines file's record, unbuilt: its line and where it stands. A plan holds every record it
+    does not build, so no function object a line: its fingerprint is taken when asked and `build` is
+    a method. Its key too is read when asked: a plan that finds a line's text as it was when last in
+    step knows its key without parsing it."""
 
-    __slots__ = ("file", "line", "number", "problem")
+    __slots__ = ("_key", "file", "line", "number", "problem")
     file: _LineFile
     line: str
     number: int
     problem: str | None  # why the line could not be decoded, if it could not
+    _key: Key | None
 
-    def __init__(self, key: Key, file: _LineFile, line: str, number: int, problem: str | None) -> None:
-        for name, value in (("key", key), ("file", file), ("line", line), ("number", number), ("problem", problem)):
+    def __init__(self, file: _LineFile, line: str, number: int, problem: str | None) -> None:
+        for name, value in (("file", file), ("line", line), ("number", number), ("problem", problem), ("_key", None)):
             object.__setattr__(self, name, value)  # RawRecord is frozen
+
+    @property
+    def key(self) -> Key:
+        key = self._key
+        if key is None:
+            data = _parsed(self.line) if self.problem is None else None
+            entity, where = self.file.entity, f"{self.file.where}:{self.number}"
+            key = record_key(entity, data) if isinstance(data, dict) else _unkeyed(entity, where)
+            object.__setattr__(self, "_key", key)
+        return key
 
     @property
     def fingerprint(self) -> str:

@@ -107,6 +107,9 @@ def read_source(
     source = SourceRecords(DesiredRecords(setup.matching), spec, deferred=[] if defer else None)
     holding: dict[Key, Key | None] = {}  # source key → the target key it is held for; None: built
     raws = read_raw(client, setup.policy.entity, keys, wanted)
+    if keys is not None:
+        asked = set(keys)
+        raws = (raw for raw in raws if raw.key in asked)
     if setup.splits_variants:
         raws = _variants_apart(setup, raws)
     for raw in counted(raws, progress, setup.label, f"reading {setup.policy.source}"):
@@ -224,17 +227,20 @@ def read_target(
     wanted_set = set(wanted)
     found = TargetRecords()
     lazy = unbuilt and setup.keyed and not held
+    # the target's records of records held unchanged, by their text's fingerprint when last in step
+    in_step = {memory.target: memory.key for _, memory in held.values() if memory.target is not None}
     raws = read_raw(client, setup.policy.entity, wanted if setup.keyed else None)
     for raw in counted(raws, progress, setup.label, f"reading {setup.policy.target}"):
-        holding = held.get(raw.key)
-        if holding is not None and holding[1].target == raw.fingerprint:
-            found.unchanged.add(holding[1].key)  # the key loaded with it: a million keys are not held twice
+        if in_step and (same := in_step.get(raw.fingerprint)) is not None:
+            # the very text of that key's record when last in step: its record, neither built nor its key read
+            found.unchanged.add(same)  # the key loaded with it: a million keys are not held twice
+            continue
+        if setup.keyed and raw.key not in wanted_set:  # a reader may hand out more than asked for
             continue
         read = read_fingerprint(spec, raw)
         if lazy:
-            if raw.key in wanted_set:
-                found.slots[raw.key] = len(found.unbuilt)
-                found.fingerprints[raw.key] = read
+            found.slots[raw.key] = len(found.unbuilt)
+            found.fingerprints[raw.key] = read
             found.unbuilt.append((raw, read))
             continue
         record = raw.build()

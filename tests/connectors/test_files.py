@@ -159,7 +159,8 @@ def test_raw_reads_give_keys_and_fingerprints_that_change_with_the_record_alone(
     files.write(Entity.product, [MUG.model_copy(update={"title": "Big mug"})])
     after = {raw.key: raw.fingerprint for raw in files.read_raw(Entity.product)}
     assert after[("100",)] == before[("100",)].fingerprint and after[("200",)] != before[("200",)].fingerprint
-    assert [raw.key for raw in files.read_raw(Entity.product, [("200",), ("404",)])] == [("200",)]
+    # a file is read whole: asked for some keys, it hands out every record (the engine keeps those it asked for)
+    assert sorted(raw.key for raw in files.read_raw(Entity.product, [("200",), ("404",)])) == [("100",), ("200",)]
 
 
 def test_csv_rows_of_one_record_need_not_be_adjacent(tmp_path: Path) -> None:

@@ -23,7 +23,8 @@ from tests.engine.test_apply import CATALOGUE, actions, apply, plan, product, sa
 
 @pytest.fixture
 def built(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """How many records each folder had built, from the start of the test."""
+    """How many records each folder had built, from the start of the test, and how many keys were read
+    from the shop's JSON Lines (a line parsed for its key)."""
     counts: Counter[str] = Counter()
     real = connectors.files.formats.from_document
 
@@ -37,6 +38,13 @@ def built(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         counts["erp" if "erp" in where.split("/") else "shop"] += 1
         return real_line(entity, line, where, unreadable)
 
+    real_parsed = connectors.files.client._parsed
+
+    def counting_parsed(line: str) -> object:  # a JSON Lines record's line parsed: its key read
+        counts["shop keys"] += 1
+        return real_parsed(line)
+
+    monkeypatch.setattr(connectors.files.client, "_parsed", counting_parsed)
     monkeypatch.setattr(connectors.files.formats, "from_document", counting)
     monkeypatch.setattr(connectors.files.client, "from_document", counting)
     monkeypatch.setattr(connectors.files.client, "_from_line", counting_line)
@@ -62,7 +70,7 @@ def test_a_plan_builds_only_the_records_whose_fingerprints_changed(repo: Repo, b
     built.clear()
     [flow] = plan(repo)
     assert actions([flow]) == {"update": ["4"], "unchanged": ["1", "2", "3", "5"]}
-    assert built == {"erp": 1, "shop": 1}, "only product 4 is built, on both sides"
+    assert built == {"erp": 1, "shop": 1, "shop keys": 1}, "only product 4 is built on both sides, its key alone read"
     assert flow.source_count == 5 and flow.filtered_count == 0
     assert [item.key for item in flow.fingerprints] == [], "the records known unchanged need not be remembered again"
 
@@ -76,7 +84,7 @@ def test_the_first_plan_in_step_after_an_apply_remembers_and_the_next_builds_not
     built.clear()
     [second] = apply(repo)
     assert second.plan is not None and sorted(item.key for item in second.plan.fingerprints) == [(s,) for s in "12345"]
-    assert built == {"erp": 5, "shop": 5}
+    assert built == {"erp": 5, "shop": 5, "shop keys": 5}
     built.clear()
     [third] = plan(repo)
     assert unchanged(third) == ["1", "2", "3", "4", "5"] and not built
@@ -107,7 +115,7 @@ def test_a_changed_spec_makes_every_record_be_built_again(repo: Repo, built: Cou
     built.clear()
     [flow] = plan(repo)
     assert actions([flow]) == {"update": ["1", "2", "3", "4", "5"]}
-    assert built == {"erp": 5, "shop": 5}
+    assert built == {"erp": 5, "shop": 5, "shop keys": 5}
 
 
 def test_a_record_written_since_is_not_taken_as_unchanged(repo: Repo, built: Counter[str]) -> None:
@@ -120,7 +128,7 @@ def test_a_record_written_since_is_not_taken_as_unchanged(repo: Repo, built: Cou
         assert ("1",) not in {memory.key for memory in store.applied.keys("shop-sync", "products").unchanged.values()}
     built.clear()
     [flow] = plan(repo)
-    assert built == {"erp": 1, "shop": 1}
+    assert built == {"erp": 1, "shop": 1, "shop keys": 1}
     assert next(c.applied for c in flow.changes if c.key == ("1",)) is not None, "the state is put right"
 
 

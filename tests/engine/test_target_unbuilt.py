@@ -60,3 +60,14 @@ def test_a_target_record_read_under_a_key_not_its_own_is_diffed_under_its_own(
     monkeypatch.setattr(FilesClient, "read_raw", swapped)
     [read_swapped] = plan(repo)
     assert whole(read_swapped) == whole(truly)
+
+
+def test_a_target_record_no_flow_asks_for_is_neither_built_nor_planned(repo: Repo) -> None:
+    """A file is read whole and hands out every record; the plan keeps those it asked for, so a broken
+    record of a key the flow has nothing to do with stays none of its business."""
+    edited(repo)
+    [before] = plan(repo)
+    with repo.shop().path(Entity.product).open("a") as shop:
+        shop.write('{"sku": "99", "variants": "not a list"}\n')
+    [after] = plan(repo)
+    assert whole(after) == whole(before)
