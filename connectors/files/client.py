@@ -197,8 +197,12 @@ class _LineRecord(RawRecord):
     _key: Key | None
 
     def __init__(self, file: _LineFile, line: str, number: int, problem: str | None) -> None:
-        for name, value in (("file", file), ("line", line), ("number", number), ("problem", problem), ("_key", None)):
-            object.__setattr__(self, name, value)  # RawRecord is frozen
+        put = object.__setattr__  # RawRecord is frozen
+        put(self, "file", file)
+        put(self, "line", line)
+        put(self, "number", number)
+        put(self, "problem", problem)
+        put(self, "_key", None)
 
     @property
     def key(self) -> Key:

@@ -71,9 +71,10 @@ class _FileRows:
         return [(start + 1, end, "".join(lines[start:end])) for start, end in rows]
 
     def fingerprint(self, rows: Rows) -> str:
+        lines = self.file.text.lines
         if isinstance(rows, int):  # most records: read straight from their line
-            return digest(self.header + self.file.text.lines[rows])
-        return digest(self.header + "".join(text for _, _, text in self.rows(rows)))
+            return digest(self.header + lines[rows])
+        return digest("".join([self.header, *(line for start, end in rows for line in lines[start:end])]))
 
 
 class _CsvRecord(RawRecord):

@@ -98,7 +98,9 @@ class AppliedStore:
         parts: dict[str, str] = {}
         with self.engine.connect() as connection:
             for key_text, source_key, source, target in connection.execute(query).yield_per(ROWS_AT_ONCE):
-                key = _sharing(decode_key(key_text), parts)
+                key = decode_key(key_text)
+                if len(key) > 1:  # a key of one part (a product's SKU) has no part another key of its kind shares
+                    key = _sharing(key, parts)
                 keys.add(key)
                 if source_key is not None:
                     source_key = key if source_key == key_text else _sharing(decode_key(source_key), parts)
