@@ -68,7 +68,8 @@ class DesiredRecords:
         """Filter and map one source record; `origin` is its own key and fingerprint as read."""
         self.added += 1
         matching = self.matching
-        stamp = getattr(record, "updated_at", None)
+        # a record's __dict__ holds its fields' values: getattr raises and catches for one without the field
+        stamp = record.__dict__.get("updated_at")
         if stamp:
             self.stamps.append(stamp)
         document = matching.mapper.document(record)
