@@ -25,7 +25,8 @@ from pathlib import Path
 from bench import Figures
 from bench.catalogue import SIZES, Article, write_products
 from bench.planning import edit_spec, first_sync, in_a_fresh_process, planned_as_expected, repository
-from connectors.files import FilesClient, FilesSettings
+from connectors.files import FilesSettings
+from connectors.files.client import FilesClient
 from engine.records import Entity, Product
 
 INTEGRATION, FLOW = "erp-shop", "products"

@@ -37,7 +37,7 @@ from connectors.shopify.client import ShopifyClient
 from connectors.shopify.cost import PLANS
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.shopify.sandbox.bulk import SHOPIFY
-from connectors.shopify.stock import MAX_QUANTITIES
+from connectors.shopify.session import MAX_QUANTITIES
 from connectors.testing.server import serving
 from engine.plan.model import WRITES, FlowPlan
 from engine.records import Entity, StockLevel

@@ -122,10 +122,24 @@ def test_the_check_finds_an_upward_import_and_a_connector_import(tmp_path: Path)
     assert any("connectors/shopify/stock.py" in p and "engine.run.workspace" in p for p in found), found
 
 
+# What of a connector only a client, a webhook delivery or a sandbox needs: validating reads a
+# connector's settings and catalogues and loads none of these.
+CONNECTOR_WORKINGS = tuple(
+    f"connectors.{path.parent.name}.{path.stem}"
+    for path in sorted((REPO / "connectors").glob("*/*"))
+    if path.stem in ("client", "transport", "convert", "webhooks", "sandbox", "csvread", "products", "stock", "orders")
+)
+
+
+def test_the_workings_checked_for_are_found() -> None:
+    expected = {"connectors.files.client", "connectors.ccv.webhooks", "connectors.shopify.stock"}
+    assert expected <= set(CONNECTOR_WORKINGS)
+
+
 @pytest.mark.parametrize(
     ("command", "absent"),
     [
-        ("validate", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette")),
+        ("validate", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette", *CONNECTOR_WORKINGS)),
         ("--help", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette", "jsonschema", "asyncio")),
         ("--version", ("httpx", "graphql", "dagster", "sqlalchemy", "uvicorn", "starlette", "jsonschema", "pydantic")),
     ],

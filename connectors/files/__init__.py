@@ -13,17 +13,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from connectors.files.client import FilesClient
 from connectors.files.formats import EXTRA, EXTRA_FIELD
 from connectors.files.settings import FilesSettings
 from engine.catalogue import Catalogue, entity_catalogue
-from engine.connector import Connector, EntitySupport
+from engine.connector import Client, Connector, EntitySupport
 from engine.records import Entity
 
 ORDER_STATUSES = ("pending", "authorized", "paid", "partially_paid", "refunded", "voided")
 
 
-def _open(settings: BaseModel, credentials: Mapping[str, str]) -> FilesClient:
+def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
+    from connectors.files.client import FilesClient  # the file reader is imported only when a client opens
+
     assert isinstance(settings, FilesSettings)
     return FilesClient(settings)
 
@@ -58,4 +59,4 @@ CONNECTOR = Connector(
     unknown_field_hint=_unknown_field_hint,
 )
 
-__all__ = ["CONNECTOR", "FilesClient", "FilesSettings"]
+__all__ = ["CONNECTOR", "FilesSettings"]

@@ -12,14 +12,23 @@ its own batches; `transport` paces and retries every request.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel
 
-from connectors.shopify import shipments, stock
+from connectors.shopify.session import MAX_QUANTITIES
 from connectors.shopify.settings import ShopifySettings
-from connectors.shopify.webhooks import read_delivery, verify_delivery
 from engine.catalogue import entity_catalogue
-from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport, WebhookSupport
+from engine.connector import (
+    Client,
+    Connector,
+    EntitySupport,
+    Event,
+    Sandbox,
+    SandboxSeed,
+    SandboxSupport,
+    WebhookSupport,
+)
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "categories", "options",
@@ -37,6 +46,8 @@ PRODUCT_DEFAULTS: dict[str, str | None] = {
     "variants": "variants[*].{sku: sku, barcode: barcode, options: options, price: price, "
     "compare_at_price: compare_at_price, tracked: tracked}",
 }
+# Shopify knows a shipment by its order and tracking number: `ORDER/TRACKING` (`shipments.key_of`)
+SHIPMENT_DEFAULTS: dict[str, str | None] = {"key": "join('/', [order_number, tracking_number || key])"}
 
 
 def _open(settings: BaseModel, credentials: Mapping[str, str]) -> Client:
@@ -50,6 +61,18 @@ def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.shopify import sandbox
 
     return sandbox.start(seed.catalogue, seed.name, seed.synced_with)
+
+
+def _verify(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
+    from connectors.shopify.webhooks import verify_delivery  # imported only when a delivery comes in
+
+    return verify_delivery(secret, body, headers)
+
+
+def _read(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
+    from connectors.shopify.webhooks import read_delivery
+
+    return read_delivery(headers, payload, settings)
 
 
 CONNECTOR = Connector(
@@ -69,9 +92,7 @@ CONNECTOR = Connector(
         ),
         Entity.category: EntitySupport(True, True, entity_catalogue(Entity.category)),
         Entity.price: EntitySupport(True, True, entity_catalogue(Entity.price)),
-        Entity.shipment: EntitySupport(
-            True, True, entity_catalogue(Entity.shipment), defaults={"key": shipments.KEY_MAPPING}
-        ),
+        Entity.shipment: EntitySupport(True, True, entity_catalogue(Entity.shipment), defaults=SHIPMENT_DEFAULTS),
         Entity.order: EntitySupport(
             True,
             True,
@@ -86,13 +107,13 @@ CONNECTOR = Connector(
             True,
             entity_catalogue(Entity.stock, STOCK_FIELDS),
             defaults=STOCK_DEFAULTS,
-            batch=stock.MAX_QUANTITIES,
+            batch=MAX_QUANTITIES,
         ),
     },
     open=_open,
     credentials=("access_token",),
     optional_credentials=("webhook_secret", "previous_webhook_secret"),
-    webhooks=WebhookSupport("webhook_secret", verify_delivery, read_delivery, "previous_webhook_secret"),
+    webhooks=WebhookSupport("webhook_secret", _verify, _read, "previous_webhook_secret"),
     sandbox=SandboxSupport(8701, _sandbox),
 )
 

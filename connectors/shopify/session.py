@@ -2,10 +2,9 @@
 how they word what Shopify refused.
 
 Each entity module (`products`, `stock`, `categories`, …) sends its GraphQL operations by name
-through a `Session`; the one implementation, in `client.py`, puts them on the wire. The entity
-modules see only this protocol because the connector's registry imports some of them (for batch
-sizes and default mappings) where no HTTP or GraphQL library may load: `tillsync validate` stays
-free of I/O libraries.
+through a `Session`; the one implementation, in `client.py`, puts them on the wire. The connector's
+registry imports this module (for batch sizes) and none of the entity modules: `tillsync validate`
+loads neither an I/O library nor the conversions.
 """
 
 from __future__ import annotations
@@ -18,6 +17,8 @@ from engine.records import Record
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Record)
+
+MAX_QUANTITIES = 250  # quantities `inventorySetQuantities` takes in one call: a stock batch
 
 
 class Session(Protocol):

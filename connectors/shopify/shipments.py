@@ -21,7 +21,6 @@ from engine.errors import AnswerLostError, RecordError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Record, Shipment, ShipmentLine
 
-KEY_MAPPING = "join('/', [order_number, tracking_number || key])"
 ORDERS_PER_READ = 4  # orders with their fulfillment orders and fulfillments, under the query cost limit
 
 

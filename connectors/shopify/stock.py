@@ -20,14 +20,13 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from connectors.shopify.products import sku_query
-from connectors.shopify.session import Session, chunks, of_type, user_errors
+from connectors.shopify.session import MAX_QUANTITIES, Session, chunks, of_type, user_errors
 from engine.catalogue import choices
 from engine.connector import ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import ConnectorError, RecordError, RetriableConnectorError
 from engine.keys import Key
 from engine.records import Record, StockLevel
 
-MAX_QUANTITIES = 250
 SKUS_PER_READ = 25
 MAX_IDS = 250  # ids a `nodes` query takes
 LOCATIONS_PER_PAGE = 50

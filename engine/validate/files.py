@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
@@ -109,14 +109,39 @@ class EnvironmentSpec:
     integration: Integration
 
 
+class SpecLoader:
+    """`load_spec` with each file loaded once: the environments of a repository name the same specs,
+    and `validate` checks those specs on their own too. Its results hold only as long as the files
+    do not change, so one lives for one validation."""
+
+    def __init__(self, connectors: Registry) -> None:
+        self.connectors = connectors
+        self._loaded: dict[str, LoadedSpec | SpecError] = {}
+
+    def __call__(self, path: Path) -> LoadedSpec:
+        key = os.path.abspath(path)  # what `display_name` is made from: one file, one name
+        if key not in self._loaded:
+            try:
+                self._loaded[key] = load_spec(path, self.connectors)
+            except SpecError as exc:
+                self._loaded[key] = exc
+        found = self._loaded[key]
+        if isinstance(found, SpecError):
+            raise SpecError(found.diagnostics)
+        return found
+
+
 def check_environment(
     loaded: LoadedEnvironment,
     root: Path,
     environ: Mapping[str, str],
     connectors: Registry,
+    load: Callable[[Path], LoadedSpec] | None = None,
 ) -> tuple[list[Diagnostic], dict[str, EnvironmentSpec]]:
     """Check an environment and the specs it runs, each on its own and then with the environment's
-    values and variables laid over it (`engine.spec.overlay`), with the same semantic checks."""
+    values and variables laid over it (`engine.spec.overlay`), with the same semantic checks.
+    `load` loads a spec file (`load_spec` by default; a `SpecLoader` to load each only once)."""
+    load = load or SpecLoader(connectors)
     problems: list[Diagnostic] = []
     specs: dict[str, EnvironmentSpec] = {}
     source = loaded.document.source
@@ -127,7 +152,7 @@ def check_environment(
             problems.append(source.diagnostic((*where, "spec"), f"no spec file at '{entry.spec}'", False))
             continue
         try:
-            spec = load_spec(spec_path, connectors)
+            spec = load(spec_path)
         except SpecError as exc:
             problems.extend(exc.diagnostics)
             continue
@@ -154,7 +179,9 @@ def check_environment(
     return problems, specs
 
 
-def _environment_problems(path: Path, root: Path, environ: Mapping[str, str], connectors: Registry) -> list[Diagnostic]:
+def _environment_problems(
+    path: Path, root: Path, environ: Mapping[str, str], connectors: Registry, load: SpecLoader
+) -> list[Diagnostic]:
     """Every problem of an environment file. A value its structure refuses (a literal secret, a
     wrong type) is left out for the checks of the rest, so one problem does not hide the others."""
     try:
@@ -167,7 +194,7 @@ def _environment_problems(path: Path, root: Path, environ: Mapping[str, str], co
             raise
         loaded = pruned
     variables = with_env_file(root, loaded.environment.env_file, environ)
-    problems, _ = check_environment(loaded, root, variables, connectors)
+    problems, _ = check_environment(loaded, root, variables, connectors, load)
     return structure + [d for d in problems if d not in structure]
 
 
@@ -246,6 +273,7 @@ def validate_files(
     """Validate spec and environment files; with `environment`, also that overlay and its specs."""
     environ = os.environ if environ is None else environ
     report = Report()
+    load = SpecLoader(connectors)
     files = collect(paths)
     if environment is not None:
         files.append(root / "environments" / f"{environment}.yaml")
@@ -253,9 +281,9 @@ def validate_files(
         report.files.append(display_name(path))
         try:
             if is_environment_file(path):
-                report.diagnostics.extend(_environment_problems(path, root, environ, connectors))
+                report.diagnostics.extend(_environment_problems(path, root, environ, connectors, load))
             else:
-                load_spec(path, connectors)
+                load(path)
         except SpecError as exc:
             report.diagnostics.extend(exc.diagnostics)
     report.diagnostics = sorted(set(report.diagnostics))

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
+from engine.spec.yamlsource import Document
+from engine.validate import files
 
 REPO = Path(__file__).parents[2]
 BROKEN = REPO / "tests" / "specs" / "broken"
@@ -132,3 +134,18 @@ def test_a_literal_secret_in_an_environment_hides_none_of_its_other_problems(
     assert "test.yaml:8:7: integrations.erp-webshop.systems.nosuch: integration 'erp-webshop' has no system" in out
     assert "test.yaml:11:11: integrations.missing.spec: no spec file at 'specs/nothere.yaml'" in out
     assert "pasted-here-by-mistake" not in out
+
+
+def test_validate_reads_each_file_once(in_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environments name the specs `validate` checks on their own as well; each is read once."""
+    read: list[str] = []
+    real = files.load_yaml
+
+    def counted(path: Path, display_name: str | None = None) -> Document:
+        read.append(str(display_name))
+        return real(path, display_name)
+
+    monkeypatch.setattr(files, "load_yaml", counted)
+    assert main(["validate"]) == 0
+    assert read and sorted(read) == sorted(set(read))
+    assert any(name.startswith("environments") for name in read) and any(name.startswith("specs") for name in read)

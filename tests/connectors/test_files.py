@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from connectors import CONNECTORS
-from connectors.files import FilesClient, FilesSettings
+from connectors.files import FilesSettings
+from connectors.files.client import FilesClient
 from engine.errors import FatalConnectorError
 from engine.records import (
     Address,

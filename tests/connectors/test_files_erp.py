@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from connectors import CONNECTORS
-from connectors.files import FilesClient, FilesSettings
+from connectors.files import FilesSettings
+from connectors.files.client import FilesClient
 from connectors.files.text import line_by_line, read_lines
 from engine.errors import FatalConnectorError, RecordError
 from engine.records import Entity, Money, Product, StockLevel, Variant

@@ -10,7 +10,8 @@ from textwrap import dedent
 import pytest
 
 from connectors import CONNECTORS
-from connectors.files import FilesClient, FilesSettings
+from connectors.files import FilesSettings
+from connectors.files.client import FilesClient
 from engine.records import Entity, Record
 from engine.run.runner import Selected, select
 from engine.run.workspace import Workspace, load_workspace

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.files import CONNECTOR as FILES
-from connectors.files import FilesClient
+from connectors.files.client import FilesClient
 from engine.connector import Connector, WriteOutcome
 from engine.errors import FlowLockedError
 from engine.plan import planfile

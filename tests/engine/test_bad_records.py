@@ -14,7 +14,7 @@ from dataclasses import replace
 import pytest
 
 from connectors.files import CONNECTOR as FILES
-from connectors.files import FilesClient
+from connectors.files.client import FilesClient
 from engine.cli import main
 from engine.connector import Connector, RawRecord, ReadFilter, WriteInterrupted, WriteOutcome, settled_so_far
 from engine.errors import FatalConnectorError, RetriableConnectorError

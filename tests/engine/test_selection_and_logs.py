@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from connectors.files import CONNECTOR as FILES
-from connectors.files import FilesClient
+from connectors.files.client import FilesClient
 from engine.cli import main
 from engine.connector import Connector, WriteOutcome
 from engine.errors import TillsyncError
