@@ -42,7 +42,10 @@ class DiffPolicy:
 
 def project(record: Record, fields: Sequence[str]) -> Document:
     """A record's values for `fields`, as JSON data (decimals as text, so equal means equal)."""
-    dumped = record.model_dump(mode="json", include=set(fields), exclude_none=True)
+    return _projected(record.model_dump(mode="json", include=set(fields), exclude_none=True), fields)
+
+
+def _projected(dumped: Document, fields: Sequence[str]) -> Document:
     return {name: compact(dumped.get(name)) for name in fields}
 
 
@@ -129,7 +132,8 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     assert item.record is not None
     if _same(item.record, current, policy.fields):  # most records of most runs: nothing to weigh
         return _in_step(policy, item, project(current, policy.fields), base, (), ())
-    want, have = project(item.record, policy.fields), project(current, policy.fields)
+    dumped = current.model_dump(mode="json", exclude_none=True)  # whole: what an update writes is laid over it
+    want, have = project(item.record, policy.fields), _projected(dumped, policy.fields)
     if want == have:  # equal once empty values are left out: no field to restrict or weigh
         return _in_step(policy, item, have, base, (), ())
     source_wins = policy.direction is Direction.one_way or policy.master == policy.source
@@ -177,7 +181,7 @@ def _update(policy: DiffPolicy, item: Desired, current: Record, base: Document |
     if not conflicts and not updates:
         return _in_step(policy, item, applied, base, adopted, tuple(left_alone))
     written = (*conflicts, *updates)
-    merged = current.model_dump(mode="json", exclude_none=True)
+    merged = dict(dumped)
     for c in written:  # an object keeps the fields only the target has: they were no difference either
         merged[c.field] = _overlay(merged.get(c.field), c.after) if c.field in policy.objects else c.after
     merged = {name: value for name, value in merged.items() if value is not None}
