@@ -19,10 +19,7 @@ from typing import cast
 import pytest
 
 from connectors import CONNECTORS
-from connectors.http import Backoff
-from connectors.mpluskassa import transport as mplus_transport
 from connectors.mpluskassa.sandbox import MplusSandbox
-from connectors.shopify import transport as shopify_transport
 from connectors.shopify.cost import PLANS, Bucket
 from connectors.shopify.sandbox import ShopifySandbox
 from connectors.testing.faults import Faults
@@ -132,7 +129,7 @@ class Integration:
 
 
 @pytest.fixture
-def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
+def integration(quick_retries: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Integration]:
     for folder in ("specs", "environments", "counts"):
         (tmp_path / folder).mkdir()
     (tmp_path / "specs" / "lost.yaml").write_text(SPEC, encoding="utf-8")
@@ -142,8 +139,6 @@ def integration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Int
     lines = [json.dumps({"sku": sku, "location": branch, "on_hand": n}) for (sku, branch), n in COUNTS.items()]
     (tmp_path / "counts" / "stock.jsonl").write_text("\n".join(lines) + "\n")
     monkeypatch.chdir(tmp_path)
-    for transport in (shopify_transport, mplus_transport):  # retry at once: the test waits for nothing
-        monkeypatch.setattr(transport, "BACKOFF", Backoff(first=0.01, cap=0.05))
     with running_sandboxes(
         {n: CONNECTORS[n] for n in ("shopify", "mpluskassa")}, {"shopify": 0, "mpluskassa": 0}
     ) as started:
