@@ -28,6 +28,10 @@ from engine.errors import FatalConnectorError, RetriableConnectorError, Tillsync
 from engine.keys import Key
 from engine.records import Entity, Record, record_key
 
+# Seconds an injected 429 asks the client to wait: the retry check is about the read being retried,
+# and a system's own second (the sandboxes ask for one) would only make the check slow.
+RETRY_AFTER = 0.01
+
 
 def expect(condition: object, message: str) -> None:
     """Raise AssertionError with `message` unless `condition` holds (an `assert` that `-O` keeps)."""
@@ -173,7 +177,7 @@ def check_retried(
         expected = _dumps(client.read(entity, keys))
     expect(expected, f"reading {entity.value} {list(keys)} finds nothing to compare")
     before = control.status()["injected"].get(fault, 0)
-    control.set(script=[fault])
+    control.set(script=[fault], retry_after=RETRY_AFTER)
     try:
         with closing(open_client()) as client:
             got = _dumps(client.read(entity, keys))

@@ -45,10 +45,13 @@ CUT_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError)
 @dataclass
 class Faults:
     """Rates (0..1) at which requests misbehave; `script` lists faults for the next requests, in
-    order, taken before any rate is drawn (`ok` for a request answered as usual)."""
+    order, taken before any rate is drawn (`ok` for a request answered as usual). `retry_after`,
+    when set, is the wait a 429 asks for in place of the system's own (tests that are not about
+    the wait set a short one)."""
 
     rates: dict[str, float] = field(default_factory=dict)
     slow_seconds: float = 3.0
+    retry_after: float | None = None
     seed: int = 0
     script: list[str] = field(default_factory=list)
     random: random.Random = field(default_factory=random.Random, repr=False)
@@ -114,7 +117,10 @@ class FaultInjection:
         if fault is not None:
             self.injected.append(fault)
         if fault == "429":
-            await self.answers.too_many_requests()(scope, receive, send)
+            refusal = self.answers.too_many_requests()
+            if self.faults.retry_after is not None:
+                refusal.headers["Retry-After"] = f"{self.faults.retry_after:g}"
+            await refusal(scope, receive, send)
         elif fault == "500":
             await self.answers.server_error(self.faults.random)(scope, receive, send)
         elif fault == "drop":
@@ -147,6 +153,7 @@ class FaultInjection:
             "rates": self.faults.rates,
             "script": list(self.faults.script),
             "slow_seconds": self.faults.slow_seconds,
+            "retry_after": self.faults.retry_after,
             "requests": self.requests,
             "injected": dict(Counter(self.injected)),
         }
@@ -158,9 +165,11 @@ class FaultInjection:
             return Response("Method Not Allowed", 405, headers={"Allow": "GET, POST"})
         try:
             body = json.loads(await request.body() or b"{}")
+            retry_after = body.get("retry_after")
             self.faults = Faults(
                 rates=dict(body.get("rates") or {}),
                 slow_seconds=float(body.get("slow_seconds", 3.0)),
+                retry_after=None if retry_after is None else float(retry_after),
                 seed=int(body.get("seed", 0)),
                 script=list(body.get("script") or []),
             )
@@ -188,9 +197,11 @@ class FaultControl:
         script: list[str] | None = None,
         seed: int = 0,
         slow_seconds: float = 3.0,
+        retry_after: float | None = None,
     ) -> dict[str, Any]:
         """Replace the sandbox's faults; with no arguments, turn them all off."""
-        body = {"rates": rates or {}, "script": script or [], "seed": seed, "slow_seconds": slow_seconds}
+        body = {"rates": rates or {}, "script": script or [], "seed": seed, "slow_seconds": slow_seconds,
+                "retry_after": retry_after}  # fmt: skip
         answer = httpx.post(self.url, json=body, timeout=10)
         answer.raise_for_status()
         return dict(answer.json())

@@ -44,6 +44,17 @@ def test_shopify_faults_are_shopifys(shop: str) -> None:
     assert ask().status_code == 401, "after the script, the sandbox answers as itself"
 
 
+def test_a_429_asks_for_the_wait_a_test_sets_and_otherwise_for_the_systems_own(till: str) -> None:
+    control = FaultControl(till)
+    control.set(script=["429", "429"], retry_after=0.01)
+    assert control.status()["retry_after"] == 0.01
+    first = httpx.post(till + "/", content=soap.request_envelope("getBranches", {}))
+    assert (first.status_code, first.headers["Retry-After"]) == (429, "0.01")
+    control.set(script=["429"])
+    second = httpx.post(till + "/", content=soap.request_envelope("getBranches", {}))
+    assert (second.status_code, second.headers["Retry-After"]) == (429, "1")
+
+
 def test_mpluskassa_server_faults_are_soap_faults_and_the_wsdl_is_never_faulted(till: str) -> None:
     control = FaultControl(till)
     control.set(rates={"500": 1.0})

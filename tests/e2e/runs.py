@@ -13,6 +13,9 @@ from engine.run.apply import ApplyResult
 from engine.run.workspace import load_workspace
 
 REPO = Path(__file__).parents[2]
+# Seconds a 429 of the fault tests asks to wait (`Faults(retry_after=QUICK)`, with the `quick_retries`
+# fixture): the sandboxes' own ask for a second; these tests are about what is retried, not how long.
+QUICK = 0.01
 
 
 def test_environment(root: Path, integration: str, spec_text: str | None = None) -> None:

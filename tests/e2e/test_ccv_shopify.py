@@ -144,13 +144,16 @@ def test_a_tampered_answer_stops_the_run_and_nothing_is_read_from_it(integration
     assert integration.shop.shop.collections == {}
 
 
+@pytest.mark.usefixtures("quick_retries")
 def test_faults_injected_converge_with_nothing_doubled(integration: Integration) -> None:
     synced(integration)
     mug = next(p["id"] for p in integration.pos.store.products.values() if p["productnumber"] == "2000")
     integration.pos.store.create_order({"status": 7, "paid": True, "orderrows": [{"product_id": mug, "count": 1.0}]})
     integration.shop.shop.place_order([("1001", 1)], email="nieuw@example.com", gateway="ideal")
-    integration.pos.faults = Faults(rates={"429": 0.1, "500": 0.1, "drop": 0.05, "lost": 0.05}, seed=7)
-    integration.shop.faults = Faults(rates={"429": 0.1, "500": 0.1}, seed=8)
+    integration.pos.faults = Faults(
+        rates={"429": 0.1, "500": 0.1, "drop": 0.05, "lost": 0.05}, seed=7, retry_after=runs.QUICK
+    )
+    integration.shop.faults = Faults(rates={"429": 0.1, "500": 0.1}, seed=8, retry_after=runs.QUICK)
     for _ in range(3):
         try:
             integration.apply()

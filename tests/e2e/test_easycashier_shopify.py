@@ -246,6 +246,7 @@ def test_an_expired_token_mid_run_is_renewed_by_logging_in_again(integration: In
     assert len(logins) == 2 and integration.shopify("1003", "1") == 5
 
 
+@pytest.mark.usefixtures("quick_retries")
 def test_faults_converge_with_nothing_doubled(integration: Integration) -> None:
     shop, till = integration.shop.shop, integration.till
     before = {sku: integration.till_stock(sku, 3) for sku in ("1001", "1002")}
@@ -253,7 +254,7 @@ def test_faults_converge_with_nothing_doubled(integration: Integration) -> None:
         shop.place_order([("1001", 1), ("1002", 2)] if n % 2 else [("1001", 1)], email=f"s{n}@example.se",
                          location=LOCATIONS["3"])  # fmt: skip
     till.faults = Faults(rates={"500": 0.15, "429": 0.05, "drop": 0.1, "lost": 0.2},
-                         slow_seconds=0.5, seed=7)  # fmt: skip
+                         slow_seconds=0.5, seed=7, retry_after=runs.QUICK)  # fmt: skip
     for _ in range(8):
         result = integration.apply("web-orders")
         if result.ok:

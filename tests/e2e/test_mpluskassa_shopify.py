@@ -201,9 +201,10 @@ def test_stock_follows_the_till_after_a_sale(integration: Integration) -> None:
     assert shop.levels[(item["id"], shop.location_named("warehouse"))]["available"] == 26  # 30 on hand - 4 reserved
 
 
+@pytest.mark.usefixtures("quick_retries")
 def test_a_run_with_faults_injected_converges_with_nothing_duplicated(integration: Integration) -> None:
-    integration.shop.faults = Faults(rates={"429": 0.15, "500": 0.15, "drop": 0.05}, seed=11)
-    integration.till.faults = Faults(rates={"429": 0.15, "500": 0.15, "drop": 0.05}, seed=12)
+    integration.shop.faults = Faults(rates={"429": 0.15, "500": 0.15, "drop": 0.05}, seed=11, retry_after=runs.QUICK)
+    integration.till.faults = Faults(rates={"429": 0.15, "500": 0.15, "drop": 0.05}, seed=12, retry_after=runs.QUICK)
     for _ in range(3):
         try:
             integration.apply()

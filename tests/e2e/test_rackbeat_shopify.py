@@ -161,13 +161,14 @@ def test_stock_from_one_warehouse_rather_than_all(systems: Systems) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("quick_retries")
 def test_paid_orders_in_a_chosen_state_converge_through_429s_and_server_errors_with_nothing_doubled(
     systems: Systems,
 ) -> None:
     systems.apply(CATALOGUE)
     for n in range(4):
         systems.shop.shop.place_order([("RB-1002", 1)], email=f"buyer{n}@example.dk")
-    systems.rackbeat.faults = Faults(rates={"429": 0.15, "500": 0.15}, seed=3)
+    systems.rackbeat.faults = Faults(rates={"429": 0.15, "500": 0.15}, seed=3, retry_after=runs.QUICK)
     state = {"TILLSYNC__SYSTEMS__RACKBEAT__SETTINGS__ORDER_STATE": "shipped_and_invoiced"}
     for _ in range(4):  # a record that failed is in dead letters and planned again next run
         workspace = load_workspace(Path.cwd(), "test", connectors=CONNECTORS, environ={**systems.environ, **state})

@@ -152,6 +152,7 @@ def test_a_products_update_webhook_naming_a_product_plans_each_of_its_variants(s
     assert systems.rackbeat.account.products["TEE-M"]["sales_price"] == 159
 
 
+@pytest.mark.usefixtures("quick_retries")
 def test_items_converge_through_429s_and_server_errors_on_both_sides_with_no_item_made_twice(
     systems: Systems,
 ) -> None:
@@ -164,8 +165,8 @@ def test_items_converge_through_429s_and_server_errors_on_both_sides_with_no_ite
     systems.rackbeat.account.on_event = lambda event, data, extra: created.extend(
         [str(data["number"])] if event == "product.created" else []
     )
-    systems.rackbeat.faults = Faults(rates={"429": 0.1, "500": 0.15, "lost": 0.1}, seed=5)
-    systems.shop.faults = Faults(rates={"429": 0.1, "500": 0.15}, seed=7)
+    systems.rackbeat.faults = Faults(rates={"429": 0.1, "500": 0.15, "lost": 0.1}, seed=5, retry_after=runs.QUICK)
+    systems.shop.faults = Faults(rates={"429": 0.1, "500": 0.15}, seed=7, retry_after=runs.QUICK)
     for _ in range(3):  # a record that failed is in dead letters and planned again next run
         runs.apply(systems.environ, ITEMS)
     injected = (systems.rackbeat.app.injected, systems.shop.app.injected)

@@ -242,7 +242,9 @@ def test_faults_injected_converge_with_nothing_doubled(integration: Integration)
     catalogue(integration)
     shop = integration.shop.shop
     names = [shop.orders[shop.place_order([("MUG", 1)], email=f"buyer{n}@example.com")]["name"] for n in range(3)]
-    integration.erp.faults = Faults(rates={"429": 0.1, "500": 0.1, "drop": 0.05, "lost": 0.1}, seed=5)
+    integration.erp.faults = Faults(
+        rates={"429": 0.1, "500": 0.1, "drop": 0.05, "lost": 0.1}, seed=5, retry_after=runs.QUICK
+    )
     for _ in range(3):
         try:
             integration.apply("orders")

@@ -8,7 +8,10 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +25,18 @@ from tests.cli.test_ui import free_port, repository
 from tests.connectors.shopify.conftest import Running
 
 PATH = f"/admin/api/{API_VERSION}/graphql.json"
+
+
+@contextmanager
+def started(command: list[str], **options: Any) -> Iterator[subprocess.Popen[str]]:
+    """`command` running for the block, its output a text pipe; killed when the block ends with it
+    still running (a failed assertion would otherwise wait for it forever)."""
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, **options) as process:
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.kill()
 
 
 def post(shopify: Running, query: str, variables: dict[str, object] | None = None) -> httpx.Response:
@@ -83,7 +98,7 @@ def test_sandbox_up_serves_every_sandbox_and_writes_the_environments_credentials
     repository(tmp_path, free_port(), free_port())
     command = [sys.executable, "-m", "engine.cli", "sandbox", "up", "--seed"]
     env = {**os.environ, "PYTHONPATH": str(repo)}
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as process:
+    with started(command, cwd=tmp_path, env=env) as process:
         assert process.stdout is not None
         lines = [process.stdout.readline()]
         while lines[-1] and not lines[-1].startswith("Sandboxes are running"):  # "" at the end of the output
@@ -168,7 +183,7 @@ def test_the_sandbox_environment_plans_in_another_terminal_with_nothing_exported
     clean = {name: value for name, value in os.environ.items() if not name.startswith(("SANDBOX_", "TILLSYNC"))}
     env = {**clean, "PYTHONPATH": str(repo)}
     up = [sys.executable, "-m", "engine.cli", "sandbox", "up"]  # on the ports environments/sandbox.yaml names
-    with subprocess.Popen(up, stdout=subprocess.PIPE, text=True, cwd=tmp_path, env=env) as server:
+    with started(up, cwd=tmp_path, env=env) as server:
         assert server.stdout is not None
         lines = [server.stdout.readline()]
         while lines[-1] and not lines[-1].startswith("Sandboxes are running"):  # "" at the end of the output
