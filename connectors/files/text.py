@@ -9,6 +9,7 @@ Excel and many ERPs write one. Line ends are read as `\n`, whether the file has 
 from __future__ import annotations
 
 import codecs
+import io
 from dataclasses import dataclass, field
 
 
@@ -29,7 +30,12 @@ def read_lines(data: bytes, encoding: str) -> Lines:
     if data.startswith(codecs.BOM_UTF8):
         data, encoding = data[len(codecs.BOM_UTF8) :], "utf-8"
     encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-    try:  # most files decode whole: one call, not one a line
+    if b"\r" not in data:  # most files: lines end at \n alone, read as a text file reads them (never at \v or U+2028)
+        try:
+            return Lines(list(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="\n")))
+        except UnicodeDecodeError:
+            return line_by_line(data, encoding)
+    try:  # decoded whole: one call, not one a line
         whole = data.decode(encoding)
     except UnicodeDecodeError:
         return line_by_line(data, encoding)
