@@ -18,7 +18,7 @@ from engine.keys import Key, digest
 from engine.records import KEYS, Record, record_key
 
 Row = tuple[int, int, str]  # first line, last line, text
-Span = tuple[int, int]  # a row's lines, from 0: lines[start:end]
+Span = tuple[int, int]  # lines from 0, lines[start:end], holding one or more whole rows of a record
 Rows = int | list[Span]  # a record's rows: the index of its line when it has one row of one line, else spans
 
 
@@ -50,10 +50,14 @@ def raw_records(layout: CsvLayout, text: Lines, where: str) -> list[RawRecord]:
 
 
 def _add_span(groups: dict[Key, Rows], key: Key, span: Span) -> None:
-    """A row of several lines, or a further row of a key: its key's rows kept as spans."""
+    """A row of several lines, or a further row of a key: its key's rows kept as spans, a row right
+    after the key's last row joining that row's span (a product's variant rows: one span)."""
     found = groups.get(key)
     spans = found if isinstance(found, list) else [] if found is None else [(found, found + 1)]
-    spans.append(span)
+    if spans and spans[-1][1] == span[0]:
+        spans[-1] = (spans[-1][0], span[1])
+    else:
+        spans.append(span)
     groups[key] = spans
 
 
@@ -68,7 +72,17 @@ class _FileRows:
         lines = self.file.text.lines
         if isinstance(rows, int):
             return [(rows + 1, rows + 1, lines[rows])]
-        return [(start + 1, end, "".join(lines[start:end])) for start, end in rows]
+        return [row for start, end in rows for row in self._split(start, end)]
+
+    def _split(self, start: int, end: int) -> Iterator[Row]:
+        """The rows of a span, where the file's reader found them."""
+        lines = self.file.text.lines
+        reader = csv.reader(lines[start:end], delimiter=self.file.layout.options.delimiter)
+        first = start
+        for _ in reader:
+            last = start + reader.line_num
+            yield (first + 1, last, "".join(lines[first:last]))
+            first = last
 
     def fingerprint(self, rows: Rows) -> str:
         lines = self.file.text.lines

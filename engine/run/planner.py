@@ -136,7 +136,7 @@ def _plan_flow(
         mapped = [item.key for item in desired.items.values() if item.record is not None]
         settled = {key: document for key, document in _settled(setup, store, desired, applied_keys).items()
                    if key not in edited}  # fmt: skip
-        known_unchanged = set(held) | set(settled)
+        known_unchanged = dict.fromkeys([*held, *settled])
         gone = applied_keys - set(mapped) - set(held) if policy.delete is not DeletePolicy.never else set()
         wanted_keys = [key for key in mapped if key not in settled] + sorted(gone)
         target = read_target(setup, systems.client(policy.target), wanted_keys, {}, spec, progress, unbuilt=True)
@@ -151,7 +151,7 @@ def _plan_flow(
         for key, (raw, _) in held.items():
             if key not in target.unchanged:  # the target's record is not as remembered: built and diffed after all
                 source.build(raw)
-        known_unchanged = set(target.unchanged)
+        known_unchanged = target.unchanged
         if policy.entity is Entity.product and source.deferred is None:
             desired.refuse_shared_skus()
     if source.deferred is not None:
@@ -221,13 +221,14 @@ def _diffed(
     filtered: set[Key],
     target: TargetRecords,
     applied_keys: set[Key],
-    known_unchanged: set[Key],
+    known_unchanged: dict[Key, None],
 ) -> tuple[list[Change], dict[Key, Fingerprints]]:
     """The diff of a flow (`engine.plan.diff.diff`), a chunk of records at a time: only a chunk's
     target records are built and its last-applied documents loaded at once. With the fingerprints of
     the records found unchanged, by key, for apply to remember."""
     policy, name = setup.policy, setup.deployment.name
-    compared_keys = applied_keys - known_unchanged  # known unchanged: no document to compare
+    compared_keys = applied_keys.difference(known_unchanged)  # known unchanged: no document to compare
+    # in the order read (a file sorted by key, most often): the plan's sort then finds them in order
     changes = [Change(Action.unchanged, key, UNCHANGED) for key in known_unchanged]
     found: dict[Key, Fingerprints] = {}
     wanted = set(known_unchanged)

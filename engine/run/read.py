@@ -156,7 +156,8 @@ class KeyMoved(Exception):
 class TargetRecords:
     actual: dict[Key, Record] = field(default_factory=dict)  # built: records that may have changed
     fingerprints: dict[Key, str] = field(default_factory=dict)  # of those that may have changed, as read
-    unchanged: set[Key] = field(default_factory=set)  # as remembered, like their source record: not built
+    # as remembered, like their source record: not built; in the order read (the keys of a dict)
+    unchanged: dict[Key, None] = field(default_factory=dict)
     # Records read and kept unbuilt (`read_target(unbuilt=True)`), in the order read with their read
     # fingerprints: built a few keys at a time as the diff takes them, and not kept, so a large
     # target is never held built whole. `slots`: a wanted key → its last record there.
@@ -233,7 +234,7 @@ def read_target(
     for raw in counted(raws, progress, setup.label, f"reading {setup.policy.target}"):
         if in_step and (same := in_step.get(raw.fingerprint)) is not None:
             # the very text of that key's record when last in step: its record, neither built nor its key read
-            found.unchanged.add(same)  # the key loaded with it: a million keys are not held twice
+            found.unchanged[same] = None  # the key loaded with it: a million keys are not held twice
             continue
         if setup.keyed and raw.key not in wanted_set:  # a reader may hand out more than asked for
             continue
@@ -248,7 +249,8 @@ def read_target(
         if key in wanted_set:
             found.actual[key] = record
             found.fingerprints[key] = read
-    found.unchanged -= found.actual.keys()  # a key the target holds twice is built and diffed
+    for key in found.actual.keys() & found.unchanged.keys():  # a key the target holds twice is built and diffed
+        del found.unchanged[key]
     found.key_of, found.wanted = setup.key_of, wanted_set
     return found
 

@@ -128,6 +128,16 @@ def test_writes_update_in_place_sorted_by_key_and_deletes_remove(tmp_path: Path)
             "products.csv:2: column 'variants.price': 'cheap' is not an amount; expected e.g. 1234.50 EUR",
         ),
         ("products.csv", "sku,title\n1,A\n1,B\n", "products.csv:3: title is 'B' here but 'A' on line 2"),
+        (  # a record's rows one after another, the first of two lines: each row's own line is said
+            "products.csv",
+            'sku,title,variants.sku,variants.price\n1,"Mug,\nlarge",11,1.00 EUR\n1,,12,2.00 EUR\n1,,13,cheap\n',
+            "products.csv:5: column 'variants.price': 'cheap' is not an amount",
+        ),
+        (
+            "products.csv",
+            'sku,title,variants.sku,variants.price\n1,Mug,11,1.00 EUR\n1,"Mug\n2",12,2.00 EUR\n',
+            "products.csv:4: title is 'Mug\\n2' here but 'Mug' on line 2",
+        ),
         ("stock.csv", "sku,location\n1,1\n2,1\n1,1\n", "stock.csv:4: duplicate stock 1/1 (first on line 2)"),
         (
             "orders.csv",
