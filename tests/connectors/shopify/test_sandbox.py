@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,11 @@ PATH = f"/admin/api/{API_VERSION}/graphql.json"
 @contextmanager
 def started(command: list[str], **options: Any) -> Iterator[subprocess.Popen[str]]:
     """`command` running for the block, its output a text pipe; killed when the block ends with it
-    still running (a failed assertion would otherwise wait for it forever)."""
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, **options) as process:
+    still running (a failed assertion would otherwise wait for it forever). It takes SIGINT as from a
+    terminal's Ctrl-C, whatever the suite's own disposition: a shell ignores SIGINT for the jobs it
+    starts in the background, and a child inherits that."""
+    restore = partial(signal.signal, signal.SIGINT, signal.SIG_DFL)
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True, preexec_fn=restore, **options) as process:
         try:
             yield process
         finally:
