@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
@@ -286,6 +287,23 @@ class WebhookSupport:
     verify: Callable[[str, bytes, Mapping[str, str]], bool]
     read: Callable[[Mapping[str, str], Mapping[str, Any], BaseModel], Event]
     previous_secret_credential: str | None = None
+
+    @classmethod
+    def of_module(cls, module: str, secret_credential: str, previous: str | None = None) -> WebhookSupport:
+        """Webhooks checked and read by `module`'s `verify_delivery` and `read_delivery`, imported when
+        the first delivery comes in: registering the connector (or validating a spec) loads none of it."""
+        return cls(
+            secret_credential, _imported(module, "verify_delivery"), _imported(module, "read_delivery"), previous
+        )
+
+
+def _imported(module: str, name: str) -> Callable[..., Any]:
+    """`module`'s function `name`, imported at its first call."""
+
+    def call(*args: Any) -> Any:
+        return getattr(import_module(module), name)(*args)
+
+    return call
 
 
 class Sandbox(Protocol):

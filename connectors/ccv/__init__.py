@@ -9,23 +9,13 @@ the webhook key (`webhooks`); what is assumed of the API, and on what evidence, 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pydantic import BaseModel
 
 from connectors.ccv.protocol import STATUS_NUMBERS
 from connectors.ccv.settings import CcvSettings
 from engine.catalogue import entity_catalogue
-from engine.connector import (
-    Client,
-    Connector,
-    EntitySupport,
-    Event,
-    Sandbox,
-    SandboxSeed,
-    SandboxSupport,
-    WebhookSupport,
-)
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport, WebhookSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "categories", "options", "variants", "prices_include_tax")
@@ -58,18 +48,6 @@ def _sandbox(seed: SandboxSeed) -> Sandbox:
     return sandbox.start(seed.catalogue)
 
 
-def _verify(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
-    from connectors.ccv.webhooks import verify_delivery  # imported only when a delivery comes in
-
-    return verify_delivery(secret, body, headers)
-
-
-def _read(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
-    from connectors.ccv.webhooks import read_delivery
-
-    return read_delivery(headers, payload, settings)
-
-
 CONNECTOR = Connector(
     name="ccv",
     description="CCV SalesPOS through the CCV Shop REST API (signed requests and answers)",
@@ -99,7 +77,7 @@ CONNECTOR = Connector(
     open=_open,
     credentials=("secret",),
     optional_credentials=("webhook_key", "previous_webhook_key"),
-    webhooks=WebhookSupport("webhook_key", _verify, _read, "previous_webhook_key"),
+    webhooks=WebhookSupport.of_module("connectors.ccv.webhooks", "webhook_key", "previous_webhook_key"),
     sandbox=SandboxSupport(8704, _sandbox),
 )
 

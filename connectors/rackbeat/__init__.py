@@ -9,23 +9,13 @@ Every assumption about the API, with its evidence, is in `protocol`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pydantic import BaseModel
 
 from connectors.rackbeat.protocol import ORDER_STATUSES
 from connectors.rackbeat.settings import RackbeatSettings
 from engine.catalogue import entity_catalogue
-from engine.connector import (
-    Client,
-    Connector,
-    EntitySupport,
-    Event,
-    Sandbox,
-    SandboxSeed,
-    SandboxSupport,
-    WebhookSupport,
-)
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport, WebhookSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "categories", "variants", "prices_include_tax")
@@ -79,18 +69,6 @@ def _sandbox(seed: SandboxSeed) -> Sandbox:
     return sandbox.start(seed.catalogue)
 
 
-def _verify(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
-    from connectors.rackbeat.webhooks import verify_delivery  # imported only when a delivery comes in
-
-    return verify_delivery(secret, body, headers)
-
-
-def _read(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
-    from connectors.rackbeat.webhooks import read_delivery
-
-    return read_delivery(headers, payload, settings)
-
-
 CONNECTOR = Connector(
     name="rackbeat",
     description="Rackbeat inventory and ERP through its REST API",
@@ -126,7 +104,7 @@ CONNECTOR = Connector(
     open=_open,
     credentials=("api_token",),
     optional_credentials=("webhook_token",),
-    webhooks=WebhookSupport("webhook_token", _verify, _read),
+    webhooks=WebhookSupport.of_module("connectors.rackbeat.webhooks", "webhook_token"),
     sandbox=SandboxSupport(8703, _sandbox),
 )
 

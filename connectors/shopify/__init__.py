@@ -12,23 +12,13 @@ its own batches; `transport` paces and retries every request.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from pydantic import BaseModel
 
 from connectors.shopify.session import MAX_QUANTITIES
 from connectors.shopify.settings import ShopifySettings
 from engine.catalogue import entity_catalogue
-from engine.connector import (
-    Client,
-    Connector,
-    EntitySupport,
-    Event,
-    Sandbox,
-    SandboxSeed,
-    SandboxSupport,
-    WebhookSupport,
-)
+from engine.connector import Client, Connector, EntitySupport, Sandbox, SandboxSeed, SandboxSupport, WebhookSupport
 from engine.records import Entity
 
 PRODUCT_FIELDS = ("sku", "title", "description", "vendor", "product_type", "status", "tags", "categories", "options",
@@ -61,18 +51,6 @@ def _sandbox(seed: SandboxSeed) -> Sandbox:
     from connectors.shopify import sandbox
 
     return sandbox.start(seed.catalogue, seed.name, seed.synced_with)
-
-
-def _verify(secret: str, body: bytes, headers: Mapping[str, str]) -> bool:
-    from connectors.shopify.webhooks import verify_delivery  # imported only when a delivery comes in
-
-    return verify_delivery(secret, body, headers)
-
-
-def _read(headers: Mapping[str, str], payload: Mapping[str, Any], settings: BaseModel) -> Event:
-    from connectors.shopify.webhooks import read_delivery
-
-    return read_delivery(headers, payload, settings)
 
 
 CONNECTOR = Connector(
@@ -113,7 +91,7 @@ CONNECTOR = Connector(
     open=_open,
     credentials=("access_token",),
     optional_credentials=("webhook_secret", "previous_webhook_secret"),
-    webhooks=WebhookSupport("webhook_secret", _verify, _read, "previous_webhook_secret"),
+    webhooks=WebhookSupport.of_module("connectors.shopify.webhooks", "webhook_secret", "previous_webhook_secret"),
     sandbox=SandboxSupport(8701, _sandbox),
 )
 
