@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from engine.catalogue import Catalogue
 from engine.errors import ConnectorError
-from engine.keys import Key, digest
+from engine.keys import Key, read_digest
 from engine.records import Entity, Record, record_key
 
 
@@ -252,7 +252,7 @@ def read_raw(
 def as_raw(entity: Entity, records: Iterable[Record]) -> Iterator[RawRecord]:
     """Records already built, as raw records fingerprinted by their JSON."""
     for record in records:
-        yield RawRecord(record_key(entity, record), digest(record.model_dump_json()), _built(record))
+        yield RawRecord(record_key(entity, record), read_digest(record.model_dump_json()), _built(record))
 
 
 def _built(record: Record) -> Callable[[], Record]:

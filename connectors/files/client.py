@@ -25,7 +25,7 @@ from connectors.files.settings import FilesSettings
 from connectors.files.text import Lines, encoding_problem, read_lines
 from engine.connector import RawRecord, ReadFilter, WriteOutcome
 from engine.errors import FatalConnectorError, RecordError
-from engine.keys import Key, digest
+from engine.keys import Key, read_digest
 from engine.records import KEYS, MODELS, Entity, Record, record_key
 
 
@@ -145,7 +145,7 @@ class FilesClient:
             for index, item in enumerate(data):
                 key = record_key(entity, item) if isinstance(item, dict) else _unkeyed(entity, f"{where}: item {index}")
                 shown = json.dumps(item, sort_keys=True, ensure_ascii=False)
-                yield RawRecord(key, digest(shown), partial(from_document, entity, item, f"{where}: item {index}"))
+                yield RawRecord(key, read_digest(shown), partial(from_document, entity, item, f"{where}: item {index}"))
 
     def _save(self, entity: Entity, records: dict[Key, Record]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -216,7 +216,7 @@ class _LineRecord(RawRecord):
 
     @property
     def fingerprint(self) -> str:
-        return digest(self.line)
+        return read_digest(self.line)
 
     def build(self) -> Record:
         return _from_line(self.file.entity, self.line, f"{self.file.where}:{self.number}", self.problem)

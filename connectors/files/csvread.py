@@ -14,7 +14,7 @@ from connectors.files.formats import EXTRA, CsvLayout, from_document
 from connectors.files.text import Lines
 from engine.connector import RawRecord
 from engine.errors import FatalConnectorError, RecordError
-from engine.keys import Key, digest
+from engine.keys import Key, read_digest
 from engine.records import KEYS, Record, record_key
 
 Row = tuple[int, int, str]  # first line, last line, text
@@ -87,8 +87,8 @@ class _FileRows:
     def fingerprint(self, rows: Rows) -> str:
         lines = self.file.text.lines
         if isinstance(rows, int):  # most records: read straight from their line
-            return digest(self.header + lines[rows])
-        return digest("".join([self.header, *(line for start, end in rows for line in lines[start:end])]))
+            return read_digest(self.header + lines[rows])
+        return read_digest("".join([self.header, *(line for start, end in rows for line in lines[start:end])]))
 
 
 class _CsvRecord(RawRecord):

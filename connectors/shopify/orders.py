@@ -28,7 +28,7 @@ from connectors.shopify.products import variant_ids
 from connectors.shopify.session import Session, chunks_or_all, of_type, user_errors
 from engine.connector import RawRecord, ReadFilter, WriteOutcome, settled_so_far
 from engine.errors import AnswerLostError, RecordError, RetriableConnectorError
-from engine.keys import Key, digest
+from engine.keys import Key, read_digest
 from engine.records import Contact, Customer, Money, Order, OrderLine, Record
 
 ORDERS_PER_PAGE = 5
@@ -249,7 +249,7 @@ class Orders:
         is no number) is that order's error, not the read's."""
         for node in self._nodes(keys, search(wanted, self.session.settings.order_query)):
             text = json.dumps(node, sort_keys=True, default=str)
-            yield RawRecord((node["name"],), digest(text), partial(from_node, node))
+            yield RawRecord((node["name"],), read_digest(text), partial(from_node, node))
 
     def _nodes(self, keys: Sequence[Key] | None, query: str | None) -> Iterator[Mapping[str, Any]]:
         names = [key[0] for key in keys] if keys is not None else None

@@ -77,13 +77,17 @@ def plan_flow(
 def _without_cycle_collection() -> Iterator[None]:
     """A plan makes hundreds of thousands of objects that live until it is done; the cyclic collector
     would walk them again and again (half the planning time of 10,000 products). Reference counting
-    still frees what is dropped; what cycles there are wait for the collector until the plan is made."""
+    still frees what is dropped; what cycles there are wait for the collector until the plan is made.
+    Then what is left (the plan) goes straight to the oldest generation, as a long-lived object would
+    after surviving two collections: not walked by a young one first (a twentieth of a plan's time)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()  # every tracked object set aside, the young collection's count back to 0 …
+            gc.unfreeze()  # … and back, all of them now in the oldest generation
             gc.enable()
 
 

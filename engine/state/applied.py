@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -23,12 +23,12 @@ from engine.state.database import aware, chunks, delete_keys, now
 ROWS_AT_ONCE = 2_000  # rows fetched from the database at a time when a plan loads a flow's keys
 
 
-@dataclass(frozen=True, slots=True)
-class Remembered:
+class Remembered(NamedTuple):
     """What a plan needs of a record last found unchanged, loaded under one spec version: its key, and
     the read fingerprints of its source and target records without that version's prefix (`target`
     None: none that can match). A steady-state plan holds one per record, so it keeps no more: the
-    last-applied document's fingerprint was checked by the query that loaded it."""
+    last-applied document's fingerprint was checked by the query that loaded it. A tuple: a hundred
+    thousand are made at a time, and a tuple is made several times faster than a dataclass."""
 
     key: Key
     source: str
@@ -88,8 +88,11 @@ class AppliedStore:
                     known.key == applied.key, known.document == applied.fingerprint,
                     sa.func.substr(known.source, 1, len(spec)) == spec),
         )  # fmt: skip
+        # the read fingerprints without the spec version's prefix, cut by the database
+        start = len(spec) + 1
+        target = sa.case((sa.func.substr(known.target, 1, len(spec)) == spec, sa.func.substr(known.target, start)))
         query = (
-            sa.select(applied.key, known.source_key, known.source, known.target)
+            sa.select(applied.key, known.source_key, sa.func.substr(known.source, start), target)
             .select_from(joined)
             .where(applied.integration == integration, applied.flow == flow)
         )
@@ -104,7 +107,7 @@ class AppliedStore:
                 keys.add(key)
                 if source_key is not None:
                     source_key = key if source_key == key_text else _sharing(decode_key(source_key), parts)
-                    found[source_key] = Remembered(key, source[len(spec) :], _without(spec, target))
+                    found[source_key] = Remembered(key, source, target)
         return AppliedKeys(keys, found)
 
     def remember_unchanged(self, integration: str, flow: str, records: Sequence[Fingerprints]) -> None:
@@ -150,12 +153,6 @@ class AppliedStore:
             connection.execute(
                 sa.insert(t.cursors).values(integration=integration, flow=flow, value=value, updated_at=now())
             )
-
-
-def _without(spec: str, fingerprint: str) -> str | None:
-    """A read fingerprint without the spec version it was taken under; None: taken under another, or
-    none taken (a record found settled without reading the target): it can match no read."""
-    return fingerprint[len(spec) :] if fingerprint.startswith(spec) else None
 
 
 def _sharing(key: Key, parts: dict[str, str]) -> Key:
