@@ -90,6 +90,22 @@ def compared(
     return changes
 
 
+def gives_applied(policy: DiffPolicy, item: Desired, applied: Mapping[Key, Document]) -> bool:
+    """Whether a mapped record gives exactly its key's last-applied document in every field compared.
+    Against a target record known to be as when a plan last found it in step with that document (its
+    text unchanged since, under the same diff policy), such a record is unchanged: that plan found the
+    target's values, as compared, to be that document."""
+    base = applied.get(item.key)
+    if base is None or item.record is None or item.error is not None or item.skip is not None:
+        return False
+    fields = policy.fields
+    dumped = item.record.model_dump(mode="json", include=set(fields), exclude_none=True)
+    if all(dumped.get(name) == base.get(name) for name in fields):  # equal before empty values are left out:
+        return True  # equal after, as a recorded document is a projection (`project`), with none left in
+    want = _projected(dumped, fields)
+    return all(want[name] == base.get(name) for name in fields)
+
+
 def removed(policy: DiffPolicy, gone: Iterable[Key], actual: Mapping[Key, Record]) -> list[Change]:
     """The changes for records Tillsync applied before that are gone from the source (`gone`, in order)."""
     return [removal for key in gone if (removal := _removal(policy, key, actual.get(key))) is not None]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from engine.connector import Client, DeleteGuard, ReadFilter
 from engine.keys import Key, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
-from engine.plan.diff import UNCHANGED, DiffPolicy, blocked, compared, held, ordered, removed
+from engine.plan.diff import UNCHANGED, DiffPolicy, blocked, compared, gives_applied, held, ordered, removed
 from engine.plan.model import Action, Change, Document, Fingerprints, FlowPlan
 from engine.records import Entity
 from engine.run.flow import FlowSetup
@@ -28,6 +28,7 @@ from engine.run.read import (
     read_source,
     read_target,
     spec_version,
+    target_version,
 )
 from engine.run.reconcile import edited_in_target, reads_changed_only, settled_with
 from engine.run.recovery import held_reason
@@ -116,8 +117,8 @@ def _plan_flow(
     if incremental and not store.dead_letters.open(name, setup.name):
         since = _with_overlap(store.applied.cursor(name, setup.name))
     wanted = ReadFilter(tuple(flow.status) if flow.status else None, since)
-    spec = spec_version(setup)
-    remembered = store.applied.keys(name, setup.name, spec)
+    spec, version = spec_version(setup), target_version(setup)
+    remembered = store.applied.keys(name, setup.name, spec, version)
     known = remembered.unchanged if setup.keyed else {}
     # Where a record's own key is the key it maps to, the target is read before the source is built,
     # and the source built a chunk at a time as the diff reaches it: never held built whole.
@@ -131,6 +132,11 @@ def _plan_flow(
     if source_keys is not None:  # what was not read is neither gone nor to be touched
         read = {item.key for item in desired.items.values()} | desired.filtered | set(held)
         applied_keys = applied_keys & read
+    # Target records as when last found in step, of records remembered under another spec version (the
+    # spec was edited): what their source maps to is found again, but most often to what was applied.
+    # Not of records whose source changed under this one: they seldom give what was applied.
+    as_applied = {memory.target: memory.key for memory in known.values()
+                  if memory.source is None and memory.target is not None}  # fmt: skip
     settled: dict[Key, Document] = {}  # built, and giving what was last applied: the target is not read for them
     if changed_only and setup.target_reads:
         for key in [key for key in held if key in edited]:  # its target's record is not as remembered
@@ -143,13 +149,15 @@ def _plan_flow(
         known_unchanged = dict.fromkeys([*held, *settled])
         gone = applied_keys - set(mapped) - set(held) if policy.delete is not DeletePolicy.never else set()
         wanted_keys = [key for key in mapped if key not in settled] + sorted(gone)
-        target = read_target(setup, systems.client(policy.target), wanted_keys, {}, spec, progress, unbuilt=True)
+        target = read_target(setup, systems.client(policy.target), wanted_keys, {}, version, progress, unbuilt=True,
+                             as_applied=as_applied)  # fmt: skip
     else:
         mapped = [item.key for item in desired.items.values() if item.record is not None]
         mapped += [raw.key for raw in source.deferred or ()]  # the keys they will map to
         wanted_keys = [*mapped, *held, *applied_keys]
         if setup.target_reads:
-            target = read_target(setup, systems.client(policy.target), wanted_keys, held, spec, progress, unbuilt=True)
+            target = read_target(setup, systems.client(policy.target), wanted_keys, held, version, progress,
+                                 unbuilt=True, as_applied=as_applied)  # fmt: skip
         else:  # a target that cannot be read back: planned against what Tillsync last applied there
             target = last_applied(setup, store.applied.documents(name, setup.name, wanted_keys))
         for key, (raw, _) in held.items():
@@ -241,7 +249,12 @@ def _diffed(
         wanted |= keys
         fingerprinted = store.applied.fingerprinted(name, setup.name, sorted(keys & compared_keys))
         applied = {key: document for key, (document, _) in fingerprinted.items()}
-        made = compared(policy, chunk, target.take(keys), applied)
+        # target records known as last applied, and source records giving just that: unchanged, neither side compared
+        settled = {item.key for item in chunk if item.key in target.as_applied and gives_applied(policy, item, applied)}
+        target.settle(settled)
+        made = [Change(Action.unchanged, key, UNCHANGED) for key in settled]
+        rest = [item for item in chunk if item.key not in settled] if settled else chunk
+        made += compared(policy, rest, target.take(keys - settled), applied)
         changes += made
         prints = {key: known for key, (_, known) in fingerprinted.items()}
         found.update((item.key, item) for item in found_unchanged(made, chunk, target, prints))

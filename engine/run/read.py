@@ -14,7 +14,7 @@ most runs are unchanged.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib.metadata import version
 from itertools import islice
 from typing import Any
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from engine.connector import Client, RawRecord, ReadFilter, as_raw, read_raw
 from engine.errors import RecordError
-from engine.keys import Key, digest
+from engine.keys import Key, digest, fingerprint
 from engine.mapping.desired import Desired, DesiredRecords
 from engine.plan.model import Action, Change, Fingerprints
 from engine.records import MODELS, Record
@@ -35,8 +35,23 @@ Held = tuple[RawRecord, Remembered]  # a source record held unbuilt, and the fin
 
 
 def spec_version(setup: FlowSetup) -> str:
-    """What every read fingerprint of a flow is taken under: its spec, settings and Tillsync's version."""
+    """What a flow's source records' read fingerprints are taken under: its spec, settings and
+    Tillsync's version."""
     return digest(f"{setup.spec_fingerprint()}:{version('tillsync')}")
+
+
+def target_version(setup: FlowSetup) -> str:
+    """What a flow's target records' read fingerprints are taken under: the target system and its
+    settings, the flow's diff policy (which fields are compared, and how) and Tillsync's version. Not
+    its mapping: a target record read the same way compares the same whatever the source maps to."""
+    policy = setup.policy
+    rules = {item.name: _as_data(getattr(policy, item.name)) for item in fields(policy)}
+    settings = dict(setup.deployment.systems[policy.target].settings)
+    return digest(f"{fingerprint([policy.target, settings, rules])}:{version('tillsync')}")
+
+
+def _as_data(value: Any) -> Any:
+    return sorted(value) if isinstance(value, frozenset) else value
 
 
 def read_fingerprint(spec: str, raw: RawRecord) -> str:
@@ -166,6 +181,16 @@ class TargetRecords:
     wanted: set[Key] = field(default_factory=set)
     key_of: Callable[[Record], Key] | None = None
     taken: set[int] = field(default_factory=set)
+    # Keys whose record was read unbuilt and is, by its fingerprint, the very text a plan last found in
+    # step with the key's last-applied document: a record giving exactly that document is unchanged,
+    # and its target record need not be built (`settle`).
+    as_applied: set[Key] = field(default_factory=set)
+
+    def keep(self, key: Key, raw: RawRecord, read: str) -> None:
+        """A record of this key read and kept unbuilt, with its read fingerprint."""
+        self.slots[key] = len(self.unbuilt)
+        self.fingerprints[key] = read
+        self.unbuilt.append((raw, read))
 
     def take(self, keys: Iterable[Key]) -> dict[Key, Record]:
         """The records of these keys; those kept unbuilt are built now. `KeyMoved` when one cannot be
@@ -180,6 +205,10 @@ class TargetRecords:
                 found[key] = self.actual[key]
         return found
 
+    def settle(self, keys: Iterable[Key]) -> None:
+        """These keys' records (`as_applied`) found unchanged without being built: taken as they are."""
+        self.taken.update(self.slots[key] for key in keys)
+
     def check_untaken(self) -> None:
         """Build what no diff took, as a whole read builds every record: `KeyMoved` when one cannot be
         built, or is the record of a wanted key it was not read by."""
@@ -190,7 +219,7 @@ class TargetRecords:
     def all_built(self) -> TargetRecords:
         """These records, every one built as a whole read builds them (an error raised where it would be)."""
         assert self.key_of is not None
-        built = TargetRecords()  # records are kept unbuilt only when none is held unchanged
+        built = TargetRecords(dict(self.actual), {key: self.fingerprints[key] for key in self.actual}, self.unchanged)
         for raw, read in self.unbuilt:
             record = raw.build()
             key = self.key_of(record)
@@ -217,32 +246,41 @@ def read_target(
     client: Client,
     keys: Iterable[Key],
     held: Mapping[Key, Held],
-    spec: str,
+    version: str,
     progress: Observer = silent,
     unbuilt: bool = False,
+    as_applied: Mapping[str, Key] | None = None,
 ) -> TargetRecords:
-    """The target's records for these keys; those of records held unchanged whose target record is
-    also as remembered are only noted as unchanged. With `unbuilt`, a keyed flow's records are kept
-    as read, to be built when the diff takes them (`TargetRecords.take`)."""
+    """The target's records for these keys, fingerprinted under the target version `version`; those of
+    records held unchanged whose target record is also as remembered are only noted as unchanged. With
+    `unbuilt`, a keyed flow's records are kept as read, to be built when the diff takes them
+    (`TargetRecords.take`). `as_applied`: the read fingerprints (without the version) of target
+    records when last found in step, by key; a record read with one is kept unbuilt and noted so."""
     wanted = list(dict.fromkeys(keys))
     wanted_set = set(wanted)
     found = TargetRecords()
     lazy = unbuilt and setup.keyed and not held
     # the target's records of records held unchanged, by their text's fingerprint when last in step
     in_step = {memory.target: memory.key for _, memory in held.values() if memory.target is not None}
+    as_applied = as_applied or {}
     raws = read_raw(client, setup.policy.entity, wanted if setup.keyed else None)
     for raw in counted(raws, progress, setup.label, f"reading {setup.policy.target}"):
         if in_step and (same := in_step.get(raw.fingerprint)) is not None:
             # the very text of that key's record when last in step: its record, neither built nor its key read
             found.unchanged[same] = None  # the key loaded with it: a million keys are not held twice
             continue
+        if as_applied and (key := as_applied.get(raw.fingerprint)) in wanted_set:
+            assert key is not None
+            if key not in found.slots:  # a key the target holds twice is built and diffed
+                found.as_applied.add(key)
+            found.keep(key, raw, read_fingerprint(version, raw))  # its key known without reading it
+            continue
         if setup.keyed and raw.key not in wanted_set:  # a reader may hand out more than asked for
             continue
-        read = read_fingerprint(spec, raw)
+        read = read_fingerprint(version, raw)
         if lazy:
-            found.slots[raw.key] = len(found.unbuilt)
-            found.fingerprints[raw.key] = read
-            found.unbuilt.append((raw, read))
+            found.as_applied.discard(raw.key)
+            found.keep(raw.key, raw, read)
             continue
         record = raw.build()
         key = setup.key_of(record)
@@ -251,6 +289,9 @@ def read_target(
             found.fingerprints[key] = read
     for key in found.actual.keys() & found.unchanged.keys():  # a key the target holds twice is built and diffed
         del found.unchanged[key]
+    for key in found.actual.keys() & found.slots.keys():  # held twice, one built as read: that one is diffed
+        found.as_applied.discard(key)
+        del found.slots[key]
     found.key_of, found.wanted = setup.key_of, wanted_set
     return found
 
@@ -271,7 +312,7 @@ def last_applied(setup: FlowSetup, documents: Mapping[Key, Mapping[str, Any]]) -
 
 def read_actual(setup: FlowSetup, target: Client, keys: Iterable[Key]) -> dict[Key, Record]:
     """The target's records for these keys, indexed by the flow's match key."""
-    return read_target(setup, target, keys, {}, spec="").actual
+    return read_target(setup, target, keys, {}, version="").actual
 
 
 def found_unchanged(

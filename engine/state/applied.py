@@ -24,14 +24,14 @@ ROWS_AT_ONCE = 2_000  # rows fetched from the database at a time when a plan loa
 
 
 class Remembered(NamedTuple):
-    """What a plan needs of a record last found unchanged, loaded under one spec version: its key, and
-    the read fingerprints of its source and target records without that version's prefix (`target`
-    None: none that can match). A steady-state plan holds one per record, so it keeps no more: the
-    last-applied document's fingerprint was checked by the query that loaded it. A tuple: a hundred
-    thousand are made at a time, and a tuple is made several times faster than a dataclass."""
+    """What a plan needs of a record last found unchanged: its key, and the read fingerprints of its
+    source and target records without the prefix of the version each was taken under (None: taken
+    under another, or none taken; it can match no read). A steady-state plan holds one per record,
+    so it keeps no more: the last-applied document's fingerprint was checked by the query that loaded
+    it. A tuple: a hundred thousand are made at a time, several times faster than dataclasses."""
 
     key: Key
-    source: str
+    source: str | None
     target: str | None
 
 
@@ -77,22 +77,27 @@ class AppliedStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def keys(self, integration: str, flow: str, spec: str = "") -> AppliedKeys:
-        """The flow's last-applied keys, with what is remembered of its records last found unchanged
-        under the spec version `spec` (`engine.run.read.spec_version`). Fingerprints taken under
-        another version can never match a read under this one: they are not loaded at all."""
+    def keys(self, integration: str, flow: str, spec: str = "", target: str = "") -> AppliedKeys:
+        """The flow's last-applied keys, with what is remembered of its records last found unchanged:
+        their source records' fingerprints taken under the spec version `spec`, their target records'
+        under the target version `target` (`engine.run.read`). Fingerprints taken under another version
+        can never match a read under this one: they are not loaded (None), nor records with neither."""
         applied, known = t.applied.c, t.in_step.c
+
+        def under(column: sa.ColumnElement[str], version: str) -> sa.ColumnElement[bool]:
+            return sa.func.substr(column, 1, len(version)) == version
+
+        def cut(column: sa.ColumnElement[str], version: str) -> sa.ColumnElement[str | None]:
+            return sa.case((under(column, version), sa.func.substr(column, len(version) + 1)))  # by the database
+
         joined = t.applied.outerjoin(
             t.in_step,
             sa.and_(known.integration == applied.integration, known.flow == applied.flow,
                     known.key == applied.key, known.document == applied.fingerprint,
-                    sa.func.substr(known.source, 1, len(spec)) == spec),
+                    sa.or_(under(known.source, spec), under(known.target, target))),
         )  # fmt: skip
-        # the read fingerprints without the spec version's prefix, cut by the database
-        start = len(spec) + 1
-        target = sa.case((sa.func.substr(known.target, 1, len(spec)) == spec, sa.func.substr(known.target, start)))
         query = (
-            sa.select(applied.key, known.source_key, sa.func.substr(known.source, start), target)
+            sa.select(applied.key, known.source_key, cut(known.source, spec), cut(known.target, target))
             .select_from(joined)
             .where(applied.integration == integration, applied.flow == flow)
         )

@@ -118,6 +118,46 @@ def test_a_changed_spec_makes_every_record_be_built_again(repo: Repo, built: Cou
     assert built == {"erp": 5, "shop": 5, "shop keys": 5}
 
 
+def test_after_a_spec_edit_every_source_record_is_built_but_no_target_record_read_as_last_in_step(
+    repo: Repo, built: Counter[str]
+) -> None:
+    """The spec edited (the source mapped anew), the diff policy not: a target record whose text is as
+    when last found in step is not built, unless its source record now gives something else."""
+    synced_twice(repo)
+    repo.write_spec(SPEC + "# edited: what the source maps to must be found again\n")
+    repo.seed(Entity.product, [*CATALOGUE[:3], product("4", "Apron, blue"), CATALOGUE[4]])
+    repo.shop().write(Entity.product, [product("2", "Mug", "12.00")])  # edited in the shop
+    built.clear()
+    [flow] = plan(repo)
+    assert actions([flow]) == {"update": ["2", "4"], "unchanged": ["1", "3", "5"]}
+    assert built == {"erp": 5, "shop": 2, "shop keys": 2}, "the shop's records 1, 3 and 5 are neither built nor keyed"
+    assert sorted(item.key for item in flow.fingerprints) == [("1",), ("3",), ("5",)], "remembered under the new spec"
+    apply(repo)
+    built.clear()
+    [again] = plan(repo)
+    assert unchanged(again) == ["1", "2", "3", "4", "5"] and built == {"erp": 2, "shop": 2, "shop keys": 2}
+
+
+def test_a_target_record_held_twice_is_built_though_one_of_its_lines_is_as_last_in_step(repo: Repo) -> None:
+    synced_twice(repo)
+    repo.write_spec(SPEC + "# edited\n")
+    shop = repo.shop().path(Entity.product)
+    lines = shop.read_text().splitlines(keepends=True)
+    second = next(line for line in lines if '"sku": "3"' in line).replace(CATALOGUE[2].title, "Added by hand")
+    shop.write_text("".join([*lines, second]))  # after the line as last in step: this one is read last
+    [flow] = plan(repo)
+    assert actions([flow]) == {"update": ["3"], "unchanged": ["1", "2", "4", "5"]}, "as when every record is built"
+
+
+def test_a_changed_diff_policy_builds_every_target_record_again(repo: Repo, built: Counter[str]) -> None:
+    synced_twice(repo)
+    repo.write_spec(SPEC.replace("create_only: [description]", "create_only: []"))
+    built.clear()
+    [flow] = plan(repo)
+    assert actions([flow]) == {"unchanged": ["1", "2", "3", "4", "5"]}
+    assert built == {"erp": 5, "shop": 5, "shop keys": 5}, "compared otherwise: what was compared before tells nothing"
+
+
 def test_a_record_written_since_is_not_taken_as_unchanged(repo: Repo, built: Counter[str]) -> None:
     """Another run wrote product 1 (its last-applied document changed): what was remembered of it no longer holds."""
     synced_twice(repo)

@@ -119,18 +119,23 @@ def test_fingerprints_of_unchanged_records_are_remembered_while_the_applied_docu
     assert store.applied.documents("shop", "products", [("2",), ("3",)]) == {("2",): {"title": "Mug"}}
 
 
-def test_fingerprints_are_loaded_for_one_spec_version_without_it(store: StateStore) -> None:
+def test_fingerprints_are_loaded_for_their_versions_without_them(store: StateStore) -> None:
     run = store.runs.start("shop", "products", "apply")
-    documents = {"1": {"title": "Shirt"}, "2": {"title": "Mug"}, "3": {"title": "Apron"}}
+    documents = {str(n): {"title": f"Article {n}"} for n in range(1, 5)}
     store.record_batch(run, "shop", "products", written=[Written((k,), "create", d) for k, d in documents.items()])
     store.applied.remember_unchanged("shop", "products", [
-        Fingerprints(("1",), ("A-1",), "v1:s1", "v1:t1", fingerprint(documents["1"])),
-        Fingerprints(("2",), ("A-2",), "v2:s2", "v2:t2", fingerprint(documents["2"])),
+        Fingerprints(("1",), ("A-1",), "v1:s1", "w1:t1", fingerprint(documents["1"])),
+        Fingerprints(("2",), ("A-2",), "v2:s2", "w1:t2", fingerprint(documents["2"])),  # the spec changed since
         Fingerprints(("3",), ("3",), "v1:s3", "", fingerprint(documents["3"])),  # settled: the target not read
+        Fingerprints(("4",), ("4",), "v2:s4", "w2:t4", fingerprint(documents["4"])),  # the diff policy changed too
     ])  # fmt: skip
-    remembered = store.applied.keys("shop", "products", "v1:")
-    assert remembered.keys == {("1",), ("2",), ("3",)}, "every key, whatever was remembered of it"
-    assert remembered.unchanged == {("A-1",): Remembered(("1",), "s1", "t1"), ("3",): Remembered(("3",), "s3", None)}
+    remembered = store.applied.keys("shop", "products", "v1:", "w1:")
+    assert remembered.keys == {("1",), ("2",), ("3",), ("4",)}, "every key, whatever was remembered of it"
+    assert remembered.unchanged == {
+        ("A-1",): Remembered(("1",), "s1", "t1"),
+        ("A-2",): Remembered(("2",), None, "t2"),
+        ("3",): Remembered(("3",), "s3", None),
+    }
 
 
 def test_activity_is_filtered_and_purged_by_age(store: StateStore) -> None:
