@@ -8,12 +8,17 @@ all 300,000 rows and 100,000 target products, and builds, maps and diffs those w
 changed. It runs in a fresh process, which reports its CPU time and its peak resident memory
 (interpreter and imports included; `rss_before_mb` is what the process held before planning).
 
-`cold_*` is the same plan once the spec file was edited: nothing remembered holds, so every
-record is built, mapped and diffed, as on the first run after an upgrade or a spec change.
+`cold_*` is the same plan once the spec file was edited, as by a pull request that touches a mapping:
+what was remembered of the source no longer holds, so every source record is built, mapped and
+compared. A target record is built only where its text changed since a plan last found it in step,
+or where its source record no longer gives what was last applied (`engine.run.read.target_version`).
+After an upgrade of Tillsync nothing is remembered at all, and every target record is built too:
+`upgraded_*`, the same plan once the state's fingerprints are forgotten.
 
 The floor is what no plan can avoid: reading and parsing the same inputs (the CSV export into rows,
 the target's JSON Lines into dictionaries, the flow's last-applied rows and their JSON documents)
-without building a record, in a fresh process of its own. Plan CPU is reported against it.
+without building a record, in a fresh process of its own. Plan CPU is reported against it. Each plan
+is measured `RUNS` times, the floor next to each, and the fastest of each kept (`bench.planning.fastest`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,15 @@ from pathlib import Path
 
 from bench import Figures
 from bench.catalogue import SIZES, Article, write_products
-from bench.planning import edit_spec, first_sync, in_a_fresh_process, planned_as_expected, repository
+from bench.planning import (
+    edit_spec,
+    fastest,
+    first_sync,
+    forget_fingerprints,
+    in_a_fresh_process,
+    planned_as_expected,
+    repository,
+)
 from connectors.files import FilesSettings
 from connectors.files.client import FilesClient
 from engine.records import Entity, Product
@@ -32,6 +45,8 @@ from engine.records import Entity, Product
 INTEGRATION, FLOW = "erp-shop", "products"
 PRODUCTS = 100_000
 CHANGED, NEW, EDITED = 0.05, 0.01, 0.005
+RUNS = 3  # each plan measured three times, and the floor next to each: the fastest of each taken
+INPUTS = ("erp/products.csv", "shop/products.jsonl")  # the floor reads these, and the state
 
 SPEC = """\
 version: 1
@@ -52,25 +67,42 @@ flows:
 
 def run(scale: float = 1.0) -> dict[str, Figures]:
     count = max(int(PRODUCTS * scale), 20)
+    runs = max(int(RUNS * scale), 1)
     with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
         root = Path(folder)
         expected = _set_up(root, count)
-        floor = in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", "erp/products.csv", "shop/products.jsonl")
-        measured = planned_as_expected(root, INTEGRATION, FLOW, expected)
+        floors, warm, cold, unknown = [], [], [], []
+        for _ in range(runs):  # interleaved: the floor measured next to each plan
+            floors.append(in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", *INPUTS))
+            warm.append(planned_as_expected(root, INTEGRATION, FLOW, expected))
         edit_spec(root, INTEGRATION)
-        cold = planned_as_expected(root, INTEGRATION, FLOW, expected)
+        for _ in range(runs):
+            floors.append(in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", *INPUTS))
+            cold.append(planned_as_expected(root, INTEGRATION, FLOW, expected))
+        forget_fingerprints(root)
+        for _ in range(runs):
+            floors.append(in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", *INPUTS))
+            unknown.append(planned_as_expected(root, INTEGRATION, FLOW, expected))
+        floor, measured, cold_measured, forgotten = fastest(floors), fastest(warm), fastest(cold), fastest(unknown)
     return {
         "plan_100k": {
             "products": count, "variants": count * len(SIZES), **measured["changes"],
             "cpu_s": round(measured["cpu_s"], 2), "wall_s": round(measured["wall_s"], 2),
             "peak_rss_mb": round(measured["peak_rss_mb"], 1), "rss_before_mb": round(measured["rss_before_mb"], 1),
-            "cold_cpu_s": round(cold["cpu_s"], 2), "cold_peak_rss_mb": round(cold["peak_rss_mb"], 1),
+            "cold_cpu_s": round(cold_measured["cpu_s"], 2),
+            "cold_peak_rss_mb": round(cold_measured["peak_rss_mb"], 1),
             "floor_cpu_s": round(floor["cpu_s"], 2), "floor_peak_rss_mb": round(floor["peak_rss_mb"], 1),
             "cpu_vs_floor": round(measured["cpu_s"] / floor["cpu_s"], 2),
-            "cold_cpu_vs_floor": round(cold["cpu_s"] / floor["cpu_s"], 2),
+            "cold_cpu_vs_floor": round(cold_measured["cpu_s"] / floor["cpu_s"], 2),
+            "upgraded_cpu_s": round(forgotten["cpu_s"], 2), "upgraded_peak_rss_mb": round(forgotten["peak_rss_mb"], 1),
+            "upgraded_cpu_vs_floor": round(forgotten["cpu_s"] / floor["cpu_s"], 2), "runs": runs,
             "note": "plan_flow alone, in a fresh process: read the CSV export and the target's JSON Lines (files "
             "connector) and the state (SQLite); build, map and diff the records whose fingerprints changed since "
-            "the last run found them in step. cold_*: the same plan after the spec was edited, every record built. "
+            "the last run found them in step. cold_*: the same plan after the spec was edited: every source record "
+            "built, mapped and compared, a target record only where its text changed since it was last in step or "
+            "its source no longer gives what was applied. upgraded_*: the same plan with nothing remembered at all, "
+            "as after an upgrade of Tillsync: every record built on both sides. runs: each plan measured this many "
+            "times, the floor next to each, the fastest of each kept (peak RSS: the highest). "
             "floor_*: reading and parsing the same export, target file and state rows without building records, in "
             "a fresh process; *_vs_floor: plan CPU over floor CPU. Not in cpu_s: making the data, the syncs before, "
             "imports, loading the workspace. Peak RSS includes the interpreter and imports",
