@@ -22,6 +22,8 @@ TARGETS: tuple[tuple[str, str, Callable[[Figures], bool]], ...] = (
     ("plan_100k", "planning within 1.5× the floor's CPU", lambda f: f["cpu_vs_floor"] <= 1.5),
     ("plan_100k", "a cold plan within 4× the floor's CPU", lambda f: f["cold_cpu_vs_floor"] <= 4),
     ("plan_100k", "a cold plan under 1 GiB", lambda f: f["cold_peak_rss_mb"] < 1024),
+    ("plan_100k", "a plan with nothing remembered within 4× the floor's CPU",
+     lambda f: f["upgraded_cpu_vs_floor"] <= 4),
     ("plan_100k", "a plan with nothing remembered under 1 GiB", lambda f: f["upgraded_peak_rss_mb"] < 1024),
     ("stock_growth", "planning 1M stock levels within 1.2× the CPU per level of 100k",
      lambda f: f["cpu_per_level_1m_vs_100k"] <= 1.2),

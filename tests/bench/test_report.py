@@ -21,6 +21,7 @@ MET = {
         "cpu_vs_floor": 1.4,
         "cold_cpu_vs_floor": 3.9,
         "cold_peak_rss_mb": 1000.0,
+        "upgraded_cpu_vs_floor": 3.9,
         "upgraded_peak_rss_mb": 1000.0,
     },
     "webhook_latency": {"p95_s": 0.2},
@@ -49,6 +50,7 @@ def test_each_missed_target_is_named() -> None:
             "cpu_vs_floor": 1.6,
             "cold_cpu_vs_floor": 4.1,
             "cold_peak_rss_mb": 1024.0,
+            "upgraded_cpu_vs_floor": 4.1,
             "upgraded_peak_rss_mb": 1024.0,
         },
         "webhook_latency": {"p95_s": 2.5},
@@ -63,6 +65,7 @@ def test_each_missed_target_is_named() -> None:
         "plan_100k: planning within 1.5× the floor's CPU",
         "plan_100k: a cold plan within 4× the floor's CPU",
         "plan_100k: a cold plan under 1 GiB",
+        "plan_100k: a plan with nothing remembered within 4× the floor's CPU",
         "plan_100k: a plan with nothing remembered under 1 GiB",
         "webhook_latency: webhook → POS p95 under 2 s",
     ]
