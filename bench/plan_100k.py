@@ -8,12 +8,16 @@ all 300,000 rows and 100,000 target products, and builds, maps and diffs those w
 changed. It runs in a fresh process, which reports its CPU time and its peak resident memory
 (interpreter and imports included; `rss_before_mb` is what the process held before planning).
 
-`cold_*` is the same plan once the spec file was edited, as by a pull request that touches a mapping:
-what was remembered of the source no longer holds, so every source record is built, mapped and
-compared. A target record is built only where its text changed since a plan last found it in step,
-or where its source record no longer gives what was last applied (`engine.run.read.target_version`).
+`cold_*` is the same plan once the flow's mapping was edited (written otherwise, giving the same
+values), as by a pull request that touches it: what was remembered of the source no longer holds,
+so every source record is built, mapped and compared. A target record is built only where its text
+changed since a plan last found it in step, or where its source record no longer gives what was
+last applied (`engine.run.read.target_version`).
 After an upgrade of Tillsync nothing is remembered at all, and every target record is built too:
-`upgraded_*`, the same plan once the state's fingerprints are forgotten.
+`upgraded_*`, the same plan once the state's fingerprints are forgotten. `elsewhere_*` is the plan
+after an edit to the spec file that leaves this flow as it was (a comment, another flow): what is
+remembered is taken under what the flow depends on (`engine.run.flow.FlowSetup.meaning_fingerprint`),
+so that plan is as warm as before.
 
 The floor is what no plan can avoid: reading and parsing the same inputs (the CSV export into rows,
 the target's JSON Lines into dictionaries, the flow's last-applied rows and their JSON documents)
@@ -65,6 +69,12 @@ flows:
       title: trim(title)
     create_only: [description]
 """
+# another flow added above this one, with a comment: the products flow is as it was
+ELSEWHERE = """\
+flows:
+  # categories as the ERP files them
+  categories: {entity: category, from: erp, to: shop}
+"""
 
 
 def run(scale: float = 1.0) -> dict[str, Figures]:
@@ -74,7 +84,9 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
         root = Path(folder)
         expected = _set_up(root, count)
         measured, floor = _measured(root, expected, runs)
-        edit_spec(root, INTEGRATION)
+        edit_spec(root, INTEGRATION, "flows:\n", ELSEWHERE)
+        elsewhere, elsewhere_floor = _measured(root, expected, runs)
+        edit_spec(root, INTEGRATION, "trim(title)", "trim(@.title)")
         cold_measured, cold_floor = _measured(root, expected, runs)
         forget_fingerprints(root)  # the floor then reads no remembered fingerprints either
         forgotten, forgotten_floor = _measured(root, expected, runs)
@@ -90,19 +102,23 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "cold_cpu_vs_floor": round(cold_measured["cpu_s"] / cold_floor["cpu_s"], 2),
             "upgraded_cpu_s": round(forgotten["cpu_s"], 2), "upgraded_peak_rss_mb": round(forgotten["peak_rss_mb"], 1),
             "upgraded_cpu_vs_floor": round(forgotten["cpu_s"] / forgotten_floor["cpu_s"], 2), "runs": runs,
+            "elsewhere_cpu_s": round(elsewhere["cpu_s"], 2),
+            "elsewhere_cpu_vs_floor": round(elsewhere["cpu_s"] / elsewhere_floor["cpu_s"], 2),
             "cold_floor_cpu_s": round(cold_floor["cpu_s"], 2),
             "upgraded_floor_cpu_s": round(forgotten_floor["cpu_s"], 2),
             "note": "plan_flow alone, in a fresh process: read the CSV export and the target's JSON Lines (files "
             "connector) and the state (SQLite); build, map and diff the records whose fingerprints changed since "
-            "the last run found them in step. cold_*: the same plan after the spec was edited: every source record "
-            "built, mapped and compared, a target record only where its text changed since it was last in step or "
-            "its source no longer gives what was applied. upgraded_*: the same plan with nothing remembered at all, "
-            "as after an upgrade of Tillsync: every record built on both sides. runs: each plan measured this many "
-            "times, its floor next to each, the fastest of each kept (peak RSS: the highest); cold_floor_*, "
-            "upgraded_floor_*: the floors measured next to those plans (the upgraded one reads no fingerprints). "
-            "floor_*: reading and parsing the same export, target file and state rows without building records, in "
-            "a fresh process; *_vs_floor: plan CPU over floor CPU. Not in cpu_s: making the data, the syncs before, "
-            "imports, loading the workspace. Peak RSS includes the interpreter and imports",
+            "the last run found them in step. cold_*: the same plan after the flow's mapping was edited (the same "
+            "values, written otherwise): every source record built, mapped and compared, a target record only "
+            "where its text changed since it was last in step or its source no longer gives what was applied. "
+            "upgraded_*: the same plan with nothing remembered at all, as after an upgrade of Tillsync: every "
+            "record built on both sides. elsewhere_*: the warm plan after an edit to the spec that leaves the "
+            "flow as it was (another flow added, a comment). runs: each plan measured this many times, its floor "
+            "next to each, the fastest of each kept (peak RSS: the highest); cold_floor_*, upgraded_floor_*: the "
+            "floors measured next to those plans (the upgraded one reads no fingerprints). floor_*: reading and "
+            "parsing the same export, target file and state rows without building records, in a fresh process; "
+            "*_vs_floor: plan CPU over floor CPU. Not in cpu_s: making the data, the syncs before, imports, "
+            "loading the workspace. Peak RSS includes the interpreter and imports",
         }
     }  # fmt: skip
 

@@ -45,10 +45,15 @@ def repository(root: Path, integration: str, spec: str) -> None:
     )
 
 
-def edit_spec(root: Path, integration: str) -> None:
-    """An edit to the spec file that changes nothing it says: what was remembered no longer holds."""
-    with (root / "specs" / f"{integration}.yaml").open("a") as spec:
-        spec.write("# edited: what was remembered no longer holds\n")
+def edit_spec(root: Path, integration: str, old: str, new: str) -> None:
+    """An edit to the flow, as by a pull request that touches a mapping: `old` written as `new`, which
+    reads differently but gives the same values. What was remembered under the flow as it was no
+    longer holds, and every source record is built and mapped again."""
+    path = root / "specs" / f"{integration}.yaml"
+    text = path.read_text()
+    if old not in text:
+        raise ValueError(f"the spec has no {old!r} to edit")
+    path.write_text(text.replace(old, new, 1))
 
 
 def forget_fingerprints(root: Path) -> None:

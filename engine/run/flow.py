@@ -90,6 +90,16 @@ class FlowSetup:
         return [item for record in records for item in variant_products(cast(Product, record))]
 
     def spec_fingerprint(self) -> str:
+        """The spec file, flow and settings a plan is made under: a plan applies under these alone."""
         flow = self.deployment.flow(self.name)
         systems = {name: dict(self.deployment.systems[name].settings) for name in (flow.source, flow.target)}
         return fingerprint([self.deployment.digest, flow.model_dump(mode="json"), systems])
+
+    def meaning_fingerprint(self) -> str:
+        """What in its spec a flow's plan depends on: the flow, the value maps its mappings may look up,
+        and its two systems (connector, settings, credentials named). Not the spec file's text: a
+        comment, the layout or another flow edited leaves it as it was."""
+        flow, systems = self.deployment.flow(self.name), self.deployment.systems
+        used = {name: [systems[name].connector.name, dict(systems[name].settings), dict(systems[name].credentials)]
+                for name in (flow.source, flow.target)}  # fmt: skip
+        return fingerprint([flow.model_dump(mode="json"), self.deployment.integration.value_maps, used])

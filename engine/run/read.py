@@ -35,9 +35,10 @@ Held = tuple[RawRecord, Remembered]  # a source record held unbuilt, and the fin
 
 
 def spec_version(setup: FlowSetup) -> str:
-    """What a flow's source records' read fingerprints are taken under: its spec, settings and
-    Tillsync's version."""
-    return digest(f"{setup.spec_fingerprint()}:{version('tillsync')}")
+    """What a flow's source records' read fingerprints are taken under: what its plan depends on in
+    the spec (`FlowSetup.meaning_fingerprint`) and Tillsync's version. An edit elsewhere in the spec
+    file leaves what is remembered of the flow's records holding."""
+    return digest(f"{setup.meaning_fingerprint()}:{version('tillsync')}")
 
 
 def target_version(setup: FlowSetup) -> str:

@@ -118,13 +118,59 @@ def test_a_changed_spec_makes_every_record_be_built_again(repo: Repo, built: Cou
     assert built == {"erp": 5, "shop": 5, "shop keys": 5}
 
 
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda spec: spec + "# a comment\n", id="a comment"),
+        pytest.param(
+            lambda spec: spec.replace(
+                "  products:\n", "  notes:\n    entity: category\n    from: erp\n    to: shop\n  products:\n"
+            ),
+            id="another flow",
+        ),
+        pytest.param(lambda spec: "description: Shop sync\n" + spec, id="the description"),
+    ],
+)
+def test_an_edit_elsewhere_in_the_spec_leaves_what_is_remembered_of_a_flow_holding(
+    repo: Repo, built: Counter[str], edit: Any
+) -> None:
+    """What a flow's plan depends on is its flow, its systems and the value maps: a pull request that
+    touches another flow, or only the file's text, leaves this one's plan as cheap as before."""
+    synced_twice(repo)
+    repo.write_spec(edit(SPEC))
+    repo.seed(Entity.product, [*CATALOGUE[:3], product("4", "Apron, blue"), CATALOGUE[4]])
+    built.clear()
+    flow = next(flow for flow in plan(repo) if flow.flow == "products")
+    assert actions([flow]) == {"update": ["4"], "unchanged": ["1", "2", "3", "5"]}
+    assert built == {"erp": 1, "shop": 1, "shop keys": 1}, "only the changed record is built"
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda spec: spec + "value_maps:\n  sizes: {S: Small}\n", id="a value map"),
+        pytest.param(lambda spec: spec.replace("batch_size: 2", "batch_size: 3"), id="the flow's settings"),
+        pytest.param(lambda spec: spec.replace("format: csv", "format: csv, delimiter: ','"), id="a system's settings"),
+    ],
+)
+def test_an_edit_to_what_a_flow_depends_on_builds_every_source_record_again(
+    repo: Repo, built: Counter[str], edit: Any
+) -> None:
+    synced_twice(repo)
+    repo.write_spec(edit(SPEC))
+    built.clear()
+    [flow] = plan(repo)
+    assert actions([flow]) == {"unchanged": ["1", "2", "3", "4", "5"]}
+    assert built["erp"] == 5, "what was remembered was taken under what the flow depended on then"
+
+
 def test_after_a_spec_edit_every_source_record_is_built_but_no_target_record_read_as_last_in_step(
     repo: Repo, built: Counter[str]
 ) -> None:
     """The spec edited (the source mapped anew), the diff policy not: a target record whose text is as
     when last found in step is not built, unless its source record now gives something else."""
     synced_twice(repo)
-    repo.write_spec(SPEC + "# edited: what the source maps to must be found again\n")
+    repo.write_spec(SPEC.replace("trim(title)", "trim(@.title)"))  # the same values, but what it maps to is found again
     repo.seed(Entity.product, [*CATALOGUE[:3], product("4", "Apron, blue"), CATALOGUE[4]])
     repo.shop().write(Entity.product, [product("2", "Mug", "12.00")])  # edited in the shop
     built.clear()
@@ -140,7 +186,7 @@ def test_after_a_spec_edit_every_source_record_is_built_but_no_target_record_rea
 
 def test_a_target_record_held_twice_is_built_though_one_of_its_lines_is_as_last_in_step(repo: Repo) -> None:
     synced_twice(repo)
-    repo.write_spec(SPEC + "# edited\n")
+    repo.write_spec(SPEC.replace("trim(title)", "trim(@.title)"))
     shop = repo.shop().path(Entity.product)
     lines = shop.read_text().splitlines(keepends=True)
     second = next(line for line in lines if '"sku": "3"' in line).replace(CATALOGUE[2].title, "Added by hand")
