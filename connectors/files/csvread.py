@@ -17,7 +17,7 @@ from engine.errors import FatalConnectorError, RecordError
 from engine.keys import Key, read_digest
 from engine.records import KEYS, Record, record_key
 
-Row = tuple[int, int, str]  # first line, last line, text
+Row = tuple[int, int, list[str]]  # first line, last line (from 1), cells
 Span = tuple[int, int]  # lines from 0, lines[start:end], holding one or more whole rows of a record
 Rows = int | list[Span]  # a record's rows: the index of its line when it has one row of one line, else spans
 
@@ -69,19 +69,19 @@ class _FileRows:
     header: str
 
     def rows(self, rows: Rows) -> list[Row]:
-        lines = self.file.text.lines
+        """A record's rows, each parsed once."""
+        lines, delimiter = self.file.text.lines, self.file.layout.options.delimiter
         if isinstance(rows, int):
-            return [(rows + 1, rows + 1, lines[rows])]
+            return [(rows + 1, rows + 1, next(csv.reader((lines[rows],), delimiter=delimiter)))]
         return [row for start, end in rows for row in self._split(start, end)]
 
     def _split(self, start: int, end: int) -> Iterator[Row]:
         """The rows of a span, where the file's reader found them."""
-        lines = self.file.text.lines
-        reader = csv.reader(lines[start:end], delimiter=self.file.layout.options.delimiter)
+        reader = csv.reader(self.file.text.lines[start:end], delimiter=self.file.layout.options.delimiter)
         first = start
-        for _ in reader:
+        for cells in reader:
             last = start + reader.line_num
-            yield (first + 1, last, "".join(lines[first:last]))
+            yield (first + 1, last, cells)
             first = last
 
     def fingerprint(self, rows: Rows) -> str:
@@ -138,14 +138,22 @@ class _CsvFile:
     columns: list[tuple[str, ...]]  # each file column's canonical columns, or kept `extra.HEADER`; () ignored
     text: Lines
     where: str
-    # each column's setter (`Route.setter`), and whether it sets the item's data
-    setters: dict[str, tuple[bool, Callable[[dict[str, Any], str], None]]] = field(default_factory=dict)
+    # where each column's cells go (`Route`: whether into the item's data, the objects on the way, the name)
+    # and what turns a cell into its value (`Route.converter`)
+    setters: dict[str, tuple[bool, tuple[str, ...], str, Callable[[str], Any] | None]] = field(default_factory=dict)
     numbers: Numbers = field(init=False)
-    kept: frozenset[str] = field(init=False)  # the columns kept as `extra.HEADER`
+    # the file's columns that are read, by position: their header, and each canonical column they give
+    # with whether it is kept as `extra.HEADER` (worked out once: a file's rows are read by the million)
+    placed: list[tuple[int, str, tuple[tuple[str, bool], ...]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.numbers = self.layout.options.numbers
-        self.kept = frozenset(c for columns in self.columns for c in columns if c.startswith(f"{EXTRA}."))
+        kept = f"{EXTRA}."
+        self.placed = [
+            (position, header, tuple((column, column.startswith(kept)) for column in columns))
+            for position, (header, columns) in enumerate(zip(self.header, self.columns, strict=True))
+            if columns
+        ]
 
     def record(self, rows: list[Row]) -> Record:
         """The record of one key's rows; rows of a record with an item list merge, one item each."""
@@ -154,22 +162,33 @@ class _CsvFile:
         first: dict[str, Any] = {}
         extra: dict[str, str] = {}
         items: list[dict[str, Any]] = []
-        for index, (start, line, text) in enumerate(rows):
+        for index, (start, line, cells) in enumerate(rows):
             if self.text.unreadable and (problem := self.text.problem(start, line)):
                 raise RecordError(f"{self.where}:{line}: {problem}")
+            if len(cells) > len(self.header):
+                raise RecordError(
+                    f"{self.where}:{line}: {len(cells)} cells, but the header names {len(self.header)} columns"
+                )
             data = first if index == 0 else {}
             row_extra: dict[str, str] = {}
             item: dict[str, Any] = {}
-            for header, columns, value in self._cells(line, text):
+            count = len(cells)
+            for position, header, columns in self.placed:
+                if position >= count:  # a short row: the cells it lacks are empty
+                    break
+                value = cells[position]
                 if value == "":
                     continue
-                for column in columns:
-                    if column in self.kept:
+                for column, kept in columns:
+                    if kept:
                         row_extra[header] = value
                         continue
-                    in_item, put = self.setters.get(column) or self._setter(column, line)
+                    in_item, objects, name, convert = self.setters.get(column) or self._setter(column, line)
+                    into = item if in_item else data
+                    for part in objects:
+                        into = into.setdefault(part, {})
                     try:
-                        put(item if in_item else data, value)
+                        into[name] = value if convert is None else convert(value)
                     except ValueError as exc:
                         label = f"column '{header}'" if header == column else f"column '{header}' ({column})"
                         raise RecordError(f"{self.where}:{line}: {label}: {exc}") from None
@@ -193,19 +212,11 @@ class _CsvFile:
             document[EXTRA] = extra
         return from_document(entity, document, f"{self.where}:{first_line}", layout.model)
 
-    def _setter(self, column: str, line: int) -> tuple[bool, Callable[[dict[str, Any], str], None]]:
-        """A column's setter, worked out on its first cell (`line`, where a column it cannot place is said)."""
+    def _setter(self, column: str, line: int) -> tuple[bool, tuple[str, ...], str, Callable[[str], Any] | None]:
+        """Where a column's cells go, worked out on its first cell (`line`, where a column it cannot place is said)."""
         route = self.layout.route(column, f"{self.where}:{line}")
-        found = self.setters[column] = (route.item, route.setter(self.numbers))
+        found = self.setters[column] = (route.item, route.objects, route.name, route.converter(self.numbers))
         return found
-
-    def _cells(self, line: int, text: str) -> Iterator[tuple[str, tuple[str, ...], str]]:
-        cells = next(csv.reader((text,), delimiter=self.layout.options.delimiter))
-        if len(cells) > len(self.header):
-            raise RecordError(
-                f"{self.where}:{line}: {len(cells)} cells, but the header names {len(self.header)} columns"
-            )
-        return zip(self.header, self.columns, cells, strict=False)
 
 
 def _merge(first: dict[str, Any], data: dict[str, Any], first_line: int, where: str) -> None:

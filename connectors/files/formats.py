@@ -266,21 +266,33 @@ class Route:
     name: str
     kind: Literal["text", "list", "number", "money"]
 
-    def setter(self, numbers: Numbers) -> Callable[[dict[str, Any], str], None]:
-        """What sets a cell's value in a record's data, for one file's numbers; it raises ValueError
-        saying what is wrong with a number or an amount. Worked out once per column: a file's
-        records set the same columns thousands of times."""
-        objects, name = self.objects, self.name
-        convert: Callable[[str], Any] | None = {
-            "list": lambda cell: cell.split(LIST_SEPARATOR), "number": numbers.number, "money": numbers.money,
+    def converter(self, numbers: Numbers) -> Callable[[str], Any] | None:
+        """What turns a cell into its value in a record's data, for one file's numbers (None: the cell
+        is the value); it raises ValueError saying what is wrong with a number or an amount. Worked out
+        once per column: a file's records set the same columns thousands of times."""
+        return {
+            "list": lambda cell: cell.split(LIST_SEPARATOR), "number": _remembered(numbers.number),
+            "money": _remembered(numbers.money, copy=dict),
         }.get(self.kind)  # fmt: skip
 
-        def put(data: dict[str, Any], cell: str) -> None:
-            for part in objects:
-                data = data.setdefault(part, {})
-            data[name] = cell if convert is None else convert(cell)
 
-        return put
+CELLS_REMEMBERED = 4_096  # a column's cells read once: prices and rates repeat from row to row
+
+
+def _remembered(read: Callable[[str], Any], copy: Callable[[Any], Any] | None = None) -> Callable[[str], Any]:
+    """`read`, remembering what it made of the last few thousand different cells (a cell it refuses is
+    refused each time, saying why); `copy` gives each caller a value of its own."""
+    made: dict[str, Any] = {}
+
+    def cached(cell: str) -> Any:
+        value = made.get(cell)
+        if value is None:
+            if len(made) >= CELLS_REMEMBERED:
+                made.clear()
+            value = made[cell] = read(cell)
+        return value if copy is None else copy(value)
+
+    return cached
 
 
 def _route(column: str, catalogue: Catalogue, where: str, item: bool) -> Route:
