@@ -8,8 +8,8 @@ all 300,000 rows and 100,000 target products, and builds, maps and diffs those w
 changed. It runs in a fresh process, which reports its CPU time and its peak resident memory
 (interpreter and imports included; `rss_before_mb` is what the process held before planning).
 
-`cold_*` is the same plan once the flow's mapping was edited (written otherwise, giving the same
-values), as by a pull request that touches it: what was remembered of the source no longer holds,
+`cold_*` is the same plan once the flow's mapping was edited (a field's copy written out, giving the
+same values), as by a pull request that touches it: what was remembered of the source no longer holds,
 so every source record is built, mapped and compared. A target record is built only where its text
 changed since a plan last found it in step, or where its source record no longer gives what was
 last applied (`engine.run.read.target_version`).
@@ -86,7 +86,7 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
         measured, floor = _measured(root, expected, runs)
         edit_spec(root, INTEGRATION, "flows:\n", ELSEWHERE)
         elsewhere, elsewhere_floor = _measured(root, expected, runs)
-        edit_spec(root, INTEGRATION, "trim(title)", "trim(@.title)")
+        edit_spec(root, INTEGRATION, "      title: trim(title)\n", "      title: trim(title)\n      vendor: vendor\n")
         cold_measured, cold_floor = _measured(root, expected, runs)
         forget_fingerprints(root)  # the floor then reads no remembered fingerprints either
         forgotten, forgotten_floor = _measured(root, expected, runs)
@@ -108,8 +108,8 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             "upgraded_floor_cpu_s": round(forgotten_floor["cpu_s"], 2),
             "note": "plan_flow alone, in a fresh process: read the CSV export and the target's JSON Lines (files "
             "connector) and the state (SQLite); build, map and diff the records whose fingerprints changed since "
-            "the last run found them in step. cold_*: the same plan after the flow's mapping was edited (the same "
-            "values, written otherwise): every source record built, mapped and compared, a target record only "
+            "the last run found them in step. cold_*: the same plan after the flow's mapping was edited (a field's "
+            "copy written out, the same values): every source record built, mapped and compared, a target record only "
             "where its text changed since it was last in step or its source no longer gives what was applied. "
             "upgraded_*: the same plan with nothing remembered at all, as after an upgrade of Tillsync: every "
             "record built on both sides. elsewhere_*: the warm plan after an edit to the spec that leaves the "

@@ -8,6 +8,7 @@ a record is not for this target raises `Skip` with the reason, which the plan sh
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,20 @@ from engine.records import Entity
 from engine.spec.models import Flow
 
 STOCK_FIELDS = ("available", "on_hand", "reserved")
-# (mapped record, source record) → mapped record
-Rule = Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule: (mapped record, source record) → mapped record. `sets` names the fields it may set;
+    a rule that only translates a field's value through a table (`translation`) says so, so the key
+    a record maps to can be told from its own key before it is built (`engine.run.flow.FlowSetup`)."""
+
+    sets: frozenset[str]
+    apply: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]]
+    translation: Mapping[str, str] | None = field(default=None, compare=False)
+
+    def __call__(self, record: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
+        return self.apply(record, source)
 
 
 class Skip(Exception):  # a decision, not an error
@@ -38,15 +51,17 @@ def rules_for(flow: Flow) -> list[Rule]:
                 values = {name: _decimal(source.get(name)) for name in STOCK_FIELDS}
                 return {**record, "available": formula.evaluate(values)}
 
-            rules.append(available)
+            rules.append(Rule(frozenset({"available"}), available))
         if settings.tracked is not None:
-            rules.append(lambda record, source: {**record, "tracked": settings.tracked})
+            rules.append(Rule(frozenset({"tracked"}), lambda record, source: {**record, "tracked": settings.tracked}))
     if flow.entity is Entity.price and settings.price_group_map:
         rules.append(_translate("price_group", settings.price_group_map, "price group"))
     if flow.entity is Entity.order:
         rules.extend(_order_rules(flow))
     if settings.prices_include_tax is not None and flow.entity in (Entity.product, Entity.order):
-        rules.append(lambda record, source: {**record, "prices_include_tax": settings.prices_include_tax})
+        included = settings.prices_include_tax
+        rules.append(Rule(frozenset({"prices_include_tax"}),
+                          lambda record, source: {**record, "prices_include_tax": included}))  # fmt: skip
     return rules
 
 
@@ -60,22 +75,25 @@ def _order_rules(flow: Flow) -> list[Rule]:
     rules: list[Rule] = []
     if settings.default_debtor:
         debtor = settings.default_debtor
-        rules.append(lambda record, source: record if record.get("customer") else {**record, "customer_number": debtor})
+        rules.append(Rule(frozenset({"customer_number"}), lambda record, source: (
+            record if record.get("customer") else {**record, "customer_number": debtor})))  # fmt: skip
     if missing:
-        rules.append(lambda record, source: {**missing, **{k: v for k, v in record.items() if v is not None}})
+        rules.append(Rule(frozenset(missing), lambda record, source: (
+            {**missing, **{k: v for k, v in record.items() if v is not None}})))  # fmt: skip
     if settings.order_type:
-        rules.append(lambda record, source: {**record, "type": settings.order_type})
+        order_type = settings.order_type
+        rules.append(Rule(frozenset({"type"}), lambda record, source: {**record, "type": order_type}))
     return rules
 
 
-def _translate(field: str, table: dict[str, str], label: str) -> Rule:
+def _translate(name: str, table: dict[str, str], label: str) -> Rule:
     def translate(record: dict[str, Any], source: Mapping[str, Any]) -> dict[str, Any]:
-        value = record.get(field)
+        value = record.get(name)
         if str(value) not in table:
-            raise Skip(f"{label} {value} is not in the flow's {field}_map")
-        return {**record, field: table[str(value)]}
+            raise Skip(f"{label} {value} is not in the flow's {name}_map")
+        return {**record, name: table[str(value)]}
 
-    return translate
+    return Rule(frozenset({name}), translate, table)
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import cast
 
 from engine.keys import Key, fingerprint
@@ -66,13 +67,35 @@ class FlowSetup:
 
     @property
     def keys_known_unbuilt(self) -> bool:
-        """Whether a source record's own key is the key it maps to: the flow matches on the entity's
-        own key, copied as it is, and no rule changes a record after mapping. A plan can then read
-        the target before it builds the source (`engine.run.planner`); a record that maps elsewhere
-        all the same is caught as it is built, and the plan made again the usual way."""
+        """Whether the key a source record maps to is known from its own key (`mapped_key`): the flow
+        matches on the entity's own key, copied as it is, and no rule changes it but by a map (a stock
+        flow's `location_map`). A plan can then read the target before it builds the source
+        (`engine.run.planner`); a record that maps elsewhere all the same is caught as it is built,
+        and the plan made again the usual way."""
         mapper = self.matching.mapper
         copied = all(mapper.copies.get(name) == name for name in self.policy.match)
-        return self.keyed and copied and not mapper.rules and not self.splits_variants
+        return self.keyed and copied and self._key_maps is not None and not self.splits_variants
+
+    def mapped_key(self, own: Key) -> Key:
+        """The key a source record with this key of its own maps to, where `keys_known_unbuilt`: its
+        own, with each part a map translates translated (a part the map lacks is kept, as the key of
+        the record the map skips)."""
+        maps = self._key_maps
+        if not maps:
+            return own
+        return tuple(part if table is None else table.get(part, part) for part, table in zip(own, maps, strict=True))
+
+    @cached_property
+    def _key_maps(self) -> tuple[Mapping[str, str] | None, ...] | None:
+        """Per part of the match key, the map a rule translates it through (None: none); () where no
+        rule touches the key, None where a rule changes it otherwise."""
+        match, maps = self.policy.match, {}
+        for rule in self.matching.mapper.rules:
+            for name in rule.sets & set(match):
+                if rule.translation is None or name in maps:
+                    return None
+                maps[name] = rule.translation
+        return tuple(maps.get(name) for name in match) if maps else ()
 
     def key_of(self, record: Record) -> Key:
         return self.matching.key_of(record)

@@ -120,7 +120,7 @@ def _plan_flow(
     spec, version = spec_version(setup), target_version(setup)
     remembered = store.applied.keys(name, setup.name, spec, version)
     known = remembered.unchanged if setup.keyed else {}
-    # Where a record's own key is the key it maps to, the target is read before the source is built,
+    # Where the key a record maps to is known from its own key, the target is read before the source is built,
     # and the source built a chunk at a time as the diff reaches it: never held built whole.
     defer = defer and not partial and not changed_only and setup.keys_known_unbuilt
     source = read_source(setup, systems.client(policy.source), known, spec, source_keys, wanted, progress, defer)
@@ -153,7 +153,7 @@ def _plan_flow(
                              as_applied=as_applied)  # fmt: skip
     else:
         mapped = [item.key for item in desired.items.values() if item.record is not None]
-        mapped += [raw.key for raw in source.deferred or ()]  # the keys they will map to
+        mapped += [setup.mapped_key(raw.key) for raw in source.deferred or ()]  # the keys they will map to
         wanted_keys = [*mapped, *held, *applied_keys]
         if setup.target_reads:
             target = read_target(setup, systems.client(policy.target), wanted_keys, held, version, progress,
