@@ -14,7 +14,10 @@ diffs only what its fingerprints say may have changed. Its CPU per level at 1M a
 a sort, a dictionary outgrowing the caches, the state store's queries). `cold_*` is the same plan
 after an edit to the flow (its stock formula written otherwise), when nothing remembered holds and
 every level is built.
-`floor_*` reads and parses the same inputs without building a record (`bench.planning`).
+`floor_*` reads and parses the same inputs without building a record (`bench.planning`). Every size
+is set up before any is measured; then the sizes' plans are measured in turn, each next to its
+floor, `RUNS` times, and the fastest of each kept: CPU per level is compared across sizes, and on a
+shared machine whose speed wanders, sizes measured minutes apart would compare the machine.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figures
-from bench.planning import edit_spec, first_sync, in_a_fresh_process, planned_as_expected, repository
+from bench.planning import edit_spec, fastest, first_sync, in_a_fresh_process, planned_as_expected, repository
 
 INTEGRATION, FLOW = "erp-shop-stock", "stock"
 LEVELS = (10_000, 100_000, 1_000_000)
@@ -39,6 +42,7 @@ CHANGED, NEW, EDITED = 0.05, 0.01, 0.005  # of the levels, of the SKUs, of the l
 FIRST_SKU = 10_000_000
 SOURCE_FILE, TARGET_FILE = "erp/stock.csv", "shop/stock.jsonl"
 SIZE_NAMES = {10_000: "10k", 100_000: "100k", 1_000_000: "1m"}
+RUNS = 3  # each size's steady-state plan measured three times, the sizes in turn: the fastest of each taken
 
 SPEC = f"""\
 version: 1
@@ -61,39 +65,59 @@ Level = tuple[int, int]  # (SKU number, ERP location)
 
 
 def run(scale: float = 1.0) -> dict[str, Figures]:
+    runs = max(int(RUNS * scale), 1)
     figures: dict[str, Any] = {}
-    for levels in LEVELS:
-        skus = max(int(levels * scale) // LOCATIONS, 2)
-        figures.update(_size(SIZE_NAMES[levels], skus))
+    with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
+        sizes: dict[str, tuple[Path, dict[str, int]]] = {}
+        for levels in LEVELS:  # every size set up first, so that their plans meet the machine alike
+            name, root = SIZE_NAMES[levels], Path(folder) / SIZE_NAMES[levels]
+            root.mkdir()
+            started = time.perf_counter()
+            sizes[name] = root, _set_up_in_a_fresh_process(root, max(int(levels * scale) // LOCATIONS, 2))
+            figures[f"set_up_s_{name}"] = round(time.perf_counter() - started, 1)
+        warm = _interleaved(sizes, runs)
+        for root, _ in sizes.values():
+            edit_spec(root, INTEGRATION, "max(on_hand - reserved, 0)", "max((on_hand - reserved), 0)")
+        cold = _interleaved(sizes, 1)
+    for name, (plan, floor) in warm.items():
+        figures.update(_figures(name, plan, floor, cold[name][0]))
     per_level = figures["cpu_per_level_us_1m"], figures["cpu_per_level_us_100k"]
     figures["cpu_per_level_1m_vs_100k"] = round(per_level[0] / per_level[1], 2)
     cold_per_level = figures["cold_cpu_per_level_us_1m"], figures["cold_cpu_per_level_us_100k"]
     figures["cold_cpu_per_level_1m_vs_100k"] = round(cold_per_level[0] / cold_per_level[1], 2)
+    figures["runs"] = runs
     figures["note"] = (
         f"plan_flow of a stock flow (files CSV export → files JSON Lines, SQLite state) at {LOCATIONS} locations, "
         "each size set up by a real first sync and then changed (5% of the levels in the ERP, 1% new SKUs, 0.5% "
         "of the levels in the shop), and planned in a fresh process: the steady-state plan, which builds only what "
-        "its fingerprints say may have changed. cold_*: the same plan after the spec was edited, every level built. "
-        "floor_*: reading and parsing the same export, target file and state rows without building records. "
-        "cpu_per_level_us: plan CPU over the levels in the export. set_up_s: writing the data and the first sync "
-        "(three plans and two applies of every level), not measured. Peak RSS includes the interpreter and imports"
+        "its fingerprints say may have changed. runs: the sizes' plans measured in turn this many times, each with "
+        "its floor, the fastest of each kept. cold_*: the same plan after an edit to the flow (its stock formula "
+        "written otherwise), every level built, measured once. floor_*: reading and parsing the same export, "
+        "target file and state rows without building records. cpu_per_level_us: plan CPU over the levels in the "
+        "export. set_up_s: writing the data and the first sync (three plans and two applies of every level), not "
+        "measured. Peak RSS includes the interpreter and imports"
     )
     return {"stock_growth": figures}
 
 
-def _size(name: str, skus: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="tillsync-bench-") as folder:
-        root = Path(folder)
-        started = time.perf_counter()
-        expected = _set_up_in_a_fresh_process(root, skus)
-        set_up_s = time.perf_counter() - started
-        floor = in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", SOURCE_FILE, TARGET_FILE)
-        warm = planned_as_expected(root, INTEGRATION, FLOW, expected)
-        edit_spec(root, INTEGRATION, "max(on_hand - reserved, 0)", "max((on_hand - reserved), 0)")
-        cold = planned_as_expected(root, INTEGRATION, FLOW, expected)
+def _interleaved(
+    sizes: dict[str, tuple[Path, dict[str, int]]], runs: int
+) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each size's plan and its floor, measured `runs` times, the sizes in turn: on a shared machine
+    whose speed wanders, the sizes compared meet it alike. The fastest of each (`fastest`)."""
+    measured: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {name: ([], []) for name in sizes}
+    for _ in range(runs):
+        for name, (root, expected) in sizes.items():
+            plans, floors = measured[name]
+            floors.append(in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", SOURCE_FILE, TARGET_FILE))
+            plans.append(planned_as_expected(root, INTEGRATION, FLOW, expected))
+    return {name: (fastest(plans), fastest(floors)) for name, (plans, floors) in measured.items()}
+
+
+def _figures(name: str, warm: dict[str, Any], floor: dict[str, Any], cold: dict[str, Any]) -> dict[str, Any]:
     levels = floor["read"]["rows"]
     return {
-        f"levels_{name}": levels, f"set_up_s_{name}": round(set_up_s, 1),
+        f"levels_{name}": levels,
         **{f"{action}_{name}": count for action, count in warm["changes"].items()},
         f"cpu_s_{name}": round(warm["cpu_s"], 2), f"peak_rss_mb_{name}": round(warm["peak_rss_mb"], 1),
         f"cpu_per_level_us_{name}": round(warm["cpu_s"] / levels * 1e6, 2),
