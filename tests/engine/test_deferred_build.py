@@ -34,11 +34,9 @@ def as_compared(flow: FlowPlan) -> list[tuple[str, tuple[str, ...], str, object]
     return [(c.action.value, c.key, c.reason, c.record) for c in flow.changes]
 
 
-def test_a_plan_built_a_chunk_at_a_time_is_the_plan_built_whole(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
-    repo.seed(Entity.product, CATALOGUE)
-    apply(repo)
-    repo.seed(Entity.product, shared_and_broken())
-    monkeypatch.setattr(planner, "DIFF_CHUNK", 2)
+def chunks_built(monkeypatch: pytest.MonkeyPatch, size: int) -> list[int]:
+    """The plan's source built `size` records at a time: the sizes of the chunks built, as they are."""
+    monkeypatch.setattr(planner, "DIFF_CHUNK", size)
     built: list[int] = []
     real = planner._built_in_chunks
 
@@ -48,6 +46,14 @@ def test_a_plan_built_a_chunk_at_a_time_is_the_plan_built_whole(repo: Repo, monk
             yield chunk
 
     monkeypatch.setattr(planner, "_built_in_chunks", counted)
+    return built
+
+
+def test_a_plan_built_a_chunk_at_a_time_is_the_plan_built_whole(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo.seed(Entity.product, CATALOGUE)
+    apply(repo)
+    repo.seed(Entity.product, shared_and_broken())
+    built = chunks_built(monkeypatch, 2)
     [in_chunks] = plan(repo)
     assert built and max(built) <= 2, "the source was built a chunk at a time"
     monkeypatch.setattr(FlowSetup, "keys_known_unbuilt", property(lambda self: False))
@@ -112,16 +118,7 @@ def test_stock_whose_locations_a_map_translates_is_built_a_chunk_at_a_time_and_p
     repo.seed(Entity.stock, [*levels[:6], levels[6].model_copy(update={"on_hand": Decimal(40)}),
                              StockLevel(sku="9", location="7", on_hand=Decimal(3))])  # fmt: skip
     repo.shop().write(Entity.stock, [StockLevel(sku="1", location="warehouse", available=Decimal(12))])
-    monkeypatch.setattr(planner, "DIFF_CHUNK", 3)
-    built: list[int] = []
-    real = planner._built_in_chunks
-
-    def counted(*args: object) -> object:
-        for chunk in real(*args):  # type: ignore[arg-type]
-            built.append(len(chunk))
-            yield chunk
-
-    monkeypatch.setattr(planner, "_built_in_chunks", counted)
+    built = chunks_built(monkeypatch, 3)
     [in_chunks] = plan(repo, "stock")
     assert built and max(built) <= 3, "the source was built a chunk at a time"
     monkeypatch.setattr(FlowSetup, "keys_known_unbuilt", property(lambda self: False))
