@@ -35,15 +35,7 @@ from typing import Any
 
 from bench import Figures
 from bench.catalogue import SIZES, Article, write_products
-from bench.planning import (
-    edit_spec,
-    fastest,
-    first_sync,
-    forget_fingerprints,
-    in_a_fresh_process,
-    planned_as_expected,
-    repository,
-)
+from bench.planning import edit_spec, first_sync, forget_fingerprints, measured_in_turn, repository
 from connectors.files import FilesSettings
 from connectors.files.client import FilesClient
 from engine.records import Entity, Product
@@ -124,13 +116,8 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
 
 
 def _measured(root: Path, expected: dict[str, int], runs: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The plan measured `runs` times, its floor next to each (interleaved, so both meet the same
-    machine), the fastest of each (`fastest`)."""
-    plans, floors = [], []
-    for _ in range(runs):
-        floors.append(in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", *INPUTS))
-        plans.append(planned_as_expected(root, INTEGRATION, FLOW, expected))
-    return fastest(plans), fastest(floors)
+    """The plan and its floor, each the fastest of `runs` measured in turn (`measured_in_turn`)."""
+    return measured_in_turn({"plan": (root, expected)}, INTEGRATION, FLOW, INPUTS, runs)["plan"]
 
 
 def _set_up(root: Path, count: int) -> dict[str, int]:

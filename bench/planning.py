@@ -46,9 +46,7 @@ def repository(root: Path, integration: str, spec: str) -> None:
 
 
 def edit_spec(root: Path, integration: str, old: str, new: str) -> None:
-    """An edit to the flow, as by a pull request that touches a mapping: `old` written as `new`, which
-    reads differently but gives the same values. What was remembered under the flow as it was no
-    longer holds, and every source record is built and mapped again."""
+    """An edit to the spec file, as by a pull request: the first `old` written as `new`."""
     path = root / "specs" / f"{integration}.yaml"
     text = path.read_text()
     if old not in text:
@@ -111,6 +109,26 @@ def planned_as_expected(root: Path, integration: str, flow: str, expected: dict[
     if measured["changes"] != expected:
         raise RuntimeError(f"the plan is not what the data says: {measured['changes']} != {expected}")
     return measured
+
+
+def measured_in_turn(
+    repositories: dict[str, tuple[Path, dict[str, int]]],
+    integration: str,
+    flow: str,
+    inputs: tuple[str, str],
+    runs: int,
+) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each repository's plan (which must find its expected changes) and its floor (over `inputs`, the
+    source and target files), measured `runs` times, the repositories in turn, each plan next to its
+    floor: on a shared machine whose speed wanders, what is compared meets it alike. By repository,
+    the fastest plan and the fastest floor (`fastest`)."""
+    plans: dict[str, list[dict[str, Any]]] = {name: [] for name in repositories}
+    floors: dict[str, list[dict[str, Any]]] = {name: [] for name in repositories}
+    for _ in range(runs):
+        for name, (root, expected) in repositories.items():
+            floors[name].append(in_a_fresh_process(root, integration, flow, "--floor", *inputs))
+            plans[name].append(planned_as_expected(root, integration, flow, expected))
+    return {name: (fastest(plans[name]), fastest(floors[name])) for name in repositories}
 
 
 def fastest(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import Figures
-from bench.planning import edit_spec, fastest, first_sync, in_a_fresh_process, planned_as_expected, repository
+from bench.planning import edit_spec, first_sync, measured_in_turn, repository
 
 INTEGRATION, FLOW = "erp-shop-stock", "stock"
 LEVELS = (10_000, 100_000, 1_000_000)
@@ -75,10 +75,10 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
             started = time.perf_counter()
             sizes[name] = root, _set_up_in_a_fresh_process(root, max(int(levels * scale) // LOCATIONS, 2))
             figures[f"set_up_s_{name}"] = round(time.perf_counter() - started, 1)
-        warm = _interleaved(sizes, runs)
+        warm = measured_in_turn(sizes, INTEGRATION, FLOW, (SOURCE_FILE, TARGET_FILE), runs)
         for root, _ in sizes.values():
             edit_spec(root, INTEGRATION, "max(on_hand - reserved, 0)", "max((on_hand - reserved), 0)")
-        cold = _interleaved(sizes, 1)
+        cold = measured_in_turn(sizes, INTEGRATION, FLOW, (SOURCE_FILE, TARGET_FILE), 1)
     for name, (plan, floor) in warm.items():
         figures.update(_figures(name, plan, floor, cold[name][0]))
     per_level = figures["cpu_per_level_us_1m"], figures["cpu_per_level_us_100k"]
@@ -98,20 +98,6 @@ def run(scale: float = 1.0) -> dict[str, Figures]:
         "measured. Peak RSS includes the interpreter and imports"
     )
     return {"stock_growth": figures}
-
-
-def _interleaved(
-    sizes: dict[str, tuple[Path, dict[str, int]]], runs: int
-) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
-    """Each size's plan and its floor, measured `runs` times, the sizes in turn: on a shared machine
-    whose speed wanders, the sizes compared meet it alike. The fastest of each (`fastest`)."""
-    measured: dict[str, tuple[list[dict[str, Any]], list[dict[str, Any]]]] = {name: ([], []) for name in sizes}
-    for _ in range(runs):
-        for name, (root, expected) in sizes.items():
-            plans, floors = measured[name]
-            floors.append(in_a_fresh_process(root, INTEGRATION, FLOW, "--floor", SOURCE_FILE, TARGET_FILE))
-            plans.append(planned_as_expected(root, INTEGRATION, FLOW, expected))
-    return {name: (fastest(plans), fastest(floors)) for name, (plans, floors) in measured.items()}
 
 
 def _figures(name: str, warm: dict[str, Any], floor: dict[str, Any], cold: dict[str, Any]) -> dict[str, Any]:
